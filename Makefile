@@ -1,0 +1,42 @@
+# Two commands for a fresh clone: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format bench clean venv
+
+venv: $(STAMP)
+
+# The virtual environment is built from the project's own files and rebuilt when they change.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: set up .venv and show the system working on a generated sample district
+run: $(STAMP)
+	$(BIN)/growth demo
+
+## test: set up .venv, lint, type-check and run the whole test suite
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -n 2 -q
+
+## lint: ruff (lint + format check) and mypy (strict)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## bench: measured throughput beside the raw parsers and peer validators (slow; not part of test)
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m benchmarks.bench_validation
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,391 @@
+"""The error-code catalogue: stable code → Chinese message → English message.
+
+Every error a user can see is listed here once. Codes never change meaning once published
+(clients and saved reports refer to them); messages may be reworded. Messages are
+`str.format` templates; the parameters each one uses are named in braces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+class ErrorCode(StrEnum):
+    # Whole-file problems: the file is rejected and nothing in it is imported.
+    FILE_EMPTY = "FILE_EMPTY"
+    FILE_HEADER_ONLY = "FILE_HEADER_ONLY"
+    FILE_NOT_SPREADSHEET = "FILE_NOT_SPREADSHEET"
+    FILE_ENCRYPTED = "FILE_ENCRYPTED"
+    FILE_ZIP_BOMB = "FILE_ZIP_BOMB"
+    FILE_XML_ENTITY = "FILE_XML_ENTITY"
+    FILE_CORRUPT = "FILE_CORRUPT"
+    FILE_ENCODING = "FILE_ENCODING"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    FILE_TOO_MANY_ROWS = "FILE_TOO_MANY_ROWS"
+    FILE_TOO_MANY_COLUMNS = "FILE_TOO_MANY_COLUMNS"
+    FILE_NO_SHEET = "FILE_NO_SHEET"
+    FILE_NO_HEADER = "FILE_NO_HEADER"
+    FILE_MISSING_COLUMNS = "FILE_MISSING_COLUMNS"
+    FILE_DUPLICATE_COLUMN = "FILE_DUPLICATE_COLUMN"
+    FILE_NO_VALID_ROWS = "FILE_NO_VALID_ROWS"
+    # Whole-file warnings: the file is read, the user is told.
+    FILE_EXTRA_COLUMN = "FILE_EXTRA_COLUMN"
+    FILE_UNNAMED_COLUMN = "FILE_UNNAMED_COLUMN"
+    FILE_OTHER_SHEETS = "FILE_OTHER_SHEETS"
+    # Row problems: the row is rejected (errors) or kept with a note (warnings).
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    NOT_IN_LIST = "NOT_IN_LIST"
+    NOT_A_NUMBER = "NOT_A_NUMBER"
+    NOT_AN_INTEGER = "NOT_AN_INTEGER"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    CELL_ERROR = "CELL_ERROR"
+    DATE_FORMAT = "DATE_FORMAT"
+    DATE_AMBIGUOUS = "DATE_AMBIGUOUS"
+    DATE_INVALID = "DATE_INVALID"
+    DATE_SERIAL = "DATE_SERIAL"
+    DATE_OUT_OF_RANGE = "DATE_OUT_OF_RANGE"
+    DATE_IN_FUTURE = "DATE_IN_FUTURE"
+    DATE_OUTSIDE_TERM = "DATE_OUTSIDE_TERM"
+    DATE_ORDER = "DATE_ORDER"
+    DURATION_FORMAT = "DURATION_FORMAT"
+    STUDENT_NO_FORMAT = "STUDENT_NO_FORMAT"
+    STUDENT_NO_CHECK_DIGIT = "STUDENT_NO_CHECK_DIGIT"
+    STUDENT_NO_BIRTH_DATE = "STUDENT_NO_BIRTH_DATE"
+    NATIONAL_ID_FORMAT = "NATIONAL_ID_FORMAT"
+    NATIONAL_ID_LEGACY = "NATIONAL_ID_LEGACY"
+    NATIONAL_ID_CHECK_DIGIT = "NATIONAL_ID_CHECK_DIGIT"
+    NATIONAL_ID_BIRTH_DATE = "NATIONAL_ID_BIRTH_DATE"
+    ID_AS_NUMBER = "ID_AS_NUMBER"
+    MOBILE_FORMAT = "MOBILE_FORMAT"
+    SCORE_ABOVE_FULL_MARKS = "SCORE_ABOVE_FULL_MARKS"
+    ID_MISMATCH_BIRTH_DATE = "ID_MISMATCH_BIRTH_DATE"
+    ID_MISMATCH_GENDER = "ID_MISMATCH_GENDER"
+    ID_MISMATCH_STUDENT_NO = "ID_MISMATCH_STUDENT_NO"
+    ITEM_REQUIRED_FOR_GROUP = "ITEM_REQUIRED_FOR_GROUP"
+    ITEM_NOT_APPLICABLE = "ITEM_NOT_APPLICABLE"
+    DUPLICATE_ROW = "DUPLICATE_ROW"
+    ROW_TOO_MANY_CELLS = "ROW_TOO_MANY_CELLS"
+    NOT_IN_ROSTER = "NOT_IN_ROSTER"
+    ROSTER_NAME_MISMATCH = "ROSTER_NAME_MISMATCH"
+    ROSTER_CLASS_MISMATCH = "ROSTER_CLASS_MISMATCH"
+    # Problems with what a caller asked for (command-line arguments, API input).
+    TEMPLATE_NOT_FOUND = "TEMPLATE_NOT_FOUND"
+    TEMPLATE_INVALID = "TEMPLATE_INVALID"
+    TERM_INVALID = "TERM_INVALID"
+    ROSTER_REJECTED = "ROSTER_REJECTED"
+    REPORT_FORMAT = "REPORT_FORMAT"
+    INPUT_UNREADABLE = "INPUT_UNREADABLE"
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueEntry:
+    severity: Severity
+    zh: str
+    en: str
+
+
+_E: Severity = "error"
+_W: Severity = "warning"
+
+CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
+    ErrorCode.FILE_EMPTY: CatalogueEntry(_E, "文件是空的，没有任何内容。", "The file is empty."),
+    ErrorCode.FILE_HEADER_ONLY: CatalogueEntry(
+        _E, "文件只有表头，没有数据行。", "The file has a header row but no data rows."
+    ),
+    ErrorCode.FILE_NOT_SPREADSHEET: CatalogueEntry(
+        _E,
+        "这不是电子表格文件（检测到：{detected}）。请上传 Excel（.xlsx/.xls）或 CSV 文件。",
+        "This is not a spreadsheet (detected: {detected}). Upload an Excel or CSV file.",
+    ),
+    ErrorCode.FILE_ENCRYPTED: CatalogueEntry(
+        _E,
+        "工作簿设置了打开密码，系统无法读取。请在 Excel 中取消密码后重新上传。",
+        "The workbook is password-protected. Remove the password and upload it again.",
+    ),
+    ErrorCode.FILE_ZIP_BOMB: CatalogueEntry(
+        _E,
+        "文件的压缩结构异常（{detail}），出于安全原因拒收。请用 Excel 另存为新文件后重新上传。",
+        "The file's compressed structure is abnormal ({detail}); refused for safety.",
+    ),
+    ErrorCode.FILE_XML_ENTITY: CatalogueEntry(
+        _E,
+        "文件内部含有 XML 实体声明（{part}），出于安全原因拒收。请用 Excel 另存为新文件后重新上传。",
+        "The file declares XML entities ({part}); refused for safety.",
+    ),
+    ErrorCode.FILE_CORRUPT: CatalogueEntry(
+        _E,
+        "文件已损坏或格式不完整，无法读取（{detail}）。请用 Excel 打开确认后另存再上传。",
+        "The file is damaged or incomplete and cannot be read ({detail}).",
+    ),
+    ErrorCode.FILE_ENCODING: CatalogueEntry(
+        _E,
+        "无法识别文件的文字编码。请用 Excel 另存为“CSV UTF-8”或 .xlsx 格式后重新上传。",
+        "The text encoding of the file is not recognised.",
+    ),
+    ErrorCode.FILE_TOO_LARGE: CatalogueEntry(
+        _E,
+        "文件大小为 {size}，超过上限 {limit}。请拆分成多个文件上传。",
+        "The file is {size}, over the limit of {limit}.",
+    ),
+    ErrorCode.FILE_TOO_MANY_ROWS: CatalogueEntry(
+        _E,
+        "文件超过 {limit} 行数据的上限。请拆分成多个文件上传。",
+        "The file has more than {limit} data rows.",
+    ),
+    ErrorCode.FILE_TOO_MANY_COLUMNS: CatalogueEntry(
+        _E,
+        "文件超过 {limit} 列的上限。请删除多余的列后重新上传。",
+        "The file has more than {limit} columns.",
+    ),
+    ErrorCode.FILE_NO_SHEET: CatalogueEntry(
+        _E, "工作簿中没有可读取的工作表。", "The workbook has no readable worksheet."
+    ),
+    ErrorCode.FILE_NO_HEADER: CatalogueEntry(
+        _E,
+        "在前 {rows} 行中找不到表头：没有一列的列名与模板「{template}」相符。"
+        "请使用模板中的列名（如：{examples}）。",
+        "No header row found in the first {rows} rows matching template {template}.",
+    ),
+    ErrorCode.FILE_MISSING_COLUMNS: CatalogueEntry(
+        _E,
+        "缺少必填列：{columns}。请按模板补齐这些列后重新上传。",
+        "Required columns are missing: {columns}.",
+    ),
+    ErrorCode.FILE_DUPLICATE_COLUMN: CatalogueEntry(
+        _E,
+        "列「{field}」出现了不止一次（第 {letters} 列），系统无法判断该用哪一列。请删除多余的列。",
+        "Column {field} appears more than once (columns {letters}).",
+    ),
+    ErrorCode.FILE_NO_VALID_ROWS: CatalogueEntry(
+        _E,
+        "没有任何一行数据通过校验，文件未导入。请按错误报告修改后重新上传。",
+        "No row passed validation; nothing was imported.",
+    ),
+    ErrorCode.FILE_EXTRA_COLUMN: CatalogueEntry(
+        _W,
+        "列「{column}」不在模板中，其内容未导入。",
+        "Column {column} is not in the template; its values were not imported.",
+    ),
+    ErrorCode.FILE_UNNAMED_COLUMN: CatalogueEntry(
+        _W,
+        "第 {letter} 列有数据但没有列名，其内容未导入。",
+        "Column {letter} has data but no header; its values were not imported.",
+    ),
+    ErrorCode.FILE_OTHER_SHEETS: CatalogueEntry(
+        _W,
+        "只读取了工作表「{sheet}」，其他工作表（{others}）未读取。",
+        "Only sheet {sheet} was read; other sheets ({others}) were ignored.",
+    ),
+    ErrorCode.REQUIRED: CatalogueEntry(_E, "「{column}」不能为空。", "{column} is required."),
+    ErrorCode.TOO_LONG: CatalogueEntry(
+        _E, "「{column}」超过 {max_length} 个字。", "{column} is longer than {max_length}."
+    ),
+    ErrorCode.NOT_IN_LIST: CatalogueEntry(
+        _E,
+        "「{column}」的值不在可选范围内。可选：{values}。",
+        "{column} is not one of the allowed values: {values}.",
+    ),
+    ErrorCode.NOT_A_NUMBER: CatalogueEntry(
+        _E, "「{column}」应填写数字{statuses}。", "{column} must be a number{statuses}."
+    ),
+    ErrorCode.NOT_AN_INTEGER: CatalogueEntry(
+        _E, "「{column}」应填写整数。", "{column} must be a whole number."
+    ),
+    ErrorCode.OUT_OF_RANGE: CatalogueEntry(
+        _E,
+        "「{column}」应在 {min} 到 {max}{unit} 之间。",
+        "{column} must be between {min} and {max}{unit}.",
+    ),
+    ErrorCode.CELL_ERROR: CatalogueEntry(
+        _E,
+        "「{column}」是 Excel 公式错误值，请检查公式或直接填写数值。",
+        "{column} holds an Excel formula error value.",
+    ),
+    ErrorCode.DATE_FORMAT: CatalogueEntry(
+        _E,
+        "「{column}」不是可识别的日期。请写成 2024-09-01、2024/9/1 或 2024年9月1日。",
+        "{column} is not a recognisable date; write it like 2024-09-01.",
+    ),
+    ErrorCode.DATE_AMBIGUOUS: CatalogueEntry(
+        _E,
+        "「{column}」的日期有歧义（年份不是四位或不在最前）。请写成 2024-09-01 这样年份在前的格式。",
+        "{column} is ambiguous; write the four-digit year first, like 2024-09-01.",
+    ),
+    ErrorCode.DATE_INVALID: CatalogueEntry(
+        _E, "「{column}」是不存在的日期。", "{column} is not a real calendar date."
+    ),
+    ErrorCode.DATE_SERIAL: CatalogueEntry(
+        _E,
+        "「{column}」看起来是 Excel 的日期序号而不是日期。请把该列设置为“日期”格式，或写成 2024-09-01。",
+        "{column} looks like an Excel date serial number, not a date.",
+    ),
+    ErrorCode.DATE_OUT_OF_RANGE: CatalogueEntry(
+        _E,
+        "「{column}」应在 {min} 到 {max} 之间。",
+        "{column} must be between {min} and {max}.",
+    ),
+    ErrorCode.DATE_IN_FUTURE: CatalogueEntry(
+        _E, "「{column}」晚于今天（{today}）。", "{column} is after today ({today})."
+    ),
+    ErrorCode.DATE_OUTSIDE_TERM: CatalogueEntry(
+        _E,
+        "「{column}」不在 {term} 学期内（{start} 至 {end}）。",
+        "{column} is outside term {term} ({start} to {end}).",
+    ),
+    ErrorCode.DATE_ORDER: CatalogueEntry(
+        _E, "「{column}」早于「{other}」。", "{column} is earlier than {other}."
+    ),
+    ErrorCode.DURATION_FORMAT: CatalogueEntry(
+        _E,
+        "「{column}」应写成“分'秒”（如 3'45\"）或秒数（如 225）{statuses}。",
+        "{column} must be minutes'seconds (3'45\") or seconds{statuses}.",
+    ),
+    ErrorCode.STUDENT_NO_FORMAT: CatalogueEntry(
+        _E,
+        "学籍号格式不对：应为 19 位，G 或 J 加 18 位身份证号样式的号码，或 L 加 18 位临时号。",
+        "The student number must be 19 characters: G or J + an 18-character ID, or L + 18.",
+    ),
+    ErrorCode.STUDENT_NO_CHECK_DIGIT: CatalogueEntry(
+        _E,
+        "学籍号中的身份证号校验位不对，可能有数字输错或前后颠倒。",
+        "The check digit of the ID inside the student number is wrong.",
+    ),
+    ErrorCode.STUDENT_NO_BIRTH_DATE: CatalogueEntry(
+        _E,
+        "学籍号中的出生日期（第 8–15 位）不是真实日期。",
+        "The birth date inside the student number is not a real date.",
+    ),
+    ErrorCode.NATIONAL_ID_FORMAT: CatalogueEntry(
+        _E,
+        "身份证号应为 18 位：17 位数字加 1 位数字或 X。",
+        "A national ID has 18 characters: 17 digits and a digit or X.",
+    ),
+    ErrorCode.NATIONAL_ID_LEGACY: CatalogueEntry(
+        _E,
+        "这是 15 位的旧身份证号，请填写 18 位身份证号。",
+        "This is a 15-digit legacy ID; give the 18-character ID.",
+    ),
+    ErrorCode.NATIONAL_ID_CHECK_DIGIT: CatalogueEntry(
+        _E,
+        "身份证号校验位不对，可能有数字输错或前后颠倒。",
+        "The check digit of the national ID is wrong.",
+    ),
+    ErrorCode.NATIONAL_ID_BIRTH_DATE: CatalogueEntry(
+        _E,
+        "身份证号中的出生日期（第 7–14 位）不是真实日期。",
+        "The birth date inside the national ID is not a real date.",
+    ),
+    ErrorCode.ID_AS_NUMBER: CatalogueEntry(
+        _E,
+        "「{column}」被 Excel 存成了数字，长号码的末几位已经丢失。请把该列设置为“文本”格式后重新录入号码。",
+        "{column} was stored by Excel as a number and its last digits are lost; "
+        "format the column as text and re-enter it.",
+    ),
+    ErrorCode.MOBILE_FORMAT: CatalogueEntry(
+        _E,
+        "「{column}」应为 11 位中国大陆手机号（1 开头）。",
+        "{column} must be an 11-digit mainland mobile number.",
+    ),
+    ErrorCode.SCORE_ABOVE_FULL_MARKS: CatalogueEntry(
+        _E,
+        "「{column}」高于「{other}」。",
+        "{column} is higher than {other}.",
+    ),
+    ErrorCode.ID_MISMATCH_BIRTH_DATE: CatalogueEntry(
+        _E,
+        "「{column}」与身份证号中的出生日期不一致。",
+        "{column} does not match the birth date in the national ID.",
+    ),
+    ErrorCode.ID_MISMATCH_GENDER: CatalogueEntry(
+        _E,
+        "「{column}」与身份证号中的性别不一致。",
+        "{column} does not match the gender in the national ID.",
+    ),
+    ErrorCode.ID_MISMATCH_STUDENT_NO: CatalogueEntry(
+        _E,
+        "「{column}」与学籍号中的身份证号不一致。",
+        "{column} does not match the ID inside the student number.",
+    ),
+    ErrorCode.ITEM_REQUIRED_FOR_GROUP: CatalogueEntry(
+        _E,
+        "「{column}」是{group}的必测项目，不能为空（确实未测请填“{statuses}”）。",
+        "{column} is required for {group}.",
+    ),
+    ErrorCode.ITEM_NOT_APPLICABLE: CatalogueEntry(
+        _W,
+        "「{column}」不是{group}的测试项目，该值未导入。",
+        "{column} is not tested for {group}; the value was not imported.",
+    ),
+    ErrorCode.DUPLICATE_ROW: CatalogueEntry(
+        _E,
+        "与第 {first_row} 行重复（{key} 相同），只保留第一次出现的行。",
+        "Repeats row {first_row} (same {key}); only the first is kept.",
+    ),
+    ErrorCode.ROW_TOO_MANY_CELLS: CatalogueEntry(
+        _E,
+        "这一行的单元格比表头多，可能有未加引号的逗号，整行被拒收。",
+        "This row has more cells than the header (an unquoted comma?).",
+    ),
+    ErrorCode.NOT_IN_ROSTER: CatalogueEntry(
+        _E, "学籍号不在学生名册中。", "The student number is not in the roster."
+    ),
+    ErrorCode.ROSTER_NAME_MISMATCH: CatalogueEntry(
+        _E,
+        "姓名与学生名册不一致（名册中为「{expected}」）。",
+        "The name does not match the roster (roster: {expected}).",
+    ),
+    ErrorCode.ROSTER_CLASS_MISMATCH: CatalogueEntry(
+        _E,
+        "班级与学生名册不一致（名册中为「{expected}」）。",
+        "The class does not match the roster (roster: {expected}).",
+    ),
+    ErrorCode.TEMPLATE_NOT_FOUND: CatalogueEntry(
+        _E,
+        "没有编号为「{template}」的模板。可用模板：{available}。",
+        "No template {template}. Available: {available}.",
+    ),
+    ErrorCode.TEMPLATE_INVALID: CatalogueEntry(
+        _E, "模板定义有误：{detail}", "The template definition is invalid: {detail}"
+    ),
+    ErrorCode.TERM_INVALID: CatalogueEntry(
+        _E,
+        "学期「{term}」格式不对，应写成 2024-2025-1（学年-学年-第几学期）。",
+        "Term {term} is invalid; write it like 2024-2025-1.",
+    ),
+    ErrorCode.ROSTER_REJECTED: CatalogueEntry(
+        _E,
+        "学生名册文件无法使用：{detail}",
+        "The roster file cannot be used: {detail}",
+    ),
+    ErrorCode.REPORT_FORMAT: CatalogueEntry(
+        _E,
+        "错误报告只能保存为 .xlsx 或 .csv 文件（收到：{path}）。",
+        "The error report must be a .xlsx or .csv file (got {path}).",
+    ),
+    ErrorCode.INPUT_UNREADABLE: CatalogueEntry(
+        _E, "无法读取文件「{path}」：{detail}", "Cannot read file {path}: {detail}"
+    ),
+}
+
+
+def message(code: ErrorCode, lang: Literal["zh", "en"] = "zh", **params: object) -> str:
+    """The user-facing message for `code`, filled with `params` (missing ones left blank)."""
+    entry = CATALOGUE[code]
+    template = entry.zh if lang == "zh" else entry.en
+    return template.format_map(_Blank(params))
+
+
+def severity(code: ErrorCode) -> Severity:
+    return CATALOGUE[code].severity
+
+
+class _Blank(dict[str, object]):
+    """format_map helper: a parameter nobody supplied renders as empty, never as a KeyError."""
+
+    def __missing__(self, key: str) -> str:
+        return ""

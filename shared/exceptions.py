@@ -1,0 +1,37 @@
+"""Domain exceptions: one module, each carrying a stable code from the catalogue.
+
+Entry points map these to what their caller understands (an exit code, an HTTP problem
+document, a rejected submission) in exactly one place each.
+"""
+
+from __future__ import annotations
+
+from shared.error_codes import ErrorCode, message
+
+
+class GrowthError(Exception):
+    """Base of every error the system raises on purpose."""
+
+    def __init__(self, code: ErrorCode, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(message(code, "en", **params))
+
+    @property
+    def message_zh(self) -> str:
+        return message(self.code, "zh", **self.params)
+
+
+class FileRejected(GrowthError):
+    """An uploaded file cannot be accepted as a whole (empty, hostile, unreadable, ...)."""
+
+
+class InvalidInput(GrowthError):
+    """What the caller asked for is malformed (an unknown template, a bad term, ...)."""
+
+
+class TemplateInvalid(GrowthError):
+    """A template definition breaks the template format's rules."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(ErrorCode.TEMPLATE_INVALID, detail=detail)

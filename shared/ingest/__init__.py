@@ -1,0 +1,9 @@
+"""Ingestion: read a school's spreadsheet and say, row by row and in Chinese, what is wrong.
+
+`validate_bytes` is the engine's entry point; everything else in this package serves it.
+"""
+
+from shared.ingest.engine import Roster, validate_bytes
+from shared.ingest.result import ValidationResult
+
+__all__ = ["Roster", "ValidationResult", "validate_bytes"]

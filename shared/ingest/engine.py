@@ -1,0 +1,282 @@
+"""The validation engine: bytes of a spreadsheet + a template → a `ValidationResult`.
+
+Steps: sniff the file type from its bytes → refuse hostile or unreadable files → read the
+sheet and find its header → normalise and parse every template column (vectorized) → apply the
+template's cross-column rules, uniqueness and the roster → assemble row errors in the file's
+own row and column terms. Good rows are kept; bad rows are reported; nothing stops at the
+first error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from shared.error_codes import ErrorCode, message, severity
+from shared.exceptions import FileRejected, InvalidInput
+from shared.ingest.checks import CheckContext, Parsed, normalize, parse
+from shared.ingest.findings import Finding, mask_of, null_where
+from shared.ingest.header import HeaderMap, HeaderMatcher
+from shared.ingest.readers import read_csv, read_workbook
+from shared.ingest.result import RowError, SourceRows, ValidationResult
+from shared.ingest.rules import applicable_rows, duplicates, rule_findings
+from shared.ingest.sheet import FileIssue, SheetData
+from shared.ingest.sniff import FileKind, sniff
+from shared.privacy import mask_mobile, mask_national_id, mask_student_no
+from shared.settings import IngestLimits, ingest_limits
+from shared.templates.model import ApplicabilityRule, Column, ColumnType, RosterRule, Template
+from shared.term import Term
+from shared.text import column_letter
+
+_MASKERS = {
+    ColumnType.STUDENT_NO: mask_student_no,
+    ColumnType.NATIONAL_ID: mask_national_id,
+    ColumnType.MOBILE: mask_mobile,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """The students a file may name: 学籍号 → name and class, from a validated roster."""
+
+    student_nos: pa.Array
+    names: pa.Array
+    class_names: pa.Array
+
+    @classmethod
+    def from_result(cls, result: ValidationResult) -> Roster:
+        if result.file_errors or result.accepted is None:
+            detail = "；".join(message(i.code, **i.params) for i in result.file_errors)
+            raise InvalidInput(ErrorCode.ROSTER_REJECTED, detail=detail or "没有可用的学生")
+        table = result.accepted
+        return cls(
+            table.column("student_no").combine_chunks(),
+            table.column("name").combine_chunks(),
+            table.column("class_name").combine_chunks(),
+        )
+
+
+def validate_bytes(
+    data: bytes,
+    template: Template,
+    *,
+    filename: str = "",
+    roster: Roster | None = None,
+    term: Term | None = None,
+    today: date | None = None,
+    limits: IngestLimits | None = None,
+) -> ValidationResult:
+    """Validate one uploaded file. Never raises for anything wrong with the file itself:
+    whole-file problems come back as `file_errors` with status `rejected`."""
+    limits = limits or ingest_limits()
+    result = ValidationResult(file=filename, template=template)
+    try:
+        if len(data) > limits.max_file_bytes:
+            raise FileRejected(ErrorCode.FILE_TOO_LARGE, size=_mib(len(data)),
+                               limit=_mib(limits.max_file_bytes))
+        matcher = HeaderMatcher(template)
+        kind = sniff(data)
+        if kind is FileKind.CSV:
+            sheet = read_csv(data, matcher.find, limits)
+        else:
+            sheet = read_workbook(data, kind, matcher.find, limits)
+        result.source = sheet.source
+        result.file_warnings += sheet.warnings
+        _validate_sheet(result, sheet, matcher, roster, term, today or date.today())
+    except FileRejected as exc:
+        result.file_errors.append(FileIssue(exc.code, exc.params))
+    return result
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MB"
+
+
+def _validate_sheet(
+    result: ValidationResult,
+    sheet: SheetData,
+    matcher: HeaderMatcher,
+    roster: Roster | None,
+    term: Term | None,
+    today: date,
+) -> None:
+    template = matcher.template
+    header_map = matcher.map(sheet.header)
+    keep = _non_empty_rows(sheet, header_map)
+    if not len(keep):
+        raise FileRejected(ErrorCode.FILE_HEADER_ONLY)
+    sheet = _take_rows(sheet, keep)
+    result.rows_total = sheet.row_count
+    result.file_warnings += _column_warnings(sheet, header_map)
+    result.source_rows = SourceRows(sheet.header, sheet.columns, sheet.row_numbers)
+
+    parsed: dict[str, Parsed] = {}
+    findings: list[Finding] = []
+    for column in template.columns:
+        index = header_map.fields.get(column.key)
+        ctx = CheckContext(today, term, sheet.numeric_cells.get(index) if index is not None else None)
+        text = _column_text(sheet, index, column)
+        if column.required and column.default is None:
+            missing = mask_of(pc.is_null(text))
+            if missing.any():
+                findings.append(Finding(ErrorCode.REQUIRED, column.key, missing))
+        parsed[column.key] = parse(column, text, ctx)
+        findings += parsed[column.key].findings
+    findings += rule_findings(template, parsed)
+    findings += duplicates(template, parsed, sheet.row_numbers)
+    if roster is not None:
+        findings += _roster_findings(template, parsed, roster)
+    if sheet.overlong_rows is not None:
+        findings.append(Finding(ErrorCode.ROW_TOO_MANY_CELLS, None, sheet.overlong_rows))
+
+    rejected = np.zeros(sheet.row_count, dtype=bool)
+    for finding in findings:
+        if severity(finding.code) == "error":
+            rejected |= finding.mask
+    result.rows_rejected = int(rejected.sum())
+    result.row_errors = _row_errors(template, sheet, header_map, findings)
+    result.accepted = _accepted_table(template, parsed, sheet.row_numbers, ~rejected)
+    if result.rows_rejected == result.rows_total:
+        result.file_errors.append(FileIssue(ErrorCode.FILE_NO_VALID_ROWS))
+
+
+def _non_empty_rows(sheet: SheetData, header_map: HeaderMap) -> np.ndarray:
+    """Rows with anything in a template, extra or unnamed column (a running number alone in
+    a 序号 column does not make a row)."""
+    used = [*header_map.fields.values(), *header_map.extra, *header_map.unnamed]
+    filled = np.zeros(sheet.row_count, dtype=bool)
+    for index in used:
+        filled |= mask_of(pc.is_valid(normalize(sheet.columns[index])))
+    if sheet.overlong_rows is not None:
+        filled |= sheet.overlong_rows
+    return np.flatnonzero(filled)
+
+
+def _take_rows(sheet: SheetData, keep: np.ndarray) -> SheetData:
+    if len(keep) == sheet.row_count:
+        return sheet
+    indices = pa.array(keep)
+    return SheetData(
+        header=sheet.header,
+        header_row=sheet.header_row,
+        columns=[c.take(indices) for c in sheet.columns],
+        row_numbers=sheet.row_numbers[keep],
+        numeric_cells={i: m[keep] for i, m in sheet.numeric_cells.items()},
+        overlong_rows=None if sheet.overlong_rows is None else sheet.overlong_rows[keep],
+        source=sheet.source,
+        warnings=sheet.warnings,
+    )
+
+
+def _column_warnings(sheet: SheetData, header_map: HeaderMap) -> list[FileIssue]:
+    warnings = [
+        FileIssue(ErrorCode.FILE_EXTRA_COLUMN, {"column": sheet.header[i].strip()})
+        for i in header_map.extra
+    ]
+    for index in header_map.unnamed:
+        if mask_of(pc.is_valid(normalize(sheet.columns[index]))).any():
+            warnings.append(FileIssue(ErrorCode.FILE_UNNAMED_COLUMN,
+                                      {"letter": column_letter(index)}))
+    return warnings
+
+
+def _column_text(sheet: SheetData, index: int | None, column: Column) -> pa.Array:
+    if index is None:
+        text = pa.nulls(sheet.row_count, pa.string())
+    else:
+        text = normalize(sheet.columns[index])
+    if column.default is not None:
+        text = pc.fill_null(text, column.default)
+    return text
+
+
+def _roster_findings(
+    template: Template, parsed: Mapping[str, Parsed], roster: Roster
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in template.rules:
+        if not isinstance(rule, RosterRule):
+            continue
+        student_nos = parsed[rule.student_no].values
+        checked = mask_of(pc.is_valid(student_nos))
+        for finding in parsed[rule.student_no].findings:
+            checked &= ~finding.mask
+        position = pc.index_in(student_nos, value_set=roster.student_nos)
+        unknown = checked & ~mask_of(pc.is_valid(position))
+        if unknown.any():
+            findings.append(Finding(ErrorCode.NOT_IN_ROSTER, rule.student_no, unknown))
+        pairs = [(rule.name, roster.names, ErrorCode.ROSTER_NAME_MISMATCH)]
+        if rule.class_name:
+            pairs.append((rule.class_name, roster.class_names, ErrorCode.ROSTER_CLASS_MISMATCH))
+        for key, known, code in pairs:
+            expected = pc.take(known, position)
+            differs = checked & mask_of(pc.not_equal(parsed[key].values, expected))
+            if differs.any():
+                findings.append(Finding(code, key, differs, {},
+                                        {"expected": expected.to_pylist()}))
+    return findings
+
+
+def _row_errors(
+    template: Template, sheet: SheetData, header_map: HeaderMap, findings: list[Finding]
+) -> list[RowError]:
+    """Findings as row errors in the file's terms: row number, header as written, raw value."""
+    written = {key: sheet.header[i].strip() for key, i in header_map.fields.items()}
+    order = {key: i for key, i in header_map.fields.items()}
+    errors: list[tuple[int, int, RowError]] = []
+    for finding in findings:
+        rows = np.flatnonzero(finding.mask)
+        if not len(rows):
+            continue
+        key = finding.key
+        column = template.column(key) if key else None
+        header = written.get(key, column.header) if key and column else None
+        index = header_map.fields.get(key) if key else None
+        values: list[str | None] = [None] * len(rows)
+        if index is not None and column is not None:
+            raw = sheet.columns[index].take(pa.array(rows)).to_pylist()
+            masker = _MASKERS.get(column.type)
+            values = [masker(v) if masker and v else v for v in raw]
+        level = severity(finding.code)
+        col_order = order.get(key, 10_000) if key else -1
+        static = message(finding.code, column=header or "", **finding.params)
+        for row, value in zip(rows, values, strict=True):
+            text = static
+            if finding.row_params:
+                extra = {name: vals[row] for name, vals in finding.row_params.items()}
+                text = message(finding.code, column=header or "", **finding.params, **extra)
+            number = int(sheet.row_numbers[row])
+            errors.append((number, col_order, RowError(number, header, key, finding.code, level,
+                                                       text, value)))
+    errors.sort(key=lambda e: (e[0], e[1]))
+    return [e[2] for e in errors]
+
+
+def _accepted_table(
+    template: Template, parsed: Mapping[str, Parsed], row_numbers: np.ndarray, keep: np.ndarray
+) -> pa.Table:
+    """Typed accepted rows: one column per template key (plus `<key>_status` where statuses
+    are allowed), items that do not apply to a student left empty, and the source row."""
+    not_applicable: dict[str, np.ndarray] = {}
+    for rule in template.rules:
+        if isinstance(rule, ApplicabilityRule):
+            applies, known = applicable_rows(template, rule, parsed)
+            not_applicable = {key: known & ~rows for key, rows in applies.items()}
+    indices = pa.array(np.flatnonzero(keep))
+    columns: dict[str, pa.Array] = {"source_row": pa.array(row_numbers[keep], pa.int32())}
+    for column in template.columns:
+        item = parsed[column.key]
+        hidden = not_applicable.get(column.key)
+        values = item.values if hidden is None else null_where(item.values, hidden)
+        columns[column.key] = values.take(indices)
+        if column.has_status:
+            status = item.status if item.status is not None else pa.nulls(len(values), pa.string())
+            if hidden is not None:
+                status = null_where(status, hidden)
+            columns[f"{column.key}_status"] = status.take(indices)
+    return pa.table(columns)

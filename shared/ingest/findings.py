@@ -1,0 +1,37 @@
+"""A finding: one check's verdict over a whole column, as a boolean mask of failing rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from shared.error_codes import ErrorCode
+
+
+@dataclass(slots=True)
+class Finding:
+    code: ErrorCode
+    key: str | None  # the template column it is reported on (None: the row as a whole)
+    mask: np.ndarray  # bool, one per data row
+    params: dict[str, object] = field(default_factory=dict)
+    # Message parameters that differ per row, aligned with all data rows (read only where
+    # `mask` is set), e.g. the first row a duplicate repeats.
+    row_params: dict[str, list[object] | np.ndarray] | None = None
+
+
+def mask_of(condition: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean Arrow array as a numpy mask, nulls counting as False."""
+    filled = pc.fill_null(condition, False)
+    if isinstance(filled, pa.ChunkedArray):
+        filled = filled.combine_chunks()
+    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def null_where(values: pa.Array, mask: np.ndarray) -> pa.Array:
+    """`values` with the rows in `mask` set to null."""
+    if not mask.any():
+        return values
+    return pc.if_else(pa.array(mask), pa.scalar(None, values.type), values)

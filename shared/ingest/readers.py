@@ -1,0 +1,284 @@
+"""Readers: CSV (any encoding Chinese Windows produces) and Excel workbooks → `SheetData`.
+
+Both find the header row with the caller's `HeaderFinder` and return every cell below it as
+raw text, with the row number the spreadsheet shows, so that errors point where a teacher looks.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from itertools import islice
+from typing import Any, Final
+
+import numpy as np
+import pyarrow as pa
+
+from shared.error_codes import ErrorCode
+from shared.exceptions import FileRejected
+from shared.ingest.sheet import FileIssue, HeaderFinder, SheetData
+from shared.ingest.sniff import FileKind
+from shared.settings import IngestLimits
+
+_PREFIX_BYTES: Final = 256 * 1024
+
+
+# ---------------------------------------------------------------------------------------- CSV
+
+
+def read_csv(data: bytes, find_header: HeaderFinder, limits: IngestLimits) -> SheetData:
+    utf8, encoding = _to_utf8(data)
+    if utf8.count(b"\n") > 2 * limits.max_rows + limits.header_search_rows:
+        raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
+    prefix = _decode_prefix(utf8)
+    delimiter = "\t" if prefix.count("\t") > prefix.count(",") else ","
+    head = list(
+        islice(csv.reader(io.StringIO(prefix, newline=""), delimiter=delimiter),
+               limits.header_search_rows)
+    )
+    index, _ = find_header(head)
+    header = head[index]
+    source: dict[str, object] = {
+        "format": "csv",
+        "encoding": encoding,
+        "delimiter": "tab" if delimiter == "\t" else "comma",
+        "header_row": index + 1,
+    }
+    # Until the header, records must be single lines for pyarrow's line-based skip to agree
+    # with the row numbers a spreadsheet shows; otherwise read everything with the csv module.
+    multiline = any("\n" in cell or "\r" in cell for row in head[: index + 1] for cell in row)
+    sheet = None if multiline else _read_csv_arrow(utf8, index, len(header), delimiter)
+    if sheet is None:
+        sheet = _read_csv_python(utf8, index, len(header), delimiter)
+    if sheet.row_count > limits.max_rows:
+        raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
+    sheet.header = header
+    sheet.header_row = index + 1
+    sheet.source = source
+    return sheet
+
+
+def _to_utf8(data: bytes) -> tuple[bytes, str]:
+    """The file as UTF-8 bytes without a BOM, and the name of the encoding it came in."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :], "UTF-8（带 BOM）"
+    utf16 = _utf16_codec(data)
+    if utf16:
+        try:
+            return data.decode(utf16).lstrip("\ufeff").encode("utf-8"), "UTF-16"
+        except UnicodeDecodeError as exc:
+            raise FileRejected(ErrorCode.FILE_ENCODING) from exc
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return data, "UTF-8"
+    try:
+        # GB18030 is a superset of GBK and GB2312: what Excel on Chinese Windows writes.
+        return data.decode("gb18030").encode("utf-8"), "GB18030"
+    except UnicodeDecodeError as exc:
+        raise FileRejected(ErrorCode.FILE_ENCODING) from exc
+
+
+def _utf16_codec(data: bytes) -> str | None:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    head = data[:4096]
+    if len(head) >= 4 and head[1::2].count(0) > 0.3 * (len(head) // 2):
+        return "utf-16-le"
+    if len(head) >= 4 and head[0::2].count(0) > 0.3 * (len(head) // 2):
+        return "utf-16-be"
+    return None
+
+
+def _decode_prefix(utf8: bytes) -> str:
+    prefix = utf8[:_PREFIX_BYTES]
+    if len(utf8) > _PREFIX_BYTES:
+        cut = prefix.rfind(b"\n")
+        prefix = prefix[: cut + 1] if cut > 0 else prefix
+    return prefix.decode("utf-8", errors="replace")
+
+
+def _read_csv_arrow(utf8: bytes, header_index: int, width: int, delimiter: str) -> SheetData | None:
+    """The fast path. None when a row does not fit the header's width (then the slow path
+    reads the file record by record so that each problem row can be named)."""
+    import pyarrow.csv as pacsv
+
+    invalid: list[int] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append(row.number)
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(utf8),
+            read_options=pacsv.ReadOptions(
+                skip_rows=header_index + 1, column_names=names, use_threads=False,
+                block_size=16 << 20,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            return SheetData([], 0, [pa.array([], pa.string())] * width, np.zeros(0, np.int64))
+        raise FileRejected(ErrorCode.FILE_CORRUPT, detail="CSV 格式错误") from exc
+    if invalid:
+        return None
+    columns = [table.column(i).combine_chunks() for i in range(width)]
+    first = header_index + 2
+    rows = np.arange(first, first + table.num_rows, dtype=np.int64)
+    return SheetData([], 0, columns, rows)
+
+
+def _read_csv_python(utf8: bytes, header_index: int, width: int, delimiter: str) -> SheetData:
+    reader = csv.reader(io.StringIO(utf8.decode("utf-8"), newline=""), delimiter=delimiter)
+    try:
+        records = list(islice(reader, header_index + 1, None))
+    except csv.Error as exc:
+        raise FileRejected(ErrorCode.FILE_CORRUPT, detail="CSV 格式错误") from exc
+    overlong = np.zeros(len(records), dtype=bool)
+    for i, record in enumerate(records):
+        if len(record) > width:
+            overlong[i] = any(cell.strip() for cell in record[width:])
+            del record[width:]
+        elif len(record) < width:
+            record.extend([""] * (width - len(record)))
+    columns = [pa.array(list(col), pa.string()) for col in zip(*records, strict=True)] if records \
+        else [pa.array([], pa.string())] * width
+    first = header_index + 2
+    rows = np.arange(first, first + len(records), dtype=np.int64)
+    return SheetData([], 0, columns, rows, overlong_rows=overlong if overlong.any() else None)
+
+
+# ------------------------------------------------------------------------------------- Excel
+
+
+def read_workbook(
+    data: bytes, kind: FileKind, find_header: HeaderFinder, limits: IngestLimits
+) -> SheetData:
+    import python_calamine as calamine
+
+    if kind is FileKind.XLSX:
+        from shared.ingest.guards import check_xlsx
+
+        check_xlsx(data, limits)
+    try:
+        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return _read_best_sheet(workbook, find_header, limits, kind)
+    except calamine.PasswordError as exc:
+        raise FileRejected(ErrorCode.FILE_ENCRYPTED) from exc
+    except calamine.CalamineError as exc:
+        raise FileRejected(ErrorCode.FILE_CORRUPT, detail="无法解析工作簿") from exc
+    except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException
+        if isinstance(exc, FileRejected | KeyboardInterrupt | SystemExit | MemoryError):
+            raise
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise FileRejected(ErrorCode.FILE_CORRUPT, detail="无法解析工作簿") from exc
+
+
+def _read_best_sheet(
+    workbook: Any, find_header: HeaderFinder, limits: IngestLimits, kind: FileKind
+) -> SheetData:
+    import python_calamine as calamine
+
+    names = [
+        meta.name
+        for meta in workbook.sheets_metadata
+        if meta.typ == calamine.SheetTypeEnum.WorkSheet
+        and meta.visible == calamine.SheetVisibleEnum.Visible
+    ]
+    best: tuple[int, str, int] | None = None  # (score, sheet name, header index)
+    non_empty: list[str] = []
+    no_header: FileRejected | None = None
+    for name in names:
+        sheet = workbook.get_sheet_by_name(name)
+        if sheet.height == 0 or sheet.width == 0:
+            continue
+        non_empty.append(name)
+        if sheet.width > limits.max_columns:
+            raise FileRejected(ErrorCode.FILE_TOO_MANY_COLUMNS, limit=limits.max_columns)
+        head_rows = sheet.to_python(skip_empty_area=False, nrows=limits.header_search_rows)
+        try:
+            index, score = find_header([[_cell_text(v) for v in row] for row in head_rows])
+        except FileRejected as exc:
+            no_header = no_header or exc
+            continue
+        if best is None or score > best[0]:
+            best = (score, name, index)
+    if best is None:
+        if no_header is not None:
+            raise no_header
+        raise FileRejected(ErrorCode.FILE_EMPTY if names else ErrorCode.FILE_NO_SHEET)
+    _, name, index = best
+    rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    body = rows[index + 1 :]
+    if len(body) > limits.max_rows:
+        raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
+    header = [_cell_text(v) for v in rows[index]]
+    columns: list[pa.Array] = []
+    numeric: dict[int, np.ndarray] = {}
+    for i, values in enumerate(zip(*body, strict=True) if body else [() for _ in header]):
+        text, numbers = _column_text(values)
+        columns.append(text)
+        if numbers is not None:
+            numeric[i] = numbers
+    first = index + 2
+    sheet = SheetData(
+        header=header,
+        header_row=index + 1,
+        columns=columns,
+        row_numbers=np.arange(first, first + len(body), dtype=np.int64),
+        numeric_cells=numeric,
+        source={"format": kind.value, "sheet": name, "header_row": index + 1},
+    )
+    others = [n for n in non_empty if n != name]
+    if others:
+        sheet.warnings.append(
+            FileIssue(ErrorCode.FILE_OTHER_SHEETS, {"sheet": name, "others": "、".join(others)})
+        )
+    return sheet
+
+
+def _column_text(values: tuple[Any, ...]) -> tuple[pa.Array, np.ndarray | None]:
+    """A column of workbook cells as text, and which cells were numbers (None if none were)."""
+    kinds = set(map(type, values))
+    if kinds <= {str}:
+        return pa.array(values, pa.string()), None
+    numbers = None
+    if kinds & {float, int}:
+        numbers = np.fromiter((type(v) in (float, int) for v in values), bool, len(values))
+    return pa.array([_cell_text(v) for v in values], pa.string()), numbers
+
+
+def _cell_text(value: Any) -> str:
+    """A cell's value as the text a teacher sees in Excel (dates in ISO form)."""
+    if type(value) is str:
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        # Excel keeps 15 significant digits; whole numbers print without a decimal point.
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.15g}"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        seconds = int(value.total_seconds())
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return "" if value is None else str(value)

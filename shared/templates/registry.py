@@ -1,0 +1,79 @@
+"""The one template registry: built-in templates from TOML files, plus any district templates.
+
+Templates are looked up by id (latest version) or by id and version. Built-in files are read
+once, on first use.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+
+from pydantic import ValidationError
+
+from shared.error_codes import ErrorCode
+from shared.exceptions import InvalidInput, TemplateInvalid
+from shared.templates.model import Template
+
+
+def parse_template(data: dict[str, object], *, source: str) -> Template:
+    """Validate one template definition, naming the source and the broken field on failure."""
+    try:
+        return Template.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise TemplateInvalid(f"{source}: {where}: {first['msg']}") from exc
+
+
+def load_toml(text: str, *, source: str) -> Template:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TemplateInvalid(f"{source}: {exc}") from exc
+    return parse_template(data, source=source)
+
+
+class TemplateRegistry:
+    """Templates by id and version."""
+
+    def __init__(self, templates: Iterable[Template]) -> None:
+        self._by_ref: dict[tuple[str, int], Template] = {}
+        for template in templates:
+            key = (template.id, template.version)
+            if key in self._by_ref:
+                raise TemplateInvalid(f"template {template.ref} is defined twice")
+            self._by_ref[key] = template
+
+    def get(self, template_id: str, version: int | None = None) -> Template:
+        versions = [t for (tid, _), t in self._by_ref.items() if tid == template_id]
+        if version is not None:
+            versions = [t for t in versions if t.version == version]
+        if not versions:
+            raise InvalidInput(
+                ErrorCode.TEMPLATE_NOT_FOUND,
+                template=template_id if version is None else f"{template_id}@{version}",
+                available="、".join(sorted({tid for tid, _ in self._by_ref})),
+            )
+        return max(versions, key=lambda t: t.version)
+
+    def latest(self) -> list[Template]:
+        """The newest version of every template, sorted by id."""
+        ids = sorted({tid for tid, _ in self._by_ref})
+        return [self.get(tid) for tid in ids]
+
+    def with_templates(self, extra: Iterable[Template]) -> TemplateRegistry:
+        return TemplateRegistry([*self._by_ref.values(), *extra])
+
+
+@lru_cache(maxsize=1)
+def builtin_registry() -> TemplateRegistry:
+    folder = resources.files("shared.templates") / "builtin"
+    templates = [
+        load_toml(entry.read_text(encoding="utf-8"), source=entry.name)
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".toml")
+    ]
+    return TemplateRegistry(templates)
