@@ -114,7 +114,8 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
     ),
     ErrorCode.FILE_XML_ENTITY: CatalogueEntry(
         _E,
-        "文件内部含有 XML 实体声明（{part}），出于安全原因拒收。请用 Excel 另存为新文件后重新上传。",
+        "文件内部含有 XML 实体声明（{part}），出于安全原因拒收。"
+        "请用 Excel 另存为新文件后重新上传。",
         "The file declares XML entities ({part}); refused for safety.",
     ),
     ErrorCode.FILE_CORRUPT: CatalogueEntry(
@@ -213,7 +214,8 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
     ),
     ErrorCode.DATE_AMBIGUOUS: CatalogueEntry(
         _E,
-        "「{column}」的日期有歧义（年份不是四位或不在最前）。请写成 2024-09-01 这样年份在前的格式。",
+        "「{column}」的日期有歧义（年份不是四位或不在最前）。"
+        "请写成 2024-09-01 这样年份在前的格式。",
         "{column} is ambiguous; write the four-digit year first, like 2024-09-01.",
     ),
     ErrorCode.DATE_INVALID: CatalogueEntry(
@@ -221,7 +223,8 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
     ),
     ErrorCode.DATE_SERIAL: CatalogueEntry(
         _E,
-        "「{column}」看起来是 Excel 的日期序号而不是日期。请把该列设置为“日期”格式，或写成 2024-09-01。",
+        "「{column}」看起来是 Excel 的日期序号而不是日期。"
+        "请把该列设置为“日期”格式，或写成 2024-09-01。",
         "{column} looks like an Excel date serial number, not a date.",
     ),
     ErrorCode.DATE_OUT_OF_RANGE: CatalogueEntry(
@@ -282,7 +285,8 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
     ),
     ErrorCode.ID_AS_NUMBER: CatalogueEntry(
         _E,
-        "「{column}」被 Excel 存成了数字，长号码的末几位已经丢失。请把该列设置为“文本”格式后重新录入号码。",
+        "「{column}」被 Excel 存成了数字，长号码的末几位已经丢失。"
+        "请把该列设置为“文本”格式后重新录入号码。",
         "{column} was stored by Excel as a number and its last digits are lost; "
         "format the column as text and re-enter it.",
     ),
@@ -373,11 +377,14 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
 }
 
 
-def message(code: ErrorCode, lang: Literal["zh", "en"] = "zh", **params: object) -> str:
-    """The user-facing message for `code`, filled with `params` (missing ones left blank)."""
-    entry = CATALOGUE[code]
-    template = entry.zh if lang == "zh" else entry.en
-    return template.format_map(_Blank(params))
+def message(code: ErrorCode, /, **params: object) -> str:
+    """The Chinese user-facing message for `code`, filled with `params` (missing ones blank)."""
+    return CATALOGUE[code].zh.format_map(_Blank(params))
+
+
+def message_en(code: ErrorCode, /, **params: object) -> str:
+    """The English message (logs, operators, developers)."""
+    return CATALOGUE[code].en.format_map(_Blank(params))
 
 
 def severity(code: ErrorCode) -> Severity:

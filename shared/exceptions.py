@@ -6,7 +6,7 @@ document, a rejected submission) in exactly one place each.
 
 from __future__ import annotations
 
-from shared.error_codes import ErrorCode, message
+from shared.error_codes import ErrorCode, message, message_en
 
 
 class GrowthError(Exception):
@@ -15,11 +15,11 @@ class GrowthError(Exception):
     def __init__(self, code: ErrorCode, **params: object) -> None:
         self.code = code
         self.params = params
-        super().__init__(message(code, "en", **params))
+        super().__init__(message_en(code, **params))
 
     @property
     def message_zh(self) -> str:
-        return message(self.code, "zh", **self.params)
+        return message(self.code, **self.params)
 
 
 class FileRejected(GrowthError):

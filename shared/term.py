@@ -35,7 +35,11 @@ class Term:
 
     @property
     def end(self) -> date:
-        return date(self.start_year + 1, 1, 31) if self.index == 1 else date(self.start_year + 1, 7, 31)
+        return (
+            date(self.start_year + 1, 1, 31)
+            if self.index == 1
+            else date(self.start_year + 1, 7, 31)
+        )
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end

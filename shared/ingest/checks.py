@@ -33,8 +33,18 @@ UNIT_SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
     "小时": ("小时", "h", "时"),
     "分": ("分",),
 }
-EXCEL_ERRORS: Final = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
-                       "#SPILL!", "#CALC!", "#GETTING_DATA")
+EXCEL_ERRORS: Final = (
+    "#DIV/0!",
+    "#N/A",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+)
 
 _NUMBER: Final = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
 _THOUSANDS: Final = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
@@ -45,7 +55,8 @@ _DATE_YMD: Final = (
 )
 _DATE_COMPACT: Final = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"
 _DATE_AMBIGUOUS: Final = (
-    r"^\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}$|^\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?$"
+    r"^\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}$"  # 9/1/2024, 1.9.24: day or month first?
+    r"|^\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?$"  # 24-9-1: a two-digit year
 )
 _DATE_SERIAL: Final = r"^\d{5}(?:\.\d+)?$"
 _MIN_SEC: Final = (
@@ -102,8 +113,9 @@ def parse(column: Column, text: pa.Array, ctx: CheckContext) -> Parsed:
     """Check one column of normalised text against its template column."""
     present = mask_of(pc.is_valid(text))
     findings: list[Finding] = []
-    cell_errors = _matches(text, "^(?:" + "|".join(e.replace("?", r"\?") for e in EXCEL_ERRORS)
-                           + ")$")
+    cell_errors = _matches(
+        text, "^(?:" + "|".join(e.replace("?", r"\?") for e in EXCEL_ERRORS) + ")$"
+    )
     if cell_errors.any():
         findings.append(Finding(ErrorCode.CELL_ERROR, column.key, cell_errors))
         text = null_where(text, cell_errors)
@@ -155,8 +167,12 @@ def _grade(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContex
     parsed = Parsed(values)
     if bad.any():
         parsed.findings.append(
-            Finding(ErrorCode.NOT_IN_LIST, column.key, bad,
-                    {"values": "1–12，或一年级至九年级、预备、初一至初三、高一至高三"})
+            Finding(
+                ErrorCode.NOT_IN_LIST,
+                column.key,
+                bad,
+                {"values": "1–12，或一年级至九年级、预备、初一至初三、高一至高三"},
+            )
         )
     return parsed
 
@@ -209,8 +225,11 @@ def _number(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckConte
     parsed = Parsed(values, status)
     not_number = present & ~is_number & ~is_status
     if not_number.any():
-        parsed.findings.append(Finding(ErrorCode.NOT_A_NUMBER, column.key, not_number,
-                                       {"statuses": _status_hint(column)}))
+        parsed.findings.append(
+            Finding(
+                ErrorCode.NOT_A_NUMBER, column.key, not_number, {"statuses": _status_hint(column)}
+            )
+        )
     if column.type is ColumnType.INTEGER:
         numbers = values.to_numpy(zero_copy_only=False)
         with np.errstate(invalid="ignore"):
@@ -237,14 +256,17 @@ def _duration(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckCon
     with np.errstate(invalid="ignore"):
         ok_min_sec = ~np.isnan(minutes) & (secs < 60)
         ok_hms = ~np.isnan(h) & (m < 60) & (s < 60)
-    total = np.where(ok_min_sec, minutes * 60 + secs, np.where(ok_hms, h * 3600 + m * 60 + s, seconds))
+    total = np.where(
+        ok_min_sec, minutes * 60 + secs, np.where(ok_hms, h * 3600 + m * 60 + s, seconds)
+    )
     valid = is_seconds | ok_min_sec | ok_hms
     values = pa.array(np.where(valid, total, np.nan), pa.float64(), mask=~valid)
     parsed = Parsed(values, status)
     bad = present & ~valid & ~is_status
     if bad.any():
-        parsed.findings.append(Finding(ErrorCode.DURATION_FORMAT, column.key, bad,
-                                       {"statuses": _status_hint(column)}))
+        parsed.findings.append(
+            Finding(ErrorCode.DURATION_FORMAT, column.key, bad, {"statuses": _status_hint(column)})
+        )
     parsed.findings += _range_findings(column, values)
     return parsed
 
@@ -252,7 +274,7 @@ def _duration(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckCon
 def _field_number(struct: pa.Array, name: str) -> np.ndarray:
     """A numeric field of an `extract_regex` result as float64 (NaN where it did not match)."""
     text = pc.struct_field(struct, name)
-    return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
+    return np.asarray(pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), np.float64)
 
 
 def _date(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext) -> Parsed:
@@ -284,8 +306,11 @@ def _real_dates(year: pa.Array, month: pa.Array, day: pa.Array) -> np.ndarray:
     y = pc.cast(year, pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
     m = pc.cast(month, pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
     d = pc.cast(day, pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
-    return ymd_to_dates(np.nan_to_num(y).astype(np.int64), np.nan_to_num(m).astype(np.int64),
-                        np.nan_to_num(d).astype(np.int64))
+    return ymd_to_dates(
+        np.nan_to_num(y).astype(np.int64),
+        np.nan_to_num(m).astype(np.int64),
+        np.nan_to_num(d).astype(np.int64),
+    )
 
 
 def ymd_to_dates(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -298,7 +323,7 @@ def ymd_to_dates(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     months = (np.where(valid, y, 1970) - 1970) * 12 + np.where(valid, m, 1) - 1
     days = months.astype("datetime64[M]").astype("datetime64[D]") + (np.where(valid, d, 1) - 1)
     days[~valid] = np.datetime64("NaT")
-    return days
+    return np.asarray(days, dtype="datetime64[D]")
 
 
 def _date_limits(column: Column, days: np.ndarray, ctx: CheckContext) -> list[Finding]:
@@ -312,14 +337,21 @@ def _date_limits(column: Column, days: np.ndarray, ctx: CheckContext) -> list[Fi
     today = np.datetime64(ctx.today, "D")
     future = ~out & (days > today)
     if column.not_future and future.any():
-        findings.append(Finding(ErrorCode.DATE_IN_FUTURE, column.key, future,
-                                {"today": ctx.today.isoformat()}))
+        findings.append(
+            Finding(ErrorCode.DATE_IN_FUTURE, column.key, future, {"today": ctx.today.isoformat()})
+        )
     if column.in_term and ctx.term is not None:
         term = ctx.term
         outside = ~out & ((days < np.datetime64(term.start)) | (days > np.datetime64(term.end)))
         if outside.any():
-            findings.append(Finding(ErrorCode.DATE_OUTSIDE_TERM, column.key, outside,
-                                    {"term": str(term), "start": term.start, "end": term.end}))
+            findings.append(
+                Finding(
+                    ErrorCode.DATE_OUTSIDE_TERM,
+                    column.key,
+                    outside,
+                    {"term": str(term), "start": term.start, "end": term.end},
+                )
+            )
     return findings
 
 
@@ -360,13 +392,13 @@ def _fixed_width(strings: pa.Array, width: int) -> np.ndarray:
         strings.offset : strings.offset + len(strings) + 1
     ]
     data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return data.reshape(len(strings), width)
+    return np.asarray(data.reshape(len(strings), width), dtype=np.uint8)
 
 
 def _as_number(text: pa.Array, ctx: CheckContext) -> np.ndarray:
     """Cells Excel turned into numbers: stored as numbers, or printed as 3.10101E+17."""
     stored = ctx.numeric_cells if ctx.numeric_cells is not None else np.zeros(len(text), bool)
-    return stored | _matches(text, _SCIENTIFIC)
+    return np.asarray(stored | _matches(text, _SCIENTIFIC), dtype=bool)
 
 
 def _student_no(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext) -> Parsed:

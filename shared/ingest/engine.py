@@ -77,8 +77,9 @@ def validate_bytes(
     result = ValidationResult(file=filename, template=template)
     try:
         if len(data) > limits.max_file_bytes:
-            raise FileRejected(ErrorCode.FILE_TOO_LARGE, size=_mib(len(data)),
-                               limit=_mib(limits.max_file_bytes))
+            raise FileRejected(
+                ErrorCode.FILE_TOO_LARGE, size=_mib(len(data)), limit=_mib(limits.max_file_bytes)
+            )
         matcher = HeaderMatcher(template)
         kind = sniff(data)
         if kind is FileKind.CSV:
@@ -119,7 +120,9 @@ def _validate_sheet(
     findings: list[Finding] = []
     for column in template.columns:
         index = header_map.fields.get(column.key)
-        ctx = CheckContext(today, term, sheet.numeric_cells.get(index) if index is not None else None)
+        ctx = CheckContext(
+            today, term, sheet.numeric_cells.get(index) if index is not None else None
+        )
         text = _column_text(sheet, index, column)
         if column.required and column.default is None:
             missing = mask_of(pc.is_null(text))
@@ -180,8 +183,9 @@ def _column_warnings(sheet: SheetData, header_map: HeaderMap) -> list[FileIssue]
     ]
     for index in header_map.unnamed:
         if mask_of(pc.is_valid(normalize(sheet.columns[index]))).any():
-            warnings.append(FileIssue(ErrorCode.FILE_UNNAMED_COLUMN,
-                                      {"letter": column_letter(index)}))
+            warnings.append(
+                FileIssue(ErrorCode.FILE_UNNAMED_COLUMN, {"letter": column_letter(index)})
+            )
     return warnings
 
 
@@ -217,8 +221,7 @@ def _roster_findings(
             expected = pc.take(known, position)
             differs = checked & mask_of(pc.not_equal(parsed[key].values, expected))
             if differs.any():
-                findings.append(Finding(code, key, differs, {},
-                                        {"expected": expected.to_pylist()}))
+                findings.append(Finding(code, key, differs, {}, {"expected": expected.to_pylist()}))
     return findings
 
 
@@ -248,11 +251,12 @@ def _row_errors(
         for row, value in zip(rows, values, strict=True):
             text = static
             if finding.row_params:
-                extra = {name: vals[row] for name, vals in finding.row_params.items()}
+                extra = {name: vals[int(row)] for name, vals in finding.row_params.items()}
                 text = message(finding.code, column=header or "", **finding.params, **extra)
             number = int(sheet.row_numbers[row])
-            errors.append((number, col_order, RowError(number, header, key, finding.code, level,
-                                                       text, value)))
+            errors.append(
+                (number, col_order, RowError(number, header, key, finding.code, level, text, value))
+            )
     errors.sort(key=lambda e: (e[0], e[1]))
     return [e[2] for e in errors]
 

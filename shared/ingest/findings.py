@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,10 +17,10 @@ class Finding:
     code: ErrorCode
     key: str | None  # the template column it is reported on (None: the row as a whole)
     mask: np.ndarray  # bool, one per data row
-    params: dict[str, object] = field(default_factory=dict)
+    params: Mapping[str, object] = field(default_factory=dict)
     # Message parameters that differ per row, aligned with all data rows (read only where
     # `mask` is set), e.g. the first row a duplicate repeats.
-    row_params: dict[str, list[object] | np.ndarray] | None = None
+    row_params: Mapping[str, Sequence[object] | np.ndarray] | None = None
 
 
 def mask_of(condition: pa.Array | pa.ChunkedArray) -> np.ndarray:

@@ -52,31 +52,31 @@ def check_xlsx(data: bytes, limits: IngestLimits) -> None:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR and ratio > limits.max_compression_ratio:
             raise _bomb(f"压缩比高达 {ratio:.0f} 倍")
-        name = info.filename
-        is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
-        if not (is_sheet or name.endswith((".xml", ".rels", ".vml"))):
-            # Binary parts (images, printer settings) are only checked for an honest size.
-            for _ in _inflate(data, info):
-                pass
-            continue
-        rows = 0
-        tail = b""
-        head_checked = False
-        prolog = b""
-        for chunk in _inflate(data, info):
-            if not head_checked:
-                prolog += chunk
-                head_checked = _check_prolog(prolog, name)
-            if is_sheet:
-                window = tail + chunk
-                rows += chunk.count(b"<row ") + chunk.count(b"<row>")
-                if _BIG_ROW.search(window) or rows > limits.max_rows + limits.header_search_rows:
-                    raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
-                if too_far.search(window):
-                    raise FileRejected(ErrorCode.FILE_TOO_MANY_COLUMNS, limit=limits.max_columns)
-                tail = window[-64:]
-        if not head_checked:
-            _check_prolog(prolog, name, final=True)
+        _scan_part(data, info, limits, too_far)
+
+
+def _scan_part(
+    data: bytes, info: zipfile.ZipInfo, limits: IngestLimits, too_far: re.Pattern[bytes]
+) -> None:
+    """Inflate one part: XML parts must not declare entities, worksheets must stay in bounds."""
+    name = info.filename
+    is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+    is_xml = is_sheet or name.endswith((".xml", ".rels", ".vml"))
+    rows, tail, prolog, prolog_done = 0, b"", b"", not is_xml
+    for chunk in _inflate(data, info):
+        if not prolog_done:
+            prolog += chunk
+            prolog_done = _check_prolog(prolog, name)
+        if is_sheet:
+            window = tail + chunk
+            rows += chunk.count(b"<row ") + chunk.count(b"<row>")
+            if _BIG_ROW.search(window) or rows > limits.max_rows + limits.header_search_rows:
+                raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
+            if too_far.search(window):
+                raise FileRejected(ErrorCode.FILE_TOO_MANY_COLUMNS, limit=limits.max_columns)
+            tail = window[-64:]
+    if not prolog_done:
+        _check_prolog(prolog, name, final=True)
 
 
 def _open(data: bytes) -> zipfile.ZipFile:
@@ -153,7 +153,7 @@ def _data_offset(data: bytes, info: zipfile.ZipInfo) -> int:
     fields = _LOCAL_HEADER.unpack(header)
     if fields[0] != b"PK\x03\x04":
         raise FileRejected(ErrorCode.FILE_CORRUPT, detail="压缩结构损坏")
-    name_length, extra_length = fields[-2], fields[-1]
+    name_length, extra_length = int(fields[-2]), int(fields[-1])
     return info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
 
 
@@ -166,7 +166,7 @@ def _beyond_columns_pattern(max_columns: int) -> re.Pattern[bytes]:
         if last != "Z":
             alternatives.append(f"[{chr(ord(last) + 1)}-Z]")
     else:
-        first, second = last
+        first, second = last[0], last[1]
         if first != "Z":
             alternatives.append(f"[{chr(ord(first) + 1)}-Z][A-Z]")
         if second != "Z":

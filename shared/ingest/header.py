@@ -56,7 +56,9 @@ class HeaderMatcher:
             examples = "、".join(c.header for c in self.template.columns[:4])
             raise FileRejected(
                 ErrorCode.FILE_NO_HEADER,
-                rows=len(rows), template=self.template.name, examples=examples,
+                rows=len(rows),
+                template=self.template.name,
+                examples=examples,
             )
         return best_index, best_score
 

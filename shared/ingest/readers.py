@@ -35,8 +35,10 @@ def read_csv(data: bytes, find_header: HeaderFinder, limits: IngestLimits) -> Sh
     prefix = _decode_prefix(utf8)
     delimiter = "\t" if prefix.count("\t") > prefix.count(",") else ","
     head = list(
-        islice(csv.reader(io.StringIO(prefix, newline=""), delimiter=delimiter),
-               limits.header_search_rows)
+        islice(
+            csv.reader(io.StringIO(prefix, newline=""), delimiter=delimiter),
+            limits.header_search_rows,
+        )
     )
     index, _ = find_header(head)
     header = head[index]
@@ -118,16 +120,21 @@ def _read_csv_arrow(utf8: bytes, header_index: int, width: int, delimiter: str) 
         table = pacsv.read_csv(
             io.BytesIO(utf8),
             read_options=pacsv.ReadOptions(
-                skip_rows=header_index + 1, column_names=names, use_threads=False,
+                skip_rows=header_index + 1,
+                column_names=names,
+                use_threads=False,
                 block_size=16 << 20,
             ),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
+                delimiter=delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
                 invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False, quoted_strings_can_be_null=False,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             ),
         )
     except pa.ArrowInvalid as exc:
@@ -155,8 +162,11 @@ def _read_csv_python(utf8: bytes, header_index: int, width: int, delimiter: str)
             del record[width:]
         elif len(record) < width:
             record.extend([""] * (width - len(record)))
-    columns = [pa.array(list(col), pa.string()) for col in zip(*records, strict=True)] if records \
+    columns = (
+        [pa.array(list(col), pa.string()) for col in zip(*records, strict=True)]
+        if records
         else [pa.array([], pa.string())] * width
+    )
     first = header_index + 2
     rows = np.arange(first, first + len(records), dtype=np.int64)
     return SheetData([], 0, columns, rows, overlong_rows=overlong if overlong.any() else None)

@@ -95,8 +95,9 @@ class ValidationResult:
             group["last_row"] = max(group["last_row"], error.row)
             if error.column and error.column not in group["columns"]:
                 group["columns"].append(error.column)
-        return sorted(groups.values(), key=lambda g: (g["severity"] != "error", -g["count"],
-                                                      g["code"]))
+        return sorted(
+            groups.values(), key=lambda g: (g["severity"] != "error", -g["count"], g["code"])
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

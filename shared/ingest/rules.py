@@ -36,7 +36,9 @@ def rule_findings(template: Template, parsed: Mapping[str, Parsed]) -> list[Find
     return findings
 
 
-def _date_order(template: Template, rule: DateOrderRule, parsed: Mapping[str, Parsed]) -> list[Finding]:
+def _date_order(
+    template: Template, rule: DateOrderRule, parsed: Mapping[str, Parsed]
+) -> list[Finding]:
     early = mask_of(pc.less(parsed[rule.end].values, parsed[rule.start].values))
     if not early.any():
         return []
@@ -44,7 +46,9 @@ def _date_order(template: Template, rule: DateOrderRule, parsed: Mapping[str, Pa
     return [Finding(ErrorCode.DATE_ORDER, rule.end, early, {"other": other})]
 
 
-def _not_above(template: Template, rule: NotAboveRule, parsed: Mapping[str, Parsed]) -> list[Finding]:
+def _not_above(
+    template: Template, rule: NotAboveRule, parsed: Mapping[str, Parsed]
+) -> list[Finding]:
     above = mask_of(pc.greater(parsed[rule.value].values, parsed[rule.limit].values))
     if not above.any():
         return []
@@ -112,7 +116,9 @@ def applicability(
         column = template.column(key)
         item = parsed[key]
         has_value = mask_of(pc.is_valid(item.values))
-        has_status = mask_of(pc.is_valid(item.status)) if item.status is not None else has_value & False
+        has_status = (
+            mask_of(pc.is_valid(item.status)) if item.status is not None else has_value & False
+        )
         # Cells that failed to parse already carry their own error; do not add "required".
         unparsed = np.zeros(len(rows), dtype=bool)
         for finding in item.findings:
@@ -121,11 +127,19 @@ def applicability(
         extra = known & ~rows & (has_value | has_status)
         statuses = "、".join(column.statuses)
         if missing.any():
-            findings.append(Finding(ErrorCode.ITEM_REQUIRED_FOR_GROUP, key, missing,
-                                    {"statuses": statuses}, {"group": group}))
+            findings.append(
+                Finding(
+                    ErrorCode.ITEM_REQUIRED_FOR_GROUP,
+                    key,
+                    missing,
+                    {"statuses": statuses},
+                    {"group": group},
+                )
+            )
         if extra.any():
-            findings.append(Finding(ErrorCode.ITEM_NOT_APPLICABLE, key, extra, {},
-                                    {"group": group}))
+            findings.append(
+                Finding(ErrorCode.ITEM_NOT_APPLICABLE, key, extra, {}, {"group": group})
+            )
     return findings
 
 
@@ -137,7 +151,7 @@ def _group_labels(grades: pa.Array, genders: pa.Array, known: np.ndarray) -> np.
     grade = np.nan_to_num(np.asarray(grades.to_numpy(zero_copy_only=False), dtype=np.float64))
     female = mask_of(pc.equal(genders, "女"))
     index = np.where(known, (grade.astype(np.int64) - 1) * 2 + female + 1, 0)
-    return labels[np.clip(index, 0, len(labels) - 1)]
+    return np.asarray(labels[np.clip(index, 0, len(labels) - 1)], dtype=object)
 
 
 def duplicates(
@@ -161,8 +175,15 @@ def duplicates(
     first_row = np.zeros(len(row_numbers), dtype=np.int64)
     first_row[rows[repeat]] = row_numbers[rows[first_of[repeat]]]
     key = "+".join(template.column(k).header for k in template.unique)
-    return [Finding(ErrorCode.DUPLICATE_ROW, template.unique[0], mask, {"key": key},
-                    {"first_row": first_row.tolist()})]
+    return [
+        Finding(
+            ErrorCode.DUPLICATE_ROW,
+            template.unique[0],
+            mask,
+            {"key": key},
+            {"first_row": first_row.tolist()},
+        )
+    ]
 
 
 def _as_text(values: pa.Array) -> pa.Array:

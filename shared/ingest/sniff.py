@@ -66,7 +66,9 @@ def _sniff_zip(data: bytes) -> FileKind:
         raise FileRejected(ErrorCode.FILE_CORRUPT, detail="压缩结构损坏") from exc
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         if "xl/workbook.bin" in names:
-            raise FileRejected(ErrorCode.FILE_NOT_SPREADSHEET, detected="Excel 二进制工作簿（.xlsb）")
+            raise FileRejected(
+                ErrorCode.FILE_NOT_SPREADSHEET, detected="Excel 二进制工作簿（.xlsb）"
+            )
         return FileKind.XLSX
     for part, name in _OOXML_KINDS:
         if part in names:

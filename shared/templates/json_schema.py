@@ -41,8 +41,12 @@ def _value_schema(column: Column) -> dict[str, Any]:
         case ColumnType.DATE:
             return {"type": "string", "format": "date"}
         case ColumnType.GRADE:
-            return {"type": "integer", "minimum": 1, "maximum": 12,
-                    "x-labels": {str(k): v for k, v in GRADE_LABELS.items()}}
+            return {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 12,
+                "x-labels": {str(k): v for k, v in GRADE_LABELS.items()},
+            }
         case ColumnType.STUDENT_NO:
             return {"type": "string", "pattern": STUDENT_NO_SHAPE.pattern}
         case ColumnType.NATIONAL_ID:

@@ -1,0 +1,221 @@
+"""`growth`: validate files, list templates, generate sample data, run the demo.
+
+Exit codes of `growth validate`: 0 every row accepted, 1 some rows rejected, 2 the file was
+rejected as a whole or could not be read (or the command was asked for something impossible).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from shared.error_codes import ErrorCode
+from shared.exceptions import GrowthError, InvalidInput
+
+EXIT_INVALID = 2
+STATUS_LABEL = {"accepted": "全部通过", "partial": "部分通过", "rejected": "整体拒收"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except GrowthError as exc:
+        print(f"错误：{exc.message_zh}", file=sys.stderr)
+        return EXIT_INVALID
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="growth", description="学生过程性成长数据管理系统")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="校验一个上报文件（CSV 或 Excel）")
+    validate.add_argument("file", type=Path)
+    validate.add_argument("--template", required=True, help="模板编号，如 academic-score")
+    validate.add_argument("--roster", type=Path, help="学生名册文件，用于核对学生是否存在")
+    validate.add_argument("--term", help="学期，如 2024-2025-1；给出时日期须在学期内")
+    validate.add_argument("--report", type=Path, help="错误报告输出路径（.xlsx 或 .csv）")
+    validate.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+    validate.add_argument("--today", type=date.fromisoformat, help="以此日期为“今天”（复现用）")
+    validate.set_defaults(handler=_validate)
+
+    templates = commands.add_parser("templates", help="查看模板")
+    templates.add_argument("template", nargs="?", help="模板编号；不给则列出全部")
+    templates.add_argument("--json-schema", action="store_true", help="输出记录的 JSON Schema")
+    templates.set_defaults(handler=_templates)
+
+    sample = commands.add_parser("sample", help="生成一个示例区的上报文件")
+    sample.add_argument("out", type=Path)
+    sample.add_argument("--seed", type=int, default=2024)
+    sample.set_defaults(handler=_sample)
+
+    demo = commands.add_parser("demo", help="生成示例文件并逐个校验，展示系统效果")
+    demo.add_argument("--out", type=Path, default=Path("out/demo"))
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(ErrorCode.INPUT_UNREADABLE, path=str(path), detail=exc.strerror) from exc
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from shared.ingest import Roster, validate_bytes
+    from shared.ingest.report import write_report
+    from shared.templates import builtin_registry
+    from shared.term import Term
+
+    registry = builtin_registry()
+    template = registry.get(args.template)
+    term = Term.parse(args.term) if args.term else None
+    if args.report and args.report.suffix.lower() not in (".xlsx", ".csv"):
+        raise InvalidInput(ErrorCode.REPORT_FORMAT, path=str(args.report))
+    roster = None
+    if args.roster:
+        roster_result = validate_bytes(
+            _read(args.roster),
+            registry.get("roster-students"),
+            filename=str(args.roster),
+            today=args.today,
+        )
+        roster = Roster.from_result(roster_result)
+    result = validate_bytes(
+        _read(args.file),
+        template,
+        filename=str(args.file),
+        roster=roster,
+        term=term,
+        today=args.today,
+    )
+    if args.report:
+        write_report(result, args.report)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, default=str))
+    else:
+        print(render_result(result.to_dict(), template_name=template.name))
+        if args.report:
+            print(f"\n错误报告已保存：{args.report}")
+    return result.exit_code
+
+
+def render_result(data: dict[str, Any], *, template_name: str, limit: int = 30) -> str:
+    """The readable form of a result: what was read, the verdict, problems grouped, then rows."""
+    from growth.textui import table
+
+    source = data.get("source") or {}
+    where = "，".join(
+        f"{label}{source[key]}"
+        for key, label in (
+            ("format", "格式 "),
+            ("encoding", "编码 "),
+            ("sheet", "工作表 "),
+            ("header_row", "表头在第 "),
+        )
+        if source.get(key)
+    )
+    lines = [
+        f"文件：{data['file']}" + (f"（{where} 行）" if "header_row" in source else ""),
+        f"模板：{template_name}（{data['template']}@{data['template_version']}）",
+        f"结果：{STATUS_LABEL[data['status']]} — 共 {data['rows_total']} 行，"
+        f"通过 {data['rows_accepted']} 行，拒收 {data['rows_rejected']} 行",
+    ]
+    for issue in data["file_errors"]:
+        lines.append(f"✗ {issue['message']}（{issue['code']}）")
+    for issue in data["file_warnings"]:
+        lines.append(f"! {issue['message']}（{issue['code']}）")
+    if data["summary"]:
+        lines += [
+            "",
+            "问题汇总：",
+            table(
+                ["代码", "行数", "首行", "末行", "列", "说明"],
+                [
+                    [
+                        g["code"],
+                        g["count"],
+                        g["first_row"],
+                        g["last_row"],
+                        "、".join(g["columns"]),
+                        g["example"],
+                    ]
+                    for g in data["summary"]
+                ],
+            ),
+        ]
+    errors = data["row_errors"]
+    if errors:
+        shown = errors[:limit]
+        lines += [
+            "",
+            f"逐行问题（共 {len(errors)} 条"
+            + (f"，显示前 {limit} 条" if len(errors) > limit else "")
+            + "）：",
+            table(
+                ["行", "列", "代码", "说明", "值"],
+                [
+                    [e["row"], e["column"] or "", e["code"], e["message"], e["value"] or ""]
+                    for e in shown
+                ],
+            ),
+        ]
+    return "\n".join(lines)
+
+
+def _templates(args: argparse.Namespace) -> int:
+    from growth.textui import table
+    from shared.templates import builtin_registry, record_schema
+
+    registry = builtin_registry()
+    if args.template is None:
+        print(
+            table(
+                ["编号", "版本", "名称", "列数", "唯一键"],
+                [
+                    [t.id, t.version, t.name, len(t.columns), "+".join(t.unique)]
+                    for t in registry.latest()
+                ],
+            )
+        )
+        return 0
+    template = registry.get(args.template)
+    if args.json_schema:
+        print(json.dumps(record_schema(template), ensure_ascii=False, indent=2))
+        return 0
+    print(f"{template.name}（{template.ref}）\n{template.description}\n")
+    print(
+        table(
+            ["列名", "字段", "类型", "必填", "其他写法"],
+            [
+                [c.header, c.key, c.type.value, "是" if c.required else "", "、".join(c.aliases)]
+                for c in template.columns
+            ],
+        )
+    )
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from growth.sample import write_sample_district
+
+    for path in write_sample_district(args.out, seed=args.seed):
+        print(path)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from growth.demo import run_demo
+
+    return run_demo(args.out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
