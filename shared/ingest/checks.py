@@ -418,9 +418,17 @@ def _student_no(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckC
     ]
     parsed = Parsed(text)
     parsed.findings += [Finding(code, column.key, m) for code, m in problems if m.any()]
-    embedded = null_where(pc.utf8_slice_codeunits(text, 1), ~formal)
-    parsed.extras["national_id"] = embedded
+    _identity_extras(
+        parsed, pc.utf8_slice_codeunits(text, 1), parts, formal & ~bad_check & ~bad_birth
+    )
     return parsed
+
+
+def _identity_extras(parsed: Parsed, ids: pa.Array, parts: IdParts, good: np.ndarray) -> None:
+    """What a valid ID says about its holder, for the identity rule (null where not valid)."""
+    parsed.extras["valid_id"] = null_where(ids, ~good)
+    parsed.extras["birth_date"] = pa.array(parts.birth, pa.date32(), mask=~good)
+    parsed.extras["male"] = pa.array(parts.male, pa.bool_(), mask=~good)
 
 
 def _national_id(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext) -> Parsed:
@@ -442,9 +450,7 @@ def _national_id(column: Column, text: pa.Array, present: np.ndarray, ctx: Check
     ]
     parsed = Parsed(text)
     parsed.findings += [Finding(code, column.key, m) for code, m in problems if m.any()]
-    good = shaped & parts.check_ok & ~np.isnat(parts.birth)
-    parsed.extras["birth_date"] = pa.array(parts.birth, pa.date32(), mask=~good)
-    parsed.extras["male"] = pa.array(parts.male, pa.bool_(), mask=~good)
+    _identity_extras(parsed, text, parts, shaped & parts.check_ok & ~np.isnat(parts.birth))
     return parsed
 
 

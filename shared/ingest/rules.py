@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from shared.error_codes import ErrorCode
 from shared.grades import GRADE_LABELS
 from shared.ingest.checks import Parsed
-from shared.ingest.findings import Finding, mask_of
+from shared.ingest.findings import Finding, mask_of, null_where
 from shared.templates.model import (
     ApplicabilityRule,
     DateOrderRule,
@@ -57,19 +57,22 @@ def _not_above(
 
 
 def _identity(rule: IdentityRule, parsed: Mapping[str, Parsed]) -> list[Finding]:
-    """The national ID (or the one inside a G-form 学籍号) must agree with the other columns."""
+    """The national ID (or the one inside a G-form 学籍号) must agree with the other columns.
+    Only IDs that are valid on their own are compared; when the two IDs disagree, that is the
+    one error reported (which of them is right is for the teacher to say)."""
     findings: list[Finding] = []
     nid = parsed[rule.national_id] if rule.national_id else None
     sno = parsed[rule.student_no] if rule.student_no else None
-    if nid is not None and sno is not None:
-        mismatch = mask_of(pc.not_equal(sno.extras["national_id"], nid.values))
-        if mismatch.any():
-            findings.append(Finding(ErrorCode.ID_MISMATCH_STUDENT_NO, rule.national_id, mismatch))
-    sources = [p for p in (nid, sno) if p is not None and "birth_date" in p.extras]
+    sources = [p for p in (nid, sno) if p is not None]
     if not sources:
         return findings
-    birth = pc.coalesce(*[p.extras["birth_date"] for p in sources])
-    male = pc.coalesce(*[p.extras["male"] for p in sources])
+    disagree = np.zeros(len(sources[0].values), dtype=bool)
+    if nid is not None and sno is not None:
+        disagree = mask_of(pc.not_equal(sno.extras["valid_id"], nid.extras["valid_id"]))
+        if disagree.any():
+            findings.append(Finding(ErrorCode.ID_MISMATCH_STUDENT_NO, rule.national_id, disagree))
+    birth = null_where(pc.coalesce(*[p.extras["birth_date"] for p in sources]), disagree)
+    male = null_where(pc.coalesce(*[p.extras["male"] for p in sources]), disagree)
     if rule.birth_date:
         wrong = mask_of(pc.not_equal(parsed[rule.birth_date].values, birth))
         if wrong.any():
