@@ -1,0 +1,1 @@
+"""The API's services and middleware; `app.py` holds only the routes."""
