@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from chalicelib.health import health_status
 
