@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -55,13 +54,29 @@ def class_name(grade: int, number: int) -> str:
     return f"{GRADE_LABELS[grade]}({number})班"
 
 
-def make_student(rng: random.Random, grade: int, klass: str, sequence: int, year: int) -> Student:
+class IdAllocator:
+    """Unique national IDs for a district: per birth date, the next free sequence number of
+    the right parity (odd for boys, even for girls, as GB 11643 says)."""
+
+    def __init__(self) -> None:
+        self._used: dict[tuple[date, bool], int] = {}
+
+    def allocate(self, born: date, male: bool) -> str:
+        count = self._used.get((born, male), 0)
+        while count >= 500:  # this birth date is full for this gender: take the next day
+            born += timedelta(days=1)
+            count = self._used.get((born, male), 0)
+        self._used[(born, male)] = count + 1
+        return make_national_id(MINHANG, born, count * 2 + (1 if male else 0))
+
+
+def make_student(
+    rng: random.Random, grade: int, klass: str, ids: IdAllocator, year: int = 2024
+) -> Student:
     gender = rng.choice("男女")
     born = date(year - 6 - grade, 9, 1) + timedelta(days=rng.randrange(365))
-    # The sequence's last digit is odd for boys and even for girls (GB 11643).
-    seq = (sequence * 2 + (1 if gender == "男" else 0)) % 1000
-    born += timedelta(days=sequence // 500)  # 500 students per birth date keep IDs unique
-    national_id = make_national_id(MINHANG, born, seq)
+    national_id = ids.allocate(born, gender == "男")
+    born = date(int(national_id[6:10]), int(national_id[10:12]), int(national_id[12:14]))
     surname = rng.choice(SURNAMES)
     name = surname + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
     parent = surname + "".join(rng.choice(GIVEN) for _ in range(2))
@@ -89,25 +104,24 @@ def make_school(
     grades: Sequence[int],
     classes: int,
     size: int,
-    sequence: Iterator[int],
+    ids: IdAllocator,
     year: int = 2024,
 ) -> School:
-    """A school's students. `sequence` is shared by every school of a district: with it, no
-    two students share an ID even when born on the same day."""
+    """A school's students; `ids` is shared by every school of a district."""
     students = []
     for grade in grades:
         for number in range(1, classes + 1):
             klass = class_name(grade, number)
-            students += [make_student(rng, grade, klass, next(sequence), year) for _ in range(size)]
+            students += [make_student(rng, grade, klass, ids, year) for _ in range(size)]
     return School(name, tuple(students))
 
 
 def make_district(seed: int = 2024, classes: int = 2, size: int = 30) -> list[School]:
     rng = random.Random(seed)
-    sequence = itertools.count(1)
+    ids = IdAllocator()
     layouts = ((1, 2, 3, 4, 5), (6, 7, 8, 9), (6, 7, 8, 9), (1, 2, 3, 4, 5, 6, 7, 8, 9))
     return [
-        make_school(rng, n, g, classes, size, sequence)
+        make_school(rng, n, g, classes, size, ids)
         for n, g in zip(SCHOOL_NAMES, layouts, strict=True)
     ]
 
@@ -220,7 +234,7 @@ def fitness_rows(rng: random.Random, students: Sequence[Student], day: date) -> 
         items = {
             "身高": f"{height:.1f}",
             "体重": f"{(height / 100) ** 2 * rng.gauss(18, 2.5):.1f}",
-            "肺活量": str(int(700 + g * 230 * (1.15 if boy else 1) + rng.gauss(0, 200))),
+            "肺活量": str(max(400, int(700 + g * 230 * (1.15 if boy else 1) + rng.gauss(0, 200)))),
             "50米跑": f"{max(6.2, 11.5 - g * 0.35 + rng.gauss(0, 0.6)):.1f}",
             "坐位体前屈": f"{rng.gauss(8 if boy else 12, 5):.1f}",
         }

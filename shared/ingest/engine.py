@@ -108,12 +108,16 @@ def _validate_sheet(
 ) -> None:
     template = matcher.template
     header_map = matcher.map(sheet.header)
-    keep = _non_empty_rows(sheet, header_map)
+    used = [*header_map.fields.values(), *header_map.extra, *header_map.unnamed]
+    normalized = {index: normalize(sheet.columns[index]) for index in used}
+    keep = _non_empty_rows(sheet, normalized)
     if not len(keep):
         raise FileRejected(ErrorCode.FILE_HEADER_ONLY)
-    sheet = _take_rows(sheet, keep)
+    if len(keep) < sheet.row_count:
+        sheet = _take_rows(sheet, keep)
+        normalized = {i: text.take(pa.array(keep)) for i, text in normalized.items()}
     result.rows_total = sheet.row_count
-    result.file_warnings += _column_warnings(sheet, header_map)
+    result.file_warnings += _column_warnings(sheet, header_map, normalized)
     result.source_rows = SourceRows(sheet.header, sheet.columns, sheet.row_numbers)
 
     parsed: dict[str, Parsed] = {}
@@ -123,7 +127,8 @@ def _validate_sheet(
         ctx = CheckContext(
             today, term, sheet.numeric_cells.get(index) if index is not None else None
         )
-        text = _column_text(sheet, index, column)
+        text = _column_text(sheet.row_count, normalized.get(index) if index is not None else None,
+                            column)
         if column.required and column.default is None:
             missing = mask_of(pc.is_null(text))
             if missing.any():
@@ -148,21 +153,18 @@ def _validate_sheet(
         result.file_errors.append(FileIssue(ErrorCode.FILE_NO_VALID_ROWS))
 
 
-def _non_empty_rows(sheet: SheetData, header_map: HeaderMap) -> np.ndarray:
+def _non_empty_rows(sheet: SheetData, normalized: Mapping[int, pa.Array]) -> np.ndarray:
     """Rows with anything in a template, extra or unnamed column (a running number alone in
     a 序号 column does not make a row)."""
-    used = [*header_map.fields.values(), *header_map.extra, *header_map.unnamed]
     filled = np.zeros(sheet.row_count, dtype=bool)
-    for index in used:
-        filled |= mask_of(pc.is_valid(normalize(sheet.columns[index])))
+    for text in normalized.values():
+        filled |= mask_of(pc.is_valid(text))
     if sheet.overlong_rows is not None:
         filled |= sheet.overlong_rows
     return np.flatnonzero(filled)
 
 
 def _take_rows(sheet: SheetData, keep: np.ndarray) -> SheetData:
-    if len(keep) == sheet.row_count:
-        return sheet
     indices = pa.array(keep)
     return SheetData(
         header=sheet.header,
@@ -176,24 +178,23 @@ def _take_rows(sheet: SheetData, keep: np.ndarray) -> SheetData:
     )
 
 
-def _column_warnings(sheet: SheetData, header_map: HeaderMap) -> list[FileIssue]:
+def _column_warnings(
+    sheet: SheetData, header_map: HeaderMap, normalized: Mapping[int, pa.Array]
+) -> list[FileIssue]:
     warnings = [
         FileIssue(ErrorCode.FILE_EXTRA_COLUMN, {"column": sheet.header[i].strip()})
         for i in header_map.extra
     ]
     for index in header_map.unnamed:
-        if mask_of(pc.is_valid(normalize(sheet.columns[index]))).any():
+        if mask_of(pc.is_valid(normalized[index])).any():
             warnings.append(
                 FileIssue(ErrorCode.FILE_UNNAMED_COLUMN, {"letter": column_letter(index)})
             )
     return warnings
 
 
-def _column_text(sheet: SheetData, index: int | None, column: Column) -> pa.Array:
-    if index is None:
-        text = pa.nulls(sheet.row_count, pa.string())
-    else:
-        text = normalize(sheet.columns[index])
+def _column_text(rows: int, normalized: pa.Array | None, column: Column) -> pa.Array:
+    text = pa.nulls(rows, pa.string()) if normalized is None else normalized
     if column.default is not None:
         text = pc.fill_null(text, column.default)
     return text
