@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from shared.ids import (
     is_valid_student_no,
     make_national_id,
 )
+from shared.ingest.checks import ymd_to_dates
 
 regions = st.sampled_from(["310112", "310101", "110105", "440305", "510107"])
 births = st.dates(min_value=date(1950, 1, 1), max_value=date(2024, 12, 31))
@@ -91,3 +93,24 @@ def test_student_number_forms() -> None:
     assert not is_valid_student_no(national_id)  # the bare ID is not a 学籍号
     assert not is_valid_student_no("G" + national_id[:-1])  # 18 characters
     assert not is_valid_student_no("X" + national_id)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(900, 2300), st.integers(-1, 14), st.integers(-1, 33)),
+        min_size=1,
+        max_size=50,
+    )
+)
+def test_vectorized_calendar_agrees_with_python(triples: list[tuple[int, int, int]]) -> None:
+    # The engine turns (year, month, day) columns into dates with integer arithmetic; it must
+    # agree with Python's calendar on every triple, impossible ones included.
+    y, m, d = (np.array(column, dtype=np.int64) for column in zip(*triples, strict=True))
+    days = ymd_to_dates(y, m, d)
+    for (year, month, day), value in zip(triples, days, strict=True):
+        try:
+            expected = date(year, month, day) if year >= 1000 else None
+        except ValueError:
+            expected = None
+        got = None if np.isnat(value) else value.astype(object)
+        assert got == expected, (year, month, day)

@@ -7,6 +7,7 @@ loops over rows in Python: the work is Arrow compute kernels and numpy over whol
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
@@ -21,7 +22,7 @@ from shared.ids import CHECK_CHARS, WEIGHTS
 from shared.ingest.findings import Finding, mask_of, null_where
 from shared.templates.model import Column, ColumnType
 from shared.term import Term
-from shared.text import INVISIBLE_PATTERN, normalize_cell
+from shared.text import INVISIBLE_CHARS, INVISIBLE_PATTERN, normalize_cell
 
 # Units people type after numbers ("165cm", "95分"), by the unit a template column declares.
 UNIT_SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
@@ -76,6 +77,7 @@ class CheckContext:
     today: date
     term: Term | None = None
     numeric_cells: np.ndarray | None = None
+    identity: bool = False  # an identity rule will want what the IDs say (birth date, gender)
 
 
 @dataclass(slots=True)
@@ -88,17 +90,42 @@ class Parsed:
 
 
 # ----------------------------------------------------------------------------- normalising
+#
+# Fast paths matter here: a district file has millions of cells. Each kernel below runs once
+# per column, and work that a column does not need (NFKC on text that is already normalised,
+# regexes on values that a plain cast understands) is skipped after a cheap whole-column test.
 
 
 def normalize(raw: pa.Array) -> pa.Array:
     """NFKC (full-width digits, letters and spaces become ASCII), invisible characters removed,
     whitespace trimmed; empty cells become null."""
     text = raw
-    if len(text) and not pc.all(pc.string_is_ascii(text)).as_py():
-        text = pc.utf8_normalize(text, form="NFKC")
-        text = pc.replace_substring_regex(text, pattern=INVISIBLE_PATTERN, replacement="")
-    text = pc.utf8_trim_whitespace(text)
-    return null_where(text, mask_of(pc.equal(pc.binary_length(text), 0)))
+    if not len(text):
+        return text
+    if pc.all(pc.string_is_ascii(text)).as_py():
+        text = pc.ascii_trim_whitespace(text)
+    else:
+        data = _data_bytes(text).decode("utf-8")
+        if not unicodedata.is_normalized("NFKC", data):
+            text = pc.utf8_normalize(text, form="NFKC")
+        if any(mark in data for mark in INVISIBLE_CHARS):
+            text = pc.replace_substring_regex(text, pattern=INVISIBLE_PATTERN, replacement="")
+        text = pc.utf8_trim_whitespace(text)
+    if pc.min(pc.binary_length(text)).as_py() == 0:
+        text = null_where(text, mask_of(pc.equal(text, "")))
+    return text
+
+
+def _data_bytes(strings: pa.Array) -> bytes:
+    """The UTF-8 bytes of all values of a string array, concatenated."""
+    offsets = strings.buffers()[1]
+    data = strings.buffers()[2]
+    if data is None:
+        return b""
+    bounds = np.frombuffer(offsets, dtype=np.int32)[
+        strings.offset : strings.offset + len(strings) + 1
+    ]
+    return data.to_pybytes()[bounds[0] : bounds[-1]]
 
 
 def _matches(text: pa.Array, pattern: str) -> np.ndarray:
@@ -109,17 +136,23 @@ def _strings(mask: np.ndarray, text: pa.Array) -> pa.Array:
     return null_where(text, ~mask)
 
 
+def _numbers(values: np.ndarray, valid: np.ndarray, arrow_type: pa.DataType) -> pa.Array:
+    return pa.array(values, arrow_type, mask=~valid)
+
+
+_EXCEL_ERROR_SET: Final = pa.array(EXCEL_ERRORS)
+
+
 def parse(column: Column, text: pa.Array, ctx: CheckContext) -> Parsed:
     """Check one column of normalised text against its template column."""
     present = mask_of(pc.is_valid(text))
     findings: list[Finding] = []
-    cell_errors = _matches(
-        text, "^(?:" + "|".join(e.replace("?", r"\?") for e in EXCEL_ERRORS) + ")$"
-    )
-    if cell_errors.any():
-        findings.append(Finding(ErrorCode.CELL_ERROR, column.key, cell_errors))
-        text = null_where(text, cell_errors)
-        present &= ~cell_errors
+    if pc.any(pc.starts_with(text, "#")).as_py():
+        cell_errors = mask_of(pc.is_in(text, value_set=_EXCEL_ERROR_SET))
+        if cell_errors.any():
+            findings.append(Finding(ErrorCode.CELL_ERROR, column.key, cell_errors))
+            text = null_where(text, cell_errors)
+            present &= ~cell_errors
     parser = _PARSERS[column.type]
     parsed = parser(column, text, present, ctx)
     parsed.findings[:0] = findings
@@ -131,7 +164,8 @@ def parse(column: Column, text: pa.Array, ctx: CheckContext) -> Parsed:
 
 def _text(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext) -> Parsed:
     parsed = Parsed(text)
-    if column.max_length:
+    # A character takes at least one byte: only columns with long values need counting.
+    if column.max_length and (pc.max(pc.binary_length(text)).as_py() or 0) > column.max_length:
         too_long = mask_of(pc.greater(pc.utf8_length(text), column.max_length))
         if too_long.any():
             parsed.findings.append(
@@ -142,9 +176,12 @@ def _text(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext
 
 def _lookup(text: pa.Array, table: dict[str, object], value_type: pa.DataType) -> pa.Array:
     """Map each text through `table` (keys compared case-insensitively); null when absent."""
-    keys = list(table)
-    index = pc.index_in(pc.utf8_lower(text), value_set=pa.array([k.lower() for k in keys]))
-    return pc.take(pa.array(list(table.values()), value_type), index)
+    targets = pa.array(list(table.values()), value_type)
+    index = pc.index_in(text, value_set=pa.array(list(table)))
+    if index.null_count > text.null_count:  # some values differ from every key, maybe in case
+        lowered = pc.index_in(pc.utf8_lower(text), value_set=pa.array([k.lower() for k in table]))
+        index = pc.coalesce(index, lowered)
+    return pc.take(targets, index)
 
 
 def _enum(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext) -> Parsed:
@@ -161,8 +198,9 @@ def _enum(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext
 
 
 def _grade(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext) -> Parsed:
-    compact = pc.replace_substring_regex(text, pattern=r"\s+", replacement="")
-    values = _lookup(compact, dict(GRADE_ALIASES), pa.int8())
+    if pc.any(pc.match_substring(text, " ")).as_py():
+        text = pc.replace_substring(text, " ", "")
+    values = _lookup(text, dict(GRADE_ALIASES), pa.int8())
     bad = present & ~mask_of(pc.is_valid(values))
     parsed = Parsed(values)
     if bad.any():
@@ -181,6 +219,8 @@ def _split_status(column: Column, text: pa.Array) -> tuple[pa.Array, pa.Array | 
     if not column.statuses:
         return text, None, np.zeros(len(text), dtype=bool)
     is_status = mask_of(pc.is_in(text, value_set=pa.array(column.statuses)))
+    if not is_status.any():
+        return text, None, is_status
     return null_where(text, is_status), _strings(is_status, text), is_status
 
 
@@ -196,10 +236,9 @@ def _status_hint(column: Column) -> str:
     return "，或填写“" + "、".join(column.statuses) + "”" if column.statuses else ""
 
 
-def _range_findings(column: Column, values: pa.Array) -> list[Finding]:
+def _range_findings(column: Column, numbers: np.ndarray) -> list[Finding]:
     low = -np.inf if column.min is None else column.min
     high = np.inf if column.max is None else column.max
-    numbers = values.to_numpy(zero_copy_only=False)
     with np.errstate(invalid="ignore"):
         out = (numbers < low) | (numbers > high)
     if not out.any():
@@ -214,15 +253,41 @@ def _fmt(number: float | None) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
 
 
-def _number(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext) -> Parsed:
-    text, status, is_status = _split_status(column, text)
+def _to_float(text: pa.Array) -> np.ndarray | None:
+    """All values as float64 (NaN where null) if Arrow's cast understands every one; None if
+    any value is not a plain number (then the caller takes the careful path)."""
+    try:
+        values = pc.cast(text, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return np.array(values.to_numpy(zero_copy_only=False), dtype=np.float64)  # a writable copy
+
+
+def _parse_numbers(column: Column, text: pa.Array) -> np.ndarray:
+    """float64 per row, NaN where the text is not a number (units and separators allowed)."""
+    numbers = _to_float(text)
+    if numbers is not None:
+        numbers[~np.isfinite(numbers)] = np.nan  # "nan" and "inf" are words, not numbers
+        return numbers
     text = _strip_unit(column, text)
     thousands = mask_of(pc.match_substring_regex(text, pattern=_THOUSANDS))
     if thousands.any():
         text = pc.if_else(pa.array(thousands), pc.replace_substring(text, ",", ""), text)
     is_number = _matches(text, _NUMBER)
     values = pc.cast(_strings(is_number, text), pa.float64())
-    parsed = Parsed(values, status)
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _number(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext) -> Parsed:
+    numbers = _to_float(text)  # the common case: every value a plain number, no status words
+    status, is_status = None, np.zeros(len(text), dtype=bool)
+    if numbers is None:
+        text, status, is_status = _split_status(column, text)
+        numbers = _parse_numbers(column, text)
+    else:
+        numbers[~np.isfinite(numbers)] = np.nan  # "nan" and "inf" are words, not numbers
+    is_number = ~np.isnan(numbers)
+    parsed = Parsed(pa.array([], pa.float64()), status)
     not_number = present & ~is_number & ~is_status
     if not_number.any():
         parsed.findings.append(
@@ -230,45 +295,77 @@ def _number(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckConte
                 ErrorCode.NOT_A_NUMBER, column.key, not_number, {"statuses": _status_hint(column)}
             )
         )
+    arrow_type = pa.float64()
     if column.type is ColumnType.INTEGER:
-        numbers = values.to_numpy(zero_copy_only=False)
-        with np.errstate(invalid="ignore"):
-            fractional = is_number & (np.floor(numbers) != numbers)
+        fractional = is_number & (np.floor(np.nan_to_num(numbers)) != np.nan_to_num(numbers))
         if fractional.any():
             parsed.findings.append(Finding(ErrorCode.NOT_AN_INTEGER, column.key, fractional))
-            values = null_where(values, fractional)
-        parsed.values = pc.cast(values, pa.int64())
-    parsed.findings += _range_findings(column, values)
+            is_number &= ~fractional
+            numbers = np.where(fractional, np.nan, numbers)
+        arrow_type = pa.int64()
+        values = np.nan_to_num(numbers).astype(np.int64)
+    else:
+        values = numbers
+    parsed.values = _numbers(values, is_number, arrow_type)
+    parsed.findings += _range_findings(column, numbers)
     return parsed
 
 
 def _duration(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext) -> Parsed:
     """Times as "3'45\"", "3分45秒", "0:03:45" (an Excel time cell) or plain seconds."""
     text, status, is_status = _split_status(column, text)
-    plain = _strip_unit(column, text)
-    is_seconds = _matches(plain, _NUMBER)
-    seconds = pc.cast(_strings(is_seconds, plain), pa.float64()).to_numpy(zero_copy_only=False)
-    min_sec = pc.extract_regex(text, pattern=_MIN_SEC)
-    minutes = _field_number(min_sec, "m")
-    secs = _field_number(min_sec, "s")
-    hms = pc.extract_regex(text, pattern=_H_M_S)
-    h, m, s = _field_number(hms, "h"), _field_number(hms, "m"), _field_number(hms, "s")
-    with np.errstate(invalid="ignore"):
-        ok_min_sec = ~np.isnan(minutes) & (secs < 60)
-        ok_hms = ~np.isnan(h) & (m < 60) & (s < 60)
-    total = np.where(
-        ok_min_sec, minutes * 60 + secs, np.where(ok_hms, h * 3600 + m * 60 + s, seconds)
-    )
-    valid = is_seconds | ok_min_sec | ok_hms
-    values = pa.array(np.where(valid, total, np.nan), pa.float64(), mask=~valid)
-    parsed = Parsed(values, status)
+    total = np.full(len(text), np.nan)
+    todo = present & ~is_status
+    # Fast path: M'SS" (how fitness sheets write run times), read from the bytes with numpy.
+    for width in (5, 6):
+        rows = np.flatnonzero(todo & mask_of(pc.equal(pc.binary_length(text), width)))
+        if not len(rows):
+            continue
+        chars = _fixed_width(text.take(pa.array(rows)), width)
+        digits = chars.astype(np.int64) - _ZERO
+        m = width - 5  # index of the last minute digit
+        shaped = (
+            (chars[:, m + 1] == ord("'"))
+            & (chars[:, m + 4] == ord('"'))
+            & np.all(_is_digit(np.delete(chars, [m + 1, m + 4], axis=1)), axis=1)
+            & (digits[:, m + 2] < 6)
+        )
+        minutes = digits[:, 0] * 10 + digits[:, 1] if m else digits[:, 0]
+        total[rows[shaped]] = (minutes * 60 + digits[:, m + 2] * 10 + digits[:, m + 3])[shaped]
+        todo[rows[shaped]] = False
+    rows = np.flatnonzero(todo)
+    if len(rows):
+        total[rows] = _duration_seconds(column, text.take(pa.array(rows)))
+    valid = ~np.isnan(total)
+    parsed = Parsed(_numbers(total, valid, pa.float64()), status)
     bad = present & ~valid & ~is_status
     if bad.any():
         parsed.findings.append(
             Finding(ErrorCode.DURATION_FORMAT, column.key, bad, {"statuses": _status_hint(column)})
         )
-    parsed.findings += _range_findings(column, values)
+    parsed.findings += _range_findings(column, total)
     return parsed
+
+
+def _duration_seconds(column: Column, text: pa.Array) -> np.ndarray:
+    """Seconds for each text (NaN where it is not a time), trying each accepted form."""
+    plain = _strip_unit(column, text)
+    is_seconds = _matches(plain, _NUMBER)
+    seconds = np.asarray(
+        pc.cast(_strings(is_seconds, plain), pa.float64()).to_numpy(zero_copy_only=False),
+        dtype=np.float64,
+    )
+    min_sec = pc.extract_regex(text, pattern=_MIN_SEC)
+    minutes, secs = _field_number(min_sec, "m"), _field_number(min_sec, "s")
+    hms = pc.extract_regex(text, pattern=_H_M_S)
+    h, m, s = _field_number(hms, "h"), _field_number(hms, "m"), _field_number(hms, "s")
+    with np.errstate(invalid="ignore"):
+        ok_min_sec = ~np.isnan(minutes) & (secs < 60)
+        ok_hms = ~np.isnan(h) & (m < 60) & (s < 60)
+    result = np.where(
+        ok_min_sec, minutes * 60 + secs, np.where(ok_hms, h * 3600 + m * 60 + s, seconds)
+    )
+    return np.where(is_seconds | ok_min_sec | ok_hms, result, np.nan)
 
 
 def _field_number(struct: pa.Array, name: str) -> np.ndarray:
@@ -277,7 +374,55 @@ def _field_number(struct: pa.Array, name: str) -> np.ndarray:
     return np.asarray(pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), np.float64)
 
 
+_DASH: Final = ord("-")
+_ZERO: Final = ord("0")
+
+
 def _date(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext) -> Parsed:
+    days = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[D]")
+    findings: dict[ErrorCode, np.ndarray] = {}
+    # Fast path: ISO dates (what Excel date cells and careful typists produce), read from the
+    # bytes with numpy; every other form goes through the regexes, only for those rows.
+    iso = present & mask_of(pc.equal(pc.binary_length(text), 10))
+    if iso.any():
+        rows = np.flatnonzero(iso)
+        chars = _fixed_width(text.take(pa.array(rows)) if len(rows) < len(text) else text, 10)
+        digits = chars.astype(np.int64) - _ZERO
+        shaped = (
+            (chars[:, 4] == _DASH)
+            & (chars[:, 7] == _DASH)
+            & np.all(
+                (digits[:, [0, 1, 2, 3, 5, 6, 8, 9]] >= 0)
+                & (digits[:, [0, 1, 2, 3, 5, 6, 8, 9]] <= 9),
+                axis=1,
+            )
+        )
+        y = digits[:, 0:4] @ np.array([1000, 100, 10, 1])
+        m = digits[:, 5:7] @ np.array([10, 1])
+        d = digits[:, 8:10] @ np.array([10, 1])
+        parsed_days = ymd_to_dates(
+            np.where(shaped, y, 0), np.where(shaped, m, 0), np.where(shaped, d, 0)
+        )
+        days[rows[shaped]] = parsed_days[shaped]
+        invalid = np.zeros(len(text), dtype=bool)
+        invalid[rows[shaped & np.isnat(parsed_days)]] = True
+        findings[ErrorCode.DATE_INVALID] = invalid
+        iso[rows[~shaped]] = False
+    rest = np.flatnonzero(present & ~iso)
+    if len(rest):
+        sub_days, sub_findings = _date_forms(text.take(pa.array(rest)))
+        days[rest] = sub_days
+        for code, mask in sub_findings.items():
+            full = findings.setdefault(code, np.zeros(len(text), dtype=bool))
+            full[rest] |= mask
+    parsed = Parsed(pa.array(days, pa.date32(), mask=np.isnat(days)))
+    parsed.findings += [Finding(code, column.key, m) for code, m in findings.items() if m.any()]
+    parsed.findings += _date_limits(column, days, ctx)
+    return parsed
+
+
+def _date_forms(text: pa.Array) -> tuple[np.ndarray, dict[ErrorCode, np.ndarray]]:
+    """Dates in every accepted form, for non-null `text`: days (NaT where none) and problems."""
     ymd = pc.extract_regex(text, pattern=_DATE_YMD)
     compact = pc.extract_regex(text, pattern=_DATE_COMPACT)
     year = pc.coalesce(pc.struct_field(ymd, "y"), pc.struct_field(compact, "y"))
@@ -286,42 +431,43 @@ def _date(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext
     matched = mask_of(pc.is_valid(year))
     days = _real_dates(year, month, day)
     real = ~np.isnat(days)
-    values = pa.array(days, pa.date32(), mask=~real)
-    parsed = Parsed(values)
-    ambiguous = present & ~matched & _matches(text, _DATE_AMBIGUOUS)
-    serial = present & ~matched & _matches(text, _DATE_SERIAL)
-    problems = [
-        (ErrorCode.DATE_INVALID, matched & ~real),
-        (ErrorCode.DATE_AMBIGUOUS, ambiguous),
-        (ErrorCode.DATE_SERIAL, serial),
-        (ErrorCode.DATE_FORMAT, present & ~matched & ~ambiguous & ~serial),
-    ]
-    parsed.findings += [Finding(code, column.key, m) for code, m in problems if m.any()]
-    parsed.findings += _date_limits(column, days, ctx)
-    return parsed
+    ambiguous = ~matched & _matches(text, _DATE_AMBIGUOUS)
+    serial = ~matched & _matches(text, _DATE_SERIAL)
+    return days, {
+        ErrorCode.DATE_INVALID: matched & ~real,
+        ErrorCode.DATE_AMBIGUOUS: ambiguous,
+        ErrorCode.DATE_SERIAL: serial,
+        ErrorCode.DATE_FORMAT: ~matched & ~ambiguous & ~serial,
+    }
 
 
 def _real_dates(year: pa.Array, month: pa.Array, day: pa.Array) -> np.ndarray:
     """datetime64[D] for each (year, month, day) that is a real calendar date, NaT otherwise."""
-    y = pc.cast(year, pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
-    m = pc.cast(month, pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
-    d = pc.cast(day, pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
-    return ymd_to_dates(
-        np.nan_to_num(y).astype(np.int64),
-        np.nan_to_num(m).astype(np.int64),
-        np.nan_to_num(d).astype(np.int64),
-    )
+    parts = [
+        np.nan_to_num(
+            np.asarray(pc.cast(p, pa.int64()).to_numpy(zero_copy_only=False), np.float64)
+        ).astype(np.int64)
+        for p in (year, month, day)
+    ]
+    return ymd_to_dates(*parts)
 
 
 def ymd_to_dates(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """datetime64[D] from integer arrays; NaT where the triple is not a real date."""
+    """datetime64[D] from integer arrays; NaT where the triple is not a real date.
+
+    Days since 1970-01-01 come from the civil-from-days algorithm (H. Hinnant), in integer
+    arithmetic over whole arrays."""
     leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
     month_days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
     valid_month = (m >= 1) & (m <= 12)
     limit = np.where(valid_month, month_days[np.clip(m - 1, 0, 11)] + ((m == 2) & leap), 0)
     valid = valid_month & (d >= 1) & (d <= limit) & (y >= 1000)
-    months = (np.where(valid, y, 1970) - 1970) * 12 + np.where(valid, m, 1) - 1
-    days = months.astype("datetime64[M]").astype("datetime64[D]") + (np.where(valid, d, 1) - 1)
+    year = y - (m <= 2)
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    days = (era * 146097 + day_of_era - 719468).astype("datetime64[D]")
     days[~valid] = np.datetime64("NaT")
     return np.asarray(days, dtype="datetime64[D]")
 
@@ -365,23 +511,25 @@ class IdParts:
     male: np.ndarray  # bool per row
 
 
-def id_parts(ids: pa.Array, rows: np.ndarray, today: date) -> IdParts:
-    """Check digit, birth date and gender of 18-character IDs at `rows` (shape already valid)."""
-    n = len(ids)
+def id_parts(chars: np.ndarray, rows: np.ndarray, n: int, today: date) -> IdParts:
+    """Check digit, birth date and gender of IDs given as an (len(rows), 18) byte matrix whose
+    shape is already valid; results are spread over `n` rows."""
     check_ok = np.zeros(n, dtype=bool)
     birth = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     male = np.zeros(n, dtype=bool)
     if len(rows):
-        chars = _fixed_width(pc.take(ids, pa.array(rows)), 18)
-        digits = chars[:, :17].astype(np.int64) - 48
-        check_ok[rows] = chars[:, 17] == _CHECK_BYTES[(digits @ _WEIGHTS) % 11]
-        y = digits[:, 6:10] @ np.array([1000, 100, 10, 1])
-        m = digits[:, 10:12] @ np.array([10, 1])
-        d = digits[:, 12:14] @ np.array([10, 1])
+        # Small integers are exact in float64, and a float matrix product runs on BLAS.
+        # Sums stay below 2^24, exact in float32; a float matrix product runs on BLAS.
+        digits = (chars[:, :17] - np.uint8(_ZERO)).astype(np.float32)
+        weighted = (digits @ _WEIGHTS.astype(np.float32)).astype(np.int64)
+        check_ok[rows] = chars[:, 17] == _CHECK_BYTES[weighted % 11]
+        y = (digits[:, 6:10] @ np.array([1000, 100, 10, 1], np.float32)).astype(np.int64)
+        m = (digits[:, 10:12] @ np.array([10, 1], np.float32)).astype(np.int64)
+        d = (digits[:, 12:14] @ np.array([10, 1], np.float32)).astype(np.int64)
         days = ymd_to_dates(y, m, d)
         days[(days > np.datetime64(today)) | (y < 1900)] = np.datetime64("NaT")
         birth[rows] = days
-        male[rows] = digits[:, 16] % 2 == 1
+        male[rows] = (chars[:, 16] - _ZERO) % 2 == 1
     return IdParts(check_ok, birth, male)
 
 
@@ -391,23 +539,74 @@ def _fixed_width(strings: pa.Array, width: int) -> np.ndarray:
     offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)[
         strings.offset : strings.offset + len(strings) + 1
     ]
+    if not len(strings):
+        return np.zeros((0, width), dtype=np.uint8)
     data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     return np.asarray(data.reshape(len(strings), width), dtype=np.uint8)
 
 
-def _as_number(text: pa.Array, ctx: CheckContext) -> np.ndarray:
-    """Cells Excel turned into numbers: stored as numbers, or printed as 3.10101E+17."""
-    stored = ctx.numeric_cells if ctx.numeric_cells is not None else np.zeros(len(text), bool)
-    return np.asarray(stored | _matches(text, _SCIENTIFIC), dtype=bool)
+def _rows_of_width(
+    text: pa.Array, present: np.ndarray, width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows whose value has exactly `width` bytes, and those values as a byte matrix."""
+    rows = np.flatnonzero(present & mask_of(pc.equal(pc.binary_length(text), width)))
+    subset = text if len(rows) == len(text) else text.take(pa.array(rows))
+    return rows, _fixed_width(subset, width)
+
+
+def _is_digit(chars: np.ndarray) -> np.ndarray:
+    # uint8 arithmetic wraps, so one comparison tests both bounds
+    return np.asarray((chars - np.uint8(_ZERO)) < 10, dtype=bool)
+
+
+def _is_upper_alnum(chars: np.ndarray) -> np.ndarray:
+    return np.asarray(_is_digit(chars) | ((chars - np.uint8(ord("A"))) < 26), dtype=bool)
+
+
+def _id_shape(chars: np.ndarray) -> np.ndarray:
+    """Rows of an (n, 18) matrix that look like an ID: 17 digits and a digit or X."""
+    return np.asarray(
+        np.all(_is_digit(chars[:, :17]), axis=1)
+        & (_is_digit(chars[:, 17]) | (chars[:, 17] == ord("X"))),
+        dtype=bool,
+    )
+
+
+def _upper(text: pa.Array) -> pa.Array:
+    return pc.ascii_upper(text) if pc.all(pc.string_is_ascii(text)).as_py() else pc.utf8_upper(text)
+
+
+def _as_number(text: pa.Array, rows: np.ndarray, ctx: CheckContext) -> np.ndarray:
+    """Which of `rows` Excel turned into numbers: stored as numbers, or shown as 3.10101E+17."""
+    found = np.zeros(len(text), dtype=bool)
+    if ctx.numeric_cells is not None:
+        found[rows] = ctx.numeric_cells[rows]
+    if len(rows):
+        found[rows] |= _matches(text.take(pa.array(rows)), _SCIENTIFIC)
+    return found
 
 
 def _student_no(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext) -> Parsed:
-    text = pc.utf8_upper(text)
-    as_number = present & _as_number(text, ctx)
-    formal = _matches(text, r"^G\d{17}[\dX]$") & ~as_number
-    shaped = formal | _matches(text, r"^(?:J\d{17}[\dX]|L[0-9A-Z]{18})$")
-    rows = np.flatnonzero(formal)
-    parts = id_parts(pc.utf8_slice_codeunits(text, 1), rows, ctx.today)
+    text = _upper(text)
+    n = len(text)
+    rows, chars = _rows_of_width(text, present, 19)
+    letter = chars[:, 0]
+    formal_sub = letter == ord("G")
+    id_like = formal_sub | (letter == ord("J"))
+    temporary = letter == ord("L")
+    shaped_sub = np.zeros(len(rows), dtype=bool)
+    shaped_sub[id_like] = _id_shape(chars[id_like, 1:])
+    shaped_sub[temporary] = np.all(_is_upper_alnum(chars[temporary, 1:]), axis=1)
+    formal_sub &= shaped_sub
+    numeric = ctx.numeric_cells if ctx.numeric_cells is not None else np.zeros(n, bool)
+    formal = np.zeros(n, dtype=bool)
+    formal[rows[formal_sub]] = True
+    formal &= ~numeric
+    shaped = np.zeros(n, dtype=bool)
+    shaped[rows[shaped_sub]] = True
+    shaped &= ~numeric
+    parts = id_parts(chars[formal[rows]][:, 1:], np.flatnonzero(formal), n, ctx.today)
+    as_number = _as_number(text, np.flatnonzero(present & ~shaped), ctx)
     bad_check = formal & ~parts.check_ok
     bad_birth = formal & parts.check_ok & np.isnat(parts.birth)
     problems = [
@@ -418,9 +617,9 @@ def _student_no(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckC
     ]
     parsed = Parsed(text)
     parsed.findings += [Finding(code, column.key, m) for code, m in problems if m.any()]
-    _identity_extras(
-        parsed, pc.utf8_slice_codeunits(text, 1), parts, formal & ~bad_check & ~bad_birth
-    )
+    if ctx.identity:
+        good = formal & ~bad_check & ~bad_birth
+        _identity_extras(parsed, pc.utf8_slice_codeunits(text, 1), parts, good)
     return parsed
 
 
@@ -432,13 +631,18 @@ def _identity_extras(parsed: Parsed, ids: pa.Array, parts: IdParts, good: np.nda
 
 
 def _national_id(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext) -> Parsed:
-    text = pc.utf8_upper(text)
-    as_number = present & _as_number(text, ctx)
+    text = _upper(text)
+    n = len(text)
+    rows, chars = _rows_of_width(text, present, 18)
+    numeric = ctx.numeric_cells if ctx.numeric_cells is not None else np.zeros(n, bool)
+    shaped = np.zeros(n, dtype=bool)
+    shaped[rows[_id_shape(chars)]] = True
+    shaped &= ~numeric
+    parts = id_parts(chars[shaped[rows]], np.flatnonzero(shaped), n, ctx.today)
+    as_number = _as_number(text, np.flatnonzero(present & ~shaped), ctx)
     legacy = present & _matches(text, r"^\d{15}$") & ~as_number
-    shaped = _matches(text, r"^\d{17}[\dX]$") & ~as_number
-    parts = id_parts(text, np.flatnonzero(shaped), ctx.today)
     # Excel keeps 15 significant digits: an 18-digit ID saved as a number ends in "000".
-    lost_digits = shaped & ~parts.check_ok & _matches(text, r"000$")
+    lost_digits = shaped & ~parts.check_ok & mask_of(pc.ends_with(text, "000"))
     bad_check = shaped & ~parts.check_ok & ~lost_digits
     bad_birth = shaped & parts.check_ok & np.isnat(parts.birth)
     problems = [
@@ -450,7 +654,8 @@ def _national_id(column: Column, text: pa.Array, present: np.ndarray, ctx: Check
     ]
     parsed = Parsed(text)
     parsed.findings += [Finding(code, column.key, m) for code, m in problems if m.any()]
-    _identity_extras(parsed, text, parts, shaped & parts.check_ok & ~np.isnat(parts.birth))
+    if ctx.identity:
+        _identity_extras(parsed, text, parts, shaped & parts.check_ok & ~np.isnat(parts.birth))
     return parsed
 
 

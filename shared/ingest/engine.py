@@ -24,12 +24,18 @@ from shared.ingest.findings import Finding, mask_of, null_where
 from shared.ingest.header import HeaderMap, HeaderMatcher
 from shared.ingest.readers import read_csv, read_workbook
 from shared.ingest.result import RowError, SourceRows, ValidationResult
-from shared.ingest.rules import applicable_rows, duplicates, rule_findings
+from shared.ingest.rules import apply_rules, duplicates
 from shared.ingest.sheet import FileIssue, SheetData
 from shared.ingest.sniff import FileKind, sniff
 from shared.privacy import mask_mobile, mask_national_id, mask_student_no
 from shared.settings import IngestLimits, ingest_limits
-from shared.templates.model import ApplicabilityRule, Column, ColumnType, RosterRule, Template
+from shared.templates.model import (
+    Column,
+    ColumnType,
+    IdentityRule,
+    RosterRule,
+    Template,
+)
 from shared.term import Term
 from shared.text import column_letter
 
@@ -122,20 +128,22 @@ def _validate_sheet(
 
     parsed: dict[str, Parsed] = {}
     findings: list[Finding] = []
+    wants_identity = any(isinstance(rule, IdentityRule) for rule in template.rules)
     for column in template.columns:
         index = header_map.fields.get(column.key)
-        ctx = CheckContext(
-            today, term, sheet.numeric_cells.get(index) if index is not None else None
+        numeric = sheet.numeric_cells.get(index) if index is not None else None
+        ctx = CheckContext(today, term, numeric, identity=wants_identity)
+        text = _column_text(
+            sheet.row_count, normalized.get(index) if index is not None else None, column
         )
-        text = _column_text(sheet.row_count, normalized.get(index) if index is not None else None,
-                            column)
         if column.required and column.default is None:
             missing = mask_of(pc.is_null(text))
             if missing.any():
                 findings.append(Finding(ErrorCode.REQUIRED, column.key, missing))
         parsed[column.key] = parse(column, text, ctx)
         findings += parsed[column.key].findings
-    findings += rule_findings(template, parsed)
+    outcome = apply_rules(template, parsed)
+    findings += outcome.findings
     findings += duplicates(template, parsed, sheet.row_numbers)
     if roster is not None:
         findings += _roster_findings(template, parsed, roster)
@@ -148,7 +156,9 @@ def _validate_sheet(
             rejected |= finding.mask
     result.rows_rejected = int(rejected.sum())
     result.row_errors = _row_errors(template, sheet, header_map, findings)
-    result.accepted = _accepted_table(template, parsed, sheet.row_numbers, ~rejected)
+    result.accepted = _accepted_table(
+        template, parsed, outcome.hidden, sheet.row_numbers, ~rejected
+    )
     if result.rows_rejected == result.rows_total:
         result.file_errors.append(FileIssue(ErrorCode.FILE_NO_VALID_ROWS))
 
@@ -263,25 +273,21 @@ def _row_errors(
 
 
 def _accepted_table(
-    template: Template, parsed: Mapping[str, Parsed], row_numbers: np.ndarray, keep: np.ndarray
+    template: Template,
+    parsed: Mapping[str, Parsed],
+    hidden: Mapping[str, np.ndarray],
+    row_numbers: np.ndarray,
+    keep: np.ndarray,
 ) -> pa.Table:
     """Typed accepted rows: one column per template key (plus `<key>_status` where statuses
     are allowed), items that do not apply to a student left empty, and the source row."""
-    not_applicable: dict[str, np.ndarray] = {}
-    for rule in template.rules:
-        if isinstance(rule, ApplicabilityRule):
-            applies, known = applicable_rows(template, rule, parsed)
-            not_applicable = {key: known & ~rows for key, rows in applies.items()}
-    indices = pa.array(np.flatnonzero(keep))
-    columns: dict[str, pa.Array] = {"source_row": pa.array(row_numbers[keep], pa.int32())}
+    columns: dict[str, pa.Array] = {"source_row": pa.array(row_numbers, pa.int32())}
     for column in template.columns:
         item = parsed[column.key]
-        hidden = not_applicable.get(column.key)
-        values = item.values if hidden is None else null_where(item.values, hidden)
-        columns[column.key] = values.take(indices)
+        mask = hidden.get(column.key)
+        columns[column.key] = item.values if mask is None else null_where(item.values, mask)
         if column.has_status:
-            status = item.status if item.status is not None else pa.nulls(len(values), pa.string())
-            if hidden is not None:
-                status = null_where(status, hidden)
-            columns[f"{column.key}_status"] = status.take(indices)
-    return pa.table(columns)
+            status = item.status if item.status is not None else pa.nulls(len(keep), pa.string())
+            columns[f"{column.key}_status"] = status if mask is None else null_where(status, mask)
+    table = pa.table(columns)
+    return table if keep.all() else table.filter(pa.array(keep))

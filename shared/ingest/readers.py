@@ -48,12 +48,15 @@ def read_csv(data: bytes, find_header: HeaderFinder, limits: IngestLimits) -> Sh
         "delimiter": "tab" if delimiter == "\t" else "comma",
         "header_row": index + 1,
     }
-    # Until the header, records must be single lines for pyarrow's line-based skip to agree
-    # with the row numbers a spreadsheet shows; otherwise read everything with the csv module.
     multiline = any("\n" in cell or "\r" in cell for row in head[: index + 1] for cell in row)
-    sheet = None if multiline else _read_csv_arrow(utf8, index, len(header), delimiter)
-    if sheet is None:
-        sheet = _read_csv_python(utf8, index, len(header), delimiter)
+    try:
+        sheet = _read_csv_body(utf8, index, len(header), delimiter, multiline)
+    except _NotUtf8:
+        # The first part of the file looked like UTF-8 but a later part is not: a file from
+        # Chinese Windows whose first rows happened to be plain ASCII.
+        source["encoding"] = "GB18030"
+        utf8 = _transcode(data, "gb18030")
+        sheet = _read_csv_body(utf8, index, len(header), delimiter, multiline)
     if sheet.row_count > limits.max_rows:
         raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
     sheet.header = header
@@ -62,25 +65,30 @@ def read_csv(data: bytes, find_header: HeaderFinder, limits: IngestLimits) -> Sh
     return sheet
 
 
+class _NotUtf8(Exception):
+    """Arrow found bytes that are not UTF-8 past the prefix we checked."""
+
+
 def _to_utf8(data: bytes) -> tuple[bytes, str]:
-    """The file as UTF-8 bytes without a BOM, and the name of the encoding it came in."""
+    """The file as UTF-8 bytes without a BOM, and the name of the encoding it came in.
+
+    Strict UTF-8 is tried first (on a prefix: Arrow checks the rest while it parses), then
+    GB18030, a superset of GBK and GB2312 and what Excel on Chinese Windows writes."""
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :], "UTF-8（带 BOM）"
     utf16 = _utf16_codec(data)
     if utf16:
-        try:
-            return data.decode(utf16).lstrip("\ufeff").encode("utf-8"), "UTF-16"
-        except UnicodeDecodeError as exc:
-            raise FileRejected(ErrorCode.FILE_ENCODING) from exc
+        return _transcode(data, utf16), "UTF-16"
     try:
-        data.decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")().decode(data[:_PREFIX_BYTES], final=False)
     except UnicodeDecodeError:
-        pass
-    else:
-        return data, "UTF-8"
+        return _transcode(data, "gb18030"), "GB18030"
+    return data, "UTF-8"
+
+
+def _transcode(data: bytes, encoding: str) -> bytes:
     try:
-        # GB18030 is a superset of GBK and GB2312: what Excel on Chinese Windows writes.
-        return data.decode("gb18030").encode("utf-8"), "GB18030"
+        return data.decode(encoding).lstrip("\ufeff").encode("utf-8")
     except UnicodeDecodeError as exc:
         raise FileRejected(ErrorCode.FILE_ENCODING) from exc
 
@@ -109,12 +117,6 @@ def _read_csv_arrow(utf8: bytes, header_index: int, width: int, delimiter: str) 
     reads the file record by record so that each problem row can be named)."""
     import pyarrow.csv as pacsv
 
-    invalid: list[int] = []
-
-    def on_invalid(row: Any) -> str:
-        invalid.append(row.number)
-        return "skip"
-
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
@@ -123,13 +125,12 @@ def _read_csv_arrow(utf8: bytes, header_index: int, width: int, delimiter: str) 
                 skip_rows=header_index + 1,
                 column_names=names,
                 use_threads=False,
-                block_size=16 << 20,
+                block_size=64 << 20,  # one chunk per column for any file we accept
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
                 newlines_in_values=True,
                 ignore_empty_lines=False,
-                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
@@ -138,19 +139,34 @@ def _read_csv_arrow(utf8: bytes, header_index: int, width: int, delimiter: str) 
             ),
         )
     except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc) or "UTF-8" in str(exc):
+            raise _NotUtf8 from exc
+        if "Expected" in str(exc) and "columns" in str(exc):
+            return None  # a row of another width: read record by record instead
         if "Empty CSV file" in str(exc):
             return SheetData([], 0, [pa.array([], pa.string())] * width, np.zeros(0, np.int64))
         raise FileRejected(ErrorCode.FILE_CORRUPT, detail="CSV 格式错误") from exc
-    if invalid:
-        return None
     columns = [table.column(i).combine_chunks() for i in range(width)]
     first = header_index + 2
     rows = np.arange(first, first + table.num_rows, dtype=np.int64)
     return SheetData([], 0, columns, rows)
 
 
+def _read_csv_body(
+    utf8: bytes, header_index: int, width: int, delimiter: str, multiline_head: bool
+) -> SheetData:
+    # Until the header, records must be single lines for pyarrow's line-based skip to agree
+    # with the row numbers a spreadsheet shows; otherwise read everything with the csv module.
+    sheet = None if multiline_head else _read_csv_arrow(utf8, header_index, width, delimiter)
+    return sheet or _read_csv_python(utf8, header_index, width, delimiter)
+
+
 def _read_csv_python(utf8: bytes, header_index: int, width: int, delimiter: str) -> SheetData:
-    reader = csv.reader(io.StringIO(utf8.decode("utf-8"), newline=""), delimiter=delimiter)
+    try:
+        text = utf8.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _NotUtf8 from exc
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         records = list(islice(reader, header_index + 1, None))
     except csv.Error as exc:

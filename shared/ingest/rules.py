@@ -4,6 +4,7 @@ says about birth date and gender, which fitness items apply to whom, and row uni
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -22,18 +23,27 @@ from shared.templates.model import (
 )
 
 
-def rule_findings(template: Template, parsed: Mapping[str, Parsed]) -> list[Finding]:
-    findings: list[Finding] = []
+@dataclass(slots=True)
+class RuleOutcome:
+    findings: list[Finding] = field(default_factory=list)
+    # Values not imported, by template key: test items that do not apply to the student.
+    hidden: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def apply_rules(template: Template, parsed: Mapping[str, Parsed]) -> RuleOutcome:
+    outcome = RuleOutcome()
     for rule in template.rules:
         if isinstance(rule, DateOrderRule):
-            findings += _date_order(template, rule, parsed)
+            outcome.findings += _date_order(template, rule, parsed)
         elif isinstance(rule, NotAboveRule):
-            findings += _not_above(template, rule, parsed)
+            outcome.findings += _not_above(template, rule, parsed)
         elif isinstance(rule, IdentityRule):
-            findings += _identity(rule, parsed)
+            outcome.findings += _identity(rule, parsed)
         elif isinstance(rule, ApplicabilityRule):
-            findings += applicability(template, rule, parsed)
-    return findings
+            findings, hidden = applicability(template, rule, parsed)
+            outcome.findings += findings
+            outcome.hidden.update(hidden)
+    return outcome
 
 
 def _date_order(
@@ -90,52 +100,56 @@ def applicable_rows(
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """For each item column, which rows it applies to; and which rows could be judged at all
     (grade and gender both valid)."""
-    grades = parsed[rule.grade].values.to_numpy(zero_copy_only=False)
+    grades = np.nan_to_num(
+        np.asarray(parsed[rule.grade].values.to_numpy(zero_copy_only=False), dtype=np.float64)
+    ).astype(np.int64)
     genders = parsed[rule.gender].values
-    known = mask_of(pc.is_valid(parsed[rule.grade].values)) & mask_of(pc.is_valid(genders))
-    grades = np.nan_to_num(np.asarray(grades, dtype=np.float64)).astype(np.int64)
-    gender_text = np.asarray(pc.fill_null(genders, "").to_numpy(zero_copy_only=False))
+    female = mask_of(pc.equal(genders, "女"))
+    known = mask_of(pc.is_valid(parsed[rule.grade].values)) & (
+        female | mask_of(pc.equal(genders, "男"))
+    )
     result: dict[str, np.ndarray] = {}
     for column in template.columns:
-        if not column.applies_to:
-            continue
-        applies = np.zeros(len(grades), dtype=bool)
-        for group in column.applies_to:
-            in_group = np.isin(grades, group.grades)
-            if group.gender:
-                in_group &= gender_text == group.gender
-            applies |= in_group
-        result[column.key] = applies & known
+        if column.applies_to:
+            # A (grade, gender) lookup table, read once per row: no set tests per row.
+            table = np.zeros((13, 2), dtype=bool)
+            for group in column.applies_to:
+                sexes = [0, 1] if group.gender is None else [int(group.gender == "女")]
+                for grade in group.grades:
+                    table[grade, sexes] = True
+            result[column.key] = table[np.clip(grades, 0, 12), female.astype(np.int64)] & known
     return result, known
 
 
 def applicability(
     template: Template, rule: ApplicabilityRule, parsed: Mapping[str, Parsed]
-) -> list[Finding]:
+) -> tuple[list[Finding], dict[str, np.ndarray]]:
+    """Items a student must take but has no value for (errors); values for items the student
+    does not take (warnings, and the values are not imported)."""
     applies, known = applicable_rows(template, rule, parsed)
     group = _group_labels(parsed[rule.grade].values, parsed[rule.gender].values, known)
     findings: list[Finding] = []
+    hidden: dict[str, np.ndarray] = {}
     for key, rows in applies.items():
         column = template.column(key)
         item = parsed[key]
         has_value = mask_of(pc.is_valid(item.values))
-        has_status = (
-            mask_of(pc.is_valid(item.status)) if item.status is not None else has_value & False
-        )
+        if item.status is not None:
+            has_value |= mask_of(pc.is_valid(item.status))
         # Cells that failed to parse already carry their own error; do not add "required".
         unparsed = np.zeros(len(rows), dtype=bool)
         for finding in item.findings:
             unparsed |= finding.mask
-        missing = rows & ~has_value & ~has_status & ~unparsed
-        extra = known & ~rows & (has_value | has_status)
-        statuses = "、".join(column.statuses)
+        missing = rows & ~has_value & ~unparsed
+        hidden[key] = known & ~rows
+        extra = hidden[key] & has_value
         if missing.any():
             findings.append(
                 Finding(
                     ErrorCode.ITEM_REQUIRED_FOR_GROUP,
                     key,
                     missing,
-                    {"statuses": statuses},
+                    {"statuses": "、".join(column.statuses)},
                     {"group": group},
                 )
             )
@@ -143,7 +157,7 @@ def applicability(
             findings.append(
                 Finding(ErrorCode.ITEM_NOT_APPLICABLE, key, extra, {}, {"group": group})
             )
-    return findings
+    return findings, hidden
 
 
 def _group_labels(grades: pa.Array, genders: pa.Array, known: np.ndarray) -> np.ndarray:
@@ -160,34 +174,46 @@ def _group_labels(grades: pa.Array, genders: pa.Array, known: np.ndarray) -> np.
 def duplicates(
     template: Template, parsed: Mapping[str, Parsed], row_numbers: np.ndarray
 ) -> list[Finding]:
-    """Every repeat of a unique key after its first occurrence, naming the first row."""
-    parts = [_as_text(parsed[key].values) for key in template.unique]
-    joined = pc.binary_join_element_wise(*parts, "\x1f")
-    rows = np.flatnonzero(mask_of(pc.is_valid(joined)))
+    """Every repeat of a unique key after its first occurrence, naming the first row.
+
+    Repeats are rare, so one hash aggregation finds the keys that occur more than once; only
+    the rows holding those keys are then ordered to tell each first occurrence apart."""
+    keys = [f"k{i}" for i in range(len(template.unique))]
+    table = pa.table({k: parsed[key].values for k, key in zip(keys, template.unique, strict=True)})
+    valid = np.ones(len(row_numbers), dtype=bool)
+    for name in keys:
+        valid &= mask_of(pc.is_valid(table.column(name)))
+    rows = np.flatnonzero(valid)
     if len(rows) < 2:
         return []
-    codes = pc.dictionary_encode(pc.take(joined, pa.array(rows))).indices
-    codes = np.asarray(codes.to_numpy(zero_copy_only=False))
-    _, first = np.unique(codes, return_index=True)
-    first_of = first[codes]
-    repeat = first_of != np.arange(len(rows))
-    if not repeat.any():
+    if len(rows) < len(row_numbers):
+        table = table.take(pa.array(rows))
+    counts = table.group_by(keys).aggregate([([], "count_all")])
+    repeated = counts.filter(pc.greater(counts.column("count_all"), 1))
+    if not repeated.num_rows:
         return []
+    # Rows whose key repeats (a semi-join), in file order; the first of each key is kept.
+    candidates = (
+        table.append_column("row", pa.array(rows))
+        .join(repeated.select(keys), keys, join_type="left semi")
+        .sort_by("row")
+    )
+    first_of: dict[tuple[object, ...], int] = {}
     mask = np.zeros(len(row_numbers), dtype=bool)
-    mask[rows[repeat]] = True
     first_row = np.zeros(len(row_numbers), dtype=np.int64)
-    first_row[rows[repeat]] = row_numbers[rows[first_of[repeat]]]
-    key = "+".join(template.column(k).header for k in template.unique)
+    key_values = zip(*(candidates.column(k).to_pylist() for k in keys), strict=True)
+    for key, row in zip(key_values, candidates.column("row").to_pylist(), strict=True):
+        first = first_of.setdefault(key, row)
+        if first != row:
+            mask[row] = True
+            first_row[row] = row_numbers[first]
+    key_names = "+".join(template.column(k).header for k in template.unique)
     return [
         Finding(
             ErrorCode.DUPLICATE_ROW,
             template.unique[0],
             mask,
-            {"key": key},
-            {"first_row": first_row.tolist()},
+            {"key": key_names},
+            {"first_row": first_row},
         )
     ]
-
-
-def _as_text(values: pa.Array) -> pa.Array:
-    return values if pa.types.is_string(values.type) else pc.cast(values, pa.string())
