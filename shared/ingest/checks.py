@@ -105,7 +105,7 @@ def normalize(raw: pa.Array) -> pa.Array:
     if pc.all(pc.string_is_ascii(text)).as_py():
         text = pc.ascii_trim_whitespace(text)
     else:
-        data = _data_bytes(text).decode("utf-8")
+        data = _data_text(text)
         if not unicodedata.is_normalized("NFKC", data):
             text = pc.utf8_normalize(text, form="NFKC")
         if any(mark in data for mark in INVISIBLE_CHARS):
@@ -116,16 +116,16 @@ def normalize(raw: pa.Array) -> pa.Array:
     return text
 
 
-def _data_bytes(strings: pa.Array) -> bytes:
-    """The UTF-8 bytes of all values of a string array, concatenated."""
+def _data_text(strings: pa.Array) -> str:
+    """All values of a string array, concatenated, decoded straight from Arrow's buffer."""
     offsets = strings.buffers()[1]
     data = strings.buffers()[2]
     if data is None:
-        return b""
+        return ""
     bounds = np.frombuffer(offsets, dtype=np.int32)[
         strings.offset : strings.offset + len(strings) + 1
     ]
-    return data.to_pybytes()[bounds[0] : bounds[-1]]
+    return str(memoryview(data)[int(bounds[0]) : int(bounds[-1])], "utf-8")
 
 
 def _matches(text: pa.Array, pattern: str) -> np.ndarray:
