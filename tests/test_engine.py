@@ -10,9 +10,10 @@ import os
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from growth.sample import csv_bytes, xlsx_bytes
-from shared.ingest import validate_bytes
+from shared.ingest import checks, validate_bytes
 from shared.ingest.report import report_csv, report_xlsx
 from shared.templates import TemplateRegistry
 from tests.helpers import TODAY, sid
@@ -156,3 +157,31 @@ def test_a_rejected_file_gets_a_report_that_says_why(registry: TemplateRegistry)
     table = list(csv.reader(io.StringIO(report_csv(result).decode("utf-8-sig"))))
     assert table[1][0] == "文件"
     assert "PDF" in table[1][-1]
+
+
+def test_large_files_get_the_same_verdicts_as_small_ones(
+    registry: TemplateRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a file big enough for columns to be checked once per distinct value
+    rows = [[str(n), *row[1:]] for n, row in enumerate(mixed_rows() * 600, start=1)]
+    data = csv_bytes(HEADER, rows)
+    template = registry.get("academic-score")
+    # When it is validated with and without that shortcut
+    expanded: list[int] = []
+    original = checks._expand
+    monkeypatch.setattr(checks, "_expand", lambda *a: expanded.append(1) or original(*a))
+    fast = validate_bytes(data, template, today=TODAY)
+    assert len(expanded) >= 4  # subject, type, date, score and full marks took the shortcut
+    monkeypatch.setattr(checks, "_MIN_ROWS_FOR_DICTIONARY", 10**9)
+    slow = validate_bytes(data, template, today=TODAY)
+    # Then every verdict and every accepted value is the same
+    assert fast.rows_total == 6000
+    assert fast.to_dict() == slow.to_dict()
+    assert fast.accepted is not None
+    assert slow.accepted is not None
+    assert fast.accepted.equals(slow.accepted)
+    assert {e.code.value for e in fast.row_errors} >= {
+        "DATE_INVALID",
+        "NOT_A_NUMBER",
+        "DUPLICATE_ROW",
+    }

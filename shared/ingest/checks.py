@@ -143,8 +143,49 @@ def _numbers(values: np.ndarray, valid: np.ndarray, arrow_type: pa.DataType) -> 
 _EXCEL_ERROR_SET: Final = pa.array(EXCEL_ERRORS)
 
 
+# Types whose verdict depends only on the value itself: a column of them can be checked once per
+# distinct value. (Identifiers also depend on how Excel stored each cell, and are all distinct.)
+_BY_VALUE: Final = frozenset(
+    {
+        ColumnType.ENUM,
+        ColumnType.GRADE,
+        ColumnType.INTEGER,
+        ColumnType.DECIMAL,
+        ColumnType.DATE,
+        ColumnType.DURATION,
+    }
+)
+_MIN_ROWS_FOR_DICTIONARY: Final = 4096
+
+
 def parse(column: Column, text: pa.Array, ctx: CheckContext) -> Parsed:
-    """Check one column of normalised text against its template column."""
+    """Check one column of normalised text against its template column.
+
+    Real files repeat values (one assessment date for a whole class, a few hundred distinct
+    heights among thousands of students): such columns are checked once per distinct value and
+    the verdicts spread back to the rows."""
+    if column.type in _BY_VALUE and len(text) >= _MIN_ROWS_FOR_DICTIONARY:
+        encoded = pc.dictionary_encode(text)
+        if len(encoded.dictionary) * 4 <= len(text):
+            return _expand(_parse_rows(column, encoded.dictionary, ctx), encoded.indices)
+    return _parse_rows(column, text, ctx)
+
+
+def _expand(distinct: Parsed, indices: pa.Array) -> Parsed:
+    """Per-value verdicts as per-row verdicts (rows with no value get none)."""
+    position = np.asarray(pc.fill_null(indices, 0).to_numpy(zero_copy_only=False), np.int64)
+    present = mask_of(pc.is_valid(indices))
+    parsed = Parsed(
+        distinct.values.take(indices),
+        None if distinct.status is None else distinct.status.take(indices),
+    )
+    for finding in distinct.findings:
+        rows = finding.mask[position] & present
+        parsed.findings.append(Finding(finding.code, finding.key, rows, finding.params))
+    return parsed
+
+
+def _parse_rows(column: Column, text: pa.Array, ctx: CheckContext) -> Parsed:
     present = mask_of(pc.is_valid(text))
     findings: list[Finding] = []
     if pc.any(pc.starts_with(text, "#")).as_py():
@@ -297,7 +338,8 @@ def _number(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckConte
         )
     arrow_type = pa.float64()
     if column.type is ColumnType.INTEGER:
-        fractional = is_number & (np.floor(np.nan_to_num(numbers)) != np.nan_to_num(numbers))
+        with np.errstate(invalid="ignore"):
+            fractional = is_number & (np.round(numbers) != numbers)
         if fractional.any():
             parsed.findings.append(Finding(ErrorCode.NOT_AN_INTEGER, column.key, fractional))
             is_number &= ~fractional
@@ -387,22 +429,13 @@ def _date(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext
     if iso.any():
         rows = np.flatnonzero(iso)
         chars = _fixed_width(text.take(pa.array(rows)) if len(rows) < len(text) else text, 10)
-        digits = chars.astype(np.int64) - _ZERO
         shaped = (
             (chars[:, 4] == _DASH)
             & (chars[:, 7] == _DASH)
-            & np.all(
-                (digits[:, [0, 1, 2, 3, 5, 6, 8, 9]] >= 0)
-                & (digits[:, [0, 1, 2, 3, 5, 6, 8, 9]] <= 9),
-                axis=1,
-            )
+            & np.all(_is_digit(chars[:, [0, 1, 2, 3, 5, 6, 8, 9]]), axis=1)
         )
-        y = digits[:, 0:4] @ np.array([1000, 100, 10, 1])
-        m = digits[:, 5:7] @ np.array([10, 1])
-        d = digits[:, 8:10] @ np.array([10, 1])
-        parsed_days = ymd_to_dates(
-            np.where(shaped, y, 0), np.where(shaped, m, 0), np.where(shaped, d, 0)
-        )
+        y, m, d = _digits(chars, 0, 4), _digits(chars, 5, 7), _digits(chars, 8, 10)
+        parsed_days = ymd_to_dates(y, m, d)
         days[rows[shaped]] = parsed_days[shaped]
         invalid = np.zeros(len(text), dtype=bool)
         invalid[rows[shaped & np.isnat(parsed_days)]] = True
@@ -419,6 +452,14 @@ def _date(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext
     parsed.findings += [Finding(code, column.key, m) for code, m in findings.items() if m.any()]
     parsed.findings += _date_limits(column, days, ctx)
     return parsed
+
+
+def _digits(chars: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """The number written by byte columns start..stop of a matrix of ASCII digits."""
+    value = np.zeros(len(chars), dtype=np.int32)
+    for i in range(start, stop):
+        value = value * 10 + (chars[:, i] - np.uint8(_ZERO))
+    return value
 
 
 def _date_forms(text: pa.Array) -> tuple[np.ndarray, dict[ErrorCode, np.ndarray]]:
@@ -457,6 +498,7 @@ def ymd_to_dates(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
 
     Days since 1970-01-01 come from the civil-from-days algorithm (H. Hinnant), in integer
     arithmetic over whole arrays."""
+    y, m, d = (np.asarray(a, dtype=np.int32) for a in (y, m, d))
     leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
     month_days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
     valid_month = (m >= 1) & (m <= 12)
@@ -467,7 +509,7 @@ def ymd_to_dates(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     year_of_era = year - era * 400
     day_of_year = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
     day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    days = (era * 146097 + day_of_era - 719468).astype("datetime64[D]")
+    days = (era * 146097 + day_of_era - 719468).astype(np.int64).astype("datetime64[D]")
     days[~valid] = np.datetime64("NaT")
     return np.asarray(days, dtype="datetime64[D]")
 
@@ -521,11 +563,9 @@ def id_parts(chars: np.ndarray, rows: np.ndarray, n: int, today: date) -> IdPart
         # Small integers are exact in float64, and a float matrix product runs on BLAS.
         # Sums stay below 2^24, exact in float32; a float matrix product runs on BLAS.
         digits = (chars[:, :17] - np.uint8(_ZERO)).astype(np.float32)
-        weighted = (digits @ _WEIGHTS.astype(np.float32)).astype(np.int64)
+        weighted = (digits @ _WEIGHTS.astype(np.float32)).astype(np.int32)
         check_ok[rows] = chars[:, 17] == _CHECK_BYTES[weighted % 11]
-        y = (digits[:, 6:10] @ np.array([1000, 100, 10, 1], np.float32)).astype(np.int64)
-        m = (digits[:, 10:12] @ np.array([10, 1], np.float32)).astype(np.int64)
-        d = (digits[:, 12:14] @ np.array([10, 1], np.float32)).astype(np.int64)
+        y, m, d = _digits(chars, 6, 10), _digits(chars, 10, 12), _digits(chars, 12, 14)
         days = ymd_to_dates(y, m, d)
         days[(days > np.datetime64(today)) | (y < 1900)] = np.datetime64("NaT")
         birth[rows] = days
