@@ -456,7 +456,7 @@ def _date(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext
 
 def _digits(chars: np.ndarray, start: int, stop: int) -> np.ndarray:
     """The number written by byte columns start..stop of a matrix of ASCII digits."""
-    value = np.zeros(len(chars), dtype=np.int32)
+    value: np.ndarray = np.zeros(len(chars), dtype=np.int32)
     for i in range(start, stop):
         value = value * 10 + (chars[:, i] - np.uint8(_ZERO))
     return value
