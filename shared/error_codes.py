@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     FILE_TOO_MANY_ROWS = "FILE_TOO_MANY_ROWS"
     FILE_TOO_MANY_COLUMNS = "FILE_TOO_MANY_COLUMNS"
+    FILE_TOO_MANY_CELLS = "FILE_TOO_MANY_CELLS"
     FILE_NO_SHEET = "FILE_NO_SHEET"
     FILE_NO_HEADER = "FILE_NO_HEADER"
     FILE_MISSING_COLUMNS = "FILE_MISSING_COLUMNS"
@@ -142,6 +143,12 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         _E,
         "文件超过 {limit} 列的上限。请删除多余的列后重新上传。",
         "The file has more than {limit} columns.",
+    ),
+    ErrorCode.FILE_TOO_MANY_CELLS: CatalogueEntry(
+        _E,
+        "文件的行数乘列数超过 {limit} 个单元格的上限（可能有很远处的单元格被误填）。"
+        "请删除多余的行列或拆分成多个文件上传。",
+        "The sheet spans more than {limit} cells (rows × columns).",
     ),
     ErrorCode.FILE_NO_SHEET: CatalogueEntry(
         _E, "工作簿中没有可读取的工作表。", "The workbook has no readable worksheet."

@@ -23,7 +23,13 @@ class IngestLimits(BaseSettings):
 
     max_file_bytes: int = Field(100 * MIB, gt=0, description="Largest accepted file.")
     max_rows: int = Field(500_000, gt=0, description="Most data rows in one file.")
-    max_columns: int = Field(200, gt=0, description="Most columns in one sheet.")
+    max_columns: int = Field(200, gt=0, le=702, description="Most columns in one sheet.")
+    max_cells: int = Field(
+        12_000_000,
+        gt=0,
+        description="Most cells the rows × columns of one sheet may span (a workbook reader "
+        "holds the whole grid in memory: 12 million cells is 500,000 rows of 24 columns).",
+    )
     header_search_rows: int = Field(30, gt=0, description="Rows searched for the header.")
     max_zip_entries: int = Field(2_000, gt=0, description="Most parts inside an XLSX.")
     max_uncompressed_bytes: int = Field(

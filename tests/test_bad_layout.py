@@ -173,12 +173,12 @@ def test_short_rows_are_padded_and_empty_extra_cells_are_harmless() -> None:
 def test_line_breaks_inside_quoted_cells_are_kept_and_rows_count_records() -> None:
     # Given 描述 cells with CRLF, LF and an empty line inside quotes
     result = result_of("csv-quoted-newlines")
-    # Then the text is kept with its line breaks (NFKC applies to every cell, so the
-    # full-width colon becomes ":")
+    # Then the text is kept as written, line breaks and full-width punctuation included
+    # (描述 is free text: NFKC would turn "：" into ":")
     assert result.accepted is not None
     descriptions = result.accepted.column("description").to_pylist()
-    assert descriptions[0] == nfkc("第一段：参加社区服务。\r\n第二段：整理图书。")
-    assert descriptions[1] == nfkc("上午：清扫\n\n下午：慰问老人")
+    assert descriptions[0] == "第一段：参加社区服务。\r\n第二段：整理图书。"
+    assert descriptions[1] == "上午：清扫\n\n下午：慰问老人"
     # And row numbers count records, not lines: the bad fourth record is row 5
     assert [e.row for e in result.row_errors] == [5]
     assert result.accepted.column("source_row").to_pylist() == [2, 3, 4]

@@ -96,9 +96,10 @@ class Parsed:
 # regexes on values that a plain cast understands) is skipped after a cheap whole-column test.
 
 
-def normalize(raw: pa.Array) -> pa.Array:
+def normalize(raw: pa.Array, *, nfkc: bool = True) -> pa.Array:
     """NFKC (full-width digits, letters and spaces become ASCII), invisible characters removed,
-    whitespace trimmed; empty cells become null."""
+    whitespace trimmed; empty cells become null. Free text skips NFKC and keeps its
+    full-width punctuation."""
     text = raw
     if not len(text):
         return text
@@ -106,7 +107,7 @@ def normalize(raw: pa.Array) -> pa.Array:
         text = pc.ascii_trim_whitespace(text)
     else:
         data = _data_text(text)
-        if not unicodedata.is_normalized("NFKC", data):
+        if nfkc and not unicodedata.is_normalized("NFKC", data):
             text = pc.utf8_normalize(text, form="NFKC")
         if any(mark in data for mark in INVISIBLE_CHARS):
             text = pc.replace_substring_regex(text, pattern=INVISIBLE_PATTERN, replacement="")

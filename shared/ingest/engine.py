@@ -10,8 +10,10 @@ first error.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -94,10 +96,15 @@ def validate_bytes(
             sheet = read_workbook(data, kind, matcher.find, limits)
         result.source = sheet.source
         result.file_warnings += sheet.warnings
-        _validate_sheet(result, sheet, matcher, roster, term, today or date.today())
+        _validate_sheet(result, sheet, matcher, roster, term, today or date.today(), limits)
     except FileRejected as exc:
         result.file_errors.append(FileIssue(exc.code, exc.params))
     return result
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="validate")
 
 
 def _mib(size: int) -> str:
@@ -111,14 +118,17 @@ def _validate_sheet(
     roster: Roster | None,
     term: Term | None,
     today: date,
+    limits: IngestLimits,
 ) -> None:
     template = matcher.template
     header_map = matcher.map(sheet.header)
-    used = [*header_map.fields.values(), *header_map.extra, *header_map.unnamed]
-    normalized = {index: normalize(sheet.columns[index]) for index in used}
+    pool = _pool()
+    normalized = _normalize_columns(sheet, header_map, template, pool)
     keep = _non_empty_rows(sheet, normalized)
     if not len(keep):
         raise FileRejected(ErrorCode.FILE_HEADER_ONLY)
+    if len(keep) > limits.max_rows:  # counted without blank rows, which are no data
+        raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
     if len(keep) < sheet.row_count:
         sheet = _take_rows(sheet, keep)
         normalized = {i: text.take(pa.array(keep)) for i, text in normalized.items()}
@@ -126,22 +136,7 @@ def _validate_sheet(
     result.file_warnings += _column_warnings(sheet, header_map, normalized)
     result.source_rows = SourceRows(sheet.header, sheet.columns, sheet.row_numbers)
 
-    parsed: dict[str, Parsed] = {}
-    findings: list[Finding] = []
-    wants_identity = any(isinstance(rule, IdentityRule) for rule in template.rules)
-    for column in template.columns:
-        index = header_map.fields.get(column.key)
-        numeric = sheet.numeric_cells.get(index) if index is not None else None
-        ctx = CheckContext(today, term, numeric, identity=wants_identity)
-        text = _column_text(
-            sheet.row_count, normalized.get(index) if index is not None else None, column
-        )
-        if column.required and column.default is None:
-            missing = mask_of(pc.is_null(text))
-            if missing.any():
-                findings.append(Finding(ErrorCode.REQUIRED, column.key, missing))
-        parsed[column.key] = parse(column, text, ctx)
-        findings += parsed[column.key].findings
+    parsed, findings = _check_columns(template, sheet, header_map, normalized, term, today, pool)
     outcome = apply_rules(template, parsed)
     findings += outcome.findings
     findings += duplicates(template, parsed, sheet.row_numbers)
@@ -161,6 +156,56 @@ def _validate_sheet(
     )
     if result.rows_rejected == result.rows_total:
         result.file_errors.append(FileIssue(ErrorCode.FILE_NO_VALID_ROWS))
+
+
+def _check_columns(
+    template: Template,
+    sheet: SheetData,
+    header_map: HeaderMap,
+    normalized: Mapping[int, pa.Array],
+    term: Term | None,
+    today: date,
+    pool: ThreadPoolExecutor,
+) -> tuple[dict[str, Parsed], list[Finding]]:
+    """Each template column parsed and checked on its own (required, type, range)."""
+    wants_identity = any(isinstance(rule, IdentityRule) for rule in template.rules)
+
+    def check(column: Column) -> tuple[list[Finding], Parsed]:
+        index = header_map.fields.get(column.key)
+        numeric = sheet.numeric_cells.get(index) if index is not None else None
+        ctx = CheckContext(today, term, numeric, identity=wants_identity)
+        text = _column_text(
+            sheet.row_count, normalized.get(index) if index is not None else None, column
+        )
+        required: list[Finding] = []
+        if column.required and column.default is None:
+            missing = mask_of(pc.is_null(text))
+            if missing.any():
+                required.append(Finding(ErrorCode.REQUIRED, column.key, missing))
+        return required, parse(column, text, ctx)
+
+    parsed: dict[str, Parsed] = {}
+    findings: list[Finding] = []
+    for column, (required, column_parsed) in zip(
+        template.columns, pool.map(check, template.columns), strict=True
+    ):
+        parsed[column.key] = column_parsed
+        findings += required + column_parsed.findings
+    return parsed, findings
+
+
+def _normalize_columns(
+    sheet: SheetData, header_map: HeaderMap, template: Template, pool: ThreadPoolExecutor
+) -> dict[int, pa.Array]:
+    """Every column that holds data, normalised; free text keeps its characters."""
+    used = [*header_map.fields.values(), *header_map.extra, *header_map.unnamed]
+    prose = {
+        header_map.fields[c.key]
+        for c in template.columns
+        if c.free_text and c.key in header_map.fields
+    }
+    texts = pool.map(lambda i: normalize(sheet.columns[i], nfkc=i not in prose), used)
+    return dict(zip(used, texts, strict=True))
 
 
 def _non_empty_rows(sheet: SheetData, normalized: Mapping[int, pa.Array]) -> np.ndarray:

@@ -1,26 +1,33 @@
-"""Refuse hostile XLSX packages before any parser sees them (R15, R16).
+"""Refuse hostile workbooks before any parser sees them (R15, R16).
 
-A workbook is a ZIP of XML parts. Before calamine reads it we check, from the central directory
-and by inflating each part ourselves in bounded chunks:
+An XLSX is a ZIP of XML parts. Before calamine reads one we check, from the central directory
+and by inflating every part ourselves in bounded chunks:
 
 * the number of parts, their declared total size and each large part's inflate ratio (bombs);
 * that each part inflates to exactly its declared size (a lying header is a bomb too);
-* that no XML part declares a DOCTYPE or entities (billion laughs, XXE);
-* that no worksheet addresses a cell beyond the row and column limits. calamine builds a dense
-  grid spanning the highest row and column it meets, so one cell at XFD1048576 would ask for
-  17 billion cells; we refuse that before it can happen.
+* that no XML part declares a DOCTYPE or entities (billion laughs, XXE) — every part that
+  looks like XML, whatever its name;
+* that no cell is addressed beyond the row and column limits, and that the grid the cells span
+  stays within the cell budget. calamine builds a dense grid from the lowest to the highest
+  row and column it meets, so one cell at XFD1048576 would ask for 17 billion cells. Parts are
+  scanned whatever their name, because the workbook may keep its sheets anywhere.
+
+Legacy .xls files are BIFF records in an OLE stream: their cell records are scanned the same way.
 
 Inflating costs a fraction of parsing (zlib runs at hundreds of MB/s), and it is the only check
-that does not trust the attacker's own numbers.
+that does not trust the attacker's own numbers. The scan also notes cells holding Excel error
+values (#DIV/0!), which calamine would hand over as empty.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Final
 
 from shared.error_codes import ErrorCode
@@ -29,15 +36,54 @@ from shared.settings import IngestLimits
 from shared.text import column_letter
 
 _CHUNK: Final = 1 << 20
+_OVERLAP: Final = 256  # bytes carried between chunks so no pattern is split
 _PROLOG_LIMIT: Final = 1 << 16  # the root element must start within the first 64 KiB
 _RATIO_FLOOR: Final = 1 << 20  # the ratio check applies to parts that inflate beyond 1 MiB
 _LOCAL_HEADER: Final = struct.Struct("<4s5H3I2H")
 _DECLARATION: Final = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_BIG_ROW: Final = re.compile(rb'\br="[A-Z]{0,3}(\d{7,})"')
+_ERROR_CELL: Final = re.compile(
+    rb'<c\s[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?\bt="e"[^>]*>'
+    rb"(?:<f[^<]*</f>|<f[^>]*/>)?<v>([^<]{1,16})</v>"
+)
+
+# A sheet-shaped grid: (row, column) → the Excel error shown in the cell.
+ErrorCells = dict[tuple[int, int], str]
 
 
-def check_xlsx(data: bytes, limits: IngestLimits) -> None:
-    """Raise FileRejected if the package is a bomb, declares XML entities, or is too large."""
+@dataclass(slots=True)
+class WorkbookScan:
+    """What the guard learnt while checking a package: error cells per part."""
+
+    error_cells: dict[str, ErrorCells] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Bounds:
+    """Regexes for cell references past each limit, built once per set of limits."""
+
+    row_limit: int
+    rows_beyond: re.Pattern[bytes]  # any reference to a row past the row limit
+    columns_beyond: re.Pattern[bytes]  # any cell in a column past the column limit
+    wide: re.Pattern[bytes]  # a column past the width a full-height grid may have
+    tall: re.Pattern[bytes]  # a row past the height a full-width grid may have
+
+    @classmethod
+    def of(cls, limits: IngestLimits) -> _Bounds:
+        rows = limits.max_rows + limits.header_search_rows
+        narrow = max(1, min(limits.max_columns, limits.max_cells // rows))
+        short = max(1, limits.max_cells // limits.max_columns)
+        return cls(
+            rows,
+            _rows_past(rows),
+            _columns_past(limits.max_columns),
+            _columns_past(narrow),
+            _rows_past(short),
+        )
+
+
+def check_xlsx(data: bytes, limits: IngestLimits) -> WorkbookScan:
+    """Raise FileRejected if the package is a bomb, declares XML entities, or spans too many
+    cells; return the error cells it noticed on the way."""
     archive = _open(data)
     infos = archive.infolist()
     if len(infos) > limits.max_zip_entries:
@@ -45,43 +91,82 @@ def check_xlsx(data: bytes, limits: IngestLimits) -> None:
     declared = sum(info.file_size for info in infos)
     if declared > limits.max_uncompressed_bytes:
         raise _bomb(f"解压后将达到 {declared // (1 << 20)} MB")
-    too_far = _beyond_columns_pattern(limits.max_columns)
+    bounds = _Bounds.of(limits)
+    scan = WorkbookScan()
     for info in infos:
         if info.is_dir():
             continue
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR and ratio > limits.max_compression_ratio:
             raise _bomb(f"压缩比高达 {ratio:.0f} 倍")
-        _scan_part(data, info, limits, too_far)
+        errors = _scan_part(data, info, limits, bounds)
+        if errors:
+            scan.error_cells[info.filename] = errors
+    return scan
 
 
 def _scan_part(
-    data: bytes, info: zipfile.ZipInfo, limits: IngestLimits, too_far: re.Pattern[bytes]
-) -> None:
-    """Inflate one part: XML parts must not declare entities, worksheets must stay in bounds."""
+    data: bytes, info: zipfile.ZipInfo, limits: IngestLimits, bounds: _Bounds
+) -> ErrorCells:
+    """Inflate one part: if it is XML, no entities; if it holds cells, none out of bounds."""
     name = info.filename
-    is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
-    is_xml = is_sheet or name.endswith((".xml", ".rels", ".vml"))
-    rows, tail, prolog, prolog_done = 0, b"", b"", not is_xml
+    errors: ErrorCells = {}
+    rows, tail, head, prolog = 0, b"", b"", b""
+    xml: bool | None = None  # unknown until enough bytes are seen
+    prolog_done = wide = tall = False
     for chunk in _inflate(data, info):
+        if xml is None:
+            head += chunk
+            xml = _looks_like_xml(head)
+            if xml is None:
+                continue
+            chunk = head
+        if not xml:
+            continue  # images and other binary parts: the honest size was all to check
         if not prolog_done:
             prolog += chunk
             prolog_done = _check_prolog(prolog, name)
-        if is_sheet:
-            window = tail + chunk
-            rows += chunk.count(b"<row ") + chunk.count(b"<row>")
-            if _BIG_ROW.search(window) or rows > limits.max_rows + limits.header_search_rows:
-                raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
-            if too_far.search(window):
-                raise FileRejected(ErrorCode.FILE_TOO_MANY_COLUMNS, limit=limits.max_columns)
-            tail = window[-64:]
-    if not prolog_done:
+        window = tail + chunk
+        rows += chunk.count(b"<row ") + chunk.count(b"<row>")
+        if rows > 2 * bounds.row_limit or bounds.rows_beyond.search(window):
+            raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
+        if bounds.columns_beyond.search(window):
+            raise FileRejected(ErrorCode.FILE_TOO_MANY_COLUMNS, limit=limits.max_columns)
+        wide = wide or bounds.wide.search(window) is not None
+        tall = tall or bounds.tall.search(window) is not None
+        if wide and tall:
+            raise FileRejected(ErrorCode.FILE_TOO_MANY_CELLS, limit=_wan(limits.max_cells))
+        if b't="e"' in window:
+            for match in _ERROR_CELL.finditer(window):
+                cell = (int(match[2]), _column_index(match[1]))
+                errors[cell] = match[3].decode("ascii", "replace")
+        tail = window[-_OVERLAP:]
+    if xml and not prolog_done:
         _check_prolog(prolog, name, final=True)
+    return errors
+
+
+def _looks_like_xml(head: bytes) -> bool | None:
+    """True if the part starts like XML (after an optional BOM and white space), False if it
+    cannot be XML, None if too few bytes were seen to tell."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not text:
+        return None if len(head) < 1024 else False
+    return text.startswith(b"<")
+
+
+def _wan(count: int) -> str:
+    return f"{count // 10_000} 万"
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + (letter - 64)
+    return index - 1
 
 
 def _open(data: bytes) -> zipfile.ZipFile:
-    import io
-
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -157,8 +242,33 @@ def _data_offset(data: bytes, info: zipfile.ZipInfo) -> int:
     return info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
 
 
-def _beyond_columns_pattern(max_columns: int) -> re.Pattern[bytes]:
-    """A regex matching any cell reference whose column is past `max_columns` (1 ≤ max ≤ 702)."""
+def numbers_above(limit: int) -> str:
+    """A regex for decimal integers (no leading zeros) greater than `limit` ≥ 0."""
+    digits = str(limit)
+    width = len(digits)
+    alternatives = [rf"[1-9]\d{{{width},}}"]  # more digits than the limit has
+    for i, ch in enumerate(digits):
+        if ch == "9":
+            continue
+        rest = width - i - 1
+        low = int(ch) + 1
+        alternatives.append(
+            digits[:i] + (f"[{low}-9]" if low < 9 else "9") + (rf"\d{{{rest}}}" if rest else "")
+        )
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+# The r attribute of a <row> or <c> element, in whatever position (readers do not care).
+_REF: Final = rb'<(?:row|c)\s[^>]*?\br="'
+
+
+def _rows_past(limit: int) -> re.Pattern[bytes]:
+    """Any row or cell reference (r="17", r="B17") to a row past `limit`."""
+    return re.compile(_REF + rb"[A-Z]{0,3}" + numbers_above(limit).encode() + rb'"')
+
+
+def _columns_past(max_columns: int) -> re.Pattern[bytes]:
+    """Any cell reference whose column is past `max_columns` (1 ≤ max ≤ 702)."""
     last = column_letter(min(max_columns, 702) - 1)
     alternatives = [r"[A-Z]{4}", r"[A-Z]{3}"]
     if len(last) == 1:
@@ -171,4 +281,45 @@ def _beyond_columns_pattern(max_columns: int) -> re.Pattern[bytes]:
             alternatives.append(f"[{chr(ord(first) + 1)}-Z][A-Z]")
         if second != "Z":
             alternatives.append(f"{first}[{chr(ord(second) + 1)}-Z]")
-    return re.compile(rb'<c r="(?:' + "|".join(alternatives).encode() + rb")\d")
+    return re.compile(_REF + rb"(?:" + "|".join(alternatives).encode() + rb")\d")
+
+
+# --------------------------------------------------------------------------------- legacy .xls
+
+# BIFF8 records that hold one cell: (row, column) are their first two 16-bit fields.
+_CELL_RECORDS: Final = frozenset({0x0006, 0x00FD, 0x0203, 0x027E, 0x0201, 0x0205, 0x0204, 0x00D6})
+_RANGE_RECORDS: Final = frozenset({0x00BD, 0x00BE})  # MULRK, MULBLANK: a run of cells in a row
+_RECORD: Final = struct.Struct("<HH")
+_CELL: Final = struct.Struct("<HH")
+
+
+def check_xls(data: bytes, limits: IngestLimits) -> None:
+    """Raise FileRejected if a legacy workbook's cells span more than the limits allow."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            name = "Workbook" if ole.exists("Workbook") else "Book"
+            stream = ole.openstream(name).read()
+    except (OSError, ValueError) as exc:
+        raise FileRejected(ErrorCode.FILE_CORRUPT, detail="复合文档结构损坏") from exc
+    max_row = max_column = 0
+    offset, end = 0, len(stream) - _RECORD.size
+    while offset <= end:
+        kind, length = _RECORD.unpack_from(stream, offset)
+        body = offset + _RECORD.size
+        if kind in _CELL_RECORDS and length >= 4:
+            row, column = _CELL.unpack_from(stream, body)
+            max_row, max_column = max(max_row, row), max(max_column, column)
+        elif kind in _RANGE_RECORDS and length >= 6:
+            row = _CELL.unpack_from(stream, body)[0]
+            last = struct.unpack_from("<H", stream, body + length - 2)[0]
+            max_row, max_column = max(max_row, row), max(max_column, last)
+        offset = body + length
+    rows, columns = max_row + 1, max_column + 1
+    if rows > limits.max_rows + limits.header_search_rows:
+        raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
+    if columns > limits.max_columns:
+        raise FileRejected(ErrorCode.FILE_TOO_MANY_COLUMNS, limit=limits.max_columns)
+    if rows * columns > limits.max_cells:
+        raise FileRejected(ErrorCode.FILE_TOO_MANY_CELLS, limit=_wan(limits.max_cells))

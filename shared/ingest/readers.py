@@ -42,6 +42,8 @@ def read_csv(data: bytes, find_header: HeaderFinder, limits: IngestLimits) -> Sh
     )
     index, _ = find_header(head)
     header = head[index]
+    if len(header) > limits.max_columns:
+        raise FileRejected(ErrorCode.FILE_TOO_MANY_COLUMNS, limit=limits.max_columns)
     source: dict[str, object] = {
         "format": "csv",
         "encoding": encoding,
@@ -57,8 +59,6 @@ def read_csv(data: bytes, find_header: HeaderFinder, limits: IngestLimits) -> Sh
         source["encoding"] = "GB18030"
         utf8 = _transcode(data, "gb18030")
         sheet = _read_csv_body(utf8, index, len(header), delimiter, multiline)
-    if sheet.row_count > limits.max_rows:
-        raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
     sheet.header = header
     sheet.header_row = index + 1
     sheet.source = source
@@ -75,15 +75,25 @@ def _to_utf8(data: bytes) -> tuple[bytes, str]:
     Strict UTF-8 is tried first (on a prefix: Arrow checks the rest while it parses), then
     GB18030, a superset of GBK and GB2312 and what Excel on Chinese Windows writes."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :], "UTF-8（带 BOM）"
+        body = data[len(codecs.BOM_UTF8) :]
+        if not _utf8_prefix(body):
+            raise FileRejected(ErrorCode.FILE_ENCODING)  # a UTF-8 mark on text that is not
+        return body, "UTF-8（带 BOM）"
     utf16 = _utf16_codec(data)
     if utf16:
         return _transcode(data, utf16), "UTF-16"
+    if _utf8_prefix(data):
+        return data, "UTF-8"
+    return _transcode(data, "gb18030"), "GB18030"
+
+
+def _utf8_prefix(data: bytes) -> bool:
+    """Whether the first part of `data` is valid UTF-8 (a character cut at the end is fine)."""
     try:
         codecs.getincrementaldecoder("utf-8")().decode(data[:_PREFIX_BYTES], final=False)
     except UnicodeDecodeError:
-        return _transcode(data, "gb18030"), "GB18030"
-    return data, "UTF-8"
+        return False
+    return True
 
 
 def _transcode(data: bytes, encoding: str) -> bytes:
@@ -196,13 +206,16 @@ def read_workbook(
 ) -> SheetData:
     import python_calamine as calamine
 
-    if kind is FileKind.XLSX:
-        from shared.ingest.guards import check_xlsx
+    from shared.ingest.guards import WorkbookScan, check_xls, check_xlsx
 
-        check_xlsx(data, limits)
+    scan = WorkbookScan()
+    if kind is FileKind.XLSX:
+        scan = check_xlsx(data, limits)
+    else:
+        check_xls(data, limits)
     try:
         workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return _read_best_sheet(workbook, find_header, limits, kind)
+        sheet = _read_best_sheet(workbook, find_header, limits, kind)
     except calamine.PasswordError as exc:
         raise FileRejected(ErrorCode.FILE_ENCRYPTED) from exc
     except calamine.CalamineError as exc:
@@ -213,6 +226,47 @@ def read_workbook(
         if type(exc).__name__ != "PanicException":
             raise
         raise FileRejected(ErrorCode.FILE_CORRUPT, detail="无法解析工作簿") from exc
+    part = _sheet_part(data, str(sheet.source["sheet"])) if scan.error_cells else None
+    if part is not None:
+        _show_error_cells(sheet, scan.error_cells.get(part))
+    return sheet
+
+
+def _sheet_part(data: bytes, sheet_name: str) -> str | None:
+    """The package part that holds a sheet, from the workbook and its relationships."""
+    import posixpath
+    import zipfile
+
+    from defusedxml import ElementTree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    package = zipfile.ZipFile(io.BytesIO(data))
+    workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    for sheet in workbook.iter(f"{main}sheet"):
+        if sheet.get("name") == sheet_name:
+            target = targets.get(sheet.get(f"{rel}id"), "")
+            return (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join("xl", target))
+            )
+    return None
+
+
+def _show_error_cells(sheet: SheetData, cells: dict[tuple[int, int], str] | None) -> None:
+    """Put Excel's error values (#DIV/0!) back into the cells calamine read as empty."""
+    if not cells:
+        return
+    first = int(sheet.row_numbers[0]) if sheet.row_count else 0
+    for (row, column), value in cells.items():
+        index = row - first
+        if 0 <= index < sheet.row_count and column < len(sheet.columns):
+            values = sheet.columns[column].to_pylist()
+            values[index] = value
+            sheet.columns[column] = pa.array(values, pa.string())
 
 
 def _read_best_sheet(
@@ -251,8 +305,6 @@ def _read_best_sheet(
     _, name, index = best
     rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
     body = rows[index + 1 :]
-    if len(body) > limits.max_rows:
-        raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
     header = [_cell_text(v) for v in rows[index]]
     columns: list[pa.Array] = []
     numeric: dict[int, np.ndarray] = {}

@@ -61,6 +61,11 @@ class Column(_Strict):
     required: bool = False
     description: str = ""
     max_length: int | None = Field(None, gt=0, description="text: most characters.")
+    free_text: bool = Field(
+        False,
+        description="text: written prose, kept as written (only invisible characters removed "
+        "and ends trimmed); NFKC would turn its full-width punctuation into ASCII.",
+    )
     values: list[str] = Field(default_factory=list, description="enum: allowed values.")
     value_aliases: dict[str, str] = Field(
         default_factory=dict, description="enum: other spellings → the allowed value."
@@ -98,6 +103,8 @@ class Column(_Strict):
             raise ValueError(f"column {self.key}: min > max")
         if self.statuses and self.type not in NUMERIC_TYPES:
             raise ValueError(f"column {self.key}: statuses only apply to numeric columns")
+        if self.free_text and self.type is not ColumnType.TEXT:
+            raise ValueError(f"column {self.key}: only text columns can be free text")
         return self
 
 

@@ -215,8 +215,6 @@ ENCODINGS = [
         ROSTER,
         _bom_then_gbk,
         rejected("FILE_ENCODING"),
-        bug="a UTF-8 BOM is trusted without checking the rest is UTF-8: the GBK header "
-        "decodes to U+FFFD and the file is refused as FILE_NO_HEADER (readers._to_utf8)",
     ),
     Case(
         "enc-bom-then-gbk-rows",
@@ -356,9 +354,6 @@ FORMULAS = [
         SCORE,
         _formula_error_cell,
         Expect("partial", rows=((3, "得分", "CELL_ERROR"),), total=3, accepted=2),
-        bug='an XLSX error cell (t="e", #DIV/0!) reaches the checks as an empty string '
-        "(calamine's to_python turns errors into ''), so it is reported as REQUIRED, not "
-        "CELL_ERROR (readers._column_text / _cell_text)",
     ),
     Case(
         "formula-error-text",
@@ -1090,9 +1085,6 @@ LIMITS = [
         lambda: _rows_csv(1000, blank_after=3),
         accepted(1000),
         ROWS_1000,
-        bug="blank rows count against max_rows: the readers compare the raw row count with "
-        "the limit before the engine drops empty rows, so 1000 data rows and 3 blank ones "
-        "are refused as 'more than 1000 data rows' (readers.read_csv)",
     ),
     Case(
         "rows-1000-and-trailing-blank-xlsx",
@@ -1101,7 +1093,6 @@ LIMITS = [
         lambda: _rows_xlsx(1000, blank_after=3),
         accepted(1000),
         ROWS_1000,
-        bug="blank rows count against max_rows (readers._read_best_sheet)",
     ),
     Case(
         "size-over-limit",
@@ -1134,8 +1125,6 @@ LIMITS = [
         lambda: _wide_csv(21),
         rejected("FILE_TOO_MANY_COLUMNS"),
         COLUMNS_20,
-        bug="max_columns is never applied to CSV (readers.read_csv): 21 columns with a limit "
-        "of 20 are read, and a CSV header of 20,000 columns takes 2 s and 330 MB",
     ),
 ]
 
@@ -1258,9 +1247,6 @@ SPARSE = [
         ROSTER,
         sparse("J999999"),
         rejected(TOO_MANY_ROWS),
-        bug="the guard's far-row pattern only matches 7-digit rows (≥ 1,000,000), not rows "
-        "past max_rows: a 6 KB file with a cell at J999999 reaches calamine (3 s, 0.9 GB) "
-        "(guards._BIG_ROW)",
         unsafe="0.9 GB and 3 s in calamine",
     ),
     Case(
@@ -1270,8 +1256,6 @@ SPARSE = [
         sparse("A5000"),
         rejected(TOO_MANY_ROWS),
         ROWS_1000,
-        bug="the guard's far-row pattern ignores max_rows (guards._BIG_ROW): the file is "
-        "refused only after calamine built the grid",
         unsafe="must be refused before the parser",
     ),
     Case(
@@ -1280,14 +1264,61 @@ SPARSE = [
         ROSTER,
         sparse("XFD1048576", part="xl/data/sheet1.xml"),
         rejected(TOO_MANY_ROWS),
-        bug="the guard recognises worksheets by path (xl/worksheets/*.xml), not by the "
-        "workbook's relationships: the same sheet stored as xl/data/sheet1.xml skips the "
-        "row and column checks and calamine aborts the process allocating 512 GiB "
-        "(guards._scan_part)",
         unsafe="Rust allocation failure aborts the whole process",
     ),
     Case("sparse-lying-dimension", "sparse", ROSTER, _lying_dimension, accepted(3)),
+    Case(
+        # Within each limit on its own (row 499,999 ≤ 500,000; column GR = 200), but the
+        # grid the reader would allocate is 100 million cells.
+        "sparse-grid-within-each-limit-GR499999",
+        "sparse",
+        ROSTER,
+        sparse("GR499999"),
+        rejected("FILE_TOO_MANY_CELLS"),
+        unsafe="7 GB and 34 s in calamine",
+    ),
+    Case(
+        # The reference is not the first attribute and the row carries none: still seen.
+        "sparse-reference-not-first-attribute",
+        "sparse",
+        ROSTER,
+        lambda: rebuild_zip(
+            _plain_roster_xlsx(),
+            replace={
+                SHEET1: lambda x: x.replace(
+                    b"</sheetData>", b'<row><c s="0" r="XFD7"><v>1</v></c></row></sheetData>'
+                )
+            },
+        ),
+        rejected("FILE_TOO_MANY_COLUMNS"),
+        unsafe="16 K columns",
+    ),
+    Case(
+        # A legacy workbook with one cell at the far corner of what .xls allows.
+        "sparse-xls-far-corner",
+        "sparse",
+        ROSTER,
+        lambda: _xls_with_far_cell(65535, 199),
+        rejected("FILE_TOO_MANY_CELLS"),
+        unsafe="1.5 GB in calamine",
+    ),
 ]
+
+
+def _xls_with_far_cell(row: int, column: int) -> bytes:
+    import xlwt
+
+    workbook = xlwt.Workbook(encoding="utf-8")
+    sheet = workbook.add_sheet("名册")
+    for c, name in enumerate(ROSTER_HEADER):
+        sheet.write(0, c, name)
+    for r, values in enumerate(roster_rows(3), start=1):
+        for c, value in enumerate(values):
+            sheet.write(r, c, value)
+    sheet.write(row, column, "x")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------------------- XML entities
@@ -1367,8 +1398,6 @@ XML = [
         ROSTER,
         _entity_in_renamed_sheet,
         rejected("FILE_XML_ENTITY"),
-        bug="only parts named *.xml/.rels/.vml are scanned for DOCTYPE (guards._scan_part): "
-        "a worksheet stored as xl/data/sheet1.bin reaches calamine with its DTD",
     ),
 ]
 
