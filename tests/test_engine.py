@@ -185,3 +185,42 @@ def test_large_files_get_the_same_verdicts_as_small_ones(
         "NOT_A_NUMBER",
         "DUPLICATE_ROW",
     }
+
+
+def test_gb18030_after_a_long_ascii_start_is_still_read(registry: TemplateRegistry) -> None:
+    # Given a file from an external system (English keys as headers) whose first few thousand
+    # rows are plain ASCII, and whose later rows are GB18030 (Chinese Windows)
+    header = [
+        "student_no",
+        "name",
+        "class_name",
+        "subject",
+        "assessment_type",
+        "assessment_date",
+        "score",
+    ]
+    ascii_rows = [
+        [
+            sid(day=1 + i % 28, seq=11 + i // 28),
+            f"Student {i}",
+            "7-1",
+            "数学",
+            "作业",
+            "2024-11-05",
+            "90",
+        ]
+        for i in range(5000)
+    ]
+    text = "\r\n".join(",".join(r) for r in [header, *ascii_rows[:4999]])
+    tail = ",".join(
+        [sid(day=2, seq=900), "张三", "七年级(1)班", "数学", "作业", "2024-11-05", "88"]
+    )
+    data = text.replace("数学", "math").replace("作业", "homework").encode("ascii")
+    data += b"\r\n" + tail.encode("gb18030") + b"\r\n"
+    template = registry.get("academic-score")
+    # When it is validated
+    result = validate_bytes(data, template, today=TODAY)
+    # Then the late Chinese row is decoded, not rejected as garbage
+    assert result.source["encoding"] == "GB18030"
+    assert result.accepted is not None
+    assert "张三" in result.accepted.column("name").to_pylist()
