@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from shared.error_codes import ErrorCode, message
+from shared.exceptions import FileRejected
 from shared.ingest import ValidationResult
 from tests.corpus.cases import BY_ID, CORPUS, SHEET1
 from tests.corpus.runner import (
@@ -230,3 +231,40 @@ def test_a_truncated_workbook_is_corrupt(case_id: str) -> None:
     (issue,) = result_of(case_id).file_errors
     assert issue.code is ErrorCode.FILE_CORRUPT
     assert issue.params["detail"]
+
+
+def _wide_book(rows: int, columns: int) -> bytes:
+    from growth.sample import xlsx_bytes
+
+    header = ["学籍号", "姓名", *[f"备注{i}" for i in range(columns - 2)]]
+    return xlsx_bytes(header, [["G1", "x", *["1"] * (columns - 2)] for _ in range(rows)])
+
+
+def test_the_cell_budget_is_rows_times_columns_not_each_limit_alone() -> None:
+    # Given limits of 1,000 cells, 100 rows and 50 columns
+    from shared.ingest.guards import check_xlsx
+    from shared.settings import IngestLimits
+
+    limits = IngestLimits(max_cells=1000, max_rows=100, max_columns=50, header_search_rows=5)
+    # Then 30 columns × 31 rows (930 cells) passes, though 30 columns is "wide"
+    check_xlsx(_wide_book(30, 30), limits)
+    # And 30 columns × 41 rows (1,230 cells) is refused as too many cells
+    with pytest.raises(FileRejected) as caught:
+        check_xlsx(_wide_book(40, 30), limits)
+    assert caught.value.code is ErrorCode.FILE_TOO_MANY_CELLS
+
+
+def test_cells_without_references_still_count_towards_the_width() -> None:
+    # Given a sheet whose row holds 300 cells that give no r attribute (positions implied)
+    from shared.ingest.guards import check_xlsx
+    from shared.settings import IngestLimits
+    from tests.corpus.builders import rebuild_zip
+
+    implied = b"<row>" + b"<c><v>1</v></c>" * 300 + b"</row></sheetData>"
+    data = rebuild_zip(
+        _wide_book(2, 3), replace={SHEET1: lambda x: x.replace(b"</sheetData>", implied)}
+    )
+    # Then the guard counts them as columns and refuses the sheet before calamine
+    with pytest.raises(FileRejected) as caught:
+        check_xlsx(data, IngestLimits())
+    assert caught.value.code is ErrorCode.FILE_TOO_MANY_COLUMNS

@@ -141,9 +141,6 @@ def _numbers(values: np.ndarray, valid: np.ndarray, arrow_type: pa.DataType) -> 
     return pa.array(values, arrow_type, mask=~valid)
 
 
-_EXCEL_ERROR_SET: Final = pa.array(EXCEL_ERRORS)
-
-
 # Types whose verdict depends only on the value itself: a column of them can be checked once per
 # distinct value. (Identifiers also depend on how Excel stored each cell, and are all distinct.)
 _BY_VALUE: Final = frozenset(
@@ -190,7 +187,7 @@ def _parse_rows(column: Column, text: pa.Array, ctx: CheckContext) -> Parsed:
     present = mask_of(pc.is_valid(text))
     findings: list[Finding] = []
     if pc.any(pc.starts_with(text, "#")).as_py():
-        cell_errors = mask_of(pc.is_in(text, value_set=_EXCEL_ERROR_SET))
+        cell_errors = mask_of(pc.is_in(text, value_set=pa.array(EXCEL_ERRORS)))
         if cell_errors.any():
             findings.append(Finding(ErrorCode.CELL_ERROR, column.key, cell_errors))
             text = null_where(text, cell_errors)

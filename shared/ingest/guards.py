@@ -30,10 +30,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
+import numpy as np
+
 from shared.error_codes import ErrorCode
 from shared.exceptions import FileRejected
 from shared.settings import IngestLimits
-from shared.text import column_letter
 
 _CHUNK: Final = 1 << 20
 _OVERLAP: Final = 256  # bytes carried between chunks so no pattern is split
@@ -57,30 +58,6 @@ class WorkbookScan:
     error_cells: dict[str, ErrorCells] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class _Bounds:
-    """Regexes for cell references past each limit, built once per set of limits."""
-
-    row_limit: int
-    rows_beyond: re.Pattern[bytes]  # any reference to a row past the row limit
-    columns_beyond: re.Pattern[bytes]  # any cell in a column past the column limit
-    wide: re.Pattern[bytes]  # a column past the width a full-height grid may have
-    tall: re.Pattern[bytes]  # a row past the height a full-width grid may have
-
-    @classmethod
-    def of(cls, limits: IngestLimits) -> _Bounds:
-        rows = limits.max_rows + limits.header_search_rows
-        narrow = max(1, min(limits.max_columns, limits.max_cells // rows))
-        short = max(1, limits.max_cells // limits.max_columns)
-        return cls(
-            rows,
-            _rows_past(rows),
-            _columns_past(limits.max_columns),
-            _columns_past(narrow),
-            _rows_past(short),
-        )
-
-
 def check_xlsx(data: bytes, limits: IngestLimits) -> WorkbookScan:
     """Raise FileRejected if the package is a bomb, declares XML entities, or spans too many
     cells; return the error cells it noticed on the way."""
@@ -91,7 +68,6 @@ def check_xlsx(data: bytes, limits: IngestLimits) -> WorkbookScan:
     declared = sum(info.file_size for info in infos)
     if declared > limits.max_uncompressed_bytes:
         raise _bomb(f"解压后将达到 {declared // (1 << 20)} MB")
-    bounds = _Bounds.of(limits)
     scan = WorkbookScan()
     for info in infos:
         if info.is_dir():
@@ -99,21 +75,20 @@ def check_xlsx(data: bytes, limits: IngestLimits) -> WorkbookScan:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR and ratio > limits.max_compression_ratio:
             raise _bomb(f"压缩比高达 {ratio:.0f} 倍")
-        errors = _scan_part(data, info, limits, bounds)
+        errors = _scan_part(data, info, limits)
         if errors:
             scan.error_cells[info.filename] = errors
     return scan
 
 
-def _scan_part(
-    data: bytes, info: zipfile.ZipInfo, limits: IngestLimits, bounds: _Bounds
-) -> ErrorCells:
+def _scan_part(data: bytes, info: zipfile.ZipInfo, limits: IngestLimits) -> ErrorCells:
     """Inflate one part: if it is XML, no entities; if it holds cells, none out of bounds."""
     name = info.filename
     errors: ErrorCells = {}
     rows, tail, head, prolog = 0, b"", b"", b""
     xml: bool | None = None  # unknown until enough bytes are seen
-    prolog_done = wide = tall = False
+    prolog_done = False
+    max_row = max_column = implied = 0
     for chunk in _inflate(data, info):
         if xml is None:
             head += chunk
@@ -128,14 +103,13 @@ def _scan_part(
             prolog_done = _check_prolog(prolog, name)
         window = tail + chunk
         rows += chunk.count(b"<row ") + chunk.count(b"<row>")
-        if rows > 2 * bounds.row_limit or bounds.rows_beyond.search(window):
-            raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
-        if bounds.columns_beyond.search(window):
-            raise FileRejected(ErrorCode.FILE_TOO_MANY_COLUMNS, limit=limits.max_columns)
-        wide = wide or bounds.wide.search(window) is not None
-        tall = tall or bounds.tall.search(window) is not None
-        if wide and tall:
-            raise FileRejected(ErrorCode.FILE_TOO_MANY_CELLS, limit=_wan(limits.max_cells))
+        far = farthest_reference(window)
+        max_row, max_column = max(max_row, far.row), max(max_column, far.column)
+        # Cells without an r attribute sit one after another: in the worst case all in one
+        # row, so they widen the grid. (Row elements are counted the same way, halved
+        # because spreadsheet programs also write blank formatted rows.)
+        implied += max(0, sum(map(chunk.count, _CELL_TAGS)) - far.cells)
+        check_grid(max(max_row, rows // 2), max(max_column, implied), limits)
         if b't="e"' in window:
             for match in _ERROR_CELL.finditer(window):
                 cell = (int(match[2]), _column_index(match[1]))
@@ -144,6 +118,82 @@ def _scan_part(
     if xml and not prolog_done:
         _check_prolog(prolog, name, final=True)
     return errors
+
+
+@dataclass(frozen=True, slots=True)
+class Farthest:
+    row: int  # highest row number referenced (1-based), 0 if none
+    column: int  # highest column number referenced (1-based), 0 if none
+    cells: int  # how many <c> elements carry a reference
+
+
+_CELL_TAGS: Final = (b"<c ", b"<c>", b"<c\t", b"<c\n", b"<c\r")
+
+
+def farthest_reference(xml: bytes) -> Farthest:
+    """The highest row and column among the r="…" references of <row> and <c> elements in
+    `xml`. Vectorized over the bytes: a worksheet holds millions of references. A reference
+    cut off at the end of `xml` reads as a smaller one, never a larger one; the caller
+    overlaps its windows so it is seen whole next time."""
+    padded = np.frombuffer(xml + b'"' * 12, dtype=np.uint8)
+    body = padded[: len(xml)]
+    starts = np.flatnonzero(
+        (body[:-2] == ord("r")) & (body[1:-1] == ord("=")) & (body[2:] == ord('"'))
+    )
+    starts = starts[_in_cell_or_row_tag(body, starts)]
+    if not len(starts):
+        return Farthest(0, 0, 0)
+    window = padded[starts[:, None] + 3 + np.arange(11)].astype(np.int64)
+    upper = (window >= ord("A")) & (window <= ord("Z"))
+    letters = np.where(upper[:, 0], np.where(upper[:, 1], np.where(upper[:, 2], 3, 2), 1), 0)
+    column = np.zeros(len(starts), dtype=np.int64)
+    for i in range(3):
+        column = np.where(i < letters, column * 26 + window[:, i] - ord("A") + 1, column)
+    row = np.zeros(len(starts), dtype=np.int64)
+    reading = np.ones(len(starts), dtype=bool)
+    for i in range(11):
+        digit = window[:, i] - ord("0")
+        here = reading & (i >= letters)
+        is_digit = (digit >= 0) & (digit <= 9)
+        reading &= ~(here & ~is_digit)
+        row = np.where(here & is_digit & reading, row * 10 + digit, row)
+    return Farthest(int(row.max()), int(column.max()), int(np.count_nonzero(letters)))
+
+
+_WHITE: Final = np.array([ord(c) for c in " \t\r\n"], dtype=np.uint8)
+
+
+def _in_cell_or_row_tag(body: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Which positions lie inside a <c …> or <row …> start tag (other parts of a workbook,
+    such as themes, have r attributes of their own)."""
+    opens = np.flatnonzero(body == ord("<"))
+    closes = np.flatnonzero(body == ord(">"))
+    if not len(opens) or not len(positions):
+        return np.zeros(len(positions), dtype=bool)
+    before = np.searchsorted(opens, positions) - 1
+    has_open = before >= 0
+    tag = opens[np.maximum(before, 0)]
+    last_close = np.searchsorted(closes, positions) - 1
+    closed_since = (last_close >= 0) & (closes[np.maximum(last_close, 0)] > tag)
+    after = body[np.minimum(tag[:, None] + np.arange(1, 5), len(body) - 1)]
+    is_cell = (after[:, 0] == ord("c")) & np.isin(after[:, 1], _WHITE)
+    is_row = (
+        (after[:, 0] == ord("r"))
+        & (after[:, 1] == ord("o"))
+        & (after[:, 2] == ord("w"))
+        & np.isin(after[:, 3], _WHITE)
+    )
+    return np.asarray(has_open & ~closed_since & (is_cell | is_row), dtype=bool)
+
+
+def check_grid(rows: int, columns: int, limits: IngestLimits) -> None:
+    """Refuse a grid (highest row × highest column) beyond the limits a reader can hold."""
+    if rows > limits.max_rows + limits.header_search_rows:
+        raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
+    if columns > limits.max_columns:
+        raise FileRejected(ErrorCode.FILE_TOO_MANY_COLUMNS, limit=limits.max_columns)
+    if rows * columns > limits.max_cells:
+        raise FileRejected(ErrorCode.FILE_TOO_MANY_CELLS, limit=_wan(limits.max_cells))
 
 
 def _looks_like_xml(head: bytes) -> bool | None:
@@ -242,48 +292,6 @@ def _data_offset(data: bytes, info: zipfile.ZipInfo) -> int:
     return info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
 
 
-def numbers_above(limit: int) -> str:
-    """A regex for decimal integers (no leading zeros) greater than `limit` ≥ 0."""
-    digits = str(limit)
-    width = len(digits)
-    alternatives = [rf"[1-9]\d{{{width},}}"]  # more digits than the limit has
-    for i, ch in enumerate(digits):
-        if ch == "9":
-            continue
-        rest = width - i - 1
-        low = int(ch) + 1
-        alternatives.append(
-            digits[:i] + (f"[{low}-9]" if low < 9 else "9") + (rf"\d{{{rest}}}" if rest else "")
-        )
-    return "(?:" + "|".join(alternatives) + ")"
-
-
-# The r attribute of a <row> or <c> element, in whatever position (readers do not care).
-_REF: Final = rb'<(?:row|c)\s[^>]*?\br="'
-
-
-def _rows_past(limit: int) -> re.Pattern[bytes]:
-    """Any row or cell reference (r="17", r="B17") to a row past `limit`."""
-    return re.compile(_REF + rb"[A-Z]{0,3}" + numbers_above(limit).encode() + rb'"')
-
-
-def _columns_past(max_columns: int) -> re.Pattern[bytes]:
-    """Any cell reference whose column is past `max_columns` (1 ≤ max ≤ 702)."""
-    last = column_letter(min(max_columns, 702) - 1)
-    alternatives = [r"[A-Z]{4}", r"[A-Z]{3}"]
-    if len(last) == 1:
-        alternatives.append("[A-Z]{2}")
-        if last != "Z":
-            alternatives.append(f"[{chr(ord(last) + 1)}-Z]")
-    else:
-        first, second = last[0], last[1]
-        if first != "Z":
-            alternatives.append(f"[{chr(ord(first) + 1)}-Z][A-Z]")
-        if second != "Z":
-            alternatives.append(f"{first}[{chr(ord(second) + 1)}-Z]")
-    return re.compile(_REF + rb"(?:" + "|".join(alternatives).encode() + rb")\d")
-
-
 # --------------------------------------------------------------------------------- legacy .xls
 
 # BIFF8 records that hold one cell: (row, column) are their first two 16-bit fields.
@@ -316,10 +324,4 @@ def check_xls(data: bytes, limits: IngestLimits) -> None:
             last = struct.unpack_from("<H", stream, body + length - 2)[0]
             max_row, max_column = max(max_row, row), max(max_column, last)
         offset = body + length
-    rows, columns = max_row + 1, max_column + 1
-    if rows > limits.max_rows + limits.header_search_rows:
-        raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
-    if columns > limits.max_columns:
-        raise FileRejected(ErrorCode.FILE_TOO_MANY_COLUMNS, limit=limits.max_columns)
-    if rows * columns > limits.max_cells:
-        raise FileRejected(ErrorCode.FILE_TOO_MANY_CELLS, limit=_wan(limits.max_cells))
+    check_grid(max_row + 1, max_column + 1, limits)

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from shared.error_codes import ErrorCode
 from shared.exceptions import FileRejected
@@ -280,7 +281,7 @@ def _read_best_sheet(
         if meta.typ == calamine.SheetTypeEnum.WorkSheet
         and meta.visible == calamine.SheetVisibleEnum.Visible
     ]
-    best: tuple[int, str, int] | None = None  # (score, sheet name, header index)
+    best: tuple[int, str, int, Any] | None = None  # (score, name, header index, sheet)
     non_empty: list[str] = []
     no_header: FileRejected | None = None
     for name in names:
@@ -297,13 +298,13 @@ def _read_best_sheet(
             no_header = no_header or exc
             continue
         if best is None or score > best[0]:
-            best = (score, name, index)
+            best = (score, name, index, sheet)
     if best is None:
         if no_header is not None:
             raise no_header
         raise FileRejected(ErrorCode.FILE_EMPTY if names else ErrorCode.FILE_NO_SHEET)
-    _, name, index = best
-    rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    _, name, index, chosen = best
+    rows = chosen.to_python(skip_empty_area=False)
     body = rows[index + 1 :]
     header = [_cell_text(v) for v in rows[index]]
     columns: list[pa.Array] = []
@@ -331,14 +332,47 @@ def _read_best_sheet(
 
 
 def _column_text(values: tuple[Any, ...]) -> tuple[pa.Array, np.ndarray | None]:
-    """A column of workbook cells as text, and which cells were numbers (None if none were)."""
+    """A column of workbook cells as text, and which cells were numbers (None if none were).
+
+    Text and numbers, what almost every column holds, are converted a whole column at a time;
+    only dates, times and booleans go cell by cell."""
     kinds = set(map(type, values))
     if kinds <= {str}:
         return pa.array(values, pa.string()), None
+    if kinds <= {str, float}:
+        texts = pa.array([v if type(v) is str else None for v in values], pa.string())
+        floats = pa.array([v if type(v) is float else None for v in values], pa.float64())
+        stored = np.asarray(pc.is_valid(floats).to_numpy(zero_copy_only=False), dtype=bool)
+        return pc.coalesce(texts, _number_text(floats)), stored
     numbers = None
     if kinds & {float, int}:
         numbers = np.fromiter((type(v) in (float, int) for v in values), bool, len(values))
     return pa.array([_cell_text(v) for v in values], pa.string()), numbers
+
+
+def _number_text(floats: pa.Array) -> pa.Array:
+    """Numbers as Excel shows them: whole numbers in full without a decimal point (a phone
+    number stored as a number stays 13812345678), others with at most 15 significant digits
+    (Arrow's shortest form, reformatted cell by cell only where it shows float noise)."""
+    values = np.asarray(floats.to_numpy(zero_copy_only=False), dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        whole = (np.floor(values) == values) & (np.abs(values) < 1e15)
+    integers = pa.array(np.where(whole, values, 0).astype(np.int64), mask=~whole)
+    text = pc.coalesce(pc.cast(integers, pa.string()), pc.cast(floats, pa.string()))
+    noisy = np.flatnonzero(
+        np.asarray(
+            pc.fill_null(pc.greater(pc.utf8_length(text), 16), False).to_numpy(
+                zero_copy_only=False
+            ),
+            dtype=bool,
+        )
+    )
+    if len(noisy):
+        cells = text.to_pylist()
+        for i in noisy:
+            cells[i] = _cell_text(float(values[i]))
+        text = pa.array(cells, pa.string())
+    return text
 
 
 def _cell_text(value: Any) -> str:

@@ -55,11 +55,11 @@ def report_table(result: ValidationResult) -> tuple[list[str], list[list[str]]]:
     notes: dict[int, list[str]] = defaultdict(list)
     for error in result.row_errors:
         notes[error.row].append(error.message)
-    position = {int(r): i for i, r in enumerate(source.row_numbers)}
     wanted = sorted(notes)
+    import numpy as np
     import pyarrow as pa
 
-    indices = pa.array([position[r] for r in wanted])
+    indices = pa.array(np.searchsorted(source.row_numbers, wanted))  # row numbers ascend
     cells = [column.take(indices).to_pylist() for column in source.columns]
     for i, row in enumerate(wanted):
         rows.append([str(row), *[c[i] or "" for c in cells], "；".join(notes[row])])
