@@ -151,9 +151,8 @@ def _validate_sheet(
             rejected |= finding.mask
     result.rows_rejected = int(rejected.sum())
     result.row_errors = _row_errors(template, sheet, header_map, findings)
-    result.accepted = _accepted_table(
-        template, parsed, outcome.hidden, sheet.row_numbers, ~rejected
-    )
+    hidden, rows = outcome.hidden, sheet.row_numbers
+    result.accept_rows(lambda: _accepted_table(template, parsed, hidden, rows, ~rejected))
     if result.rows_rejected == result.rows_total:
         result.file_errors.append(FileIssue(ErrorCode.FILE_NO_VALID_ROWS))
 

@@ -102,13 +102,13 @@ def _scan_part(data: bytes, info: zipfile.ZipInfo, limits: IngestLimits) -> Erro
             prolog += chunk
             prolog_done = _check_prolog(prolog, name)
         window = tail + chunk
-        rows += chunk.count(b"<row ") + chunk.count(b"<row>")
-        far = farthest_reference(window)
+        far = farthest_reference(window, skip=len(tail))
         max_row, max_column = max(max_row, far.row), max(max_column, far.column)
         # Cells without an r attribute sit one after another: in the worst case all in one
-        # row, so they widen the grid. (Row elements are counted the same way, halved
-        # because spreadsheet programs also write blank formatted rows.)
-        implied += max(0, sum(map(chunk.count, _CELL_TAGS)) - far.cells)
+        # row, so they widen the grid. Row elements are counted too (halved, because
+        # spreadsheet programs also write blank formatted rows).
+        rows += far.row_tags
+        implied += max(0, far.cell_tags - far.cells)  # ±1 where a tag straddles windows
         check_grid(max(max_row, rows // 2), max(max_column, implied), limits)
         if b't="e"' in window:
             for match in _ERROR_CELL.finditer(window):
@@ -124,25 +124,40 @@ def _scan_part(data: bytes, info: zipfile.ZipInfo, limits: IngestLimits) -> Erro
 class Farthest:
     row: int  # highest row number referenced (1-based), 0 if none
     column: int  # highest column number referenced (1-based), 0 if none
-    cells: int  # how many <c> elements carry a reference
+    cells: int  # <c> start tags (after `skip`) that carry a reference
+    cell_tags: int  # <c> start tags after `skip`
+    row_tags: int  # <row> start tags after `skip`
 
 
-_CELL_TAGS: Final = (b"<c ", b"<c>", b"<c\t", b"<c\n", b"<c\r")
-
-
-def farthest_reference(xml: bytes) -> Farthest:
+def farthest_reference(xml: bytes, skip: int = 0) -> Farthest:
     """The highest row and column among the r="…" references of <row> and <c> elements in
-    `xml`. Vectorized over the bytes: a worksheet holds millions of references. A reference
-    cut off at the end of `xml` reads as a smaller one, never a larger one; the caller
-    overlaps its windows so it is seen whole next time."""
+    `xml`, and counts of those elements starting at or after `skip` (the part of `xml` the
+    caller has not counted before). Vectorized over the bytes: a worksheet holds millions of
+    references. A reference cut off at the end of `xml` reads as a smaller one, never a
+    larger one; the caller overlaps its windows so it is seen whole next time."""
     padded = np.frombuffer(xml + b'"' * 12, dtype=np.uint8)
     body = padded[: len(xml)]
+    opens = np.flatnonzero(body == ord("<"))
+    after = padded[opens[:, None] + np.arange(1, 5)]
+    is_cell = (after[:, 0] == ord("c")) & _ends_name(after[:, 1])
+    is_row = (
+        (after[:, 0] == ord("r"))
+        & (after[:, 1] == ord("o"))
+        & (after[:, 2] == ord("w"))
+        & _ends_name(after[:, 3])
+    )
+    counted = opens >= skip
+    cell_tags = int(np.count_nonzero(is_cell & counted))
+    row_tags = int(np.count_nonzero(is_row & counted))
     starts = np.flatnonzero(
         (body[:-2] == ord("r")) & (body[1:-1] == ord("=")) & (body[2:] == ord('"'))
     )
-    starts = starts[_in_cell_or_row_tag(body, starts)]
+    inside = _inside_tag(body, opens, is_cell | is_row, starts)
+    in_cell = inside & is_cell[np.maximum(np.searchsorted(opens, starts) - 1, 0)]
+    cells = int(np.count_nonzero(in_cell & (starts >= skip)))
+    starts = starts[inside]
     if not len(starts):
-        return Farthest(0, 0, 0)
+        return Farthest(0, 0, cells, cell_tags, row_tags)
     window = padded[starts[:, None] + 3 + np.arange(11)].astype(np.int64)
     upper = (window >= ord("A")) & (window <= ord("Z"))
     letters = np.where(upper[:, 0], np.where(upper[:, 1], np.where(upper[:, 2], 3, 2), 1), 0)
@@ -157,33 +172,30 @@ def farthest_reference(xml: bytes) -> Farthest:
         is_digit = (digit >= 0) & (digit <= 9)
         reading &= ~(here & ~is_digit)
         row = np.where(here & is_digit & reading, row * 10 + digit, row)
-    return Farthest(int(row.max()), int(column.max()), int(np.count_nonzero(letters)))
+    return Farthest(int(row.max()), int(column.max()), cells, cell_tags, row_tags)
 
 
-_WHITE: Final = np.array([ord(c) for c in " \t\r\n"], dtype=np.uint8)
+_NAME_ENDS: Final = np.array([ord(c) for c in " \t\r\n>/"], dtype=np.uint8)
 
 
-def _in_cell_or_row_tag(body: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Which positions lie inside a <c …> or <row …> start tag (other parts of a workbook,
-    such as themes, have r attributes of their own)."""
-    opens = np.flatnonzero(body == ord("<"))
-    closes = np.flatnonzero(body == ord(">"))
+def _ends_name(chars: np.ndarray) -> np.ndarray:
+    """Whether each byte ends an element name (white space, '>' or '/')."""
+    return np.asarray(np.isin(chars, _NAME_ENDS), dtype=bool)
+
+
+def _inside_tag(
+    body: np.ndarray, opens: np.ndarray, wanted: np.ndarray, positions: np.ndarray
+) -> np.ndarray:
+    """Which positions lie inside a start tag whose '<' is marked in `wanted` (themes and
+    other parts of a workbook have r attributes of their own)."""
     if not len(opens) or not len(positions):
         return np.zeros(len(positions), dtype=bool)
     before = np.searchsorted(opens, positions) - 1
-    has_open = before >= 0
-    tag = opens[np.maximum(before, 0)]
+    tag = np.maximum(before, 0)
+    closes = np.flatnonzero(body == ord(">"))
     last_close = np.searchsorted(closes, positions) - 1
-    closed_since = (last_close >= 0) & (closes[np.maximum(last_close, 0)] > tag)
-    after = body[np.minimum(tag[:, None] + np.arange(1, 5), len(body) - 1)]
-    is_cell = (after[:, 0] == ord("c")) & np.isin(after[:, 1], _WHITE)
-    is_row = (
-        (after[:, 0] == ord("r"))
-        & (after[:, 1] == ord("o"))
-        & (after[:, 2] == ord("w"))
-        & np.isin(after[:, 3], _WHITE)
-    )
-    return np.asarray(has_open & ~closed_since & (is_cell | is_row), dtype=bool)
+    closed_since = (last_close >= 0) & (closes[np.maximum(last_close, 0)] > opens[tag])
+    return np.asarray((before >= 0) & ~closed_since & wanted[tag], dtype=bool)
 
 
 def check_grid(rows: int, columns: int, limits: IngestLimits) -> None:

@@ -339,11 +339,17 @@ def _column_text(values: tuple[Any, ...]) -> tuple[pa.Array, np.ndarray | None]:
     kinds = set(map(type, values))
     if kinds <= {str}:
         return pa.array(values, pa.string()), None
-    if kinds <= {str, float}:
-        texts = pa.array([v if type(v) is str else None for v in values], pa.string())
-        floats = pa.array([v if type(v) is float else None for v in values], pa.float64())
-        stored = np.asarray(pc.is_valid(floats).to_numpy(zero_copy_only=False), dtype=bool)
-        return pc.coalesce(texts, _number_text(floats)), stored
+    if kinds <= {str, float, dt.date}:
+        parts = [pa.array([v if type(v) is str else None for v in values], pa.string())]
+        stored = None
+        if float in kinds:
+            floats = pa.array([v if type(v) is float else None for v in values], pa.float64())
+            stored = np.asarray(pc.is_valid(floats).to_numpy(zero_copy_only=False), dtype=bool)
+            parts.append(_number_text(floats))
+        if dt.date in kinds:
+            dates = pa.array([v if type(v) is dt.date else None for v in values], pa.date32())
+            parts.append(pc.cast(dates, pa.string()))
+        return pc.coalesce(*parts), stored
     numbers = None
     if kinds & {float, int}:
         numbers = np.fromiter((type(v) in (float, int) for v in values), bool, len(values))

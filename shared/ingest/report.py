@@ -12,6 +12,7 @@ import io
 import re
 import unicodedata
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
@@ -37,9 +38,14 @@ _LEVEL: Final = {"error": "错误（该行未导入）", "warning": "提示（�
 
 def neutralize(cell: str) -> str:
     """Prefix an apostrophe to a cell a spreadsheet could evaluate as a formula."""
-    if cell and (cell[0] in _FORMULA_START or unicodedata.normalize("NFKC", cell[0]) in "=+-@"):
-        return "'" + cell
-    return cell
+    return "'" + cell if cell and _starts_formula(cell[0]) else cell
+
+
+@lru_cache(maxsize=8192)
+def _starts_formula(first: str) -> bool:
+    """Whether a cell starting with this character could be read as a formula, including
+    full-width and other forms that NFKC folds to = + - @ (＝ ＋ － ＠ ﹦ ⁺ …)."""
+    return first in _FORMULA_START or unicodedata.normalize("NFKC", first)[:1] in "=+-@"
 
 
 def report_table(result: ValidationResult) -> tuple[list[str], list[list[str]]]:

@@ -3,6 +3,7 @@ accepted rows, and the JSON shape the CLI and the pipeline publish."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -56,9 +57,23 @@ class ValidationResult:
     file_errors: list[FileIssue] = field(default_factory=list)
     file_warnings: list[FileIssue] = field(default_factory=list)
     row_errors: list[RowError] = field(default_factory=list)
-    accepted: pa.Table | None = None  # typed rows that passed, keyed by template key
+    # Typed rows that passed, built on first use (see `accepted`).
+    _accepted: pa.Table | None = field(default=None, repr=False)
+    _build_accepted: Callable[[], pa.Table] | None = field(default=None, repr=False)
     source: dict[str, object] = field(default_factory=dict)
     source_rows: SourceRows | None = None
+
+    @property
+    def accepted(self) -> pa.Table | None:
+        """The rows that passed, typed, one column per template key (and `<key>_status`,
+        `source_row`). Built on first use: checking a file does not need it, importing does."""
+        if self._accepted is None and self._build_accepted is not None:
+            self._accepted = self._build_accepted()
+            self._build_accepted = None
+        return self._accepted
+
+    def accept_rows(self, build: Callable[[], pa.Table]) -> None:
+        self._accepted, self._build_accepted = None, build
 
     @property
     def rows_accepted(self) -> int:
