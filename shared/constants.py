@@ -11,3 +11,10 @@ ENV_PREFIX: Final = "GROWTH_"
 # AWS access. The region comes from the standard AWS variable that Lambda sets.
 ENV_AWS_REGION: Final = "AWS_REGION"
 ENV_AWS_ENDPOINT_URL: Final = "GROWTH_AWS_ENDPOINT_URL"  # moto server locally; unset in AWS
+
+# Authentication: the issuer and app client whose ID tokens the API accepts (a Cognito user
+# pool in AWS, the development issuer locally). The JWKS URL defaults to the issuer's
+# `/.well-known/jwks.json`, which is where both of them publish their keys.
+ENV_AUTH_ISSUER: Final = "GROWTH_AUTH_ISSUER"
+ENV_AUTH_AUDIENCE: Final = "GROWTH_AUTH_AUDIENCE"
+ENV_AUTH_JWKS_URL: Final = "GROWTH_AUTH_JWKS_URL"

@@ -81,6 +81,10 @@ class ErrorCode(StrEnum):
     ROSTER_REJECTED = "ROSTER_REJECTED"
     REPORT_FORMAT = "REPORT_FORMAT"
     INPUT_UNREADABLE = "INPUT_UNREADABLE"
+    # Authentication: who the caller is (what they may do is the access policy's business).
+    AUTH_MISSING = "AUTH_MISSING"
+    AUTH_INVALID = "AUTH_INVALID"
+    AUTH_UNAVAILABLE = "AUTH_UNAVAILABLE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,6 +384,19 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
     ),
     ErrorCode.INPUT_UNREADABLE: CatalogueEntry(
         _E, "无法读取文件「{path}」：{detail}", "Cannot read file {path}: {detail}"
+    ),
+    ErrorCode.AUTH_MISSING: CatalogueEntry(
+        _E, "请先登录。", "Sign in first: the request carries no bearer token."
+    ),
+    ErrorCode.AUTH_INVALID: CatalogueEntry(
+        _E,
+        "登录凭证无效或已过期，请重新登录。",
+        "The sign-in token is invalid or has expired; sign in again.",
+    ),
+    ErrorCode.AUTH_UNAVAILABLE: CatalogueEntry(
+        _E,
+        "暂时无法验证登录状态，请稍后重试。",
+        "The sign-in service's keys cannot be fetched right now; try again shortly.",
     ),
 }
 

@@ -35,3 +35,23 @@ class TemplateInvalid(GrowthError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(ErrorCode.TEMPLATE_INVALID, detail=detail)
+
+
+class Unauthenticated(GrowthError):
+    """The caller has not proved who they are: no bearer token, or one that fails verification.
+
+    `reason` is a short word for logs and operators (which check failed). It never contains
+    the token or any text taken from it, and it is not shown to the user.
+    """
+
+    def __init__(self, code: ErrorCode = ErrorCode.AUTH_INVALID, *, reason: str = "") -> None:
+        super().__init__(code)
+        self.reason = reason
+
+
+class IdentityUnavailable(GrowthError):
+    """The identity provider's signing keys cannot be fetched: an outage, not the caller's fault."""
+
+    def __init__(self, *, reason: str = "") -> None:
+        super().__init__(ErrorCode.AUTH_UNAVAILABLE)
+        self.reason = reason

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.constants import ENV_AWS_ENDPOINT_URL, ENV_AWS_REGION, ENV_PREFIX
+from shared.constants import (
+    ENV_AUTH_AUDIENCE,
+    ENV_AUTH_ISSUER,
+    ENV_AUTH_JWKS_URL,
+    ENV_AWS_ENDPOINT_URL,
+    ENV_AWS_REGION,
+    ENV_PREFIX,
+)
 
 MIB = 1024 * 1024
 
@@ -54,3 +61,44 @@ class AwsSettings(BaseSettings):
 @lru_cache(maxsize=1)
 def ingest_limits() -> IngestLimits:
     return IngestLimits()
+
+
+class AuthSettings(BaseSettings):
+    """Whose ID tokens the API accepts: a Cognito user pool in AWS, the dev issuer locally.
+
+    No defaults: an API that guessed its issuer would trust the wrong one.
+    """
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
+
+    issuer: str = Field(
+        validation_alias=AliasChoices(ENV_AUTH_ISSUER, "issuer"),
+        description="The exact `iss` of accepted tokens, e.g. "
+        "https://cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_AbC123 (no trailing slash).",
+    )
+    audience: str = Field(
+        validation_alias=AliasChoices(ENV_AUTH_AUDIENCE, "audience"),
+        min_length=1,
+        description="The Cognito app client id: the `aud` of its ID tokens.",
+    )
+    jwks_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(ENV_AUTH_JWKS_URL, "jwks_url"),
+        description="Where the signing keys are published; unset means "
+        "`{issuer}/.well-known/jwks.json`.",
+    )
+
+    @field_validator("issuer", "jwks_url")
+    @classmethod
+    def _an_http_url(cls, value: str | None) -> str | None:
+        # `iss` is compared byte for byte, so a trailing slash would reject every token.
+        if value is not None and (
+            not value.startswith(("https://", "http://")) or value.endswith("/")
+        ):
+            raise ValueError("must be an http(s) URL without a trailing slash")
+        return value
+
+
+@lru_cache(maxsize=1)
+def auth_settings() -> AuthSettings:
+    return AuthSettings()

@@ -88,6 +88,16 @@ class Parsed:
     # Typed by-products other rules need (birth date and gender inside a national ID).
     extras: dict[str, pa.Array] = field(default_factory=dict)
 
+    def take(self, rows: np.ndarray) -> Parsed:
+        """The same verdicts over a subset of rows (given by index)."""
+        indices = pa.array(rows)
+        return Parsed(
+            self.values.take(indices),
+            None if self.status is None else self.status.take(indices),
+            [finding.take(rows) for finding in self.findings],
+            {name: extra.take(indices) for name, extra in self.extras.items()},
+        )
+
 
 # ----------------------------------------------------------------------------- normalising
 #

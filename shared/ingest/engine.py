@@ -122,21 +122,21 @@ def _validate_sheet(
 ) -> None:
     template = matcher.template
     header_map = matcher.map(sheet.header)
-    pool = _pool()
-    normalized = _normalize_columns(sheet, header_map, template, pool)
+    normalized, parsed, findings = _check_columns(template, sheet, header_map, term, today)
     keep = _non_empty_rows(sheet, normalized)
     if not len(keep):
         raise FileRejected(ErrorCode.FILE_HEADER_ONLY)
     if len(keep) > limits.max_rows:  # counted without blank rows, which are no data
         raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
-    if len(keep) < sheet.row_count:
+    if len(keep) < sheet.row_count:  # blank rows leave no trace: not even "required" errors
         sheet = _take_rows(sheet, keep)
         normalized = {i: text.take(pa.array(keep)) for i, text in normalized.items()}
+        parsed = {key: item.take(keep) for key, item in parsed.items()}
+        findings = [f.take(keep) for f in findings]
     result.rows_total = sheet.row_count
     result.file_warnings += _column_warnings(sheet, header_map, normalized)
     result.source_rows = SourceRows(sheet.header, sheet.columns, sheet.row_numbers)
 
-    parsed, findings = _check_columns(template, sheet, header_map, normalized, term, today, pool)
     outcome = apply_rules(template, parsed)
     findings += outcome.findings
     findings += duplicates(template, parsed, sheet.row_numbers)
@@ -161,50 +161,46 @@ def _check_columns(
     template: Template,
     sheet: SheetData,
     header_map: HeaderMap,
-    normalized: Mapping[int, pa.Array],
     term: Term | None,
     today: date,
-    pool: ThreadPoolExecutor,
-) -> tuple[dict[str, Parsed], list[Finding]]:
-    """Each template column parsed and checked on its own (required, type, range)."""
+) -> tuple[dict[int, pa.Array], dict[str, Parsed], list[Finding]]:
+    """Every column normalised, and each template column parsed and checked on its own
+    (required, type, range), over all rows (blank ones are dropped afterwards).
+
+    Columns are independent and Arrow and numpy release the GIL: two threads (the vCPUs of a
+    large Lambda) share the work; results keep the template's order."""
     wants_identity = any(isinstance(rule, IdentityRule) for rule in template.rules)
 
-    def check(column: Column) -> tuple[list[Finding], Parsed]:
+    def check(column: Column) -> tuple[pa.Array | None, list[Finding], Parsed]:
         index = header_map.fields.get(column.key)
+        normalized = None
+        if index is not None:
+            normalized = normalize(sheet.columns[index], nfkc=not column.free_text)
         numeric = sheet.numeric_cells.get(index) if index is not None else None
         ctx = CheckContext(today, term, numeric, identity=wants_identity)
-        text = _column_text(
-            sheet.row_count, normalized.get(index) if index is not None else None, column
-        )
+        text = _column_text(sheet.row_count, normalized, column)
         required: list[Finding] = []
         if column.required and column.default is None:
             missing = mask_of(pc.is_null(text))
             if missing.any():
                 required.append(Finding(ErrorCode.REQUIRED, column.key, missing))
-        return required, parse(column, text, ctx)
+        return normalized, required, parse(column, text, ctx)
 
+    pool = _pool()
+    others = [*header_map.extra, *header_map.unnamed]
+    other_texts = pool.map(lambda i: normalize(sheet.columns[i]), others)
+    normalized: dict[int, pa.Array] = {}
     parsed: dict[str, Parsed] = {}
     findings: list[Finding] = []
-    for column, (required, column_parsed) in zip(
+    for column, (text, required, column_parsed) in zip(
         template.columns, pool.map(check, template.columns), strict=True
     ):
+        if text is not None:
+            normalized[header_map.fields[column.key]] = text
         parsed[column.key] = column_parsed
         findings += required + column_parsed.findings
-    return parsed, findings
-
-
-def _normalize_columns(
-    sheet: SheetData, header_map: HeaderMap, template: Template, pool: ThreadPoolExecutor
-) -> dict[int, pa.Array]:
-    """Every column that holds data, normalised; free text keeps its characters."""
-    used = [*header_map.fields.values(), *header_map.extra, *header_map.unnamed]
-    prose = {
-        header_map.fields[c.key]
-        for c in template.columns
-        if c.free_text and c.key in header_map.fields
-    }
-    texts = pool.map(lambda i: normalize(sheet.columns[i], nfkc=i not in prose), used)
-    return dict(zip(used, texts, strict=True))
+    normalized.update(zip(others, other_texts, strict=True))
+    return normalized, parsed, findings
 
 
 def _non_empty_rows(sheet: SheetData, normalized: Mapping[int, pa.Array]) -> np.ndarray:

@@ -22,6 +22,13 @@ class Finding:
     # `mask` is set), e.g. the first row a duplicate repeats.
     row_params: Mapping[str, Sequence[object] | np.ndarray] | None = None
 
+    def take(self, rows: np.ndarray) -> Finding:
+        """The same finding over a subset of rows (given by index)."""
+        params = None
+        if self.row_params is not None:
+            params = {k: np.asarray(v, dtype=object)[rows] for k, v in self.row_params.items()}
+        return Finding(self.code, self.key, self.mask[rows], self.params, params)
+
 
 def mask_of(condition: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A boolean Arrow array as a numpy mask, nulls counting as False."""

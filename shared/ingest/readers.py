@@ -157,7 +157,7 @@ def _read_csv_arrow(utf8: bytes, header_index: int, width: int, delimiter: str) 
         if "Empty CSV file" in str(exc):
             return SheetData([], 0, [pa.array([], pa.string())] * width, np.zeros(0, np.int64))
         raise FileRejected(ErrorCode.FILE_CORRUPT, detail="CSV 格式错误") from exc
-    columns = [table.column(i).combine_chunks() for i in range(width)]
+    columns = [_single_chunk(table.column(i)) for i in range(width)]
     first = header_index + 2
     rows = np.arange(first, first + table.num_rows, dtype=np.int64)
     return SheetData([], 0, columns, rows)
@@ -170,6 +170,10 @@ def _read_csv_body(
     # with the row numbers a spreadsheet shows; otherwise read everything with the csv module.
     sheet = None if multiline_head else _read_csv_arrow(utf8, header_index, width, delimiter)
     return sheet or _read_csv_python(utf8, header_index, width, delimiter)
+
+
+def _single_chunk(column: pa.ChunkedArray) -> pa.Array:
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def _read_csv_python(utf8: bytes, header_index: int, width: int, delimiter: str) -> SheetData:
