@@ -369,6 +369,24 @@ def with_mistakes(
             yield what
 
 
+def fitness_mistakes(rows: list[list[str]], students: Sequence[Student]) -> Iterator[str]:
+    """The mistakes fitness sheets have: a required item left empty, a run time typed as a
+    decimal, full-width digits, an item entered for a student who does not take it."""
+    col = {h: i for i, h in enumerate(FITNESS_HEADER)}
+    boys = [i for i, s in enumerate(students) if s.grade >= 7 and s.gender == "男"]
+    girls = [i for i, s in enumerate(students) if s.grade >= 7 and s.gender == "女"]
+    small = [i for i, s in enumerate(students) if s.grade <= 2]
+    if len(boys) > 2 and girls and small:
+        rows[boys[0]][col["引体向上"]] = ""
+        yield "初中男生缺引体向上"
+        rows[boys[1]][col["1000米跑"]] = "4.05"
+        yield "1000米跑写成小数"
+        rows[girls[0]][col["身高"]] = "１６２．５"
+        yield "全角数字（可以识别）"
+        rows[small[0]][col["立定跳远"]] = "120"
+        yield "低年级填了不测的立定跳远（提示，不导入）"
+
+
 def write_sample_district(out: Path, seed: int = 2024) -> list[Path]:
     """Write a school's roster and the uploads of a term for a sample district into `out`."""
     rng = random.Random(seed)
@@ -395,10 +413,10 @@ def write_sample_district(out: Path, seed: int = 2024) -> list[Path]:
         title=f"{school.name} {klass[0].class_name} 语文单元测验",
     )
     everyone = [s for sch in schools for s in sch.students]
+    fitness = fitness_rows(rng, everyone, date(2024, 10, 25))
+    list(fitness_mistakes(fitness, everyone))
     files["district-fitness.xlsx"] = xlsx_bytes(
-        FITNESS_HEADER,
-        fitness_rows(rng, everyone, date(2024, 10, 25)),
-        title="闵行区 2024 学年学生体质健康测试汇总",
+        FITNESS_HEADER, fitness, title="闵行区 2024 学年学生体质健康测试汇总"
     )
     files["quality-records.csv"] = csv_bytes(
         QUALITY_HEADER, quality_rows(rng, klass, date(2024, 11, 20))

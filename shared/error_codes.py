@@ -256,7 +256,7 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
     ),
     ErrorCode.DURATION_FORMAT: CatalogueEntry(
         _E,
-        "「{column}」应写成“分'秒”（如 3'45\"）或秒数（如 225）{statuses}。",
+        "「{column}」应写成“分'秒”（如 3'45\"，不要写成 3.45）或秒数（如 225）{statuses}。",
         "{column} must be minutes'seconds (3'45\") or seconds{statuses}.",
     ),
     ErrorCode.STUDENT_NO_FORMAT: CatalogueEntry(

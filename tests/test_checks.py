@@ -353,3 +353,12 @@ def test_roster_check_names_the_expected_name_and_class() -> None:
     ]
     assert "李雷" in result.row_errors[0].message
     assert "七年级(1)班" in result.row_errors[1].message
+
+
+def test_a_run_time_typed_with_a_decimal_point_is_a_format_mistake() -> None:
+    # Given 800 m typed as 3.45 (meaning 3'45"), and 50 m typed as 9.5 seconds
+    row = fitness_row("初一", "女", 立定跳远="170", 一分钟仰卧起坐="40", **{"800米跑": "3.45"})
+    result = run("fitness-test", FITNESS, [row])
+    # Then the run time is a format mistake, not "out of range"
+    assert codes(result) == [(2, "800米跑", "DURATION_FORMAT")]
+    assert "不要写成 3.45" in result.row_errors[0].message

@@ -386,6 +386,13 @@ def _duration(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckCon
     rows = np.flatnonzero(todo)
     if len(rows):
         total[rows] = _duration_seconds(column, text.take(pa.array(rows)))
+    # "4.05" for a 1000 m run is 4'05" typed with a decimal point, not 4.05 seconds.
+    if column.min is not None:
+        with np.errstate(invalid="ignore"):
+            short = np.flatnonzero(total < column.min)
+        if len(short):
+            dotted = _matches(text.take(pa.array(short)), r"^\d{1,2}\.[0-5]\d$")
+            total[short[dotted]] = np.nan
     valid = ~np.isnan(total)
     parsed = Parsed(_numbers(total, valid, pa.float64()), status)
     bad = present & ~valid & ~is_status
