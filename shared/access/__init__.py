@@ -1,0 +1,1 @@
+"""Access: who may see what (policy) and the tokens that page through what they may see."""
