@@ -80,6 +80,7 @@ class ErrorCode(StrEnum):
     TERM_INVALID = "TERM_INVALID"
     ROSTER_REJECTED = "ROSTER_REJECTED"
     REPORT_FORMAT = "REPORT_FORMAT"
+    PAGE_TOKEN_INVALID = "PAGE_TOKEN_INVALID"
     INPUT_UNREADABLE = "INPUT_UNREADABLE"
     # Authentication: who the caller is (what they may do is the access policy's business).
     AUTH_MISSING = "AUTH_MISSING"
@@ -381,6 +382,11 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         _E,
         "错误报告只能保存为 .xlsx 或 .csv 文件（收到：{path}）。",
         "The error report must be a .xlsx or .csv file (got {path}).",
+    ),
+    ErrorCode.PAGE_TOKEN_INVALID: CatalogueEntry(
+        _E,
+        "翻页标记无效或已过期，请从第一页重新查询。",
+        "The page token is invalid or has expired; start again from the first page.",
     ),
     ErrorCode.INPUT_UNREADABLE: CatalogueEntry(
         _E, "无法读取文件「{path}」：{detail}", "Cannot read file {path}: {detail}"
