@@ -80,7 +80,7 @@ class ErrorCode(StrEnum):
     TERM_INVALID = "TERM_INVALID"
     ROSTER_REJECTED = "ROSTER_REJECTED"
     REPORT_FORMAT = "REPORT_FORMAT"
-    PAGE_TOKEN_INVALID = "PAGE_TOKEN_INVALID"
+    PAGE_TOKEN_INVALID = "PAGE_TOKEN_INVALID"  # noqa: S105 - an error code, not a secret
     INPUT_UNREADABLE = "INPUT_UNREADABLE"
     # Authentication: who the caller is (what they may do is the access policy's business).
     AUTH_MISSING = "AUTH_MISSING"

@@ -68,7 +68,11 @@ class StaticKeys:
 
     def __init__(self, jwks: Mapping[str, Any]) -> None:
         keys = jwt.PyJWKSet.from_dict(dict(jwks)).keys
-        self._keys = {key.key_id: key for key in keys if key.key_id}
+        self._keys = {
+            key.key_id: key
+            for key in keys
+            if key.key_id and key.public_key_use in ("sig", None)  # as PyJWKClient filters
+        }
 
     def __call__(self, kid: str) -> jwt.PyJWK | None:
         """The key published under `kid`, if any."""
