@@ -18,3 +18,8 @@ ENV_AWS_ENDPOINT_URL: Final = "GROWTH_AWS_ENDPOINT_URL"  # moto server locally; 
 ENV_AUTH_ISSUER: Final = "GROWTH_AUTH_ISSUER"
 ENV_AUTH_AUDIENCE: Final = "GROWTH_AUTH_AUDIENCE"
 ENV_AUTH_JWKS_URL: Final = "GROWTH_AUTH_JWKS_URL"
+
+# DynamoDB tables (definitions in shared/db/tables.py): the names differ per deployment.
+ENV_DIRECTORY_TABLE: Final = "GROWTH_DIRECTORY_TABLE"
+ENV_RECORDS_TABLE: Final = "GROWTH_RECORDS_TABLE"
+ENV_AUDIT_TABLE: Final = "GROWTH_AUDIT_TABLE"

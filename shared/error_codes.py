@@ -81,11 +81,22 @@ class ErrorCode(StrEnum):
     ROSTER_REJECTED = "ROSTER_REJECTED"
     REPORT_FORMAT = "REPORT_FORMAT"
     PAGE_TOKEN_INVALID = "PAGE_TOKEN_INVALID"  # noqa: S105 - an error code, not a secret
+    UPLOAD_TYPE = "UPLOAD_TYPE"
     INPUT_UNREADABLE = "INPUT_UNREADABLE"
     # Authentication: who the caller is (what they may do is the access policy's business).
     AUTH_MISSING = "AUTH_MISSING"
     AUTH_INVALID = "AUTH_INVALID"
     AUTH_UNAVAILABLE = "AUTH_UNAVAILABLE"
+    # Stored data: what the database says about a request (shared.db maps its errors to these).
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+    STUDENT_NO_TAKEN = "STUDENT_NO_TAKEN"
+    STATE_CONFLICT = "STATE_CONFLICT"
+    CONCURRENT_CHANGE = "CONCURRENT_CHANGE"
+    RECORD_UNCHANGED = "RECORD_UNCHANGED"
+    RECORD_KEY_FIELD = "RECORD_KEY_FIELD"
+    TASK_TARGETS_INVALID = "TASK_TARGETS_INVALID"
+    STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,6 +399,11 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         "翻页标记无效或已过期，请从第一页重新查询。",
         "The page token is invalid or has expired; start again from the first page.",
     ),
+    ErrorCode.UPLOAD_TYPE: CatalogueEntry(
+        _E,
+        "只能上传 Excel（.xlsx/.xls）或 CSV 文件。",
+        "Only Excel (.xlsx/.xls) or CSV files can be uploaded (allowed types: {allowed}).",
+    ),
     ErrorCode.INPUT_UNREADABLE: CatalogueEntry(
         _E, "无法读取文件「{path}」：{detail}", "Cannot read file {path}: {detail}"
     ),
@@ -403,6 +419,44 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         _E,
         "暂时无法验证登录状态，请稍后重试。",
         "The sign-in service's keys cannot be fetched right now; try again shortly.",
+    ),
+    # Messages about stored things name them with `entity_zh` / `entity` (see `Entity`).
+    ErrorCode.NOT_FOUND: CatalogueEntry(
+        _E, "找不到该{entity_zh}，或您无权查看。", "The {entity} was not found."
+    ),
+    ErrorCode.ALREADY_EXISTS: CatalogueEntry(
+        _E, "该{entity_zh}已经存在，不能重复创建。", "The {entity} already exists."
+    ),
+    ErrorCode.STUDENT_NO_TAKEN: CatalogueEntry(
+        _E,
+        "该学籍号已登记在另一名学生名下，一个学籍号只能对应一名学生。请核对学籍号。",
+        "The student number is already registered to another student.",
+    ),
+    ErrorCode.STATE_CONFLICT: CatalogueEntry(
+        _E,
+        "该{entity_zh}当前为“{current_zh}”，不能改为“{target_zh}”。",
+        "The {entity} is {current} and cannot become {target}.",
+    ),
+    ErrorCode.CONCURRENT_CHANGE: CatalogueEntry(
+        _E,
+        "该{entity_zh}刚刚被其他人修改过，请刷新后重试。",
+        "The {entity} was changed by someone else meanwhile; reload it and try again.",
+    ),
+    ErrorCode.RECORD_UNCHANGED: CatalogueEntry(
+        _E, "新的值与记录中的值相同，记录没有修改。", "The new values equal the recorded ones."
+    ),
+    ErrorCode.RECORD_KEY_FIELD: CatalogueEntry(
+        _E,
+        "「{field}」是识别这条记录的字段，不能直接修改；请在上报文件中改正后重新上报。",
+        "{field} identifies the record and cannot be changed; re-upload it instead.",
+    ),
+    ErrorCode.TASK_TARGETS_INVALID: CatalogueEntry(
+        _E, "数据上报任务的上报对象有误：{detail}", "The task's targets are invalid: {detail}"
+    ),
+    ErrorCode.STORAGE_UNAVAILABLE: CatalogueEntry(
+        _E,
+        "数据服务暂时繁忙，请稍后重试。",
+        "The data store is throttling or unavailable; retry shortly.",
     ),
 }
 
@@ -426,3 +480,40 @@ class _Blank(dict[str, object]):
 
     def __missing__(self, key: str) -> str:
         return ""
+
+
+class Entity(StrEnum):
+    """The stored things that messages name (NOT_FOUND, ALREADY_EXISTS, ...)."""
+
+    SCHOOL = "school"
+    SCHOOL_CLASS = "class"
+    USER = "user"
+    TEACHING_ASSIGNMENT = "teaching assignment"
+    STUDENT = "student"
+    GUARDIAN_LINK = "guardian link"
+    TEMPLATE = "template"
+    COLLECTION_TASK = "collection task"
+    SUBMISSION = "submission"
+    RECORD = "record"
+    CORRECTION = "correction"
+    AUDIT_EVENT = "audit event"
+
+    @property
+    def zh(self) -> str:
+        return _ENTITY_ZH[self]
+
+
+_ENTITY_ZH: dict[Entity, str] = {
+    Entity.SCHOOL: "学校",
+    Entity.SCHOOL_CLASS: "班级",
+    Entity.USER: "用户",
+    Entity.TEACHING_ASSIGNMENT: "任课安排",
+    Entity.STUDENT: "学生",
+    Entity.GUARDIAN_LINK: "监护关系",
+    Entity.TEMPLATE: "模板",
+    Entity.COLLECTION_TASK: "数据上报任务",
+    Entity.SUBMISSION: "上报",
+    Entity.RECORD: "记录",
+    Entity.CORRECTION: "纠错",
+    Entity.AUDIT_EVENT: "审计事件",
+}

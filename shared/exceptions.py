@@ -6,7 +6,7 @@ document, a rejected submission) in exactly one place each.
 
 from __future__ import annotations
 
-from shared.error_codes import ErrorCode, message, message_en
+from shared.error_codes import Entity, ErrorCode, message, message_en
 
 
 class GrowthError(Exception):
@@ -55,3 +55,47 @@ class IdentityUnavailable(GrowthError):
     def __init__(self, *, reason: str = "") -> None:
         super().__init__(ErrorCode.AUTH_UNAVAILABLE)
         self.reason = reason
+
+
+class NotFound(GrowthError):
+    """The thing asked for does not exist. The API answers the same way when it exists but is
+    outside the caller's scope, so that ids cannot be probed."""
+
+    def __init__(self, entity: Entity) -> None:
+        super().__init__(ErrorCode.NOT_FOUND, entity=entity.value, entity_zh=entity.zh)
+        self.entity = entity
+
+
+class Conflict(GrowthError):
+    """A write lost against the stored state: the thing already exists, a unique value is
+    taken, the state forbids the change, or someone else changed it first."""
+
+    @classmethod
+    def already_exists(cls, entity: Entity) -> Conflict:
+        return cls(ErrorCode.ALREADY_EXISTS, entity=entity.value, entity_zh=entity.zh)
+
+    @classmethod
+    def changed_meanwhile(cls, entity: Entity) -> Conflict:
+        return cls(ErrorCode.CONCURRENT_CHANGE, entity=entity.value, entity_zh=entity.zh)
+
+    @classmethod
+    def state(
+        cls, entity: Entity, *, current: str, target: str, current_zh: str, target_zh: str
+    ) -> Conflict:
+        return cls(
+            ErrorCode.STATE_CONFLICT,
+            entity=entity.value,
+            entity_zh=entity.zh,
+            current=current,
+            target=target,
+            current_zh=current_zh,
+            target_zh=target_zh,
+        )
+
+
+class Unavailable(GrowthError):
+    """The data store is throttling or failing after the client's own retries: the caller may
+    retry later (HTTP 503, or let the queue redeliver)."""
+
+    def __init__(self) -> None:
+        super().__init__(ErrorCode.STORAGE_UNAVAILABLE)

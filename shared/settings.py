@@ -12,12 +12,15 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.constants import (
+    ENV_AUDIT_TABLE,
     ENV_AUTH_AUDIENCE,
     ENV_AUTH_ISSUER,
     ENV_AUTH_JWKS_URL,
     ENV_AWS_ENDPOINT_URL,
     ENV_AWS_REGION,
+    ENV_DIRECTORY_TABLE,
     ENV_PREFIX,
+    ENV_RECORDS_TABLE,
 )
 
 MIB = 1024 * 1024
@@ -102,3 +105,37 @@ class AuthSettings(BaseSettings):
 @lru_cache(maxsize=1)
 def auth_settings() -> AuthSettings:
     return AuthSettings()
+
+
+class TableSettings(BaseSettings):
+    """The names of the DynamoDB tables (definitions in `shared.db.tables`).
+
+    No defaults: a function that guessed a table name would read or write the wrong one.
+    """
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
+
+    directory: str = Field(
+        validation_alias=AliasChoices(ENV_DIRECTORY_TABLE, "directory"),
+        min_length=3,
+        max_length=255,
+        description="Schools, classes, users, students, templates, tasks, submissions, "
+        "corrections.",
+    )
+    records: str = Field(
+        validation_alias=AliasChoices(ENV_RECORDS_TABLE, "records"),
+        min_length=3,
+        max_length=255,
+        description="Accepted records and their change history.",
+    )
+    audit: str = Field(
+        validation_alias=AliasChoices(ENV_AUDIT_TABLE, "audit"),
+        min_length=3,
+        max_length=255,
+        description="Append-only audit events (expire by TTL).",
+    )
+
+
+@lru_cache(maxsize=1)
+def table_settings() -> TableSettings:
+    return TableSettings()

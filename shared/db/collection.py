@@ -1,0 +1,370 @@
+"""Collecting data: district templates, collection tasks and their targets, submissions.
+
+A task's partition holds the task, one item per school it concerns (what lists a school's
+tasks) and its targets; a submission sits under its own id, so that the pipeline can move it
+through its states with a conditional write on its current status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from shared.db import keys
+from shared.db.codec import Item, model_attributes, to_item, to_model
+from shared.db.dynamo import (
+    DEFAULT_PAGE_SIZE,
+    Page,
+    Table,
+    find_model,
+    get_model,
+    query_models,
+    storage_errors,
+)
+from shared.domain.models import (
+    INITIAL_SUBMISSION_STATUSES,
+    SUBMISSION_STATUS_ZH,
+    TASK_STATUS_ZH,
+    CollectionTask,
+    ErrorGroup,
+    RowCounts,
+    Submission,
+    SubmissionStatus,
+    TaskStatus,
+    TaskTarget,
+)
+from shared.error_codes import Entity
+from shared.exceptions import Conflict, GrowthError, NotFound, TemplateInvalid
+from shared.templates.model import Template
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+NOT_EXISTS = "attribute_not_exists(pk)"
+Start = Mapping[str, Any] | None
+
+
+class CollectionRepository:
+    """Templates, collection tasks, targets and submissions (directory table)."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._table = Table(client, table_name)
+
+    # ------------------------------------------------------------------ templates
+
+    def put_template(self, template: Template) -> None:
+        """Publish a district template version, stored as its JSON. Versions are immutable
+        (records refer to them): publishing one twice is Conflict ALREADY_EXISTS."""
+        if template.owner != "district":
+            raise TemplateInvalid("only district templates are stored; built-in ones ship as files")
+        key = keys.template(template.id, template.version)
+        item = to_item(
+            {
+                **key._asdict(),
+                "item_type": keys.TEMPLATE,
+                "gsi1pk": keys.TEMPLATES,
+                "gsi1sk": f"{template.id}#{key.sk}",
+                "template_id": template.id,
+                "version": template.version,
+                "body": template.model_dump_json(),
+            }
+        )
+        with storage_errors(
+            Entity.TEMPLATE, on_condition=lambda _: Conflict.already_exists(Entity.TEMPLATE)
+        ):
+            self._table.put(item, NOT_EXISTS)
+
+    def get_template(self, template_id: str, version: int | None = None) -> Template:
+        """A district template by id and version, or its latest version; NotFound if none."""
+        with storage_errors(Entity.TEMPLATE):
+            if version is not None:
+                key = keys.template(template_id, version)
+                item = self._table.get(key.pk, key.sk)
+            else:
+                partition = keys.template_partition(template_id)
+                page = self._table.query(partition, newest_first=True, limit=1)
+                item = page.items[0] if page.items else None
+        if item is None:
+            raise NotFound(Entity.TEMPLATE)
+        return _template(item)
+
+    def list_templates(
+        self, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
+    ) -> Page[Template]:
+        """Every district template version, by id then version."""
+        with storage_errors(Entity.TEMPLATE):
+            page = self._table.query(keys.TEMPLATES, index="gsi1", limit=limit, start_key=start_key)
+        return Page([_template(i) for i in page.items], page.next_key)
+
+    # ------------------------------------------------------------------ collection tasks
+
+    def create_task(self, task: CollectionTask, targets: Sequence[TaskTarget]) -> None:
+        """Create a task with everything it expects (its targets, as the service expanded
+        the scope). Targets and the per-school items are written first, in batches; the task
+        item last, on condition that it is new: until then the task does not exist, and a
+        retry after a crash rewrites the same items. Conflict ALREADY_EXISTS for a known id."""
+        task.check_targets(targets)
+        if find_model(self._table, CollectionTask, keys.task(task.id), Entity.COLLECTION_TASK):
+            raise Conflict.already_exists(Entity.COLLECTION_TASK)
+        schools = sorted({t.school_id for t in targets})
+        items = [_target_item(t) for t in targets] + [_task_school_item(task, s) for s in schools]
+        with storage_errors(
+            Entity.COLLECTION_TASK,
+            on_condition=lambda _: Conflict.already_exists(Entity.COLLECTION_TASK),
+        ):
+            self._table.batch_put(items)
+            self._table.put(_task_item(task), NOT_EXISTS)
+
+    def get_task(self, task_id: str) -> CollectionTask:
+        """A task by id; NotFound if there is none."""
+        return get_model(self._table, CollectionTask, keys.task(task_id), Entity.COLLECTION_TASK)
+
+    def close_task(self, task: CollectionTask) -> CollectionTask:
+        """Close an open task (Conflict STATE_CONFLICT if it is closed, even if the caller's
+        copy still says open)."""
+        closed = task.close()
+
+        def already_closed(_: int | None) -> GrowthError:
+            return Conflict.state(
+                Entity.COLLECTION_TASK,
+                current=TaskStatus.CLOSED,
+                target=TaskStatus.CLOSED,
+                current_zh=TASK_STATUS_ZH[TaskStatus.CLOSED],
+                target_zh=TASK_STATUS_ZH[TaskStatus.CLOSED],
+            )
+
+        with storage_errors(Entity.COLLECTION_TASK, on_condition=already_closed):
+            self._table.put(_task_item(closed), "#status = :open", open=TaskStatus.OPEN)
+        return closed
+
+    def list_district_tasks(
+        self, *, term: str | None = None, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
+    ) -> Page[CollectionTask]:
+        """Tasks the district set (district or schools scope), newest term first."""
+        return query_models(
+            self._table,
+            CollectionTask,
+            Entity.COLLECTION_TASK,
+            keys.DISTRICT_TASKS,
+            index="gsi1",
+            prefix=f"{term}#" if term else None,
+            newest_first=True,
+            limit=limit,
+            start_key=start_key,
+        )
+
+    def list_school_tasks(
+        self,
+        school_id: str,
+        *,
+        term: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        start_key: Start = None,
+    ) -> Page[CollectionTask]:
+        """Every task that concerns a school — district tasks naming it and its own — newest
+        term first. TWO calls: a Query of the school's task items, then one BatchGetItem of
+        the tasks (so that a task's status and deadline live in one place)."""
+        with storage_errors(Entity.COLLECTION_TASK):
+            page = self._table.query(
+                keys.school_tasks(school_id),
+                index="gsi1",
+                prefix=f"{term}#" if term else None,
+                newest_first=True,
+                limit=min(limit, 100),  # one BatchGetItem takes 100 keys
+                start_key=start_key,
+            )
+            task_ids = [i["task_id"]["S"] for i in page.items]
+            items = self._table.batch_get([keys.task(t) for t in task_ids])
+        by_id = {t.id: t for t in (to_model(CollectionTask, i) for i in items)}
+        return Page([by_id[t] for t in task_ids if t in by_id], page.next_key)
+
+    def list_task_targets(
+        self,
+        task_id: str,
+        *,
+        school_id: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        start_key: Start = None,
+    ) -> Page[TaskTarget]:
+        """What a task expects, by school and class (optionally one school's)."""
+        return query_models(
+            self._table,
+            TaskTarget,
+            Entity.COLLECTION_TASK,
+            keys.task(task_id).pk,
+            prefix=keys.target_prefix(school_id),
+            limit=limit,
+            start_key=start_key,
+        )
+
+    def list_teacher_targets(
+        self, teacher_id: str, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
+    ) -> Page[TaskTarget]:
+        """The targets a teacher is named in (their to-do list), by task."""
+        return query_models(
+            self._table,
+            TaskTarget,
+            Entity.COLLECTION_TASK,
+            keys.teacher_targets(teacher_id),
+            index="gsi1",
+            limit=limit,
+            start_key=start_key,
+        )
+
+    # ------------------------------------------------------------------ submissions
+
+    def create_submission(self, submission: Submission) -> None:
+        """Record a new submission (awaiting its upload, or already received).
+        Conflict ALREADY_EXISTS for a known id."""
+        if submission.status not in INITIAL_SUBMISSION_STATUSES:
+            raise ValueError(f"a submission cannot start as {submission.status}")
+        with storage_errors(
+            Entity.SUBMISSION, on_condition=lambda _: Conflict.already_exists(Entity.SUBMISSION)
+        ):
+            self._table.put(_submission_item(submission), NOT_EXISTS)
+
+    def get_submission(self, submission_id: str) -> Submission:
+        """A submission by id, strongly consistent (read before a transition)."""
+        key = keys.submission(submission_id)
+        return get_model(self._table, Submission, key, Entity.SUBMISSION, consistent=True)
+
+    def transition_submission(
+        self,
+        current: Submission,
+        to: SubmissionStatus,
+        *,
+        at: datetime,
+        object_version: str | None = None,
+        counts: RowCounts | None = None,
+        error_summary: list[ErrorGroup] | None = None,
+        report_key: str | None = None,
+    ) -> Submission:
+        """Move a submission to `to` and return it. The state machine refuses illegal steps
+        (Conflict STATE_CONFLICT); the write is conditional on the stored status still being
+        `current.status`, so of two workers moving the same submission only the first wins
+        and the second gets Conflict STATE_CONFLICT naming the status it found."""
+        after = current.transition(
+            to,
+            at=at,
+            object_version=object_version,
+            counts=counts,
+            error_summary=error_summary,
+            report_key=report_key,
+        )
+
+        def lost(_: int | None) -> GrowthError:
+            stored = find_model(
+                self._table,
+                Submission,
+                keys.submission(current.id),
+                Entity.SUBMISSION,
+                consistent=True,
+            )
+            if stored is None:
+                return NotFound(Entity.SUBMISSION)
+            return Conflict.state(
+                Entity.SUBMISSION,
+                current=stored.status,
+                target=to,
+                current_zh=SUBMISSION_STATUS_ZH[stored.status],
+                target_zh=SUBMISSION_STATUS_ZH[to],
+            )
+
+        with storage_errors(Entity.SUBMISSION, on_condition=lost):
+            self._table.put(_submission_item(after), "#status = :before", before=current.status)
+        return after
+
+    def list_task_submissions(
+        self,
+        task_id: str,
+        *,
+        school_id: str | None = None,
+        class_id: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        start_key: Start = None,
+    ) -> Page[Submission]:
+        """A task's submissions by school, class, then time (optionally one school's, or one
+        class's: a class is named with its school)."""
+        if class_id is not None and school_id is None:
+            raise ValueError("name the school of the class")
+        prefix = None
+        if school_id is not None:
+            prefix = f"{school_id}#" if class_id is None else f"{school_id}#{class_id}#"
+        return query_models(
+            self._table,
+            Submission,
+            Entity.SUBMISSION,
+            keys.task_submissions(task_id),
+            index="gsi1",
+            prefix=prefix,
+            limit=limit,
+            start_key=start_key,
+        )
+
+    def get_current_submission(
+        self, task_id: str, school_id: str, class_id: str
+    ) -> Submission | None:
+        """The latest submission for a task and class, whatever its status, or None."""
+        page = query_models(
+            self._table,
+            Submission,
+            Entity.SUBMISSION,
+            keys.task_submissions(task_id),
+            index="gsi1",
+            prefix=f"{school_id}#{class_id}#",
+            newest_first=True,
+            limit=1,
+            start_key=None,
+        )
+        return page.items[0] if page.items else None
+
+
+# ---------------------------------------------------------------------- item shapes
+
+
+def _template(item: Mapping[str, Any]) -> Template:
+    return Template.model_validate_json(item["body"]["S"])
+
+
+def _task_item(task: CollectionTask) -> Item:
+    attributes: dict[str, Any] = {**keys.task(task.id)._asdict(), "item_type": keys.TASK}
+    if task.is_district_task:
+        attributes["gsi1pk"] = keys.DISTRICT_TASKS
+        attributes["gsi1sk"] = f"{task.term}#{keys.stamp(task.created_at)}#{task.id}"
+    return to_item({**attributes, **model_attributes(task)})
+
+
+def _task_school_item(task: CollectionTask, school_id: str) -> Item:
+    return to_item(
+        {
+            **keys.task_school(task.id, school_id)._asdict(),
+            "item_type": keys.TASK_SCHOOL,
+            "gsi1pk": keys.school_tasks(school_id),
+            "gsi1sk": f"{task.term}#{keys.stamp(task.created_at)}#{task.id}",
+            "task_id": task.id,
+            "school_id": school_id,
+        }
+    )
+
+
+def _target_item(target: TaskTarget) -> Item:
+    key = keys.target(target.task_id, target.school_id, target.class_id, target.teacher_id)
+    attributes: dict[str, Any] = {**key._asdict(), "item_type": keys.TARGET}
+    if target.teacher_id:
+        attributes["gsi1pk"] = keys.teacher_targets(target.teacher_id)
+        attributes["gsi1sk"] = f"TASK#{target.task_id}#{target.class_id}"
+    return to_item({**attributes, **model_attributes(target)})
+
+
+def _submission_item(submission: Submission) -> Item:
+    sort = f"{submission.school_id}#{submission.class_id}#{keys.stamp(submission.created_at)}"
+    return to_item(
+        {
+            **keys.submission(submission.id)._asdict(),
+            "item_type": keys.SUBMISSION,
+            "gsi1pk": keys.task_submissions(submission.task_id),
+            "gsi1sk": f"{sort}#{submission.id}",
+            **model_attributes(submission),
+        }
+    )

@@ -1,0 +1,218 @@
+"""Every storage key format, once. docs/dynamodb.md shows the same table.
+
+Keys are built from opaque ids, template ids, terms, grades, subjects, roles and timestamps
+only: never from a name, a 学籍号 or a national ID (the one exception, the 学籍号 claim item,
+is only ever read by GetItem, so its key never appears in a page's LastEvaluatedKey). A page
+position can therefore be handed to a client inside a signed token without leaking personal
+data. `#` separates the parts; ids and subjects may not contain it (the models refuse it).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Final, NamedTuple
+
+# Item types, stored as `item_type` so that a dump of a table reads by itself.
+SCHOOL: Final = "school"
+CLASS: Final = "class"
+HEAD_TEACHER: Final = "head_teacher"
+USER: Final = "user"
+ASSIGNMENT: Final = "assignment"
+STUDENT: Final = "student"
+STUDENT_NO: Final = "student_no"
+GUARDIAN_LINK: Final = "guardian_link"
+TEMPLATE: Final = "template"
+TASK: Final = "task"
+TASK_SCHOOL: Final = "task_school"
+TARGET: Final = "target"
+SUBMISSION: Final = "submission"
+CORRECTION: Final = "correction"
+RECORD: Final = "record"
+RECORD_CHANGE: Final = "record_change"
+AUDIT_EVENT: Final = "audit_event"
+
+
+class Key(NamedTuple):
+    pk: str
+    sk: str
+
+
+def stamp(moment: datetime) -> str:
+    """A timestamp for a sort key: UTC, fixed width, so that text order is time order."""
+    if moment.tzinfo is None:
+        raise ValueError("timestamps in keys must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# ---- directory table: base keys
+
+
+def school(school_id: str) -> Key:
+    return Key(f"SCHOOL#{school_id}", "SCHOOL")
+
+
+def school_class(class_id: str) -> Key:
+    return Key(f"CLASS#{class_id}", "CLASS")
+
+
+def user(user_id: str) -> Key:
+    return Key(f"USER#{user_id}", "USER")
+
+
+def user_partition(user_id: str) -> str:
+    """A user's item collection: the user, and every relationship access control follows."""
+    return f"USER#{user_id}"
+
+
+def assignment(teacher_id: str, class_id: str, subject: str) -> Key:
+    return Key(user_partition(teacher_id), f"ASSIGN#{class_id}#{subject}")
+
+
+def head_teacher(teacher_id: str, class_id: str) -> Key:
+    return Key(user_partition(teacher_id), f"HEAD#{class_id}")
+
+
+def guardian_link(guardian_id: str, student_id: str) -> Key:
+    return Key(user_partition(guardian_id), f"CHILD#{student_id}")
+
+
+ASSIGNMENT_PREFIX: Final = "ASSIGN#"
+HEAD_TEACHER_PREFIX: Final = "HEAD#"
+CHILD_PREFIX: Final = "CHILD#"
+
+
+def student(student_id: str) -> Key:
+    return Key(f"STUDENT#{student_id}", "STUDENT")
+
+
+def student_no_claim(student_no: str) -> Key:
+    return Key(f"STUDENT_NO#{student_no}", "STUDENT_NO")
+
+
+def template(template_id: str, version: int) -> Key:
+    return Key(f"TEMPLATE#{template_id}", f"V#{version:06d}")
+
+
+def template_partition(template_id: str) -> str:
+    return f"TEMPLATE#{template_id}"
+
+
+def task(task_id: str) -> Key:
+    return Key(f"TASK#{task_id}", "TASK")
+
+
+def task_school(task_id: str, school_id: str) -> Key:
+    return Key(f"TASK#{task_id}", f"SCHOOL#{school_id}")
+
+
+def target(task_id: str, school_id: str, class_id: str, teacher_id: str | None) -> Key:
+    return Key(f"TASK#{task_id}", f"{target_prefix(school_id)}{class_id}#{teacher_id or ''}")
+
+
+def target_prefix(school_id: str | None = None) -> str:
+    return "TARGET#" if school_id is None else f"TARGET#{school_id}#"
+
+
+def submission(submission_id: str) -> Key:
+    return Key(f"SUBMISSION#{submission_id}", "SUBMISSION")
+
+
+def correction(correction_id: str) -> Key:
+    return Key(f"CORRECTION#{correction_id}", "CORRECTION")
+
+
+# ---- directory table: index keys (gsi1 unless named gsi2)
+
+
+def district_schools(district_code: str) -> str:
+    return f"DISTRICT#{district_code}#SCHOOLS"
+
+
+def school_classes(school_id: str) -> str:
+    return f"SCHOOL#{school_id}#CLASSES"
+
+
+def grade_part(grade: int) -> str:
+    return f"G{grade:02d}#"
+
+
+def school_staff(school_id: str) -> str:
+    return f"SCHOOL#{school_id}#STAFF"
+
+
+def class_assignments(class_id: str) -> str:
+    return f"CLASS#{class_id}#ASSIGNMENTS"
+
+
+def class_students(class_id: str) -> str:
+    return f"CLASS#{class_id}#STUDENTS"
+
+
+def school_students(school_id: str) -> str:  # gsi2
+    return f"SCHOOL#{school_id}#STUDENTS"
+
+
+def student_guardians(student_id: str) -> str:
+    return f"STUDENT#{student_id}#GUARDIANS"
+
+
+TEMPLATES: Final = "TEMPLATES"
+DISTRICT_TASKS: Final = "DISTRICT#TASKS"
+
+
+def school_tasks(school_id: str) -> str:
+    return f"SCHOOL#{school_id}#TASKS"
+
+
+def teacher_targets(teacher_id: str) -> str:
+    return f"USER#{teacher_id}#TARGETS"
+
+
+def task_submissions(task_id: str) -> str:
+    return f"TASK#{task_id}#SUBMISSIONS"
+
+
+def open_corrections(teacher_id: str) -> str:
+    return f"USER#{teacher_id}#OPEN_CORRECTIONS"
+
+
+def flagged_corrections(user_id: str) -> str:  # gsi2
+    return f"USER#{user_id}#FLAGGED"
+
+
+# ---- records table
+
+
+def record(record_id: str) -> Key:
+    return Key(f"RECORD#{record_id}", "RECORD")
+
+
+def record_change(record_id: str, at: datetime, revision: int) -> Key:
+    return Key(f"RECORD#{record_id}", f"{CHANGE_PREFIX}{stamp(at)}#{revision:06d}")
+
+
+CHANGE_PREFIX: Final = "CHANGE#"
+
+
+def student_records(student_id: str) -> str:  # gsi1
+    return f"STUDENT#{student_id}"
+
+
+def class_records(class_id: str, template_id: str, term: str) -> str:  # gsi2
+    return f"CLASS#{class_id}#{template_id}#{term}"
+
+
+def school_records(school_id: str, template_id: str, term: str) -> str:  # gsi3
+    return f"SCHOOL#{school_id}#{template_id}#{term}"
+
+
+# ---- audit table
+
+
+def audit_partition(school_id: str | None) -> str:
+    """A school's events; events that concern no one school go to the district's."""
+    return f"SCHOOL#{school_id}#AUDIT" if school_id else "DISTRICT#AUDIT"
+
+
+def audit_event(school_id: str | None, at: datetime, event_id: str) -> Key:
+    return Key(audit_partition(school_id), f"{stamp(at)}#{event_id}")

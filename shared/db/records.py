@@ -1,0 +1,363 @@
+"""Records and their history (records table), and corrections (directory table).
+
+A record sits under its own id with its history entries beside it, so that a change is one
+transaction over one partition: the record written on condition of the revision that was read,
+plus a history entry. A correction that fixes a record adds its own resolution, conditional on
+it still being open, to the same transaction: the record, its history and the correction
+change together or not at all, and a corrected record is never silently overwritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from itertools import takewhile
+from typing import TYPE_CHECKING, Any
+
+from shared.db import keys
+from shared.db.codec import Item, model_attributes, to_item, to_model
+from shared.db.dynamo import (
+    DEFAULT_PAGE_SIZE,
+    Page,
+    Table,
+    get_model,
+    query_models,
+    storage_errors,
+    transact_put,
+)
+from shared.domain.models import (
+    CORRECTION_STATUS_ZH,
+    Correction,
+    CorrectionStatus,
+    Record,
+    RecordChange,
+    RecordValue,
+)
+from shared.error_codes import Entity
+from shared.exceptions import Conflict, GrowthError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+NOT_EXISTS = "attribute_not_exists(pk)"
+Start = Mapping[str, Any] | None
+
+
+class RecordRepository:
+    """Accepted records, read by student, class or school, and their change history."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._table = Table(client, table_name)
+
+    def put_records(self, records: Iterable[Record]) -> int:
+        """Write records in BatchWriteItem calls of 25, retrying unprocessed items; returns
+        how many distinct records were written.
+
+        A record with the same id (the same template, term and natural key) is replaced:
+        re-importing a file converges instead of duplicating. Batch writes cannot be
+        conditional, so this does not protect records that have been changed since import
+        (revision > 1): the pipeline reads those first with `get_records` and leaves them
+        alone (or goes through `change_record`).
+        """
+        # One request may not name a key twice; the last row for a key wins, as on replay.
+        latest = {record.id: record for record in records}
+        with storage_errors(Entity.RECORD):
+            self._table.batch_put([_record_item(r) for r in latest.values()])
+        return len(latest)
+
+    def get_record(self, record_id: str) -> Record:
+        """A record by id, strongly consistent (read before a change); NotFound if none."""
+        key = keys.record(record_id)
+        return get_model(self._table, Record, key, Entity.RECORD, consistent=True)
+
+    def get_records(self, record_ids: Iterable[str]) -> dict[str, Record]:
+        """Records by id (BatchGetItem, 100 at a time); unknown ids are absent."""
+        wanted = [keys.record(i) for i in record_ids]
+        with storage_errors(Entity.RECORD):
+            items = self._table.batch_get([(k.pk, k.sk) for k in wanted], consistent=True)
+        found = [to_model(Record, i) for i in items]
+        return {r.id: r for r in found}
+
+    def list_student_records(
+        self,
+        student_id: str,
+        *,
+        template_id: str | None = None,
+        term: str | None = None,
+        subject: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        start_key: Start = None,
+    ) -> Page[Record]:
+        """A student's records by template, term (oldest first: a trend reads forwards) and
+        subject. The sort key narrows by template, then term, then subject; a filter that
+        skips a level (a term without a template, a subject without a term) is applied as a
+        FilterExpression on the student's records, so a page may come back short."""
+        levels = {"template_id": template_id, "term": term, "subject": subject}
+        narrowing = list(takewhile(lambda value: value is not None, levels.values()))
+        prefix = "".join(f"{value}#" for value in narrowing)
+        filters = {
+            name: value
+            for position, (name, value) in enumerate(levels.items())
+            if value is not None and position >= len(narrowing)
+        }
+        return query_models(
+            self._table,
+            Record,
+            Entity.RECORD,
+            keys.student_records(student_id),
+            index="gsi1",
+            prefix=prefix or None,
+            filters=filters,
+            limit=limit,
+            start_key=start_key,
+        )
+
+    def list_class_records(
+        self,
+        class_id: str,
+        template_id: str,
+        term: str,
+        *,
+        subject: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        start_key: Start = None,
+    ) -> Page[Record]:
+        """A class's records of one template and term (peer comparison), by subject and
+        student (optionally one subject)."""
+        return query_models(
+            self._table,
+            Record,
+            Entity.RECORD,
+            keys.class_records(class_id, template_id, term),
+            index="gsi2",
+            prefix=f"{subject}#" if subject is not None else None,
+            limit=limit,
+            start_key=start_key,
+        )
+
+    def list_school_records(
+        self,
+        school_id: str,
+        template_id: str,
+        term: str,
+        *,
+        class_id: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        start_key: Start = None,
+    ) -> Page[Record]:
+        """A school's records of one template and term, by class, subject and student
+        (optionally one class). Large: always read page by page."""
+        return query_models(
+            self._table,
+            Record,
+            Entity.RECORD,
+            keys.school_records(school_id, template_id, term),
+            index="gsi3",
+            prefix=f"{class_id}#" if class_id is not None else None,
+            limit=limit,
+            start_key=start_key,
+        )
+
+    def change_record(
+        self,
+        record: Record,
+        updates: Mapping[str, RecordValue],
+        *,
+        by: str,
+        at: datetime,
+        reason: str,
+    ) -> Record:
+        """Change a record's values and write its history entry in one transaction, on
+        condition that the stored revision is still `record.revision` (Conflict
+        CONCURRENT_CHANGE otherwise). Returns the record as changed."""
+        after, change = record.change(updates, by=by, at=at, reason=reason)
+        with storage_errors(
+            Entity.RECORD, on_condition=lambda _: Conflict.changed_meanwhile(Entity.RECORD)
+        ):
+            self._table.transact(change_actions(self._table.name, record, after, change))
+        return after
+
+    def list_record_history(
+        self, record_id: str, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
+    ) -> Page[RecordChange]:
+        """Every change of a record (who, when, why, old and new values), oldest first."""
+        return query_models(
+            self._table,
+            RecordChange,
+            Entity.RECORD,
+            keys.record(record_id).pk,
+            prefix=keys.CHANGE_PREFIX,
+            limit=limit,
+            start_key=start_key,
+        )
+
+
+def change_actions(
+    table_name: str, before: Record, after: Record, change: RecordChange
+) -> list[dict[str, Any]]:
+    """The two transaction actions of a record change: the record, conditional on the revision
+    read; the history entry, conditional on being new."""
+    history_key = keys.record_change(change.record_id, change.at, change.revision)
+    history = to_item(
+        {**history_key._asdict(), "item_type": keys.RECORD_CHANGE, **model_attributes(change)}
+    )
+    return [
+        transact_put(table_name, _record_item(after), "#revision = :rev", rev=before.revision),
+        transact_put(table_name, history, NOT_EXISTS),
+    ]
+
+
+class CorrectionRepository:
+    """Corrections (纠错), stored in the directory table; resolving one that fixes a record
+    writes to the records table in the same transaction."""
+
+    def __init__(self, client: DynamoDBClient, directory_table: str, records_table: str) -> None:
+        self._table = Table(client, directory_table)
+        self._records_table = records_table
+
+    def open_correction(self, correction: Correction) -> None:
+        """Record a new, open correction (Conflict ALREADY_EXISTS for a known id)."""
+        if correction.status is not CorrectionStatus.OPEN:
+            raise ValueError("a new correction is open")
+        with storage_errors(
+            Entity.CORRECTION, on_condition=lambda _: Conflict.already_exists(Entity.CORRECTION)
+        ):
+            self._table.put(_correction_item(correction), NOT_EXISTS)
+
+    def get_correction(self, correction_id: str) -> Correction:
+        """A correction by id, strongly consistent; NotFound if there is none."""
+        key = keys.correction(correction_id)
+        return get_model(self._table, Correction, key, Entity.CORRECTION, consistent=True)
+
+    def list_open_corrections(
+        self, teacher_id: str, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
+    ) -> Page[Correction]:
+        """A teacher's queue: the open corrections they must answer, oldest first."""
+        return query_models(
+            self._table,
+            Correction,
+            Entity.CORRECTION,
+            keys.open_corrections(teacher_id),
+            index="gsi1",
+            limit=limit,
+            start_key=start_key,
+        )
+
+    def list_flagged_corrections(
+        self, user_id: str, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
+    ) -> Page[Correction]:
+        """The corrections a user (student, guardian, staff) raised, newest first."""
+        return query_models(
+            self._table,
+            Correction,
+            Entity.CORRECTION,
+            keys.flagged_corrections(user_id),
+            index="gsi2",
+            newest_first=True,
+            limit=limit,
+            start_key=start_key,
+        )
+
+    def correct_record(
+        self,
+        correction: Correction,
+        record: Record,
+        updates: Mapping[str, RecordValue],
+        *,
+        by: str,
+        at: datetime,
+        note: str | None = None,
+    ) -> tuple[Correction, Record]:
+        """Resolve a correction by changing its record. One transaction writes the changed
+        record (conditional on its revision), its history entry (naming the correction) and
+        the resolved correction (conditional on it being open): all or nothing. Conflict
+        STATE_CONFLICT if the correction was resolved meanwhile, CONCURRENT_CHANGE if the
+        record changed."""
+        if correction.record_id != record.id:
+            raise ValueError("the correction is about another record")
+        resolved = correction.resolve(CorrectionStatus.CORRECTED, by=by, at=at, note=note)
+        after, change = record.change(
+            updates, by=by, at=at, reason=note or correction.reason, correction_id=correction.id
+        )
+        actions = [
+            *change_actions(self._records_table, record, after, change),
+            transact_put(
+                self._table.name,
+                _correction_item(resolved),
+                "#status = :open",
+                open=CorrectionStatus.OPEN,
+            ),
+        ]
+
+        def failed(index: int | None) -> GrowthError:
+            if index == len(actions) - 1:
+                return _already_resolved(CorrectionStatus.CORRECTED)
+            return Conflict.changed_meanwhile(Entity.RECORD)
+
+        with storage_errors(Entity.CORRECTION, on_condition=failed):
+            self._table.transact(actions)
+        return resolved, after
+
+    def decline_correction(
+        self, correction: Correction, *, by: str, at: datetime, note: str | None = None
+    ) -> Correction:
+        """Resolve a correction without changing the record (Conflict STATE_CONFLICT if it
+        was resolved meanwhile)."""
+        resolved = correction.resolve(CorrectionStatus.DECLINED, by=by, at=at, note=note)
+        with storage_errors(
+            Entity.CORRECTION,
+            on_condition=lambda _: _already_resolved(CorrectionStatus.DECLINED),
+        ):
+            self._table.put(
+                _correction_item(resolved), "#status = :open", open=CorrectionStatus.OPEN
+            )
+        return resolved
+
+
+def _already_resolved(target: CorrectionStatus) -> Conflict:
+    # The stored status is not known without another read; what matters is that it is no
+    # longer open.
+    return Conflict.state(
+        Entity.CORRECTION,
+        current="resolved",
+        target=target,
+        current_zh="已处理",
+        target_zh=CORRECTION_STATUS_ZH[target],
+    )
+
+
+# ---------------------------------------------------------------------- item shapes
+
+
+def _record_item(record: Record) -> Item:
+    subject = record.subject or ""  # records without a subject sort before the others
+    by_template = f"{record.template_id}#{record.term}"
+    return to_item(
+        {
+            **keys.record(record.id)._asdict(),
+            "item_type": keys.RECORD,
+            "gsi1pk": keys.student_records(record.student_id),
+            "gsi1sk": f"{by_template}#{subject}#{record.id}",
+            "gsi2pk": keys.class_records(record.class_id, record.template_id, record.term),
+            "gsi2sk": f"{subject}#{record.student_id}#{record.id}",
+            "gsi3pk": keys.school_records(record.school_id, record.template_id, record.term),
+            "gsi3sk": f"{record.class_id}#{subject}#{record.student_id}#{record.id}",
+            **model_attributes(record),
+        }
+    )
+
+
+def _correction_item(correction: Correction) -> Item:
+    created = f"{keys.stamp(correction.created_at)}#{correction.id}"
+    attributes: dict[str, Any] = {
+        **keys.correction(correction.id)._asdict(),
+        "item_type": keys.CORRECTION,
+        "gsi2pk": keys.flagged_corrections(correction.flagged_by),
+        "gsi2sk": created,
+    }
+    if correction.status is CorrectionStatus.OPEN:
+        # Only open corrections are in the teacher's queue: resolving one rewrites the item
+        # without these attributes, which takes it out of the index.
+        attributes["gsi1pk"] = keys.open_corrections(correction.responsible_teacher_id)
+        attributes["gsi1sk"] = created
+    return to_item({**attributes, **model_attributes(correction)})

@@ -1,0 +1,62 @@
+"""The data layer's front door: every repository, built over one injected DynamoDB client.
+
+    clients = AwsClients(AwsSettings())               # the composition root, once
+    repos = Repositories.build(clients.dynamodb, table_settings())
+    repos.directory.get_user(subject)
+
+Each read serves one access pattern of docs/api-architecture.md with one GetItem or one Query
+(`CollectionRepository.list_school_tasks` adds one BatchGetItem); nothing scans. Lists return
+a `Page` whose `next_key` the API seals into a signed page token. Errors are domain
+exceptions: NotFound, Conflict (ALREADY_EXISTS, STUDENT_NO_TAKEN, STATE_CONFLICT,
+CONCURRENT_CHANGE), Unavailable, InvalidInput (PAGE_TOKEN_INVALID for a foreign start key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from shared.db.audit import AUDIT_RETENTION, AuditRepository
+from shared.db.collection import CollectionRepository
+from shared.db.directory import DirectoryRepository
+from shared.db.dynamo import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from shared.db.records import CorrectionRepository, RecordRepository
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from shared.settings import TableSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Repositories:
+    directory: DirectoryRepository
+    collection: CollectionRepository
+    records: RecordRepository
+    corrections: CorrectionRepository
+    audit: AuditRepository
+
+    @classmethod
+    def build(cls, client: DynamoDBClient, tables: TableSettings) -> Repositories:
+        """Every repository over one client and the deployed table names."""
+        return cls(
+            directory=DirectoryRepository(client, tables.directory),
+            collection=CollectionRepository(client, tables.directory),
+            records=RecordRepository(client, tables.records),
+            corrections=CorrectionRepository(client, tables.directory, tables.records),
+            audit=AuditRepository(client, tables.audit),
+        )
+
+
+__all__ = [
+    "AUDIT_RETENTION",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "AuditRepository",
+    "CollectionRepository",
+    "CorrectionRepository",
+    "DirectoryRepository",
+    "Page",
+    "RecordRepository",
+    "Repositories",
+]

@@ -1,0 +1,262 @@
+"""Every access pattern of docs/api-architecture.md is one GetItem or one Query — never a
+Scan — and the page positions handed to clients carry no personal data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any, get_type_hints
+
+import pytest
+
+from shared.db.repositories import Repositories
+from shared.domain.models import (
+    AuditAction,
+    AuditEvent,
+    GuardianLink,
+    Role,
+    School,
+    SchoolClass,
+    TaskTarget,
+    TeachingAssignment,
+    User,
+)
+from shared.error_codes import ErrorCode
+from shared.exceptions import InvalidInput
+from tests.db_helpers import (
+    T0,
+    TERM,
+    Db,
+    ScanRefused,
+    a_correction,
+    a_record,
+    a_student,
+    a_submission,
+    a_task,
+    district_template,
+    moto_db,
+)
+
+
+@pytest.fixture(scope="module")
+def db() -> Iterator[Db]:
+    # One populated district for every pattern (the reads change nothing).
+    with moto_db() as db:
+        populate(db.repos)
+        yield db
+
+
+def populate(repos: Repositories) -> None:
+    directory, collection = repos.directory, repos.collection
+    directory.put_school(School(id="sch1", name="实验中学", district_code="310112"))
+    directory.put_class(SchoolClass(id="cls1", school_id="sch1", grade=7, name="七(1)"))
+    directory.put_user(User(id="t1", role=Role.TEACHER, name="王老师", school_id="sch1"))
+    directory.put_user(User(id="parent1", role=Role.GUARDIAN, name="家长"))
+    directory.put_assignment(
+        TeachingAssignment(teacher_id="t1", school_id="sch1", class_id="cls1", subject="数学")
+    )
+    for n in range(1, 4):
+        directory.save_student(a_student(n))
+    directory.put_guardian_link(
+        GuardianLink(guardian_id="parent1", student_id="stu0001", relation="母亲")
+    )
+    collection.put_template(district_template(1))
+    collection.create_task(
+        a_task(), [TaskTarget(task_id="task1", school_id="sch1", class_id="cls1", teacher_id="t1")]
+    )
+    collection.create_submission(a_submission())
+    record = a_record()
+    repos.records.put_records([record, a_record("stu0002")])
+    repos.records.change_record(record, {"score": 99}, by="t1", at=T0, reason="更正")
+    repos.corrections.open_correction(a_correction(record))
+    repos.audit.append(
+        AuditEvent(
+            at=T0,
+            actor_id="t1",
+            actor_role=Role.TEACHER,
+            action=AuditAction.READ_RECORDS,
+            school_id="sch1",
+        )
+    )
+
+
+RECORD_ID = a_record().id
+SINCE, UNTIL = T0 - timedelta(days=1), T0 + timedelta(days=1)
+GET, QUERY = ["GetItem"], ["Query"]
+
+# (pattern number in docs/api-architecture.md, repository method, call, operations it may make)
+PATTERNS: list[tuple[int, str, Callable[[Repositories], Any], list[str]]] = [
+    (1, "directory.get_school", lambda r: r.directory.get_school("sch1"), GET),
+    (1, "directory.list_schools", lambda r: r.directory.list_schools("310112"), QUERY),
+    (2, "directory.get_class", lambda r: r.directory.get_class("cls1"), GET),
+    (2, "directory.list_classes", lambda r: r.directory.list_classes("sch1"), QUERY),
+    (3, "directory.get_user", lambda r: r.directory.get_user("t1"), GET),
+    (3, "directory.get_user_relations", lambda r: r.directory.get_user_relations("t1"), QUERY),
+    (4, "directory.list_staff", lambda r: r.directory.list_staff("sch1"), QUERY),
+    (
+        5,
+        "directory.list_teacher_assignments",
+        lambda r: r.directory.list_teacher_assignments("t1"),
+        QUERY,
+    ),
+    (
+        6,
+        "directory.list_class_assignments",
+        lambda r: r.directory.list_class_assignments("cls1"),
+        QUERY,
+    ),
+    (7, "directory.list_class_students", lambda r: r.directory.list_class_students("cls1"), QUERY),
+    (
+        7,
+        "directory.list_school_students",
+        lambda r: r.directory.list_school_students("sch1"),
+        QUERY,
+    ),
+    (8, "directory.get_student", lambda r: r.directory.get_student("stu0001"), GET),
+    (
+        8,
+        "directory.get_student_by_no",
+        lambda r: r.directory.get_student_by_no(a_student(1).student_no),
+        GET,
+    ),
+    (
+        8,
+        "directory.get_students_by_nos",
+        lambda r: r.directory.get_students_by_nos([a_student(2).student_no]),
+        ["BatchGetItem"],
+    ),
+    (9, "directory.list_children", lambda r: r.directory.list_children("parent1"), QUERY),
+    (9, "directory.list_guardians", lambda r: r.directory.list_guardians("stu0001"), QUERY),
+    (10, "collection.list_templates", lambda r: r.collection.list_templates(), QUERY),
+    (10, "collection.get_template", lambda r: r.collection.get_template("reading-log", 1), GET),
+    (10, "collection.get_template", lambda r: r.collection.get_template("reading-log"), QUERY),
+    (11, "collection.get_task", lambda r: r.collection.get_task("task1"), GET),
+    (11, "collection.list_district_tasks", lambda r: r.collection.list_district_tasks(), QUERY),
+    (
+        11,
+        "collection.list_school_tasks",
+        lambda r: r.collection.list_school_tasks("sch1"),
+        ["Query", "BatchGetItem"],
+    ),
+    (11, "collection.list_task_targets", lambda r: r.collection.list_task_targets("task1"), QUERY),
+    (
+        11,
+        "collection.list_teacher_targets",
+        lambda r: r.collection.list_teacher_targets("t1"),
+        QUERY,
+    ),
+    (12, "collection.get_submission", lambda r: r.collection.get_submission("sub1"), GET),
+    (
+        12,
+        "collection.list_task_submissions",
+        lambda r: r.collection.list_task_submissions("task1", school_id="sch1", class_id="cls1"),
+        QUERY,
+    ),
+    (
+        12,
+        "collection.get_current_submission",
+        lambda r: r.collection.get_current_submission("task1", "sch1", "cls1"),
+        QUERY,
+    ),
+    (13, "records.get_record", lambda r: r.records.get_record(RECORD_ID), GET),
+    (13, "records.get_records", lambda r: r.records.get_records([RECORD_ID]), ["BatchGetItem"]),
+    (
+        13,
+        "records.list_student_records",
+        lambda r: r.records.list_student_records(
+            "stu0001", template_id="academic-score", term=TERM, subject="数学"
+        ),
+        QUERY,
+    ),
+    (
+        13,
+        "records.list_class_records",
+        lambda r: r.records.list_class_records("cls1", "academic-score", TERM),
+        QUERY,
+    ),
+    (
+        13,
+        "records.list_school_records",
+        lambda r: r.records.list_school_records("sch1", "academic-score", TERM),
+        QUERY,
+    ),
+    (14, "records.list_record_history", lambda r: r.records.list_record_history(RECORD_ID), QUERY),
+    (15, "corrections.get_correction", lambda r: r.corrections.get_correction("cor1"), GET),
+    (
+        15,
+        "corrections.list_open_corrections",
+        lambda r: r.corrections.list_open_corrections("t1"),
+        QUERY,
+    ),
+    (
+        15,
+        "corrections.list_flagged_corrections",
+        lambda r: r.corrections.list_flagged_corrections("parent1"),
+        QUERY,
+    ),
+    (
+        16,
+        "audit.list_events",
+        lambda r: r.audit.list_events("sch1", since=SINCE, until=UNTIL),
+        QUERY,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "call", "expected"),
+    PATTERNS,
+    ids=[f"{p[0]:02d}-{p[1]}" for p in PATTERNS],
+)
+def test_each_pattern_is_one_get_or_query_and_finds_its_items(
+    db: Db, pattern: int, name: str, call: Callable[[Repositories], Any], expected: list[str]
+) -> None:
+    # When the pattern is served (a Scan would raise ScanRefused inside the client)
+    result, operations = db.operations.during(lambda: call(db.repos))
+    # Then it made exactly the expected calls and found what the district holds
+    assert operations == expected
+    items = getattr(result, "items", result)
+    assert items not in (None, [], {}), f"pattern {pattern} found nothing"
+
+
+def test_every_read_function_is_covered_by_the_pattern_table() -> None:
+    # A new get_/list_ function must join PATTERNS, and so be shown to make no Scan.
+    readers = {
+        f"{field}.{name}"
+        for field, repository in get_type_hints(Repositories).items()
+        for name in vars(repository)
+        if name.startswith(("get_", "list_"))
+    }
+    assert readers == {name for _, name, _, _ in PATTERNS}
+
+
+def test_a_scan_fails_the_test_run(db: Db) -> None:
+    with pytest.raises(ScanRefused):
+        db.client.scan(TableName="growth-directory")
+
+
+def test_page_positions_carry_no_personal_data(db: Db) -> None:
+    # Given lists that continue on a next page
+    students = db.repos.directory.list_class_students("cls1", limit=1)
+    records = db.repos.records.list_class_records("cls1", "academic-score", TERM, limit=1)
+    for page in (students, records):
+        # Then the position handed out (inside a signed token) names no 学籍号, ID or name
+        assert page.next_key is not None
+        text = json.dumps(page.next_key, ensure_ascii=False)
+        for n in range(1, 4):
+            student = a_student(n)
+            assert student.student_no not in text
+            assert student.student_no[1:] not in text
+            assert student.name not in text
+
+
+def test_a_page_position_from_another_list_is_refused(db: Db) -> None:
+    # Given a position from class cls1's students
+    position = db.repos.directory.list_class_students("cls1", limit=1).next_key
+    assert position is not None
+    # When it is offered to another class's list
+    with pytest.raises(InvalidInput) as caught:
+        db.repos.directory.list_class_students("other-class", start_key=position)
+    # Then it is refused as an invalid page token
+    assert caught.value.code is ErrorCode.PAGE_TOKEN_INVALID
