@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from chalicelib.views import View
 from shared.templates import builtin_registry
 
 
-def health_status() -> dict[str, object]:
-    return {"status": "ok", "templates": [t.ref for t in builtin_registry().latest()]}
+class HealthView(View):
+    status: str
+    templates: list[str]
+
+
+def health_status() -> HealthView:
+    return HealthView(status="ok", templates=[t.ref for t in builtin_registry().latest()])

@@ -82,6 +82,9 @@ class ErrorCode(StrEnum):
     REPORT_FORMAT = "REPORT_FORMAT"
     PAGE_TOKEN_INVALID = "PAGE_TOKEN_INVALID"  # noqa: S105 - an error code, not a secret
     UPLOAD_TYPE = "UPLOAD_TYPE"
+    FORBIDDEN = "FORBIDDEN"
+    REQUEST_INVALID = "REQUEST_INVALID"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
     INPUT_UNREADABLE = "INPUT_UNREADABLE"
     # Authentication: who the caller is (what they may do is the access policy's business).
     AUTH_MISSING = "AUTH_MISSING"
@@ -398,6 +401,17 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         _E,
         "翻页标记无效或已过期，请从第一页重新查询。",
         "The page token is invalid or has expired; start again from the first page.",
+    ),
+    ErrorCode.FORBIDDEN: CatalogueEntry(
+        _E, "您的角色不能执行此操作。", "Your role may not take this action."
+    ),
+    ErrorCode.REQUEST_INVALID: CatalogueEntry(
+        _E, "请求内容有误：{detail}", "The request is invalid: {detail}"
+    ),
+    ErrorCode.INTERNAL_ERROR: CatalogueEntry(
+        _E,
+        "系统内部错误，已记录，请稍后重试（编号 {request_id}）。",
+        "Internal error, logged (request {request_id}).",
     ),
     ErrorCode.UPLOAD_TYPE: CatalogueEntry(
         _E,

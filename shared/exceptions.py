@@ -99,3 +99,10 @@ class Unavailable(GrowthError):
 
     def __init__(self) -> None:
         super().__init__(ErrorCode.STORAGE_UNAVAILABLE)
+
+
+class Forbidden(GrowthError):
+    """The caller can see the thing but their role may not take this action on it."""
+
+    def __init__(self) -> None:
+        super().__init__(ErrorCode.FORBIDDEN)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.constants import (
@@ -19,8 +19,12 @@ from shared.constants import (
     ENV_AWS_ENDPOINT_URL,
     ENV_AWS_REGION,
     ENV_DIRECTORY_TABLE,
+    ENV_DISTRICT_CODE,
+    ENV_PAGE_TOKEN_SECRET,
     ENV_PREFIX,
     ENV_RECORDS_TABLE,
+    ENV_REPORTS_BUCKET,
+    ENV_UPLOADS_BUCKET,
 )
 
 MIB = 1024 * 1024
@@ -139,3 +143,22 @@ class TableSettings(BaseSettings):
 @lru_cache(maxsize=1)
 def table_settings() -> TableSettings:
     return TableSettings()
+
+
+class ApiSettings(BaseSettings):
+    """What the HTTP API needs beyond tables and identity."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
+
+    page_token_secret: SecretStr = Field(
+        validation_alias=AliasChoices(ENV_PAGE_TOKEN_SECRET, "page_token_secret"), min_length=32
+    )
+    uploads_bucket: str = Field(
+        validation_alias=AliasChoices(ENV_UPLOADS_BUCKET, "uploads_bucket"), min_length=3
+    )
+    reports_bucket: str = Field(
+        validation_alias=AliasChoices(ENV_REPORTS_BUCKET, "reports_bucket"), min_length=3
+    )
+    district_code: str = Field(
+        validation_alias=AliasChoices(ENV_DISTRICT_CODE, "district_code"), pattern=r"^\d{6}$"
+    )

@@ -1,0 +1,178 @@
+"""One way into every route: authenticate, parse, call one service, serialise; errors as
+problem details. Each route is also recorded for the OpenAPI document, which is built from the
+same pydantic models that parse requests and shape responses, so the two cannot drift."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeVar
+
+from chalice.app import BadRequestError, Chalice, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib import problems
+from chalicelib.context import Context
+from shared.error_codes import Entity
+from shared.exceptions import GrowthError, NotFound
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+# Path parameters name stored things; anything else in that place cannot name one.
+_PATH_ID: Final = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+_ENTITY_OF_PARAM: Final = {
+    "school_id": Entity.SCHOOL,
+    "class_id": Entity.SCHOOL_CLASS,
+    "student_id": Entity.STUDENT,
+    "user_id": Entity.USER,
+    "teacher_id": Entity.USER,
+    "guardian_id": Entity.USER,
+    "template_id": Entity.TEMPLATE,
+    "task_id": Entity.COLLECTION_TASK,
+    "submission_id": Entity.SUBMISSION,
+    "record_id": Entity.RECORD,
+    "correction_id": Entity.CORRECTION,
+}
+_PATH_PARAM: Final = re.compile(r"{([^}]+)}")
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSpec:
+    path: str
+    method: str
+    summary: str
+    tag: str
+    response: type[BaseModel] | None
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    status: int
+    public: bool
+    description: str = ""
+    errors: tuple[int, ...] = field(default=())
+
+
+class Api:
+    """Routes on a Chalice app, with the context they run in."""
+
+    def __init__(self, app: Chalice, *, title: str, version: str) -> None:
+        self.app = app
+        self.title = title
+        self.version = version
+        self.routes: list[RouteSpec] = []
+        self._context: Context | None = None
+
+    def use(self, context: Context | None) -> None:
+        """Run every route in `context` (tests and the local platform build their own; None
+        goes back to building one from the environment on first use)."""
+        self._context = context
+
+    def context(self) -> Context:
+        if self._context is None:
+            self._context = Context.from_environment()
+        return self._context
+
+    def route(
+        self,
+        path: str,
+        method: str,
+        *,
+        summary: str,
+        tag: str,
+        response: type[BaseModel] | None = None,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        status: int = 200,
+        public: bool = False,
+    ) -> Callable[[V], V]:
+        """Register `view(context, principal, **path_params, [query=...], [body=...])` (a
+        public view gets only its path parameters and query)."""
+
+        def decorator(view: V) -> V:
+            spec = RouteSpec(
+                path,
+                method,
+                summary,
+                tag,
+                response,
+                body,
+                query,
+                status,
+                public,
+                (view.__doc__ or "").strip(),
+            )
+            self.routes.append(spec)
+
+            def handler(**params: str) -> Response:
+                return self._handle(spec, view, params)
+
+            handler.__name__ = (
+                f"{method.lower()}{path}".replace("/", "_")
+                .replace("{", "")
+                .replace("}", "")
+                .replace(".", "_")
+                .replace("-", "_")
+            )
+            self.app.route(path, methods=[method])(handler)
+            return view
+
+        return decorator
+
+    def _handle(
+        self, spec: RouteSpec, view: Callable[..., Any], params: dict[str, str]
+    ) -> Response:
+        request = self.app.current_request
+        instance = request.context.get("path") if request is not None else None
+        try:
+            for name, value in params.items():
+                if not _PATH_ID.match(value):
+                    raise NotFound(_ENTITY_OF_PARAM.get(name, Entity.RECORD))
+            headers = request.headers if request is not None else {}
+            args: list[Any] = []
+            if not spec.public:  # public routes (health, the API document) need no context
+                context = self.context()
+                args = [context, context.authenticate(headers.get("authorization"))]
+            kwargs: dict[str, Any] = dict(params)
+            if spec.query is not None:
+                raw = dict(request.query_params or {}) if request is not None else {}
+                try:
+                    kwargs["query"] = spec.query.model_validate(raw)
+                except ValidationError as exc:
+                    return problems.from_validation(exc, "query", instance)
+            if spec.body is not None:
+                try:
+                    kwargs["body"] = spec.body.model_validate_json(_raw_body(request))
+                except ValidationError as exc:
+                    return problems.from_validation(exc, "body", instance)
+            result = view(*args, **kwargs)
+        except GrowthError as exc:
+            return problems.from_error(exc, instance)
+        except BadRequestError as exc:  # Chalice's own complaints about the request
+            return problems.from_error(_bad_request(str(exc)), instance)
+        except Exception:
+            return problems.internal(instance)
+        if result is None:
+            return Response(body="", status_code=204)
+        body = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+        return Response(
+            body=body, status_code=spec.status, headers={"Content-Type": "application/json"}
+        )
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of every route, built with apispec from the models."""
+        from chalicelib.openapi import build_openapi
+
+        return build_openapi(self)
+
+
+def _raw_body(request: Any) -> bytes:
+    """The body as sent (pydantic reports malformed JSON as a field problem of its own)."""
+    raw = request.raw_body if request is not None else b""
+    return raw if raw else b"{}"
+
+
+def _bad_request(detail: str) -> GrowthError:
+    from shared.error_codes import ErrorCode
+    from shared.exceptions import InvalidInput
+
+    return InvalidInput(ErrorCode.REQUEST_INVALID, detail=detail[:200])

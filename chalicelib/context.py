@@ -1,0 +1,61 @@
+"""The composition root of the API: settings, clients, repositories, the token verifier and
+the page-token sealer, built once per Lambda container (never at import) and injected into
+every route. Tests and the local platform build one around moto and the development issuer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from shared.access.pages import PageTokens
+from shared.access.policy import Principal
+from shared.db.repositories import Repositories
+from shared.error_codes import ErrorCode
+from shared.exceptions import NotFound, Unauthenticated
+from shared.identity.tokens import TokenVerifier, bearer_token
+from shared.settings import ApiSettings, IngestLimits
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Context:
+    repos: Repositories
+    verifier: TokenVerifier
+    pages: PageTokens
+    s3: S3Client
+    settings: ApiSettings
+    limits: IngestLimits = field(default_factory=IngestLimits)
+    now: Callable[[], datetime] = utc_now
+
+    def authenticate(self, authorization: str | None) -> Principal:
+        """The caller, with the relationships access follows as they are *now*."""
+        claims = self.verifier.verify(bearer_token(authorization))
+        try:
+            relations = self.repos.directory.get_user_relations(claims.subject)
+        except NotFound:
+            # A valid token for a user who has since been removed.
+            raise Unauthenticated(ErrorCode.AUTH_INVALID, reason="unknown_user") from None
+        return Principal.of(relations)
+
+    @classmethod
+    def from_environment(cls) -> Context:
+        from shared.aws import AwsClients
+        from shared.settings import AwsSettings, auth_settings, table_settings
+
+        clients = AwsClients(AwsSettings())
+        settings = ApiSettings()
+        return cls(
+            repos=Repositories.build(clients.dynamodb, table_settings()),
+            verifier=TokenVerifier.from_settings(auth_settings()),
+            pages=PageTokens(settings.page_token_secret.get_secret_value().encode()),
+            s3=clients.s3,
+            settings=settings,
+        )

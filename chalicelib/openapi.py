@@ -1,0 +1,120 @@
+"""The OpenAPI 3.1 document, built with apispec from the routes' own pydantic models."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from apispec import APISpec
+from pydantic import BaseModel
+
+from chalicelib.problems import PROBLEM_JSON, Problem
+
+if TYPE_CHECKING:
+    from chalicelib.api import Api, RouteSpec
+
+_ERRORS = {
+    400: "请求有误（字段、参数或翻页标记）",
+    401: "未登录或登录已过期",
+    403: "角色不允许此操作",
+    404: "不存在，或不在您的权限范围内",
+    409: "与当前状态冲突",
+    503: "暂时不可用",
+}
+_PATH_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,128}$"
+
+
+def build_openapi(api: Api) -> dict[str, Any]:
+    spec = APISpec(
+        title=api.title,
+        version=api.version,
+        openapi_version="3.1.0",
+        info={
+            "description": "学生过程性成长数据管理系统 API. Errors are RFC 9457 problem details."
+        },
+    )
+    spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    _register(spec, Problem)
+    for route in api.routes:
+        for model in (route.response, route.body):
+            if model is not None:
+                _register(spec, model)
+        spec.path(path=route.path, operations={route.method.lower(): _operation(route)})
+    document: dict[str, Any] = spec.to_dict()
+    return document
+
+
+def _operation(route: RouteSpec) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": _PATH_ID_PATTERN},
+        }
+        for name in _path_params(route.path)
+    ]
+    if route.query is not None:
+        schema = route.query.model_json_schema()
+        required = set(schema.get("required", []))
+        for name, prop in schema.get("properties", {}).items():
+            parameters.append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in required,
+                    "schema": {k: v for k, v in prop.items() if k != "title"},
+                }
+            )
+    responses: dict[str, Any] = {}
+    if route.response is not None:
+        responses[str(route.status)] = {
+            "description": "成功",
+            "content": {"application/json": {"schema": _ref(route.response)}},
+        }
+    else:
+        responses[str(route.status)] = {"description": "成功"}
+    codes = [400, 404, 409, 503] if route.public else [400, 401, 403, 404, 409, 503]
+    for code in codes:
+        responses[str(code)] = {
+            "description": _ERRORS[code],
+            "content": {PROBLEM_JSON: {"schema": _ref(Problem)}},
+        }
+    operation: dict[str, Any] = {
+        "summary": route.summary,
+        "tags": [route.tag],
+        "operationId": f"{route.method.lower()}_{route.path}".replace("/", "_")
+        .replace("{", "")
+        .replace("}", ""),
+        "parameters": parameters,
+        "responses": responses,
+        "security": [] if route.public else [{"bearer": []}],
+    }
+    if route.description:
+        operation["description"] = route.description
+    if route.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(route.body)}},
+        }
+    return operation
+
+
+def _register(spec: APISpec, model: type[BaseModel]) -> None:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in schema.pop("$defs", {}).items():
+        if name not in spec.components.schemas:
+            spec.components.schema(name, definition)
+    if model.__name__ not in spec.components.schemas:
+        spec.components.schema(model.__name__, schema)
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _path_params(path: str) -> list[str]:
+    import re
+
+    return re.findall(r"{([^}]+)}", path)

@@ -1,0 +1,59 @@
+"""What several services share: sealing page tokens to their scope, and the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from chalicelib.context import Context
+from chalicelib.views import PageQuery
+from shared.access.policy import Principal
+from shared.domain.models import STAFF_ROLES, AuditAction, AuditEvent, Role
+
+
+def scope_of(principal: Principal, route: str, query: PageQuery) -> str:
+    """What a page token is bound to: the caller, the route with its ids, and the filters."""
+    filters = query.model_dump(exclude={"page_token", "limit"}, exclude_none=True)
+    return f"{principal.id}|{route}|" + "&".join(f"{k}={filters[k]}" for k in sorted(filters))
+
+
+def start_key(context: Context, principal: Principal, route: str, query: PageQuery) -> Any:
+    if query.page_token is None:
+        return None
+    return context.pages.open(query.page_token, scope_of(principal, route, query))
+
+
+def next_token(
+    context: Context, principal: Principal, route: str, query: PageQuery, key: Any
+) -> str | None:
+    return None if key is None else context.pages.seal(key, scope_of(principal, route, query))
+
+
+def audit(
+    context: Context,
+    principal: Principal,
+    action: AuditAction,
+    *,
+    school_id: str | None,
+    class_id: str | None = None,
+    student_ids: Iterable[str] = (),
+    details: dict[str, str | int | bool] | None = None,
+) -> None:
+    """Record who read or changed whose data (R27). Reads are recorded for staff; students and
+    guardians reading their own are not surveillance-worthy."""
+    if action in {AuditAction.READ_RECORDS, AuditAction.READ_STUDENT} and principal.role not in (
+        STAFF_ROLES | {Role.DISTRICT_ADMIN}
+    ):
+        return
+    context.repos.audit.append(
+        AuditEvent(
+            at=context.now(),
+            actor_id=principal.id,
+            actor_role=principal.role,
+            action=action,
+            school_id=school_id,
+            class_id=class_id,
+            student_ids=sorted(set(student_ids))[:1000],
+            details=details or {},
+        )
+    )

@@ -1,0 +1,161 @@
+"""Reading records: a student's (their own growth over time), a class's (peers side by side),
+a school's; and one record with its provenance and history. Every read by staff is audited."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from chalicelib.context import Context
+from chalicelib.services.common import audit, next_token, start_key
+from chalicelib.services.directory import visible_student
+from chalicelib.views import (
+    PageQuery,
+    RecordChangeView,
+    RecordDetailView,
+    RecordPage,
+    RecordView,
+)
+from shared.access.policy import (
+    Principal,
+    may_manage_school,
+    permit,
+    require,
+    sees_class,
+    sees_record,
+    sees_school,
+)
+from shared.domain.models import AuditAction, Role, Subject, TemplateId, TermText
+from shared.error_codes import Entity
+
+
+class StudentRecordsQuery(PageQuery):
+    template: TemplateId | None = None
+    term: TermText | None = None
+    subject: Subject | None = None
+
+
+class GroupRecordsQuery(PageQuery):
+    template: TemplateId = Field(description="e.g. academic-score")
+    term: TermText = Field(description="e.g. 2024-2025-1")
+    subject: Subject | None = None
+
+
+class SchoolRecordsQuery(PageQuery):
+    template: TemplateId
+    term: TermText
+    class_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,128}$")
+
+
+def student_records(
+    context: Context, principal: Principal, student_id: str, query: StudentRecordsQuery
+) -> RecordPage:
+    student = visible_student(context, principal, student_id)
+    route = f"students/{student_id}/records"
+    page = context.repos.records.list_student_records(
+        student.id,
+        template_id=query.template,
+        term=query.term,
+        subject=query.subject,
+        limit=query.limit,
+        start_key=start_key(context, principal, route, query),
+    )
+    audit(
+        context,
+        principal,
+        AuditAction.READ_RECORDS,
+        school_id=student.school_id,
+        class_id=student.class_id,
+        student_ids=[student.id],
+        details={"records": len(page.items)},
+    )
+    return RecordPage(
+        items=[RecordView.of(r) for r in page.items],
+        next_page_token=next_token(context, principal, route, query, page.next_key),
+    )
+
+
+def class_records(
+    context: Context, principal: Principal, class_id: str, query: GroupRecordsQuery
+) -> RecordPage:
+    school_class = context.repos.directory.get_class(class_id)
+    require(sees_class(principal, school_class), Entity.SCHOOL_CLASS)
+    route = f"classes/{class_id}/records"
+    page = context.repos.records.list_class_records(
+        class_id,
+        query.template,
+        query.term,
+        subject=query.subject,
+        limit=query.limit,
+        start_key=start_key(context, principal, route, query),
+    )
+    audit(
+        context,
+        principal,
+        AuditAction.READ_RECORDS,
+        school_id=school_class.school_id,
+        class_id=class_id,
+        student_ids=[r.student_id for r in page.items],
+        details={"template": query.template, "term": query.term},
+    )
+    return RecordPage(
+        items=[RecordView.of(r) for r in page.items],
+        next_page_token=next_token(context, principal, route, query, page.next_key),
+    )
+
+
+def school_records(
+    context: Context, principal: Principal, school_id: str, query: SchoolRecordsQuery
+) -> RecordPage:
+    """A school's records for its admins; the district sees those of students whose guardians
+    consented (R28: data of a child without consent does not leave the school)."""
+    require(sees_school(principal, school_id), Entity.SCHOOL)
+    permit(principal.is_(Role.DISTRICT_ADMIN) or may_manage_school(principal, school_id))
+    route = f"schools/{school_id}/records"
+    page = context.repos.records.list_school_records(
+        school_id,
+        query.template,
+        query.term,
+        class_id=query.class_id,
+        limit=query.limit,
+        start_key=start_key(context, principal, route, query),
+    )
+    records = page.items
+    if principal.is_(Role.DISTRICT_ADMIN) and records:
+        students = {r.student_id for r in records}
+        consented = {
+            s.id
+            for s in (context.repos.directory.get_student(i) for i in sorted(students))
+            if s.guardian_consent
+        }
+        records = [r for r in records if r.student_id in consented]
+    audit(
+        context,
+        principal,
+        AuditAction.READ_RECORDS,
+        school_id=school_id,
+        details={"template": query.template, "term": query.term, "records": len(records)},
+    )
+    return RecordPage(
+        items=[RecordView.of(r) for r in records],
+        next_page_token=next_token(context, principal, route, query, page.next_key),
+    )
+
+
+def get_record(context: Context, principal: Principal, record_id: str) -> RecordDetailView:
+    """One record, where it came from, and every change made to it (who, when, why)."""
+    record = context.repos.records.get_record(record_id)
+    student = context.repos.directory.get_student(record.student_id)
+    require(sees_record(principal, record, student), Entity.RECORD)
+    history = context.repos.records.list_record_history(record.id, limit=1000).items
+    audit(
+        context,
+        principal,
+        AuditAction.READ_RECORDS,
+        school_id=record.school_id,
+        class_id=record.class_id,
+        student_ids=[student.id],
+        details={"records": 1},
+    )
+    return RecordDetailView(
+        record=RecordView.of(record), history=[RecordChangeView.of(c) for c in history]
+    )

@@ -1,0 +1,284 @@
+"""Authorization: the one place that decides who may see and do what (R21–R24, R28).
+
+Every decision is made from the caller's *current* relationships, read from the database on
+each request (`UserRelations`): the classes a teacher teaches or heads, the children a
+guardian is linked to, the school an administrator belongs to. A token only says who the
+caller is. Remove a teaching assignment and the very next request is refused.
+
+Two kinds of refusal: a thing outside the caller's scope does not exist for them (the API
+answers 404, so ids cannot be probed); an action their role may never take on a thing they can
+see is forbidden (403).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from shared.domain.models import (
+    CollectionTask,
+    Correction,
+    DistrictScope,
+    Record,
+    Role,
+    SchoolClass,
+    SchoolScope,
+    SchoolsScope,
+    Student,
+    Submission,
+    User,
+    UserRelations,
+)
+from shared.error_codes import Entity
+from shared.exceptions import Forbidden, NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller and every relationship access follows, as read for this request."""
+
+    user: User
+    subjects_by_class: dict[str, frozenset[str]] = field(default_factory=dict)
+    head_of: frozenset[str] = frozenset()
+    children: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, relations: UserRelations) -> Principal:
+        subjects: dict[str, set[str]] = {}
+        for assignment in relations.assignments:
+            subjects.setdefault(assignment.class_id, set()).add(assignment.subject)
+        return cls(
+            user=relations.user,
+            subjects_by_class={k: frozenset(v) for k, v in subjects.items()},
+            head_of=frozenset(relations.head_teacher_class_ids),
+            children=frozenset(link.student_id for link in relations.children),
+        )
+
+    @property
+    def id(self) -> str:
+        return self.user.id
+
+    @property
+    def role(self) -> Role:
+        return self.user.role
+
+    @property
+    def school_id(self) -> str | None:
+        return self.user.school_id
+
+    def is_(self, *roles: Role) -> bool:
+        return self.user.role in roles
+
+    def teaches(self, class_id: str) -> bool:
+        """Teaches any subject in the class, or is its head teacher."""
+        return class_id in self.subjects_by_class or class_id in self.head_of
+
+    @property
+    def class_ids(self) -> frozenset[str]:
+        return frozenset(self.subjects_by_class) | self.head_of
+
+
+class Sensitive(StrEnum):
+    """Fields shown only to the roles that need them (R24)."""
+
+    NATIONAL_ID = "national_id"
+    STUDENT_NO = "student_no"
+    MOBILE = "mobile"
+
+
+# ----------------------------------------------------------------------------- what one may see
+
+
+def sees_school(p: Principal, school_id: str) -> bool:
+    return p.is_(Role.DISTRICT_ADMIN) or (
+        p.is_(Role.SCHOOL_ADMIN, Role.TEACHER) and p.school_id == school_id
+    )
+
+
+def sees_class(p: Principal, school_class: SchoolClass) -> bool:
+    if p.is_(Role.DISTRICT_ADMIN):
+        return True
+    if p.is_(Role.SCHOOL_ADMIN):
+        return p.school_id == school_class.school_id
+    return p.is_(Role.TEACHER) and p.teaches(school_class.id)
+
+
+def sees_student(p: Principal, student: Student) -> bool:
+    """Students are seen by their school, their teachers, themselves and their guardians.
+    Outside the school (the district), only with recorded guardian consent (R28)."""
+    match p.role:
+        case Role.DISTRICT_ADMIN:
+            return student.guardian_consent
+        case Role.SCHOOL_ADMIN:
+            return p.school_id == student.school_id
+        case Role.TEACHER:
+            return p.teaches(student.class_id)
+        case Role.STUDENT:
+            return p.user.student_id == student.id
+        case Role.GUARDIAN:
+            return student.id in p.children
+    return False
+
+
+def sees_record(p: Principal, record: Record, student: Student) -> bool:
+    return record.student_id == student.id and sees_student(p, student)
+
+
+def sees_task(p: Principal, task: CollectionTask) -> bool:
+    if p.is_(Role.DISTRICT_ADMIN):
+        return True
+    if not p.is_(Role.SCHOOL_ADMIN, Role.TEACHER) or p.school_id is None:
+        return False
+    return task_covers_school(task, p.school_id)
+
+
+def sees_submission(p: Principal, submission: Submission) -> bool:
+    if p.is_(Role.DISTRICT_ADMIN):
+        return True
+    if p.is_(Role.SCHOOL_ADMIN):
+        return p.school_id == submission.school_id
+    return p.is_(Role.TEACHER) and (
+        submission.uploaded_by == p.id or p.teaches(submission.class_id)
+    )
+
+
+def sees_correction(p: Principal, correction: Correction, student: Student) -> bool:
+    """The flagger, the teacher responsible, and the school's administrators."""
+    if correction.flagged_by == p.id or correction.responsible_teacher_id == p.id:
+        return True
+    return p.is_(Role.SCHOOL_ADMIN) and p.school_id == student.school_id
+
+
+def sees_audit(p: Principal, school_id: str) -> bool:
+    return p.is_(Role.DISTRICT_ADMIN) or (p.is_(Role.SCHOOL_ADMIN) and p.school_id == school_id)
+
+
+def unmasked(p: Principal, student: Student) -> frozenset[Sensitive]:
+    """The sensitive fields of this student the caller may see in full (minimum necessary):
+    the school's administrators keep the roster (学籍, ID numbers, guardians' phones); the
+    head teacher contacts guardians; a student and their guardians know the 学籍号."""
+    if p.is_(Role.SCHOOL_ADMIN) and p.school_id == student.school_id:
+        return frozenset(Sensitive)
+    if p.is_(Role.TEACHER) and student.class_id in p.head_of:
+        return frozenset({Sensitive.STUDENT_NO, Sensitive.MOBILE})
+    if (p.is_(Role.STUDENT) and p.user.student_id == student.id) or student.id in p.children:
+        return frozenset({Sensitive.STUDENT_NO})
+    return frozenset()
+
+
+# ------------------------------------------------------------------------------ what one may do
+
+
+def may_manage_schools(p: Principal) -> bool:
+    return p.is_(Role.DISTRICT_ADMIN)
+
+
+def may_manage_school(p: Principal, school_id: str) -> bool:
+    """Everything inside a school (classes, staff, students, guardians): its own admins."""
+    return p.is_(Role.SCHOOL_ADMIN) and p.school_id == school_id
+
+
+def may_manage_templates(p: Principal) -> bool:
+    return p.is_(Role.DISTRICT_ADMIN)
+
+
+def may_create_task(p: Principal, task: CollectionTask) -> bool:
+    """The district asks the district or some schools; a school admin asks inside the school."""
+    if p.is_(Role.DISTRICT_ADMIN):
+        return isinstance(task.scope, DistrictScope | SchoolsScope)
+    return (
+        p.is_(Role.SCHOOL_ADMIN)
+        and isinstance(task.scope, SchoolScope)
+        and task.scope.school_id == p.school_id
+    )
+
+
+def may_close_task(p: Principal, task: CollectionTask) -> bool:
+    return task.created_by == p.id or (
+        p.is_(Role.DISTRICT_ADMIN) and not isinstance(task.scope, SchoolScope)
+    )
+
+
+def may_submit(p: Principal, task: CollectionTask, school_class: SchoolClass) -> bool:
+    """A teacher uploads for a class they teach; the school admin for any class of theirs."""
+    if not task_covers_class(task, school_class):
+        return False
+    if p.is_(Role.SCHOOL_ADMIN):
+        return p.school_id == school_class.school_id
+    return p.is_(Role.TEACHER) and p.teaches(school_class.id)
+
+
+def may_change_record(p: Principal, record: Record) -> bool:
+    """Teachers of the class (for a subject record, of that subject, or its head teacher), or
+    the school's administrators. Students and guardians flag; they never edit."""
+    if p.is_(Role.SCHOOL_ADMIN):
+        return p.school_id == record.school_id
+    if not p.is_(Role.TEACHER):
+        return False
+    if record.class_id in p.head_of:
+        return True
+    subjects = p.subjects_by_class.get(record.class_id, frozenset())
+    return bool(subjects) and (record.subject is None or record.subject in subjects)
+
+
+def may_flag(p: Principal, student: Student) -> bool:
+    return (p.is_(Role.STUDENT) and p.user.student_id == student.id) or (
+        p.is_(Role.GUARDIAN) and student.id in p.children
+    )
+
+
+def may_resolve(p: Principal, correction: Correction, record: Record) -> bool:
+    return correction.responsible_teacher_id == p.id or (
+        p.is_(Role.SCHOOL_ADMIN) and p.school_id == record.school_id
+    )
+
+
+# --------------------------------------------------------------------------------- scope helpers
+
+
+def task_covers_school(task: CollectionTask, school_id: str) -> bool:
+    scope = task.scope
+    if isinstance(scope, DistrictScope):
+        return True
+    if isinstance(scope, SchoolsScope):
+        return school_id in scope.school_ids
+    return scope.school_id == school_id
+
+
+def task_covers_class(task: CollectionTask, school_class: SchoolClass) -> bool:
+    if not task_covers_school(task, school_class.school_id):
+        return False
+    scope = task.scope
+    return (
+        not isinstance(scope, SchoolScope)
+        or not scope.class_ids
+        or (school_class.id in scope.class_ids)
+    )
+
+
+def responsible_teacher(
+    record: Record, assignments: Iterable[tuple[str, str]], head_teacher_id: str | None
+) -> str | None:
+    """Who answers a correction: the teacher of the record's subject in its class, else the
+    class's head teacher. `assignments` are (teacher_id, subject) pairs of the class."""
+    if record.subject is not None:
+        for teacher_id, subject in sorted(assignments):
+            if subject == record.subject:
+                return teacher_id
+    return head_teacher_id
+
+
+# ------------------------------------------------------------------------------------ enforcing
+
+
+def require(visible: bool, entity: Entity) -> None:
+    """A thing the caller may not see does not exist for them."""
+    if not visible:
+        raise NotFound(entity)
+
+
+def permit(allowed: bool) -> None:
+    """An action the caller's role may not take on a thing they can see."""
+    if not allowed:
+        raise Forbidden()
