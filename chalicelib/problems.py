@@ -8,6 +8,7 @@ its existence does not leak (the policy raises NotFound for it).
 from __future__ import annotations
 
 import logging
+import traceback
 import uuid
 from typing import Any, Final
 
@@ -27,6 +28,7 @@ from shared.exceptions import (
     Unauthenticated,
     Unavailable,
 )
+from shared.privacy import redact_text
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +110,9 @@ def from_validation(error: ValidationError, where: str, instance: str | None) ->
 def internal(instance: str | None) -> Response:
     """An unexpected failure: logged with an id the person can quote (never with the body)."""
     request_id = uuid.uuid4().hex[:12]
-    log.exception("unexpected error, request %s", request_id)
+    # Exception messages can carry what a request held (IDs, phones): the traceback is
+    # redacted before it is written (R26), and never attached raw.
+    log.error("unexpected error, request %s\n%s", request_id, redact_text(traceback.format_exc()))
     detail = message(ErrorCode.INTERNAL_ERROR, request_id=request_id)
     return _respond(500, ErrorCode.INTERNAL_ERROR, detail, instance, [])
 

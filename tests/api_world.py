@@ -8,7 +8,8 @@ neighbour in another class, another school, and another family to be kept away f
     school A: class A1 (teacher T1 teaches 数学, heads A1) — students S1 (child of guardian G1,
               has a login, consent) and S1b (another family, no consent);
               class A2 (teacher T2) — student S2 (child of guardian G2, consent)
-    school B: class B1 (teacher TB) — student SB (consent); admin SAB
+    school B: class B1 (teacher TB) — student SB (child of GB, consent); admin SAB
+    S1b is the child of guardian G3
     district admin D; school A admin SA
 """
 
@@ -143,6 +144,8 @@ def seed(repos: Repositories) -> dict[str, str]:
         User(id="TB", role=Role.TEACHER, name="赵老师", school_id="B"),
         User(id="G1", role=Role.GUARDIAN, name="家长一", mobile="13812345678"),
         User(id="G2", role=Role.GUARDIAN, name="家长二", mobile="13812345679"),
+        User(id="G3", role=Role.GUARDIAN, name="家长三", mobile="13812345670"),
+        User(id="GB", role=Role.GUARDIAN, name="家长四", mobile="13812345671"),
         User(id="U1", role=Role.STUDENT, name="学生S1", school_id="A", student_id="S1"),
     ]
     for user in users:
@@ -168,6 +171,8 @@ def seed(repos: Repositories) -> dict[str, str]:
         d.save_student(student)
     d.put_guardian_link(GuardianLink(guardian_id="G1", student_id="S1", relation="母亲"))
     d.put_guardian_link(GuardianLink(guardian_id="G2", student_id="S2", relation="父亲"))
+    d.put_guardian_link(GuardianLink(guardian_id="G3", student_id="S1b", relation="母亲"))
+    d.put_guardian_link(GuardianLink(guardian_id="GB", student_id="SB", relation="母亲"))
     record_of = {}
     for student in students:
         record = _record(student, "数学", 88.0)

@@ -24,7 +24,7 @@ from shared.access.policy import (
     sees_record,
     sees_school,
 )
-from shared.domain.models import AuditAction, Role, Subject, TemplateId, TermText
+from shared.domain.models import AuditAction, Record, Role, Subject, TemplateId, TermText
 from shared.error_codes import Entity
 
 
@@ -88,17 +88,18 @@ def class_records(
         limit=query.limit,
         start_key=start_key(context, principal, route, query),
     )
+    records = _seen_by(context, principal, page.items)
     audit(
         context,
         principal,
         AuditAction.READ_RECORDS,
         school_id=school_class.school_id,
         class_id=class_id,
-        student_ids=[r.student_id for r in page.items],
+        student_ids=[r.student_id for r in records],
         details={"template": query.template, "term": query.term},
     )
     return RecordPage(
-        items=[RecordView.of(r) for r in page.items],
+        items=[RecordView.of(r) for r in records],
         next_page_token=next_token(context, principal, route, query, page.next_key),
     )
 
@@ -139,6 +140,17 @@ def school_records(
         items=[RecordView.of(r) for r in records],
         next_page_token=next_token(context, principal, route, query, page.next_key),
     )
+
+
+def _seen_by(context: Context, principal: Principal, records: list[Record]) -> list[Record]:
+    """The records of a class or school page whose students the caller may see. Inside the
+    school that is everyone in scope; the district sees only students whose guardians
+    consented (R28), so for it each student is checked."""
+    if not principal.is_(Role.DISTRICT_ADMIN) or not records:
+        return records
+    directory = context.repos.directory
+    students = {i: directory.get_student(i) for i in sorted({r.student_id for r in records})}
+    return [r for r in records if sees_record(principal, r, students[r.student_id])]
 
 
 def get_record(context: Context, principal: Principal, record_id: str) -> RecordDetailView:
