@@ -135,3 +135,13 @@ def test_no_unmasked_identifier_reaches_roles_that_do_not_need_it(world: World) 
         for path in paths:
             text = str(world.call(caller, "GET", path).json_body)
             assert not any(national_id and national_id in text for national_id in ids), path
+
+
+@pytest.mark.parametrize("query", ["?page_token=forged", "?limit=4_2", "?limit=+5", "?limit= 5"])
+def test_forged_page_tokens_and_loose_integers_are_refused(world: World, query: str) -> None:
+    # Even where a role's answer fits on one page, a page token must be one we issued, and a
+    # limit must be a plain integer, as the API document says.
+    for caller in ("SA", "D"):
+        response = world.call(caller, "GET", "/v1/schools" + query)
+        assert response.status_code == 400, (caller, query)
+        assert response.json_body["errors"][0]["field"] in {"page_token", "query.limit"}

@@ -90,6 +90,7 @@ def list_schools(context: Context, principal: Principal, query: PageQuery) -> Sc
             items=items, next_page_token=next_token(context, principal, route, query, page.next_key)
         )
     if principal.is_(Role.SCHOOL_ADMIN, Role.TEACHER) and principal.school_id:
+        start_key(context, principal, "schools", query)  # a token must still be genuine
         return SchoolPage(items=[SchoolView.of(directory.get_school(principal.school_id))])
     raise Forbidden()
 
