@@ -10,7 +10,7 @@ from chalice.app import Chalice
 
 from chalicelib.api import Api
 from chalicelib.health import HealthView, health_status
-from chalicelib.services import directory, records
+from chalicelib.services import audit_trail, collection, corrections, directory, records
 from chalicelib.views import (
     ClassPage,
     ClassView,
@@ -24,6 +24,29 @@ from chalicelib.views import (
     StudentView,
     UserPage,
     UserView,
+)
+from chalicelib.views_collection import (
+    CompletionQuery,
+    CompletionView,
+    SubmissionCreate,
+    SubmissionPage,
+    SubmissionQuery,
+    SubmissionUploadView,
+    SubmissionView,
+    TaskCreate,
+    TaskPage,
+    TaskQuery,
+    TaskView,
+    TemplateDefinition,
+    TemplateList,
+    TemplateQuery,
+    TemplateView,
+)
+from chalicelib.views_corrections import (
+    AuditPage,
+    CorrectionDetailView,
+    CorrectionPage,
+    RecordChangeResultView,
 )
 
 app = Chalice(app_name="growth-api")
@@ -204,3 +227,159 @@ route(
     tag="records",
     response=RecordDetailView,
 )(records.get_record)
+
+
+# Templates, collection tasks and submissions
+route(
+    "/v1/templates", "GET", summary="模板列表（内置与区级）", tag="templates", response=TemplateList
+)(collection.list_templates)
+route(
+    "/v1/templates",
+    "POST",
+    summary="发布区级模板或新版本（区管理员）",
+    tag="templates",
+    body=TemplateDefinition,
+    response=TemplateView,
+    status=201,
+)(collection.create_template)
+route(
+    "/v1/templates/{template_id}",
+    "GET",
+    summary="模板定义",
+    tag="templates",
+    query=TemplateQuery,
+    response=TemplateView,
+)(collection.get_template)
+route(
+    "/v1/templates/{template_id}/schema",
+    "GET",
+    summary="模板的 JSON Schema（一条记录）",
+    tag="templates",
+    query=TemplateQuery,
+)(collection.template_schema)
+route(
+    "/v1/templates/{template_id}/retire",
+    "POST",
+    summary="停用区级模板（区管理员）",
+    tag="templates",
+    response=TemplateView,
+)(collection.retire_template)
+route(
+    "/v1/tasks",
+    "POST",
+    summary="新建数据上报任务（区管理员、校管理员）",
+    tag="tasks",
+    body=TaskCreate,
+    response=TaskView,
+    status=201,
+)(collection.create_task)
+route(
+    "/v1/tasks",
+    "GET",
+    summary="数据上报任务列表",
+    tag="tasks",
+    query=TaskQuery,
+    response=TaskPage,
+)(collection.list_tasks)
+route("/v1/tasks/{task_id}", "GET", summary="数据上报任务", tag="tasks", response=TaskView)(
+    collection.get_task
+)
+route(
+    "/v1/tasks/{task_id}/close",
+    "POST",
+    summary="截止数据上报任务",
+    tag="tasks",
+    response=TaskView,
+)(collection.close_task)
+route(
+    "/v1/tasks/{task_id}/completion",
+    "GET",
+    summary="完成情况（按学校、班级、教师）",
+    tag="tasks",
+    query=CompletionQuery,
+    response=CompletionView,
+)(collection.task_completion)
+route(
+    "/v1/tasks/{task_id}/submissions",
+    "POST",
+    summary="申请上传文件（返回预签名 POST）",
+    tag="submissions",
+    body=SubmissionCreate,
+    response=SubmissionUploadView,
+    status=201,
+)(collection.request_upload)
+route(
+    "/v1/tasks/{task_id}/submissions",
+    "GET",
+    summary="任务的上报记录",
+    tag="submissions",
+    query=SubmissionQuery,
+    response=SubmissionPage,
+)(collection.list_task_submissions)
+route(
+    "/v1/submissions/{submission_id}",
+    "GET",
+    summary="上报的状态、计数与错误报告",
+    tag="submissions",
+    response=SubmissionView,
+)(collection.get_submission)
+
+
+# Corrections and audit
+route(
+    "/v1/records/{record_id}/corrections",
+    "POST",
+    summary="对记录提出纠错（学生本人或家长）",
+    tag="corrections",
+    body=corrections.FlagCreate,
+    response=CorrectionDetailView,
+    status=201,
+)(corrections.flag_record)
+route(
+    "/v1/corrections",
+    "GET",
+    summary="纠错列表：待我处理的（教师）或我提出的",
+    tag="corrections",
+    query=corrections.CorrectionsQuery,
+    response=CorrectionPage,
+)(corrections.list_corrections)
+route(
+    "/v1/corrections/{correction_id}",
+    "GET",
+    summary="一条纠错及其记录和处理结果",
+    tag="corrections",
+    response=CorrectionDetailView,
+)(corrections.get_correction)
+route(
+    "/v1/corrections/{correction_id}/correct",
+    "POST",
+    summary="采纳纠错并更正记录（保留修改历史）",
+    tag="corrections",
+    body=corrections.CorrectionFix,
+    response=CorrectionDetailView,
+)(corrections.correct_record)
+route(
+    "/v1/corrections/{correction_id}/decline",
+    "POST",
+    summary="不采纳纠错（须说明理由）",
+    tag="corrections",
+    body=corrections.CorrectionDecline,
+    response=CorrectionDetailView,
+)(corrections.decline_correction)
+route(
+    "/v1/records/{record_id}/changes",
+    "POST",
+    summary="教师直接修改记录（保留修改历史）",
+    tag="records",
+    body=corrections.RecordChangeCreate,
+    response=RecordChangeResultView,
+    status=201,
+)(corrections.change_record)
+route(
+    "/v1/schools/{school_id}/audit",
+    "GET",
+    summary="学校的审计记录（谁在何时查看或修改了什么）",
+    tag="audit",
+    query=audit_trail.AuditQuery,
+    response=AuditPage,
+)(audit_trail.school_audit)

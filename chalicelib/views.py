@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from shared.access.policy import Principal, Sensitive, unmasked
 from shared.domain.models import (
@@ -31,18 +31,20 @@ class View(BaseModel):
 PageToken = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 
+def _plain_digits(value: object) -> object:
+    # Query strings arrive as text; only plain ASCII digits are an integer here (pydantic would
+    # also take " 42", "+42", "4_2" and "42.0", which the API document does not allow).
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("not a plain integer")
+    return value
+
+
+QueryInt = Annotated[int, BeforeValidator(_plain_digits)]
+
+
 class PageQuery(View):
     page_token: PageToken | None = Field(None, description="From the previous page.")
-    limit: int = Field(50, ge=1, le=500)
-
-    @field_validator("limit", mode="before")
-    @classmethod
-    def _plain_digits(cls, value: object) -> object:
-        # Query strings arrive as text; only plain ASCII digits are an integer here (pydantic
-        # would also take " 42", "+42", "4_2" and "42.0").
-        if isinstance(value, str) and not (value.isascii() and value.isdigit()):
-            raise ValueError("not a plain integer")
-        return value
+    limit: QueryInt = Field(50, ge=1, le=500)
 
 
 class SchoolView(View):

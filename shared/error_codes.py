@@ -100,6 +100,15 @@ class ErrorCode(StrEnum):
     RECORD_KEY_FIELD = "RECORD_KEY_FIELD"
     TASK_TARGETS_INVALID = "TASK_TARGETS_INVALID"
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
+    # Collecting data: templates, collection tasks, submissions.
+    TEMPLATE_BUILTIN = "TEMPLATE_BUILTIN"
+    TEMPLATE_RETIRED = "TEMPLATE_RETIRED"
+    TASK_DEADLINE_PAST = "TASK_DEADLINE_PAST"
+    TASK_CLOSED = "TASK_CLOSED"
+    # Corrections (纠错) and changes to records.
+    CORRECTION_OPEN = "CORRECTION_OPEN"
+    CORRECTION_NO_TEACHER = "CORRECTION_NO_TEACHER"
+    RECORD_FIELD_UNKNOWN = "RECORD_FIELD_UNKNOWN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,6 +480,41 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         _E,
         "数据服务暂时繁忙，请稍后重试。",
         "The data store is throttling or unavailable; retry shortly.",
+    ),
+    ErrorCode.TEMPLATE_BUILTIN: CatalogueEntry(
+        _E,
+        "「{template}」是系统内置模板，随系统发布：不能新建同编号的区级模板，也不能停用。",
+        "{template} is a built-in template: it cannot be redefined or retired.",
+    ),
+    ErrorCode.TEMPLATE_RETIRED: CatalogueEntry(
+        _E,
+        "模板「{template}」已停用，不能再用于新的数据上报任务，也不能发布新版本。",
+        "Template {template} is retired: no new collection tasks or versions may use it.",
+    ),
+    ErrorCode.TASK_DEADLINE_PAST: CatalogueEntry(
+        _E,
+        "截止时间必须晚于当前时间（{now}）。",
+        "The deadline must be in the future (now: {now}).",
+    ),
+    ErrorCode.TASK_CLOSED: CatalogueEntry(
+        _E,
+        "数据上报任务「{title}」已截止，不能再上报。",
+        "The collection task {title} is closed: no more submissions.",
+    ),
+    ErrorCode.CORRECTION_OPEN: CatalogueEntry(
+        _E,
+        "您对这条记录的纠错还在处理中，请等老师答复后再提交。",
+        "You already have an open correction of this record; wait for its answer.",
+    ),
+    ErrorCode.CORRECTION_NO_TEACHER: CatalogueEntry(
+        _E,
+        "这条记录所在的班级还没有任课教师或班主任，暂时无人处理纠错，请联系学校。",
+        "The record's class has no teacher or head teacher to answer a correction.",
+    ),
+    ErrorCode.RECORD_FIELD_UNKNOWN: CatalogueEntry(
+        _E,
+        "「{column}」不是模板「{template}」中的一项，不能修改。",
+        "{column} is not a column of template {template}.",
     ),
 }
 

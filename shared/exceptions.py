@@ -106,3 +106,12 @@ class Forbidden(GrowthError):
 
     def __init__(self) -> None:
         super().__init__(ErrorCode.FORBIDDEN)
+
+
+class TemplateFieldInvalid(TemplateInvalid):
+    """A template definition breaks the format at one field (`field`: its dotted path, empty
+    for a rule about the template as a whole), so that an API can name it."""
+
+    def __init__(self, detail: str, *, field: str) -> None:
+        super().__init__(detail)
+        self.params["field"] = field

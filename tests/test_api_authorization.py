@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from tests.api_world import World, api_world
-from tests.authz import spec
+from tests.authz import collection, corrections, spec
 from tests.authz.spec import RELATIONS, ROLES, TARGETS, VISIBLE_STUDENTS, RouteRule
 
-RULES: list[RouteRule] = [*spec.DIRECTORY_AND_RECORDS, *getattr(spec, "MORE_RULES", [])]
+RULES: list[RouteRule] = [*spec.DIRECTORY_AND_RECORDS, *collection.RULES, *corrections.RULES]
 CELLS = [
     pytest.param(rule, role, relation, id=f"{rule.method} {rule.path} | {role} | {relation}")
     for rule in RULES
@@ -26,28 +26,32 @@ MATRIX_SIZE = len(CELLS)
 
 
 @pytest.fixture(scope="module")
-def world() -> Iterator[World]:
+def world() -> Iterator[tuple[World, dict[str, dict[str, str]]]]:
     with api_world() as built:
-        yield built
+        extra = collection.seed(built)
+        yield built, extra
 
 
-def _targets(world: World, relation: str) -> dict[str, str]:
+def _targets(world: World, extra: dict[str, dict[str, str]], relation: str) -> dict[str, str]:
     targets = dict(TARGETS[relation])
     targets["record_id"] = world.records[targets["student_id"]]
-    targets.update(getattr(world, "extra_targets", {}).get(relation, {}))
+    targets.update(extra[relation])
     return targets
 
 
 @pytest.mark.parametrize(("rule", "role", "relation"), CELLS)
-def test_cell(world: World, rule: RouteRule, role: str, relation: str) -> None:
+def test_cell(
+    world: tuple[World, dict[str, dict[str, str]]], rule: RouteRule, role: str, relation: str
+) -> None:
     # Given a caller of this role and a target of this relation to them
-    targets = _targets(world, relation)
+    built, extra = world
+    targets = _targets(built, extra, relation)
     if rule.setup is not None:
-        rule.setup(world, targets)
+        rule.setup(built, targets)
     path = rule.path.format(**targets) + rule.query
     body = rule.body(targets) if rule.body is not None else None
     # When they call the route
-    response = world.call(ROLES[role], rule.method, path, body)
+    response = built.call(ROLES[role], rule.method, path, body)
     # Then the outcome is the one the product promises
     expected = rule.expect[role][RELATIONS.index(relation)]
     assert response.status_code == expected, response.json_body

@@ -20,6 +20,7 @@ from shared.domain.models import (
     SchoolClass,
     TaskTarget,
     TeachingAssignment,
+    TemplateRetirement,
     User,
 )
 from shared.error_codes import ErrorCode
@@ -62,6 +63,10 @@ def populate(repos: Repositories) -> None:
         GuardianLink(guardian_id="parent1", student_id="stu0001", relation="母亲")
     )
     collection.put_template(district_template(1))
+    collection.put_template(district_template(1, "old-log"))
+    collection.retire_template(
+        TemplateRetirement(template_id="old-log", retired_at=T0, retired_by="admin1")
+    )
     collection.create_task(
         a_task(), [TaskTarget(task_id="task1", school_id="sch1", class_id="cls1", teacher_id="t1")]
     )
@@ -131,6 +136,18 @@ PATTERNS: list[tuple[int, str, Callable[[Repositories], Any], list[str]]] = [
     (10, "collection.list_templates", lambda r: r.collection.list_templates(), QUERY),
     (10, "collection.get_template", lambda r: r.collection.get_template("reading-log", 1), GET),
     (10, "collection.get_template", lambda r: r.collection.get_template("reading-log"), QUERY),
+    (
+        10,
+        "collection.get_template_retirement",
+        lambda r: r.collection.get_template_retirement("old-log"),
+        GET,
+    ),
+    (
+        10,
+        "collection.list_template_retirements",
+        lambda r: r.collection.list_template_retirements(),
+        QUERY,
+    ),
     (11, "collection.get_task", lambda r: r.collection.get_task("task1"), GET),
     (11, "collection.list_district_tasks", lambda r: r.collection.list_district_tasks(), QUERY),
     (

@@ -15,6 +15,7 @@ from shared.domain.models import (
     SubmissionStatus,
     TaskStatus,
     TaskTarget,
+    TemplateRetirement,
     compute_completion,
 )
 from shared.error_codes import ErrorCode
@@ -62,6 +63,26 @@ def test_a_published_template_version_cannot_be_replaced(db: Db) -> None:
         collection.put_template(changed)
     assert caught.value.code is ErrorCode.ALREADY_EXISTS
     assert collection.get_template("reading-log", 1).name == "阅读记录"
+
+
+def test_a_retired_template_stays_readable_and_cannot_be_retired_twice(db: Db) -> None:
+    # Given two published versions of a district template
+    collection = db.repos.collection
+    collection.put_template(district_template(1))
+    collection.put_template(district_template(2))
+    assert collection.get_template_retirement("reading-log") is None
+    # When it is retired
+    retirement = TemplateRetirement(template_id="reading-log", retired_at=T0, retired_by="d1")
+    collection.retire_template(retirement)
+    # Then the retirement is found and listed, the latest version is still the latest one
+    assert collection.get_template_retirement("reading-log") == retirement
+    assert collection.list_template_retirements() == [retirement]
+    assert collection.get_template("reading-log").version == 2
+    assert [t.version for t in collection.list_templates().items] == [1, 2]
+    # And a second retirement is a state conflict
+    with pytest.raises(Conflict) as caught:
+        collection.retire_template(retirement)
+    assert caught.value.code is ErrorCode.STATE_CONFLICT
 
 
 def test_builtin_templates_are_not_stored(db: Db) -> None:

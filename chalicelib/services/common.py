@@ -37,6 +37,9 @@ def audit(
     school_id: str | None,
     class_id: str | None = None,
     student_ids: Iterable[str] = (),
+    record_id: str | None = None,
+    correction_id: str | None = None,
+    user_id: str | None = None,
     details: dict[str, str | int | bool] | None = None,
 ) -> None:
     """Record who read or changed whose data (R27). Reads are recorded for staff; students and
@@ -54,6 +57,9 @@ def audit(
             school_id=school_id,
             class_id=class_id,
             student_ids=sorted(set(student_ids))[:1000],
+            record_id=record_id,
+            correction_id=correction_id,
+            user_id=user_id,
             details=details or {},
         )
     )

@@ -224,7 +224,8 @@ def add_assignment(
         AuditAction.CHANGE_ASSIGNMENT,
         school_id=school_class.school_id,
         class_id=class_id,
-        details={"teacher": body.teacher_id, "change": "add"},
+        user_id=body.teacher_id,
+        details={"change": "add"},
     )
     return ClassView.of(school_class)
 
@@ -248,7 +249,8 @@ def remove_assignment(
         AuditAction.CHANGE_ASSIGNMENT,
         school_id=school_class.school_id,
         class_id=class_id,
-        details={"teacher": teacher_id, "change": "remove"},
+        user_id=teacher_id,
+        details={"change": "remove"},
     )
 
 
@@ -402,7 +404,8 @@ def link_guardian(
         AuditAction.CHANGE_ROSTER,
         school_id=student.school_id,
         student_ids=[student.id],
-        details={"guardian": guardian.id, "change": "link"},
+        user_id=guardian.id,
+        details={"change": "link"},
     )
     return _guardian_view(guardian, student, principal)
 
@@ -425,7 +428,8 @@ def unlink_guardian(
         AuditAction.CHANGE_ROSTER,
         school_id=student.school_id,
         student_ids=[student.id],
-        details={"guardian": guardian_id, "change": "unlink"},
+        user_id=guardian_id,
+        details={"change": "unlink"},
     )
 
 

@@ -27,6 +27,7 @@ from shared.domain.models import (
     SchoolsScope,
     Student,
     Submission,
+    TaskTarget,
     User,
     UserRelations,
 )
@@ -133,6 +134,16 @@ def sees_task(p: Principal, task: CollectionTask) -> bool:
     return task_covers_school(task, p.school_id)
 
 
+def sees_target(p: Principal, target: TaskTarget) -> bool:
+    """One unit a task expects (its completion row): the district sees every one, a school
+    admin their school's, a teacher those of classes they teach and those naming them."""
+    if p.is_(Role.DISTRICT_ADMIN):
+        return True
+    if p.is_(Role.SCHOOL_ADMIN):
+        return p.school_id == target.school_id
+    return p.is_(Role.TEACHER) and (target.teacher_id == p.id or p.teaches(target.class_id))
+
+
 def sees_submission(p: Principal, submission: Submission) -> bool:
     if p.is_(Role.DISTRICT_ADMIN):
         return True
@@ -144,10 +155,19 @@ def sees_submission(p: Principal, submission: Submission) -> bool:
 
 
 def sees_correction(p: Principal, correction: Correction, student: Student) -> bool:
-    """The flagger, the teacher responsible, and the school's administrators."""
-    if correction.flagged_by == p.id or correction.responsible_teacher_id == p.id:
-        return True
-    return p.is_(Role.SCHOOL_ADMIN) and p.school_id == student.school_id
+    """The flagger, the teacher responsible, and the school's administrators, each only while
+    they still see the student: a guardian since unlinked, or a teacher since moved to
+    another class, does not read the child's record through an old correction."""
+    if correction.student_id != student.id or not sees_student(p, student):
+        return False
+    involved = p.id in (correction.flagged_by, correction.responsible_teacher_id)
+    return involved or p.is_(Role.SCHOOL_ADMIN)
+
+
+def has_correction_queue(p: Principal) -> bool:
+    """Corrections are routed to teachers (`responsible_teacher`): only they have a queue of
+    open ones to answer. Everyone may list the corrections they raised themselves."""
+    return p.is_(Role.TEACHER)
 
 
 def sees_audit(p: Principal, school_id: str) -> bool:
@@ -181,6 +201,12 @@ def may_manage_school(p: Principal, school_id: str) -> bool:
 
 def may_manage_templates(p: Principal) -> bool:
     return p.is_(Role.DISTRICT_ADMIN)
+
+
+def may_create_tasks(p: Principal) -> bool:
+    """Collection tasks are set by administrators (which scope each may use:
+    `may_create_task`); teachers, students and guardians never set one."""
+    return p.is_(Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN)
 
 
 def may_create_task(p: Principal, task: CollectionTask) -> bool:

@@ -33,6 +33,7 @@ from shared.domain.models import (
     SubmissionStatus,
     TaskStatus,
     TaskTarget,
+    TemplateRetirement,
 )
 from shared.error_codes import Entity
 from shared.exceptions import Conflict, GrowthError, NotFound, TemplateInvalid
@@ -83,7 +84,9 @@ class CollectionRepository:
                 item = self._table.get(key.pk, key.sk)
             else:
                 partition = keys.template_partition(template_id)
-                page = self._table.query(partition, newest_first=True, limit=1)
+                page = self._table.query(
+                    partition, prefix=keys.TEMPLATE_VERSION_PREFIX, newest_first=True, limit=1
+                )
                 item = page.items[0] if page.items else None
         if item is None:
             raise NotFound(Entity.TEMPLATE)
@@ -96,6 +99,43 @@ class CollectionRepository:
         with storage_errors(Entity.TEMPLATE):
             page = self._table.query(keys.TEMPLATES, index="gsi1", limit=limit, start_key=start_key)
         return Page([_template(i) for i in page.items], page.next_key)
+
+    def retire_template(self, retirement: TemplateRetirement) -> None:
+        """Mark a district template retired (all its versions). Retiring is final: a second
+        retirement is Conflict STATE_CONFLICT. The service checks that the template exists."""
+
+        def already_retired(_: int | None) -> GrowthError:
+            return Conflict.state(
+                Entity.TEMPLATE,
+                current="retired",
+                target="retired",
+                current_zh="已停用",
+                target_zh="已停用",
+            )
+
+        key = keys.template_retirement(retirement.template_id)
+        item = to_item(
+            {
+                **key._asdict(),
+                "item_type": keys.TEMPLATE_RETIREMENT,
+                "gsi1pk": keys.RETIRED_TEMPLATES,
+                "gsi1sk": retirement.template_id,
+                **model_attributes(retirement),
+            }
+        )
+        with storage_errors(Entity.TEMPLATE, on_condition=already_retired):
+            self._table.put(item, NOT_EXISTS)
+
+    def get_template_retirement(self, template_id: str) -> TemplateRetirement | None:
+        """The retirement of a template, or None while it is in use."""
+        key = keys.template_retirement(template_id)
+        return find_model(self._table, TemplateRetirement, key, Entity.TEMPLATE)
+
+    def list_template_retirements(self) -> list[TemplateRetirement]:
+        """Every retired template, by id (few: read whole)."""
+        with storage_errors(Entity.TEMPLATE):
+            items = self._table.query_all(keys.RETIRED_TEMPLATES, index="gsi1")
+        return [to_model(TemplateRetirement, i) for i in items]
 
     # ------------------------------------------------------------------ collection tasks
 

@@ -22,6 +22,7 @@ STUDENT: Final = "student"
 STUDENT_NO: Final = "student_no"
 GUARDIAN_LINK: Final = "guardian_link"
 TEMPLATE: Final = "template"
+TEMPLATE_RETIREMENT: Final = "template_retirement"
 TASK: Final = "task"
 TASK_SCHOOL: Final = "task_school"
 TARGET: Final = "target"
@@ -97,6 +98,14 @@ def template_partition(template_id: str) -> str:
     return f"TEMPLATE#{template_id}"
 
 
+TEMPLATE_VERSION_PREFIX: Final = "V#"
+
+
+def template_retirement(template_id: str) -> Key:
+    """Beside the versions: present once the template is retired (sorts before `V#`)."""
+    return Key(template_partition(template_id), "RETIRED")
+
+
 def task(task_id: str) -> Key:
     return Key(f"TASK#{task_id}", "TASK")
 
@@ -157,6 +166,7 @@ def student_guardians(student_id: str) -> str:
 
 
 TEMPLATES: Final = "TEMPLATES"
+RETIRED_TEMPLATES: Final = "TEMPLATES#RETIRED"
 DISTRICT_TASKS: Final = "DISTRICT#TASKS"
 
 

@@ -266,6 +266,15 @@ class TaskTarget(_Model):
         )
 
 
+class TemplateRetirement(_Model):
+    """A district template withdrawn from use: every version stays readable (records and
+    tasks refer to them), but no new collection task may use it."""
+
+    template_id: TemplateId
+    retired_at: AwareDatetime
+    retired_by: Id
+
+
 class CollectionTask(_Model):
     """What must be reported: a template version, for a term, by a deadline, by whom."""
 
@@ -419,6 +428,12 @@ class Submission(_Model):
     class_id: Id
     uploaded_by: Id
     object_key: str = Field(min_length=1, max_length=1024)
+    filename: str | None = Field(
+        None,
+        max_length=255,
+        description="The file's name on the uploader's computer: shown back to them, never "
+        "part of a key (the object key is made of ids only).",
+    )
     object_version: str | None = None
     status: SubmissionStatus = SubmissionStatus.AWAITING_UPLOAD
     counts: RowCounts | None = None
@@ -741,6 +756,12 @@ class AuditEvent(_Model):
     class_id: Id | None = None
     # A read of a whole class lists its students; a school-wide read names the school instead.
     student_ids: list[Id] = Field(default_factory=list, max_length=1000)
+    # One record or correction acted on. Their ids are hex digests, which `details` could
+    # mistake for a phone number (a run of 11 digits), hence fields of their own.
+    record_id: str | None = Field(None, pattern=r"^[0-9a-f]{32}$")
+    correction_id: Id | None = None
+    # The staff member or guardian a change concerns (an assignment, a guardian link).
+    user_id: Id | None = None
     details: dict[str, str | int | bool] = Field(default_factory=dict)
 
     @field_validator("details")

@@ -14,18 +14,20 @@ from importlib import resources
 from pydantic import ValidationError
 
 from shared.error_codes import ErrorCode
-from shared.exceptions import InvalidInput, TemplateInvalid
+from shared.exceptions import InvalidInput, TemplateFieldInvalid, TemplateInvalid
 from shared.templates.model import Template
 
 
 def parse_template(data: dict[str, object], *, source: str) -> Template:
-    """Validate one template definition, naming the source and the broken field on failure."""
+    """Validate one template definition, naming the source and the broken field on failure
+    (TemplateFieldInvalid, whose `field` is the dotted path, empty for a whole-template rule)."""
     try:
         return Template.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise TemplateInvalid(f"{source}: {where}: {first['msg']}") from exc
+        place = f"{source}: {where}" if where else source
+        raise TemplateFieldInvalid(f"{place}: {first['msg']}", field=where) from exc
 
 
 def load_toml(text: str, *, source: str) -> Template:

@@ -1,0 +1,516 @@
+"""Collecting data: templates, collection tasks (数据上报任务) with their completion, and
+submissions up to the moment the file is uploaded.
+
+Templates are read by everyone; the district adds its own (same format as the built-in ones)
+and retires them. The district sets tasks for the district or some schools, a school admin for
+classes and teachers of the school; creating a task expands its scope into targets, which is
+what completion counts against. A submission starts with a presigned POST bound to its one
+object key; validating the file is the event pipeline's work.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import PurePosixPath
+from typing import Any, Final, TypeVar
+
+from chalicelib.context import Context
+from chalicelib.services.common import audit, next_token, start_key
+from chalicelib.views_collection import (
+    CompletionQuery,
+    CompletionView,
+    ReportLinkView,
+    SubmissionCreate,
+    SubmissionPage,
+    SubmissionQuery,
+    SubmissionUploadView,
+    SubmissionView,
+    TaskCreate,
+    TaskPage,
+    TaskQuery,
+    TaskView,
+    TemplateDefinition,
+    TemplateList,
+    TemplateQuery,
+    TemplateSummaryView,
+    TemplateView,
+    UploadView,
+)
+from shared.access.policy import (
+    Principal,
+    may_close_task,
+    may_create_task,
+    may_create_tasks,
+    may_manage_templates,
+    may_submit,
+    permit,
+    require,
+    sees_class,
+    sees_school,
+    sees_submission,
+    sees_target,
+    sees_task,
+    task_covers_class,
+)
+from shared.db.dynamo import MAX_PAGE_SIZE, Page
+from shared.domain.models import (
+    AuditAction,
+    CollectionTask,
+    DistrictScope,
+    Role,
+    SchoolClass,
+    SchoolScope,
+    SchoolsScope,
+    Submission,
+    TaskStatus,
+    TaskTarget,
+    TemplateRetirement,
+    compute_completion,
+    new_id,
+)
+from shared.error_codes import Entity, ErrorCode
+from shared.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from shared.templates import Template, builtin_registry, record_schema
+from shared.templates.registry import parse_template
+from shared.uploads import (
+    DOWNLOAD_EXPIRY,
+    UPLOAD_TYPES,
+    check_upload_type,
+    presign_download,
+    presign_upload,
+    upload_key,
+)
+
+T = TypeVar("T")
+
+# Characters a file name may not hold on Windows (where most schools open the report).
+_UNSAFE_IN_FILENAME: Final = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+# ------------------------------------------------------------------------------------ templates
+
+
+def list_templates(context: Context, principal: Principal) -> TemplateList:
+    """The latest version of every template, built-in and district, with retired ones marked."""
+    retired = {r.template_id: r for r in context.repos.collection.list_template_retirements()}
+    templates = sorted(_latest_templates(context), key=lambda t: t.id)
+    return TemplateList(items=[TemplateSummaryView.of(t, retired.get(t.id)) for t in templates])
+
+
+def get_template(
+    context: Context, principal: Principal, template_id: str, query: TemplateQuery
+) -> TemplateView:
+    """A template's definition (its latest version unless one is asked for)."""
+    template, retirement = _find_template(context, template_id, query.version)
+    return TemplateView.of(template, retirement)
+
+
+def template_schema(
+    context: Context, principal: Principal, template_id: str, query: TemplateQuery
+) -> dict[str, Any]:
+    """JSON Schema (2020-12) of one record of the template, for systems that push data."""
+    template, _ = _find_template(context, template_id, query.version)
+    return record_schema(template)
+
+
+def create_template(
+    context: Context, principal: Principal, body: TemplateDefinition
+) -> TemplateView:
+    """Publish a district template, or a new version of one (versions are immutable)."""
+    permit(may_manage_templates(principal))
+    template = parse_template({**body.root, "owner": "district"}, source="模板")
+    if template.id in _builtin_ids():
+        raise Conflict(ErrorCode.TEMPLATE_BUILTIN, template=template.id, field="id")
+    collection = context.repos.collection
+    if collection.get_template_retirement(template.id) is not None:
+        raise Conflict(ErrorCode.TEMPLATE_RETIRED, template=template.id, field="id")
+    collection.put_template(template)
+    return TemplateView.of(template, None)
+
+
+def retire_template(context: Context, principal: Principal, template_id: str) -> TemplateView:
+    """Withdraw a district template from new tasks; it stays readable, as do its records."""
+    permit(may_manage_templates(principal))
+    if template_id in _builtin_ids():
+        raise Conflict(ErrorCode.TEMPLATE_BUILTIN, template=template_id)
+    template = context.repos.collection.get_template(template_id)
+    retirement = TemplateRetirement(
+        template_id=template.id, retired_at=context.now(), retired_by=principal.id
+    )
+    context.repos.collection.retire_template(retirement)
+    return TemplateView.of(template, retirement)
+
+
+def _builtin_ids() -> frozenset[str]:
+    return frozenset(t.id for t in builtin_registry().latest())
+
+
+def _latest_templates(context: Context) -> list[Template]:
+    latest: dict[str, Template] = {}
+    district = _every(
+        lambda start: context.repos.collection.list_templates(limit=MAX_PAGE_SIZE, start_key=start)
+    )
+    for template in district:  # by id, then version: the last of each id is its latest
+        latest[template.id] = template
+    return [*builtin_registry().latest(), *latest.values()]
+
+
+def _find_template(
+    context: Context, template_id: str, version: int | None
+) -> tuple[Template, TemplateRetirement | None]:
+    """A template by id (and version), built-in or district; NotFound if there is none."""
+    if template_id in _builtin_ids():
+        try:
+            return builtin_registry().get(template_id, version), None
+        except InvalidInput:  # no such version
+            raise NotFound(Entity.TEMPLATE) from None
+    collection = context.repos.collection
+    template = collection.get_template(template_id, version)
+    return template, collection.get_template_retirement(template_id)
+
+
+def _usable_template(context: Context, template_id: str, version: int | None) -> Template:
+    """The template a new task may use: it exists and is not retired."""
+    try:
+        template, retirement = _find_template(context, template_id, version)
+    except NotFound:
+        available = "、".join(sorted({t.id for t in _latest_templates(context)}))
+        wanted = template_id if version is None else f"{template_id}@{version}"
+        raise InvalidInput(
+            ErrorCode.TEMPLATE_NOT_FOUND, field="template_id", template=wanted, available=available
+        ) from None
+    if retirement is not None:
+        raise Conflict(ErrorCode.TEMPLATE_RETIRED, template=template_id, field="template_id")
+    return template
+
+
+# ------------------------------------------------------------------------------ collection tasks
+
+
+def create_task(context: Context, principal: Principal, body: TaskCreate) -> TaskView:
+    """Set a collection task and everything it expects (one target per class, or per class
+    and teacher when a school names its teachers)."""
+    permit(may_create_tasks(principal))
+    if isinstance(body.scope, SchoolScope):
+        require(sees_school(principal, body.scope.school_id), Entity.SCHOOL)
+    now = context.now()
+    task = CollectionTask(
+        id=new_id(),
+        template_id=body.template_id,
+        template_version=body.template_version or 1,
+        term=body.term,
+        title=body.title,
+        deadline=body.deadline,
+        created_by=principal.id,
+        created_at=now,
+        scope=body.scope,
+    )
+    permit(may_create_task(principal, task))
+    template = _usable_template(context, body.template_id, body.template_version)
+    task = task.model_copy(update={"template_version": template.version})
+    if body.deadline <= now:
+        raise InvalidInput(ErrorCode.TASK_DEADLINE_PAST, field="deadline", now=now.isoformat())
+    targets = _targets(context, task)
+    if not targets:
+        raise _bad_scope("scope", "the scope holds no class")
+    context.repos.collection.create_task(task, targets)
+    return TaskView.of(task)
+
+
+def list_tasks(context: Context, principal: Principal, query: TaskQuery) -> TaskPage:
+    """The district's own tasks for its admins; a school's tasks (the district's that name it
+    and its own) for its admins and teachers; newest term first."""
+    collection = context.repos.collection
+    route = "tasks"
+    start = start_key(context, principal, route, query)
+    if principal.is_(Role.DISTRICT_ADMIN):
+        page = collection.list_district_tasks(term=query.term, limit=query.limit, start_key=start)
+    elif principal.is_(Role.SCHOOL_ADMIN, Role.TEACHER) and principal.school_id:
+        page = collection.list_school_tasks(
+            principal.school_id, term=query.term, limit=query.limit, start_key=start
+        )
+    else:
+        raise Forbidden()
+    return TaskPage(
+        items=[TaskView.of(t) for t in page.items if sees_task(principal, t)],
+        next_page_token=next_token(context, principal, route, query, page.next_key),
+    )
+
+
+def get_task(context: Context, principal: Principal, task_id: str) -> TaskView:
+    return TaskView.of(_visible_task(context, principal, task_id))
+
+
+def close_task(context: Context, principal: Principal, task_id: str) -> TaskView:
+    """Close a task: no more submissions. Its creator closes it (the district any of its own)."""
+    task = _visible_task(context, principal, task_id)
+    permit(may_close_task(principal, task))
+    return TaskView.of(context.repos.collection.close_task(task))
+
+
+def task_completion(
+    context: Context, principal: Principal, task_id: str, query: CompletionQuery
+) -> CompletionView:
+    """Expected vs received per school, class and teacher, as far as the caller may see."""
+    task = _visible_task(context, principal, task_id)
+    school_id = query.school_id
+    if school_id is not None:
+        require(sees_school(principal, school_id), Entity.SCHOOL)
+    elif not principal.is_(Role.DISTRICT_ADMIN):
+        school_id = principal.school_id
+    collection = context.repos.collection
+    targets = _every(
+        lambda start: collection.list_task_targets(
+            task.id, school_id=school_id, limit=MAX_PAGE_SIZE, start_key=start
+        )
+    )
+    submissions = _every(
+        lambda start: collection.list_task_submissions(
+            task.id, school_id=school_id, limit=MAX_PAGE_SIZE, start_key=start
+        )
+    )
+    visible = [t for t in targets if sees_target(principal, t)]
+    return CompletionView.of(task.id, compute_completion(visible, submissions))
+
+
+def _visible_task(context: Context, principal: Principal, task_id: str) -> CollectionTask:
+    task = context.repos.collection.get_task(task_id)
+    require(sees_task(principal, task), Entity.COLLECTION_TASK)
+    return task
+
+
+def _targets(context: Context, task: CollectionTask) -> list[TaskTarget]:
+    """The task's scope, expanded into what it expects."""
+    scope = task.scope
+    directory = context.repos.directory
+    if isinstance(scope, SchoolScope):
+        return _school_targets(context, task, scope)
+    if isinstance(scope, DistrictScope):
+        schools = _every(
+            lambda start: directory.list_schools(
+                context.settings.district_code, limit=MAX_PAGE_SIZE, start_key=start
+            )
+        )
+        school_ids = [s.id for s in schools]
+    else:
+        school_ids = _district_schools(context, scope)
+    return [
+        TaskTarget(task_id=task.id, school_id=school_class.school_id, class_id=school_class.id)
+        for school_id in school_ids
+        for school_class in _classes_of(context, school_id)
+    ]
+
+
+def _district_schools(context: Context, scope: SchoolsScope) -> list[str]:
+    for school_id in scope.school_ids:
+        try:
+            school = context.repos.directory.get_school(school_id)
+        except NotFound:
+            school = None
+        if school is None or school.district_code != context.settings.district_code:
+            raise _bad_scope("scope.school_ids", f"no school {school_id} in the district")
+    return list(scope.school_ids)
+
+
+def _school_targets(context: Context, task: CollectionTask, scope: SchoolScope) -> list[TaskTarget]:
+    """Listed classes (or all of the school's), each from every listed teacher who teaches
+    it (or from nobody in particular when no teacher is listed)."""
+    classes = [_class_in(context, scope.school_id, c) for c in scope.class_ids]
+    if not classes:
+        classes = _classes_of(context, scope.school_id)
+    if not scope.teacher_ids:
+        return [TaskTarget(task_id=task.id, school_id=c.school_id, class_id=c.id) for c in classes]
+    directory = context.repos.directory
+    for teacher_id in scope.teacher_ids:
+        try:
+            teacher = directory.get_user(teacher_id)
+        except NotFound:
+            teacher = None
+        if (
+            teacher is None
+            or teacher.role is not Role.TEACHER
+            or teacher.school_id != (scope.school_id)
+        ):
+            raise _bad_scope("scope.teacher_ids", f"no teacher {teacher_id} in the school")
+    targets = []
+    for school_class in classes:
+        teaching = {a.teacher_id for a in directory.list_class_assignments(school_class.id)}
+        if school_class.head_teacher_id is not None:
+            teaching.add(school_class.head_teacher_id)
+        targets += [
+            TaskTarget(
+                task_id=task.id,
+                school_id=school_class.school_id,
+                class_id=school_class.id,
+                teacher_id=teacher_id,
+            )
+            for teacher_id in scope.teacher_ids
+            if teacher_id in teaching
+        ]
+    _every_listed_one_is_targeted(scope, targets)
+    return targets
+
+
+def _every_listed_one_is_targeted(scope: SchoolScope, targets: list[TaskTarget]) -> None:
+    idle = set(scope.teacher_ids) - {t.teacher_id for t in targets}
+    if idle:
+        raise _bad_scope("scope.teacher_ids", f"{min(idle)} teaches none of the classes")
+    empty = set(scope.class_ids) - {t.class_id for t in targets}
+    if empty:
+        raise _bad_scope("scope.class_ids", f"no listed teacher teaches {min(empty)}")
+
+
+def _class_in(context: Context, school_id: str, class_id: str) -> SchoolClass:
+    try:
+        school_class = context.repos.directory.get_class(class_id)
+    except NotFound:
+        school_class = None
+    if school_class is None or school_class.school_id != school_id:
+        raise _bad_scope("scope.class_ids", f"no class {class_id} in the school")
+    return school_class
+
+
+def _classes_of(context: Context, school_id: str) -> list[SchoolClass]:
+    return _every(
+        lambda start: context.repos.directory.list_classes(
+            school_id, limit=MAX_PAGE_SIZE, start_key=start
+        )
+    )
+
+
+def _bad_scope(field: str, detail: str) -> InvalidInput:
+    return InvalidInput(ErrorCode.TASK_TARGETS_INVALID, field=field, detail=detail)
+
+
+# ----------------------------------------------------------------------------------- submissions
+
+
+def request_upload(
+    context: Context, principal: Principal, task_id: str, body: SubmissionCreate
+) -> SubmissionUploadView:
+    """Start a submission for a task and class: record it (awaiting its upload) and return a
+    presigned POST whose policy admits only its key, the declared type and a bounded size."""
+    task = _visible_task(context, principal, task_id)
+    school_class = _visible_class(context, principal, body.class_id)
+    require(task_covers_class(task, school_class), Entity.SCHOOL_CLASS)
+    permit(may_submit(principal, task, school_class))
+    if task.status is TaskStatus.CLOSED:
+        raise Conflict(ErrorCode.TASK_CLOSED, title=task.title)
+    content_type = check_upload_type(body.content_type)
+    filename = _checked_filename(body.filename)
+    now = context.now()
+    submission_id = new_id()
+    submission = Submission(
+        id=submission_id,
+        task_id=task.id,
+        school_id=school_class.school_id,
+        class_id=school_class.id,
+        uploaded_by=principal.id,
+        object_key=upload_key(school_class.school_id, task.id, submission_id),
+        filename=filename,
+        created_at=now,
+        updated_at=now,
+    )
+    context.repos.collection.create_submission(submission)
+    post = presign_upload(
+        context.s3,
+        bucket=context.settings.uploads_bucket,
+        key=submission.object_key,
+        content_type=content_type,
+        max_bytes=context.limits.max_file_bytes,
+        now=now,
+    )
+    return SubmissionUploadView(
+        submission=SubmissionView.of(submission),
+        upload=UploadView(
+            url=post.url, fields=post.fields, max_bytes=post.max_bytes, expires_at=post.expires_at
+        ),
+    )
+
+
+def get_submission(context: Context, principal: Principal, submission_id: str) -> SubmissionView:
+    """A submission's state and outcome; with its error report as a short-lived download."""
+    submission = context.repos.collection.get_submission(submission_id)
+    require(sees_submission(principal, submission), Entity.SUBMISSION)
+    report = None
+    if submission.report_key is not None:
+        report = _report_link(context, principal, submission, submission.report_key)
+    return SubmissionView.of(submission, report)
+
+
+def list_task_submissions(
+    context: Context, principal: Principal, task_id: str, query: SubmissionQuery
+) -> SubmissionPage:
+    """A task's submissions by school, class and time (optionally one class's)."""
+    task = _visible_task(context, principal, task_id)
+    school_id = None if principal.is_(Role.DISTRICT_ADMIN) else principal.school_id
+    if query.class_id is not None:
+        school_id = _visible_class(context, principal, query.class_id).school_id
+    route = f"tasks/{task_id}/submissions"
+    page = context.repos.collection.list_task_submissions(
+        task.id,
+        school_id=school_id,
+        class_id=query.class_id,
+        limit=query.limit,
+        start_key=start_key(context, principal, route, query),
+    )
+    # A teacher sees their classes' submissions; a short page still continues.
+    return SubmissionPage(
+        items=[SubmissionView.of(s) for s in page.items if sees_submission(principal, s)],
+        next_page_token=next_token(context, principal, route, query, page.next_key),
+    )
+
+
+def _visible_class(context: Context, principal: Principal, class_id: str) -> SchoolClass:
+    school_class = context.repos.directory.get_class(class_id)
+    require(sees_class(principal, school_class), Entity.SCHOOL_CLASS)
+    return school_class
+
+
+def _checked_filename(filename: str) -> str:
+    """The uploader's file name, if it names a spreadsheet (the content is checked after
+    upload: a name proves nothing, it only catches the wrong file chosen by mistake)."""
+    name = _UNSAFE_IN_FILENAME.sub("_", filename.strip())
+    if PurePosixPath(name.lower()).suffix.lstrip(".") not in set(UPLOAD_TYPES.values()):
+        raise InvalidInput(ErrorCode.UPLOAD_TYPE, field="filename", allowed="、".join(UPLOAD_TYPES))
+    return name
+
+
+def _report_link(
+    context: Context, principal: Principal, submission: Submission, report_key: str
+) -> ReportLinkView:
+    """A short-lived download of the error report, saved as "{task}-{class}-错误报告.xlsx".
+    The report repeats the rejected rows (names, 学籍号), so handing it out is recorded."""
+    task = context.repos.collection.get_task(submission.task_id)
+    school_class = context.repos.directory.get_class(submission.class_id)
+    suffix = PurePosixPath(report_key).suffix.lower()
+    if suffix not in {".xlsx", ".csv"}:
+        suffix = ".xlsx"
+    filename = _UNSAFE_IN_FILENAME.sub("_", f"{task.title}-{school_class.name}-错误报告{suffix}")
+    url = presign_download(
+        context.s3, bucket=context.settings.reports_bucket, key=report_key, filename=filename
+    )
+    audit(
+        context,
+        principal,
+        AuditAction.EXPORT_RECORDS,
+        school_id=submission.school_id,
+        class_id=submission.class_id,
+        details={"template": task.template_id, "term": task.term, "export": "error_report"},
+    )
+    return ReportLinkView(url=url, filename=filename, expires_at=context.now() + DOWNLOAD_EXPIRY)
+
+
+# ------------------------------------------------------------------------------------- helpers
+
+
+def _every(read: Callable[[Any], Page[T]]) -> list[T]:
+    """Every item of a list, page after page (for lists bounded by the district's size)."""
+    items: list[T] = []
+    start: Any = None
+    while True:
+        page = read(start)
+        items.extend(page.items)
+        if page.next_key is None:
+            return items
+        start = page.next_key

@@ -1,0 +1,316 @@
+"""What the API shows of templates, collection tasks, completion and submissions.
+
+Built from domain models like `chalicelib.views`; nothing here is personal data except the
+names a school gives its classes, so nothing needs masking. Object keys stay inside: a
+submission shows its state and outcome, and its error report only as a short-lived link.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, Field, RootModel
+
+from chalicelib.views import PageQuery, QueryInt, View
+from shared.domain.models import (
+    SUBMISSION_STATUS_ZH,
+    TASK_STATUS_ZH,
+    CollectionTask,
+    Completion,
+    ErrorGroup,
+    Id,
+    Name,
+    Submission,
+    SubmissionStatus,
+    Tally,
+    TaskScope,
+    TaskStatus,
+    TemplateId,
+    TemplateRetirement,
+    TermText,
+)
+from shared.templates.model import Template
+
+_PATH_ID = r"^[A-Za-z0-9_.-]{1,128}$"
+
+# ------------------------------------------------------------------------------------ templates
+
+
+class TemplateQuery(View):
+    version: QueryInt | None = Field(None, ge=1, description="A published version; default latest.")
+
+
+class TemplateDefinition(RootModel[dict[str, Any]]):
+    """A template in the format of the built-in ones (`shared/templates/builtin/*.toml`, as
+    JSON): id, version, name, columns, unique, rules. `owner` is set to "district"."""
+
+
+class TemplateSummaryView(View):
+    id: str
+    version: int = Field(description="The latest version.")
+    name: str
+    description: str
+    owner: Literal["builtin", "district"]
+    retired: bool = Field(description="Retired templates cannot be used for new tasks.")
+
+    @classmethod
+    def of(cls, template: Template, retirement: TemplateRetirement | None) -> TemplateSummaryView:
+        return cls(
+            id=template.id,
+            version=template.version,
+            name=template.name,
+            description=template.description,
+            owner=template.owner,
+            retired=retirement is not None,
+        )
+
+
+class TemplateList(View):
+    """Every template: built-in ones and the district's (few, so never paged)."""
+
+    items: list[TemplateSummaryView]
+
+
+class TemplateView(View):
+    definition: Template
+    retired: bool
+    retired_at: datetime | None
+
+    @classmethod
+    def of(cls, template: Template, retirement: TemplateRetirement | None) -> TemplateView:
+        return cls(
+            definition=template,
+            retired=retirement is not None,
+            retired_at=retirement.retired_at if retirement else None,
+        )
+
+
+# ------------------------------------------------------------------------------ collection tasks
+
+
+class TaskCreate(View):
+    template_id: TemplateId
+    template_version: int | None = Field(None, ge=1, description="Default: the latest.")
+    term: TermText = Field(description="e.g. 2024-2025-1")
+    title: Name
+    deadline: AwareDatetime = Field(description="In the future, with a time zone.")
+    scope: TaskScope = Field(
+        description='{"kind": "district"}; {"kind": "schools", "school_ids": [...]} (district '
+        'admin); {"kind": "school", "school_id": ..., "class_ids": [...], "teacher_ids": [...]} '
+        "(a school admin, inside their school; empty lists mean every class / no teacher)."
+    )
+
+
+class TaskQuery(PageQuery):
+    term: TermText | None = None
+
+
+class TaskView(View):
+    id: str
+    template_id: str
+    template_version: int
+    term: str
+    title: str
+    deadline: datetime
+    created_by: str
+    created_at: datetime
+    scope: TaskScope
+    status: TaskStatus
+    status_zh: str
+
+    @classmethod
+    def of(cls, task: CollectionTask) -> TaskView:
+        return cls(
+            id=task.id,
+            template_id=task.template_id,
+            template_version=task.template_version,
+            term=task.term,
+            title=task.title,
+            deadline=task.deadline,
+            created_by=task.created_by,
+            created_at=task.created_at,
+            scope=task.scope,
+            status=task.status,
+            status_zh=TASK_STATUS_ZH[task.status],
+        )
+
+
+class TaskPage(View):
+    items: list[TaskView]
+    next_page_token: str | None = None
+
+
+# ------------------------------------------------------------------------------------ completion
+
+
+class CompletionQuery(View):
+    school_id: str | None = Field(
+        None, pattern=_PATH_ID, description="One school's rows (the district's drill-down)."
+    )
+
+
+class TallyView(View):
+    expected: int
+    received: int
+    rate: float = Field(description="received / expected; 1.0 when nothing is expected.")
+
+    @classmethod
+    def of(cls, tally: Tally) -> TallyView:
+        return cls(expected=tally.expected, received=tally.received, rate=tally.rate)
+
+
+class GroupTallyView(TallyView):
+    id: str = Field(description="The school, class or teacher id.")
+
+    @classmethod
+    def keyed(cls, key: str, tally: Tally) -> GroupTallyView:
+        return cls(id=key, expected=tally.expected, received=tally.received, rate=tally.rate)
+
+
+class CompletionRowView(View):
+    school_id: str
+    class_id: str
+    teacher_id: str | None
+    received: bool
+    submission_id: str | None = Field(description="The latest delivered submission.")
+
+
+class CompletionView(View):
+    """Expected vs received, as far as the caller may see: the district every school, a
+    school admin their school, a teacher their classes."""
+
+    task_id: str
+    total: TallyView
+    schools: list[GroupTallyView]
+    classes: list[GroupTallyView]
+    teachers: list[GroupTallyView]
+    rows: list[CompletionRowView]
+
+    @classmethod
+    def of(cls, task_id: str, completion: Completion) -> CompletionView:
+        def level(name: Literal["school", "class", "teacher"]) -> list[GroupTallyView]:
+            tallies = completion.by(name)
+            return [GroupTallyView.keyed(k, tallies[k]) for k in sorted(tallies)]
+
+        return cls(
+            task_id=task_id,
+            total=TallyView.of(completion.total()),
+            schools=level("school"),
+            classes=level("class"),
+            teachers=level("teacher"),
+            rows=[
+                CompletionRowView(
+                    school_id=r.target.school_id,
+                    class_id=r.target.class_id,
+                    teacher_id=r.target.teacher_id,
+                    received=r.received,
+                    submission_id=r.submission_id,
+                )
+                for r in completion.rows
+            ],
+        )
+
+
+# ----------------------------------------------------------------------------------- submissions
+
+
+class SubmissionCreate(View):
+    class_id: Id
+    filename: str = Field(min_length=1, max_length=255, description="e.g. 七年级1班成绩.xlsx")
+    content_type: str = Field(
+        min_length=1, max_length=128, description="The type the browser will send the file as."
+    )
+
+
+class SubmissionQuery(PageQuery):
+    class_id: str | None = Field(None, pattern=_PATH_ID)
+
+
+class CountsView(View):
+    total: int
+    accepted: int
+    rejected: int
+
+
+class ErrorGroupView(View):
+    code: str
+    severity: Literal["error", "warning"]
+    count: int
+    first_row: int = Field(description="As the spreadsheet numbers its rows.")
+    last_row: int
+    columns: list[str]
+    example: str = Field(description="The message of the first such error.")
+
+    @classmethod
+    def of(cls, group: ErrorGroup) -> ErrorGroupView:
+        return cls(**group.model_dump())
+
+
+class ReportLinkView(View):
+    url: str = Field(description="A presigned GET; the browser saves the file as `filename`.")
+    filename: str
+    expires_at: datetime
+
+
+class SubmissionView(View):
+    id: str
+    task_id: str
+    school_id: str
+    class_id: str
+    uploaded_by: str
+    filename: str | None
+    status: SubmissionStatus
+    status_zh: str
+    counts: CountsView | None
+    error_summary: list[ErrorGroupView] = Field(description="Row errors grouped by code.")
+    error_report: ReportLinkView | None = Field(
+        None, description="The error report, when validation wrote one (single submission)."
+    )
+    created_at: datetime
+    updated_at: datetime
+    received_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, submission: Submission, report: ReportLinkView | None = None) -> SubmissionView:
+        counts = submission.counts
+        return cls(
+            id=submission.id,
+            task_id=submission.task_id,
+            school_id=submission.school_id,
+            class_id=submission.class_id,
+            uploaded_by=submission.uploaded_by,
+            filename=submission.filename,
+            status=submission.status,
+            status_zh=SUBMISSION_STATUS_ZH[submission.status],
+            counts=CountsView(**counts.model_dump()) if counts else None,
+            error_summary=[ErrorGroupView.of(g) for g in submission.error_summary],
+            error_report=report,
+            created_at=submission.created_at,
+            updated_at=submission.updated_at,
+            received_at=submission.received_at,
+            finished_at=submission.finished_at,
+        )
+
+
+class SubmissionPage(View):
+    items: list[SubmissionView]
+    next_page_token: str | None = None
+
+
+class UploadView(View):
+    """POST the `fields`, then the file (as the last field, named `file`), to `url` as
+    multipart/form-data before `expires_at`. The policy allows only this submission's key,
+    this content type and 1..`max_bytes` bytes."""
+
+    method: Literal["POST"] = "POST"
+    url: str
+    fields: dict[str, str]
+    max_bytes: int
+    expires_at: datetime
+
+
+class SubmissionUploadView(View):
+    submission: SubmissionView
+    upload: UploadView
