@@ -176,8 +176,10 @@ PATTERNS: list[tuple[int, str, Callable[[Repositories], Any], list[str]]] = [
         lambda r: r.collection.get_current_submission("task1", "sch1", "cls1"),
         QUERY,
     ),
-    (13, "records.get_record", lambda r: r.records.get_record(RECORD_ID), GET),
-    (13, "records.get_records", lambda r: r.records.get_records([RECORD_ID]), ["BatchGetItem"]),
+    # A record's versions (one per upload) are one Query; a task's record adds one BatchGet
+    # of the current pointers (this one has no task).
+    (13, "records.get_record", lambda r: r.records.get_record(RECORD_ID), ["Query"]),
+    (13, "records.get_records", lambda r: r.records.get_records([RECORD_ID]), ["Query"]),
     (
         13,
         "records.list_student_records",

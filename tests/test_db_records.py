@@ -130,9 +130,9 @@ def test_a_batch_that_never_gets_through_is_reported_unavailable(
 
 def test_throttling_becomes_unavailable(db: Db) -> None:
     class Throttled:
-        def get_item(self, **_: Any) -> None:
+        def query(self, **_: Any) -> None:
             error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}
-            raise ClientError(error, "GetItem")  # type: ignore[arg-type]
+            raise ClientError(error, "Query")  # type: ignore[arg-type]
 
     with pytest.raises(Unavailable):
         RecordRepository(Throttled(), TABLES.records).get_record("0" * 32)  # type: ignore[arg-type]

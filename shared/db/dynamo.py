@@ -268,9 +268,20 @@ class Table:
     def batch_put(self, items: Sequence[Item]) -> None:
         """Write items in BatchWriteItem calls of 25, resubmitting UnprocessedItems with
         exponential backoff; Unavailable if some are still unprocessed after the last try."""
-        for offset in range(0, len(items), BATCH_WRITE_SIZE):
-            chunk = items[offset : offset + BATCH_WRITE_SIZE]
-            pending: dict[str, Any] = {self.name: [{"PutRequest": {"Item": i}} for i in chunk]}
+        self._batch_write([{"PutRequest": {"Item": i}} for i in items])
+
+    def batch_delete(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Delete items by key in BatchWriteItem calls of 25 (missing ones are no error)."""
+        unique = list(dict.fromkeys(keys))
+        self._batch_write(
+            [{"DeleteRequest": {"Key": _key({"pk": pk, "sk": sk})}} for pk, sk in unique]
+        )
+
+    def _batch_write(self, requests: Sequence[dict[str, Any]]) -> None:
+        for offset in range(0, len(requests), BATCH_WRITE_SIZE):
+            pending: dict[str, Any] = {
+                self.name: list(requests[offset : offset + BATCH_WRITE_SIZE])
+            }
             for attempt in range(MAX_BATCH_ATTEMPTS):
                 response = self.client.batch_write_item(RequestItems=pending)
                 pending = dict(response.get("UnprocessedItems") or {})

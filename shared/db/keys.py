@@ -193,8 +193,17 @@ def flagged_corrections(user_id: str) -> str:  # gsi2
 # ---- records table
 
 
-def record(record_id: str) -> Key:
-    return Key(f"RECORD#{record_id}", "RECORD")
+def record(record_id: str, generation: str) -> Key:
+    """One generation (upload) of a record; the current one is named by `current_generation`."""
+    return Key(f"RECORD#{record_id}", f"{GENERATION_PREFIX}{generation}")
+
+
+GENERATION_PREFIX: Final = "GEN#"
+
+
+def current_generation(task_id: str, class_id: str) -> Key:
+    """The pointer to the upload whose records a task's class shows (records table)."""
+    return Key(f"CURRENT#{task_id}#{class_id}", "CURRENT")
 
 
 def record_change(record_id: str, at: datetime, revision: int) -> Key:

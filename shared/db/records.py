@@ -15,7 +15,7 @@ from itertools import takewhile
 from typing import TYPE_CHECKING, Any
 
 from shared.db import keys
-from shared.db.codec import Item, model_attributes, to_item, to_model
+from shared.db.codec import Item, model_attributes, to_item
 from shared.db.dynamo import (
     DEFAULT_PAGE_SIZE,
     Page,
@@ -34,7 +34,7 @@ from shared.domain.models import (
     RecordValue,
 )
 from shared.error_codes import Entity
-from shared.exceptions import Conflict, GrowthError
+from shared.exceptions import Conflict, GrowthError, NotFound
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -53,11 +53,10 @@ class RecordRepository:
         """Write records in BatchWriteItem calls of 25, retrying unprocessed items; returns
         how many distinct records were written.
 
-        A record with the same id (the same template, term and natural key) is replaced:
-        re-importing a file converges instead of duplicating. Batch writes cannot be
-        conditional, so this does not protect records that have been changed since import
-        (revision > 1): the pipeline reads those first with `get_records` and leaves them
-        alone (or goes through `change_record`).
+        Each record is stored as one generation (the upload it came from): writing the same
+        upload again replaces its own items, so a redelivered import converges instead of
+        duplicating, and it never touches another upload's version of the record. Records of
+        a task are invisible until `flip_generation` points the task's class at their upload.
         """
         # One request may not name a key twice; the last row for a key wins, as on replay.
         latest = {record.id: record for record in records}
@@ -66,17 +65,106 @@ class RecordRepository:
         return len(latest)
 
     def get_record(self, record_id: str) -> Record:
-        """A record by id, strongly consistent (read before a change); NotFound if none."""
-        key = keys.record(record_id)
-        return get_model(self._table, Record, key, Entity.RECORD, consistent=True)
+        """The version of a record readers see (its current generation), strongly consistent
+        (read before a change); NotFound if there is none."""
+        versions = query_models(
+            self._table,
+            Record,
+            Entity.RECORD,
+            keys.record(record_id, "").pk,
+            prefix=keys.GENERATION_PREFIX,
+            consistent=True,
+            limit=100,
+            start_key=None,
+        )
+        current = self.current_only(versions.items, consistent=True)
+        if not current:
+            raise NotFound(Entity.RECORD)
+        return max(current, key=lambda r: r.provenance.uploaded_at)
 
     def get_records(self, record_ids: Iterable[str]) -> dict[str, Record]:
-        """Records by id (BatchGetItem, 100 at a time); unknown ids are absent."""
-        wanted = [keys.record(i) for i in record_ids]
+        """The current version of each record (unknown or invisible ids are absent)."""
+        found: dict[str, Record] = {}
+        for record_id in dict.fromkeys(record_ids):
+            try:
+                found[record_id] = self.get_record(record_id)
+            except NotFound:
+                continue
+        return found
+
+    def current_only(self, records: Iterable[Record], *, consistent: bool = False) -> list[Record]:
+        """The records of generations readers see: for a task's records, the upload its
+        class's pointer names; records without a task stand alone. One BatchGetItem."""
+        records = list(records)
+        places = sorted({(r.task_id, r.class_id) for r in records if r.task_id is not None})
+        pointers = self._pointers(places, consistent=consistent)
+        return [
+            r
+            for r in records
+            if r.task_id is None or pointers.get((r.task_id, r.class_id)) == r.generation
+        ]
+
+    def current_generation(self, task_id: str, class_id: str) -> str | None:
+        """The upload whose records a task's class shows now (None before the first)."""
+        return self._pointers([(task_id, class_id)], consistent=True).get((task_id, class_id))
+
+    def flip_generation(
+        self, task_id: str, class_id: str, generation: str, *, created_at: datetime
+    ) -> str | None:
+        """Show a new upload's records for a task's class, all at once: one conditional write
+        of the class's pointer. Returns the generation it replaces. An upload created before
+        the current one never replaces it (R9: Conflict STATE_CONFLICT), and pointing again at
+        the current one is a no-op (a redelivery)."""
+        key = keys.current_generation(task_id, class_id)
+        item = to_item(
+            {
+                **key._asdict(),
+                "item_type": "current_generation",
+                "generation": generation,
+                "created_at": keys.stamp(created_at),
+            }
+        )
+        condition = "attribute_not_exists(pk) OR created_at < :created OR generation = :generation"
+        with storage_errors(Entity.SUBMISSION, on_condition=lambda _: _older_upload()):
+            response = self._table.client.put_item(
+                TableName=self._table.name,
+                Item=item,
+                ConditionExpression=condition,
+                ExpressionAttributeValues={
+                    ":created": {"S": keys.stamp(created_at)},
+                    ":generation": {"S": generation},
+                },
+                ReturnValues="ALL_OLD",
+            )
+        old = response.get("Attributes", {}).get("generation", {}).get("S")
+        return None if old == generation else old
+
+    def delete_generation(self, class_id: str, template_id: str, term: str, generation: str) -> int:
+        """Delete one upload's version of a class's records (a superseded generation, already
+        invisible); returns how many items went."""
+        doomed: list[tuple[str, str]] = []
         with storage_errors(Entity.RECORD):
-            items = self._table.batch_get([(k.pk, k.sk) for k in wanted], consistent=True)
-        found = [to_model(Record, i) for i in items]
-        return {r.id: r for r in found}
+            for item in self._table.query_all(
+                keys.class_records(class_id, template_id, term), index="gsi2"
+            ):
+                if item["sk"]["S"] == f"{keys.GENERATION_PREFIX}{generation}":
+                    doomed.append((item["pk"]["S"], item["sk"]["S"]))
+            self._table.batch_delete(doomed)
+        return len(doomed)
+
+    def _pointers(
+        self, places: list[tuple[str, str]], *, consistent: bool = False
+    ) -> dict[tuple[str, str], str]:
+        if not places:
+            return {}
+        wanted = [keys.current_generation(task, klass) for task, klass in places]
+        with storage_errors(Entity.RECORD):
+            items = self._table.batch_get([(k.pk, k.sk) for k in wanted], consistent=consistent)
+        found: dict[tuple[str, str], str] = {}
+        for item in items:
+            _, task_id, class_id = item["pk"]["S"].split("#", 2)
+            found[(task_id, class_id)] = item["generation"]["S"]
+        return found
 
     def list_student_records(
         self,
@@ -100,7 +188,7 @@ class RecordRepository:
             for position, (name, value) in enumerate(levels.items())
             if value is not None and position >= len(narrowing)
         }
-        return query_models(
+        page = query_models(
             self._table,
             Record,
             Entity.RECORD,
@@ -111,6 +199,7 @@ class RecordRepository:
             limit=limit,
             start_key=start_key,
         )
+        return Page(self.current_only(page.items), page.next_key)
 
     def list_class_records(
         self,
@@ -124,7 +213,7 @@ class RecordRepository:
     ) -> Page[Record]:
         """A class's records of one template and term (peer comparison), by subject and
         student (optionally one subject)."""
-        return query_models(
+        page = query_models(
             self._table,
             Record,
             Entity.RECORD,
@@ -134,6 +223,7 @@ class RecordRepository:
             limit=limit,
             start_key=start_key,
         )
+        return Page(self.current_only(page.items), page.next_key)
 
     def list_school_records(
         self,
@@ -147,7 +237,7 @@ class RecordRepository:
     ) -> Page[Record]:
         """A school's records of one template and term, by class, subject and student
         (optionally one class). Large: always read page by page."""
-        return query_models(
+        page = query_models(
             self._table,
             Record,
             Entity.RECORD,
@@ -157,6 +247,7 @@ class RecordRepository:
             limit=limit,
             start_key=start_key,
         )
+        return Page(self.current_only(page.items), page.next_key)
 
     def change_record(
         self,
@@ -185,7 +276,7 @@ class RecordRepository:
             self._table,
             RecordChange,
             Entity.RECORD,
-            keys.record(record_id).pk,
+            keys.record(record_id, "").pk,
             prefix=keys.CHANGE_PREFIX,
             limit=limit,
             start_key=start_key,
@@ -334,7 +425,7 @@ def _record_item(record: Record) -> Item:
     by_template = f"{record.template_id}#{record.term}"
     return to_item(
         {
-            **keys.record(record.id)._asdict(),
+            **keys.record(record.id, record.generation)._asdict(),
             "item_type": keys.RECORD,
             "gsi1pk": keys.student_records(record.student_id),
             "gsi1sk": f"{by_template}#{subject}#{record.id}",
@@ -344,6 +435,16 @@ def _record_item(record: Record) -> Item:
             "gsi3sk": f"{record.class_id}#{subject}#{record.student_id}#{record.id}",
             **model_attributes(record),
         }
+    )
+
+
+def _older_upload() -> Conflict:
+    return Conflict.state(
+        Entity.SUBMISSION,
+        current="newer_current",
+        target="current",
+        current_zh="已有更新的上报",
+        target_zh="当前上报",
     )
 
 

@@ -606,6 +606,15 @@ class Record(_Model):
         1, ge=1, description="1 as imported; each recorded change adds one (optimistic lock)."
     )
     provenance: Provenance
+    # The collection task the record was reported for. A task's records for one class are
+    # replaced as a whole by a new upload: readers see the generation its current pointer
+    # names (docs/pipeline.md). Records without a task (pushed by another system) stand alone.
+    task_id: Id | None = None
+
+    @property
+    def generation(self) -> str:
+        """The upload this version of the record came from."""
+        return self.provenance.submission_id
 
     @model_validator(mode="after")
     def _id_is_the_natural_key(self) -> Record:
