@@ -20,6 +20,9 @@ from shared.constants import (
     ENV_AWS_REGION,
     ENV_DIRECTORY_TABLE,
     ENV_DISTRICT_CODE,
+    ENV_EVENT_BUS,
+    ENV_IDEMPOTENCY_TABLE,
+    ENV_LAKE_BUCKET,
     ENV_PAGE_TOKEN_SECRET,
     ENV_PREFIX,
     ENV_RECORDS_TABLE,
@@ -161,4 +164,24 @@ class ApiSettings(BaseSettings):
     )
     district_code: str = Field(
         validation_alias=AliasChoices(ENV_DISTRICT_CODE, "district_code"), pattern=r"^\d{6}$"
+    )
+
+
+class PipelineSettings(BaseSettings):
+    """Where the upload pipeline reads and writes."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
+
+    uploads_bucket: str = Field(
+        validation_alias=AliasChoices(ENV_UPLOADS_BUCKET, "uploads_bucket"), min_length=3
+    )
+    reports_bucket: str = Field(
+        validation_alias=AliasChoices(ENV_REPORTS_BUCKET, "reports_bucket"), min_length=3
+    )
+    lake_bucket: str = Field(
+        validation_alias=AliasChoices(ENV_LAKE_BUCKET, "lake_bucket"), min_length=3
+    )
+    event_bus: str = Field(validation_alias=AliasChoices(ENV_EVENT_BUS, "event_bus"), min_length=1)
+    idempotency_table: str = Field(
+        validation_alias=AliasChoices(ENV_IDEMPOTENCY_TABLE, "idempotency_table"), min_length=3
     )

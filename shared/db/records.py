@@ -124,7 +124,7 @@ class RecordRepository:
                 "created_at": keys.stamp(created_at),
             }
         )
-        condition = "attribute_not_exists(pk) OR created_at < :created OR generation = :generation"
+        condition = "attribute_not_exists(pk) OR created_at <= :created OR generation = :generation"
         with storage_errors(Entity.SUBMISSION, on_condition=lambda _: _older_upload()):
             response = self._table.client.put_item(
                 TableName=self._table.name,
@@ -267,6 +267,22 @@ class RecordRepository:
         ):
             self._table.transact(change_actions(self._table.name, record, after, change))
         return after
+
+    def add_history(self, changes: Iterable[RecordChange]) -> None:
+        """History entries written beside records outside a change transaction (a re-upload
+        replacing a corrected record writes the new generation and says so here)."""
+        items = [
+            to_item(
+                {
+                    **keys.record_change(c.record_id, c.at, c.revision)._asdict(),
+                    "item_type": keys.RECORD_CHANGE,
+                    **model_attributes(c),
+                }
+            )
+            for c in changes
+        ]
+        with storage_errors(Entity.RECORD):
+            self._table.batch_put(items)
 
     def list_record_history(
         self, record_id: str, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None

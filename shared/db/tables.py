@@ -68,9 +68,9 @@ class TableDefinition:
     """One table: keys, global secondary indexes, TTL, recovery. `logical_name` matches a field
     of `TableSettings`, which holds the deployed name."""
 
-    logical_name: Literal["directory", "records", "audit"]
+    logical_name: Literal["directory", "records", "audit", "idempotency"]
     partition_key: KeyAttribute
-    sort_key: KeyAttribute
+    sort_key: KeyAttribute | None
     global_indexes: tuple[GlobalIndex, ...] = ()
     ttl_attribute: str | None = None
     point_in_time_recovery: bool = True  # R11: every table can be restored to any second
@@ -81,7 +81,8 @@ class TableDefinition:
         """Every key attribute of the table and its indexes, once."""
         attributes: dict[str, AttributeType] = {}
         for key in (self.partition_key, self.sort_key):
-            attributes[key.name] = key.type
+            if key is not None:
+                attributes[key.name] = key.type
         for index in self.global_indexes:
             for key in (index.partition_key, index.sort_key):
                 attributes[key.name] = key.type
@@ -92,12 +93,11 @@ class TableDefinition:
         kwargs: dict[str, Any] = {
             "TableName": table_name,
             "AttributeDefinitions": self.attribute_definitions(),
-            "KeySchema": [
-                {"AttributeName": self.partition_key.name, "KeyType": "HASH"},
-                {"AttributeName": self.sort_key.name, "KeyType": "RANGE"},
-            ],
+            "KeySchema": [{"AttributeName": self.partition_key.name, "KeyType": "HASH"}],
             "BillingMode": self.billing_mode,
         }
+        if self.sort_key is not None:
+            kwargs["KeySchema"].append({"AttributeName": self.sort_key.name, "KeyType": "RANGE"})
         if self.global_indexes:
             kwargs["GlobalSecondaryIndexes"] = [i.to_boto3() for i in self.global_indexes]
         return kwargs
@@ -135,6 +135,30 @@ AUDIT: Final = TableDefinition(
 )
 
 TABLES: Final = (DIRECTORY, RECORDS, AUDIT)
+
+# Powertools idempotency records of the pipeline (its own key and TTL attribute names): one per
+# object version being or having been processed.
+IDEMPOTENCY: Final = TableDefinition(
+    logical_name="idempotency",
+    partition_key=KeyAttribute("id"),
+    sort_key=None,
+    ttl_attribute="expiration",
+    point_in_time_recovery=False,  # re-creatable: losing it means, at worst, a re-validation
+    description="Which uploaded object versions the pipeline has processed (idempotency).",
+)
+
+
+def create_idempotency_table(client: DynamoDBClient, name: str) -> None:
+    """The pipeline's idempotency table (tests and the local platform; CDK in AWS)."""
+    existing = client.list_tables()["TableNames"]
+    if name in existing:
+        return
+    client.create_table(**IDEMPOTENCY.create_table_kwargs(name))
+    client.get_waiter("table_exists").wait(TableName=name)
+    client.update_time_to_live(
+        TableName=name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
+    )
 
 
 def table_name(settings: TableSettings, definition: TableDefinition) -> str:

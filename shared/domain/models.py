@@ -435,6 +435,8 @@ class Submission(_Model):
         "part of a key (the object key is made of ids only).",
     )
     object_version: str | None = None
+    # The S3 event sequencer of that version: orders versions of the one key (R9).
+    object_sequencer: str | None = None
     status: SubmissionStatus = SubmissionStatus.AWAITING_UPLOAD
     counts: RowCounts | None = None
     error_summary: list[ErrorGroup] = Field(default_factory=list)
@@ -466,6 +468,7 @@ class Submission(_Model):
         *,
         at: AwareDatetime,
         object_version: str | None = None,
+        object_sequencer: str | None = None,
         counts: RowCounts | None = None,
         error_summary: list[ErrorGroup] | None = None,
         report_key: str | None = None,
@@ -487,6 +490,8 @@ class Submission(_Model):
             changes["finished_at"] = at
         if object_version is not None:
             changes["object_version"] = object_version
+        if object_sequencer is not None:
+            changes["object_sequencer"] = object_sequencer
         if counts is not None:
             changes["counts"] = counts
         if error_summary is not None:

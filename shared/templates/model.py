@@ -87,10 +87,21 @@ class Column(_Strict):
         description="Items of a test that apply to some students only (see the applicability "
         "rule); required for them, not imported for the others.",
     )
+    personal: bool = Field(
+        False,
+        description="Names and other details that identify a person: never written to the "
+        "lake. Columns of type student_no, national_id and mobile are personal by type.",
+    )
 
     @property
     def has_status(self) -> bool:
         return bool(self.statuses)
+
+    @property
+    def is_personal(self) -> bool:
+        """Whether the column identifies a person (the one place this is decided): marked
+        `personal`, or an identifier by type (学籍号, national ID, mobile number)."""
+        return self.personal or self.type in IDENTIFIER_TYPES
 
     @model_validator(mode="after")
     def _check_type_parameters(self) -> Column:

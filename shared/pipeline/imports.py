@@ -1,0 +1,219 @@
+"""What an accepted file becomes: records of a student (most templates), or the roster itself
+(students, classes, guardian links) for `roster-students`."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from shared.db.repositories import Repositories
+from shared.domain.models import (
+    GuardianLink,
+    Provenance,
+    Record,
+    RecordChange,
+    RecordValue,
+    Role,
+    SchoolClass,
+    Student,
+    Submission,
+    User,
+    new_id,
+    record_id_for,
+)
+from shared.exceptions import NotFound
+from shared.templates.model import Template
+
+ROSTER_TEMPLATE = "roster-students"
+# Columns that say which student and class a row is about: the record names them by
+# reference (student id, class id), so their values are not copied into every record.
+_WHO = frozenset({"student_no", "name", "class_name", "gender", "grade"})
+
+
+@dataclass(frozen=True, slots=True)
+class RowSource:
+    """Where the rows come from, for each record's provenance."""
+
+    submission: Submission
+    task_id: str
+    term: str
+    uploaded_at: datetime
+    source_version: str | None
+
+
+def build_records(
+    template: Template, accepted: pa.Table, students: Mapping[str, Student], source: RowSource
+) -> list[Record]:
+    """One record per accepted row, of the student the row's 学籍号 names (rows whose student
+    the school does not know were already rejected by the roster check)."""
+    kept = [c.key for c in template.columns if c.key not in _WHO and not c.is_personal]
+    statuses = [f"{c.key}_status" for c in template.columns if c.has_status and c.key in kept]
+    has_subject = any(c.key == "subject" for c in template.columns)
+    records = []
+    for row in accepted.to_pylist():
+        student = students[row["student_no"]]
+        natural_key = {k: _text(row[k]) for k in template.unique}
+        values: dict[str, RecordValue] = {k: _value(row[k]) for k in (*kept, *statuses)}
+        records.append(
+            Record(
+                id=record_id_for(template.id, source.term, natural_key),
+                student_id=student.id,
+                school_id=student.school_id,
+                class_id=source.submission.class_id,
+                template_id=template.id,
+                template_version=template.version,
+                term=source.term,
+                natural_key=natural_key,
+                values={k: v for k, v in values.items() if k not in natural_key},
+                subject=row.get("subject") if has_subject else None,
+                provenance=Provenance(
+                    submission_id=source.submission.id,
+                    uploaded_by=source.submission.uploaded_by,
+                    uploaded_at=source.uploaded_at,
+                    source_key=source.submission.object_key,
+                    source_version=source.source_version,
+                    source_row=int(row["source_row"]),
+                ),
+                task_id=source.task_id,
+            )
+        )
+    return records
+
+
+def carry_corrections(
+    records: list[Record],
+    current: Mapping[str, Record],
+    history: Callable[[str], list[RecordChange]],
+    *,
+    by: str,
+    at: datetime,
+    submission_id: str,
+) -> tuple[list[Record], list[RecordChange]]:
+    """A re-upload never silently undoes a correction. Where the version readers see now was
+    corrected (revision > 1):
+
+    * if the new row still holds what was first imported, the file was not fixed: the
+      correction is kept (the new version carries the corrected values);
+    * otherwise the new row wins, and a history entry records the replacement — who (the
+      uploader), when, why (the re-upload), the corrected values and the new ones.
+
+    Either way the new version continues the record's revisions, so its history stays one
+    story. Returns the records to write and the history entries to add."""
+    written: list[Record] = []
+    changes: list[RecordChange] = []
+    for record in records:
+        before = current.get(record.id)
+        if before is None or before.revision == 1:
+            written.append(record)
+            continue
+        if record.values in (before.values, first_import(before, history(record.id))):
+            written.append(
+                record.model_copy(update={"values": before.values, "revision": before.revision})
+            )
+            continue
+        revision = before.revision + 1
+        written.append(record.model_copy(update={"revision": revision}))
+        changes.append(
+            RecordChange(
+                record_id=record.id,
+                revision=revision,
+                at=at,
+                changed_by=by,
+                reason=f"重新上报（{submission_id}）替换了纠错后的值",
+                old_values=dict(before.values),
+                new_values=dict(record.values),
+            )
+        )
+    return written, changes
+
+
+def first_import(record: Record, changes: list[RecordChange]) -> dict[str, RecordValue]:
+    """The values a record had when it was imported: its current values with each field
+    rolled back to the old value of its earliest change."""
+    values = dict(record.values)
+    for change in sorted(changes, key=lambda c: c.revision, reverse=True):
+        values.update(change.old_values)
+    return values
+
+
+def import_roster(repos: Repositories, accepted: pa.Table, *, school_id: str) -> dict[str, int]:
+    """Create or update the school's students (by 学籍号), their classes (by name) and their
+    guardians' links. A student moved to another class is moved: access follows at once."""
+    directory = repos.directory
+    classes = {c.name: c for c in _all_classes(repos, school_id)}
+    counts = {"students": 0, "classes": 0, "guardians": 0}
+    for row in accepted.to_pylist():
+        klass = classes.get(row["class_name"])
+        if klass is None:
+            klass = SchoolClass(
+                id=new_id(), school_id=school_id, grade=int(row["grade"]), name=row["class_name"]
+            )
+            directory.put_class(klass)
+            classes[klass.name] = klass
+            counts["classes"] += 1
+        try:
+            existing: Student | None = directory.get_student_by_no(row["student_no"])
+        except NotFound:
+            existing = None
+        if existing is not None and existing.school_id != school_id:
+            continue  # enrolled elsewhere: a transfer is the district's business
+        student = Student(
+            id=existing.id if existing else new_id(),
+            student_no=row["student_no"],
+            name=row["name"],
+            gender=row["gender"],
+            birth_date=row["birth_date"],
+            national_id=row.get("national_id"),
+            school_id=school_id,
+            class_id=klass.id,
+            grade=klass.grade,
+            guardian_consent=row.get("guardian_consent") == "是",
+        )
+        directory.save_student(student)
+        counts["students"] += 1
+        if row.get("guardian_name") and row.get("guardian_mobile"):
+            guardian = _guardian(repos, row["guardian_name"], row["guardian_mobile"])
+            directory.put_guardian_link(
+                GuardianLink(guardian_id=guardian.id, student_id=student.id, relation="监护人")
+            )
+            counts["guardians"] += 1
+    return counts
+
+
+def _guardian(repos: Repositories, name: str, mobile: str) -> User:
+    """The guardian user for a mobile number: the same person for every child they register
+    with it. Their id is a digest of the number, so it never appears in keys or logs."""
+    user_id = "g-" + hashlib.sha256(f"guardian:{mobile}".encode()).hexdigest()[:24]
+    try:
+        return repos.directory.get_user(user_id)
+    except NotFound:
+        user = User(id=user_id, role=Role.GUARDIAN, name=name, mobile=mobile)
+        repos.directory.put_user(user)
+        return user
+
+
+def _all_classes(repos: Repositories, school_id: str) -> Iterable[SchoolClass]:
+    start: Any = None
+    while True:
+        page = repos.directory.list_classes(school_id, limit=1000, start_key=start)
+        yield from page.items
+        if page.next_key is None:
+            return
+        start = page.next_key
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _value(value: Any) -> RecordValue:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

@@ -1,0 +1,447 @@
+"""Validating one uploaded object version, from its S3 notification to its final state.
+
+    re-check (key, size, type) → engine → records of a new generation + lake file + report
+    → flip the class's pointer to the new generation → final submission state → event
+
+Every step is safe to repeat: a redelivery after a crash rewrites the same generation, the same
+lake key (derived from the object version) and the same report, then flips and finishes (R8).
+A failure that is the file's fault ends as a rejected submission with a reason; only the
+platform's own failures raise, so that the message is retried and finally dead-lettered.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from shared.db.repositories import Repositories
+from shared.domain.models import (
+    CollectionTask,
+    ErrorGroup,
+    RowCounts,
+    Submission,
+    SubmissionStatus,
+    new_id,
+)
+from shared.error_codes import ErrorCode, message
+from shared.exceptions import Conflict, NotFound
+from shared.ingest.sheet import FileIssue
+from shared.pipeline.imports import (
+    ROSTER_TEMPLATE,
+    RowSource,
+    build_records,
+    carry_corrections,
+    import_roster,
+)
+from shared.pipeline.notifications import ObjectRef, newer
+from shared.resources import EVENT_SOURCE, SUBMISSION_VALIDATED
+from shared.settings import IngestLimits, PipelineSettings
+from shared.templates.model import Template
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_s3 import S3Client
+
+    from shared.ingest.result import ValidationResult
+
+log = logging.getLogger(__name__)
+
+UPLOAD_KEY: Final = re.compile(r"^uploads/([^/]+)/([^/]+)/([^/]+)/source$")
+_FINAL: Final = {SubmissionStatus.ACCEPTED, SubmissionStatus.PARTIAL, SubmissionStatus.REJECTED}
+
+
+@dataclass
+class PipelineContext:
+    repos: Repositories
+    s3: S3Client
+    events: EventBridgeClient
+    settings: PipelineSettings
+    limits: IngestLimits
+    templates: Callable[[str, int], Template]  # (id, version) → template
+    now: Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one object version (for logs and tests)."""
+
+    status: str  # accepted | partial | rejected | ignored
+    submission_id: str | None = None
+    reason: str = ""
+
+
+class UploadValidator:
+    def __init__(self, context: PipelineContext) -> None:
+        self.ctx = context
+
+    def process(self, ref: ObjectRef) -> Outcome:
+        """Take one uploaded object version to its final state (or say why it was ignored)."""
+        match = UPLOAD_KEY.match(ref.key)
+        if ref.bucket != self.ctx.settings.uploads_bucket or match is None:
+            log.warning("ignored an object outside the upload layout (bucket %s)", ref.bucket)
+            return Outcome("ignored", reason="not an upload key")
+        school_id, task_id, submission_id = match.groups()
+        try:
+            submission = self.ctx.repos.collection.get_submission(submission_id)
+        except NotFound:
+            log.warning("ignored an upload for an unknown submission %s", submission_id)
+            return Outcome("ignored", reason="unknown submission")
+        if (submission.school_id, submission.task_id) != (school_id, task_id):
+            log.warning("ignored an upload whose key does not match submission %s", submission.id)
+            return Outcome("ignored", submission.id, "key does not match the submission")
+        claimed = self._claim(submission, ref)
+        if claimed is None:
+            return Outcome("ignored", submission_id, "an older or already validated version")
+        return self._validate(claimed, ref)
+
+    # ----------------------------------------------------------------------------- steps
+
+    def _claim(self, submission: Submission, ref: ObjectRef) -> Submission | None:
+        """Move the submission to validating for this object version. A final submission of
+        the same version is done (a duplicate); a newer version of an already validated file
+        starts a new submission (the newer upload wins, R9); an older version is ignored."""
+        collection, now = self.ctx.repos.collection, self.ctx.now()
+        if submission.status in _FINAL:
+            if submission.object_version in (None, ref.version_id):
+                return None
+            if not newer(ref.sequencer, submission.object_sequencer or ""):
+                return None
+            submission = Submission(
+                id=new_id(),
+                task_id=submission.task_id,
+                school_id=submission.school_id,
+                class_id=submission.class_id,
+                uploaded_by=submission.uploaded_by,
+                object_key=submission.object_key,
+                filename=submission.filename,
+                created_at=now,
+                updated_at=now,
+            )
+            collection.create_submission(submission)
+        if submission.status is SubmissionStatus.AWAITING_UPLOAD:
+            submission = collection.transition_submission(
+                submission,
+                SubmissionStatus.RECEIVED,
+                at=now,
+                object_version=ref.version_id,
+                object_sequencer=ref.sequencer,
+            )
+        if submission.status is SubmissionStatus.RECEIVED:
+            submission = collection.transition_submission(
+                submission, SubmissionStatus.VALIDATING, at=now
+            )
+        # VALIDATING here is a redelivery after a crash: carry on, every step is repeatable.
+        return submission
+
+    def _validate(self, submission: Submission, ref: ObjectRef) -> Outcome:
+        task = self.ctx.repos.collection.get_task(submission.task_id)
+        template = self.ctx.templates(task.template_id, task.template_version)
+        limits = self.ctx.limits
+        if ref.size > limits.max_file_bytes:  # refuse before downloading anything (R13)
+            issue = FileIssue(
+                ErrorCode.FILE_TOO_LARGE,
+                {"size": _mib(ref.size), "limit": _mib(limits.max_file_bytes)},
+            )
+            return self._finish(submission, task, template, None, [issue], ref)
+        body = self._download(ref)
+        if len(body) > limits.max_file_bytes:  # what was stored, whatever the event said
+            issue = FileIssue(
+                ErrorCode.FILE_TOO_LARGE,
+                {"size": _mib(len(body)), "limit": _mib(limits.max_file_bytes)},
+            )
+            return self._finish(submission, task, template, None, [issue], ref)
+        result = self._run_engine(body, template, task, submission)
+        return self._finish(submission, task, template, result, result.file_errors, ref)
+
+    def _download(self, ref: ObjectRef) -> bytes:
+        kwargs: dict[str, Any] = {"Bucket": ref.bucket, "Key": ref.key}
+        if ref.version_id:
+            kwargs["VersionId"] = ref.version_id
+        body: bytes = self.ctx.s3.get_object(**kwargs)["Body"].read()
+        return body
+
+    def _run_engine(
+        self, body: bytes, template: Template, task: CollectionTask, submission: Submission
+    ) -> ValidationResult:
+        from shared.ingest import validate_bytes
+        from shared.term import Term
+
+        roster = None
+        if template.id != ROSTER_TEMPLATE:
+            roster = self._class_roster(submission.class_id)
+        return validate_bytes(
+            body,
+            template,
+            filename=submission.filename or "",
+            roster=roster,
+            term=Term.parse(task.term),
+            today=self.ctx.now().date(),
+            limits=self.ctx.limits,
+        )
+
+    def _class_roster(self, class_id: str) -> Any:
+        """The students a class file may name: the class's students as the school keeps them."""
+        import pyarrow as pa
+
+        from shared.ingest import Roster
+
+        students = self._class_students(class_id)
+        klass = self.ctx.repos.directory.get_class(class_id)
+        return Roster(
+            pa.array([s.student_no for s in students], pa.string()),
+            pa.array([s.name for s in students], pa.string()),
+            pa.array([klass.name] * len(students), pa.string()),
+        )
+
+    def _class_students(self, class_id: str) -> list[Any]:
+        students: list[Any] = []
+        start: Any = None
+        while True:
+            page = self.ctx.repos.directory.list_class_students(
+                class_id, limit=1000, start_key=start
+            )
+            students += page.items
+            if page.next_key is None:
+                return students
+            start = page.next_key
+
+    def _finish(
+        self,
+        submission: Submission,
+        task: CollectionTask,
+        template: Template,
+        result: ValidationResult | None,
+        file_errors: list[FileIssue],
+        ref: ObjectRef,
+    ) -> Outcome:
+        now = self.ctx.now()
+        report_key = self._write_report(submission, result, file_errors)
+        if file_errors or result is None:
+            status = SubmissionStatus.REJECTED
+            counts = RowCounts(
+                total=result.rows_total if result else 0,
+                accepted=0,
+                rejected=result.rows_rejected if result else 0,
+            )
+        else:
+            self._import(submission, task, template, result, ref)
+            status = SubmissionStatus.PARTIAL if result.rows_rejected else SubmissionStatus.ACCEPTED
+            counts = RowCounts(
+                total=result.rows_total,
+                accepted=result.rows_accepted,
+                rejected=result.rows_rejected,
+            )
+        summary = _error_groups(result, file_errors)
+        self.ctx.repos.collection.transition_submission(
+            submission,
+            status,
+            at=now,
+            counts=counts,
+            error_summary=summary,
+            report_key=report_key,
+        )
+        self._publish(submission, task, status, counts)
+        log.info(
+            "submission %s %s: %d rows, %d accepted",
+            submission.id,
+            status.value,
+            counts.total,
+            counts.accepted,
+        )
+        return Outcome(status.value, submission.id)
+
+    def _import(
+        self,
+        submission: Submission,
+        task: CollectionTask,
+        template: Template,
+        result: ValidationResult,
+        ref: ObjectRef,
+    ) -> None:
+        accepted = result.accepted
+        assert accepted is not None
+        repos, now = self.ctx.repos, self.ctx.now()
+        if template.id == ROSTER_TEMPLATE:
+            import_roster(repos, accepted, school_id=submission.school_id)
+            return
+        students = repos.directory.get_students_by_nos(accepted.column("student_no").to_pylist())
+        source = RowSource(
+            submission, task.id, task.term, submission.received_at or now, ref.version_id
+        )
+        records = build_records(template, accepted, students, source)
+        current = {
+            r.id: r
+            for r in self._current_class_records(submission, template, task)
+            if r.revision > 1
+        }
+        records, changes = carry_corrections(
+            records,
+            current,
+            lambda record_id: repos.records.list_record_history(record_id, limit=1000).items,
+            by=submission.uploaded_by,
+            at=now,
+            submission_id=submission.id,
+        )
+        repos.records.put_records(records)
+        lake_key = self._write_lake(submission, task, template, accepted, students, ref)
+        try:
+            replaced = repos.records.flip_generation(
+                task.id, submission.class_id, submission.id, created_at=submission.created_at
+            )
+        except Conflict:
+            # A newer upload is already shown (R9): this one's rows stay invisible.
+            self._lake().delete(lake_key)
+            raise
+        repos.records.add_history(changes)
+        if replaced is not None:
+            repos.records.delete_generation(submission.class_id, template.id, task.term, replaced)
+        from shared.lake.writer import partition_prefix
+
+        self._lake().replace_partition(partition_prefix(lake_key), lake_key)
+
+    def _current_class_records(
+        self, submission: Submission, template: Template, task: CollectionTask
+    ) -> list[Any]:
+        records: list[Any] = []
+        start: Any = None
+        while True:
+            page = self.ctx.repos.records.list_class_records(
+                submission.class_id, template.id, task.term, limit=1000, start_key=start
+            )
+            records += page.items
+            if page.next_key is None:
+                return records
+            start = page.next_key
+
+    def _write_lake(
+        self,
+        submission: Submission,
+        task: CollectionTask,
+        template: Template,
+        accepted: Any,
+        students: dict[str, Any],
+        ref: ObjectRef,
+    ) -> str:
+        from shared.lake.writer import lake_key, lake_rows, student_keys_of
+
+        keys = student_keys_of(template, accepted, {no: s.id for no, s in students.items()})
+        table = lake_rows(
+            template,
+            accepted,
+            keys,
+            school_id=submission.school_id,
+            class_id=submission.class_id,
+            task_id=task.id,
+            submission_id=submission.id,
+            uploaded_at=submission.received_at or self.ctx.now(),
+        )
+        key = lake_key(
+            template.id,
+            task.term,
+            submission.school_id,
+            task.id,
+            submission.class_id,
+            ref.version_id or ref.etag or submission.id,
+        )
+        written: str = self._lake().put(key, table)
+        return written
+
+    def _lake(self) -> Any:
+        from shared.lake.writer import LakeWriter
+
+        return LakeWriter(self.ctx.s3, self.ctx.settings.lake_bucket)
+
+    def _write_report(
+        self,
+        submission: Submission,
+        result: ValidationResult | None,
+        file_errors: list[FileIssue],
+    ) -> str | None:
+        from shared.ingest.report import report_xlsx
+
+        if result is None:
+            from shared.ingest.result import ValidationResult as Result
+
+            template = self.ctx.templates(ROSTER_TEMPLATE, 1)
+            result = Result(
+                file=submission.filename or "", template=template, file_errors=list(file_errors)
+            )
+        if not (result.row_errors or result.file_errors or result.file_warnings):
+            return None
+        key = f"reports/{submission.school_id}/{submission.id}.xlsx"
+        self.ctx.s3.put_object(
+            Bucket=self.ctx.settings.reports_bucket,
+            Key=key,
+            Body=report_xlsx(result),
+            ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        return key
+
+    def _publish(
+        self,
+        submission: Submission,
+        task: CollectionTask,
+        status: SubmissionStatus,
+        counts: RowCounts,
+    ) -> None:
+        detail = {
+            "submission_id": submission.id,
+            "task_id": task.id,
+            "school_id": submission.school_id,
+            "class_id": submission.class_id,
+            "template_id": task.template_id,
+            "term": task.term,
+            "status": status.value,
+            "rows": counts.total,
+            "accepted": counts.accepted,
+            "rejected": counts.rejected,
+        }
+        self.ctx.events.put_events(
+            Entries=[
+                {
+                    "Source": EVENT_SOURCE,
+                    "DetailType": SUBMISSION_VALIDATED,
+                    "Detail": json.dumps(detail),
+                    "EventBusName": self.ctx.settings.event_bus,
+                }
+            ]
+        )
+
+
+def _error_groups(
+    result: ValidationResult | None, file_errors: list[FileIssue]
+) -> list[ErrorGroup]:
+    groups = [
+        ErrorGroup(
+            code=issue.code.value,
+            severity="error",
+            count=1,
+            first_row=1,
+            last_row=1,
+            example=message(issue.code, **issue.params),
+        )
+        for issue in file_errors
+    ]
+    if result is not None:
+        groups += [
+            ErrorGroup(
+                code=g["code"],
+                severity=g["severity"],
+                count=g["count"],
+                first_row=g["first_row"],
+                last_row=g["last_row"],
+                columns=g["columns"],
+                example=g["example"],
+            )
+            for g in result.summary()
+        ]
+    return groups
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MB"

@@ -1,0 +1,186 @@
+"""The API world plus what the pipeline needs (versioned uploads bucket, lake, event bus with a
+rule that copies events to a queue the tests read, idempotency table), and helpers to upload a
+file for a submission and deliver its S3 notification to the validation function as Lambda
+would: an SQS batch."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from shared.db.tables import create_idempotency_table
+from tests.api_world import SETTINGS, TABLES, World, api_world
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv"
+LAKE, BUS, IDEMPOTENCY = "t-lake", "t-bus", "t-idempotency"
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "validate"
+    memory_limit_in_mb: int = 2048
+    invoked_function_arn: str = "arn:aws:lambda:cn-north-1:000000000000:function:validate"
+    aws_request_id: str = "req-1"
+    remaining_ms: int = 300_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@dataclass
+class PipelineWorld:
+    world: World
+    events_queue: str
+
+    @property
+    def s3(self) -> Any:
+        return self.world.context.s3
+
+    def request_upload(
+        self, user: str, task_id: str, class_id: str, content_type: str = XLSX
+    ) -> dict[str, Any]:
+        response = self.world.call(
+            user,
+            "POST",
+            f"/v1/tasks/{task_id}/submissions",
+            {"class_id": class_id, "filename": "成绩.xlsx", "content_type": content_type},
+        )
+        assert response.status_code == 201, response.json_body
+        return dict(response.json_body)
+
+    def upload(self, key: str, body: bytes) -> dict[str, Any]:
+        """Put the file where the presigned POST would, and return its S3 event record."""
+        put = self.s3.put_object(Bucket=SETTINGS.uploads_bucket, Key=key, Body=body)
+        head = self.s3.head_object(
+            Bucket=SETTINGS.uploads_bucket, Key=key, VersionId=put["VersionId"]
+        )
+        return s3_record(
+            key,
+            put["VersionId"],
+            head["ContentLength"],
+            put["ETag"].strip('"'),
+            sequencer=f"{uuid.uuid4().int % 10**12:012X}",
+        )
+
+    def deliver(self, *bodies: str, context: LambdaContext | None = None) -> dict[str, Any]:
+        from functions.validate.handler import handler
+
+        event = {"Records": [sqs_message(body, n) for n, body in enumerate(bodies)]}
+        return dict(handler(event, context or LambdaContext()))
+
+    def events(self) -> list[dict[str, Any]]:
+        sqs = self.world.context.s3  # only for the region: use a fresh client from the factory
+        del sqs
+        from shared.aws import AwsClients
+        from shared.settings import AwsSettings
+
+        client = AwsClients(AwsSettings(region="cn-north-1")).sqs
+        found = []
+        while True:
+            got = client.receive_message(QueueUrl=self.events_queue, MaxNumberOfMessages=10)
+            if not got.get("Messages"):
+                return found
+            for m in got["Messages"]:
+                found.append(json.loads(m["Body"]))
+                client.delete_message(QueueUrl=self.events_queue, ReceiptHandle=m["ReceiptHandle"])
+
+
+def s3_record(
+    key: str, version: str | None, size: int, etag: str, *, sequencer: str = "0A"
+) -> dict[str, Any]:
+    from urllib.parse import quote_plus
+
+    return {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": "cn-north-1",
+        "eventName": "ObjectCreated:Post",
+        "s3": {
+            "bucket": {"name": SETTINGS.uploads_bucket},
+            "object": {
+                "key": quote_plus(key, safe="/"),
+                "size": size,
+                "eTag": etag,
+                "versionId": version,
+                "sequencer": sequencer,
+            },
+        },
+    }
+
+
+def body_of(*records: dict[str, Any]) -> str:
+    return json.dumps({"Records": list(records)})
+
+
+def sqs_message(body: str, n: int) -> dict[str, Any]:
+    return {
+        "messageId": f"m-{n}-{uuid.uuid4().hex[:8]}",
+        "receiptHandle": f"r-{n}",
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "0",
+            "SenderId": "s3",
+            "ApproximateFirstReceiveTimestamp": "0",
+        },
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:cn-north-1:000000000000:upload-events",
+        "awsRegion": "cn-north-1",
+    }
+
+
+@contextmanager
+def pipeline_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineWorld]:
+    from functions.validate import app as validate_app
+
+    with api_world() as world:
+        s3 = world.context.s3
+        s3.put_bucket_versioning(
+            Bucket=SETTINGS.uploads_bucket, VersioningConfiguration={"Status": "Enabled"}
+        )
+        s3.create_bucket(
+            Bucket=LAKE, CreateBucketConfiguration={"LocationConstraint": "cn-north-1"}
+        )
+        from shared.aws import AwsClients
+        from shared.settings import AwsSettings
+
+        clients = AwsClients(AwsSettings(region="cn-north-1"))
+        create_idempotency_table(clients.dynamodb, IDEMPOTENCY)
+        clients.events.create_event_bus(Name=BUS)
+        queue = clients.sqs.create_queue(QueueName="t-events")["QueueUrl"]
+        arn = clients.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        clients.events.put_rule(
+            Name="all", EventBusName=BUS, EventPattern=json.dumps({"source": ["growth.pipeline"]})
+        )
+        clients.events.put_targets(Rule="all", EventBusName=BUS, Targets=[{"Id": "q", "Arn": arn}])
+        for name, value in {
+            "AWS_REGION": "cn-north-1",
+            "AWS_DEFAULT_REGION": "cn-north-1",
+            "GROWTH_UPLOADS_BUCKET": SETTINGS.uploads_bucket,
+            "GROWTH_REPORTS_BUCKET": SETTINGS.reports_bucket,
+            "GROWTH_LAKE_BUCKET": LAKE,
+            "GROWTH_EVENT_BUS": BUS,
+            "GROWTH_IDEMPOTENCY_TABLE": IDEMPOTENCY,
+            "GROWTH_DIRECTORY_TABLE": TABLES.directory,
+            "GROWTH_RECORDS_TABLE": TABLES.records,
+            "GROWTH_AUDIT_TABLE": TABLES.audit,
+            "POWERTOOLS_SERVICE_NAME": "validate",
+        }.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("GROWTH_AWS_ENDPOINT_URL", raising=False)
+        validate_app.application.cache_clear()
+        try:
+            yield PipelineWorld(world, queue)
+        finally:
+            validate_app.application.cache_clear()
