@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean venv
+.PHONY: run demo test lint format bench clean venv
 
 venv: $(STAMP)
 
@@ -14,8 +14,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## run: set up .venv and show the system working on a generated sample district
+## run: set up .venv and run the whole system locally (moto as AWS, the API on
+## http://127.0.0.1:8000, the function runner, a generated demo district); Ctrl-C stops it
 run: $(STAMP)
+	$(BIN)/growth local
+
+## demo: validate a generated sample district's files and show what a teacher would see
+demo: $(STAMP)
 	$(BIN)/growth demo
 
 ## test: set up .venv, lint, type-check and run the whole test suite

@@ -1,4 +1,5 @@
-"""`growth`: validate files, list templates, generate sample data, run the demo.
+"""`growth`: validate files, list templates, generate sample data, run the demo, run the whole
+system locally (`growth local`).
 
 Exit codes of `growth validate`: 0 every row accepted, 1 some rows rejected, 2 the file was
 rejected as a whole or could not be read (or the command was asked for something impossible).
@@ -58,7 +59,32 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="生成示例文件并逐个校验，展示系统效果")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.set_defaults(handler=_demo)
+
+    _add_local(commands)
     return parser
+
+
+def _add_local(commands: Any) -> None:
+    local = commands.add_parser(
+        "local",
+        help="在本机启动整个系统：moto 扮演 AWS，API、函数运行器、开发令牌签发方，并生成演示区",
+    )
+    local.add_argument("--port", type=int, default=8000, help="API 端口（签发方用下一个端口）")
+    local.add_argument("--moto-port", type=int, default=0, help="moto 端口；0 为任一空闲端口")
+    # Default None: `.local/` is resolved by growth.local (kept out of this module's imports).
+    state_dir = {"type": Path, "help": "状态目录（开发密钥、演示账号），默认 .local/"}
+    local.add_argument("--state-dir", default=None, **state_dir)
+    local.set_defaults(handler=_local)
+    actions = local.add_subparsers(metavar="ACTION")
+    users = actions.add_parser("users", help="列出演示账号（账号、角色、学校、姓名）")
+    users.add_argument("--json", action="store_true", help="输出 JSON")
+    # SUPPRESS: `growth local --state-dir D users` and `growth local users --state-dir D` agree.
+    users.add_argument("--state-dir", default=argparse.SUPPRESS, **state_dir)
+    users.set_defaults(handler=_local_users)
+    token = actions.add_parser("token", help="为一个演示账号签发令牌（只输出令牌）")
+    token.add_argument("login", help="演示账号，如 teacher-sch1-1-1")
+    token.add_argument("--state-dir", default=argparse.SUPPRESS, **state_dir)
+    token.set_defaults(handler=_local_token)
 
 
 def _read(path: Path) -> bytes:
@@ -215,6 +241,24 @@ def _demo(args: argparse.Namespace) -> int:
     from growth.demo import run_demo
 
     return run_demo(args.out)
+
+
+def _local(args: argparse.Namespace) -> int:
+    from growth.local.commands import config_of, run
+
+    return run(config_of(state_dir=args.state_dir, port=args.port, moto_port=args.moto_port))
+
+
+def _local_users(args: argparse.Namespace) -> int:
+    from growth.local.commands import users
+
+    return users(state_dir=args.state_dir, as_json=args.json)
+
+
+def _local_token(args: argparse.Namespace) -> int:
+    from growth.local.commands import token
+
+    return token(state_dir=args.state_dir, login=args.login)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,148 @@
+"""The `growth local` commands: run the platform, list the demo logins, print a token."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from growth.local.platform import Platform, PlatformConfig
+from growth.local.state import DEFAULT_STATE_DIR, DemoLogin, LocalError, LocalState
+from growth.textui import table
+from shared.domain.models import Role
+
+EXIT_ERROR = 2
+ROLE_LABEL = {
+    Role.DISTRICT_ADMIN: "区管理员",
+    Role.SCHOOL_ADMIN: "校管理员",
+    Role.TEACHER: "教师",
+    Role.STUDENT: "学生",
+    Role.GUARDIAN: "家长",
+}
+
+
+def config_of(*, state_dir: Path | None, port: int, moto_port: int) -> PlatformConfig:
+    """The platform `growth local [--port N] [--moto-port N] [--state-dir DIR]` runs."""
+    return PlatformConfig(state_dir=state_dir or DEFAULT_STATE_DIR, port=port, moto_port=moto_port)
+
+
+def run(config: PlatformConfig) -> int:
+    """`growth local`: start everything, print where it is, wait for Ctrl-C or SIGTERM."""
+    logging.basicConfig(format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("growth.local").setLevel(logging.INFO)
+    platform = Platform(config)
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        print("正在启动本地平台（moto、演示区、API、函数运行器）……", flush=True)
+        platform.start()
+        print(banner(platform), flush=True)
+        stop.wait()
+        print("\n正在停止……", flush=True)
+    except LocalError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        platform.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("已停止。")
+    return 0
+
+
+def banner(platform: Platform) -> str:
+    """Where everything listens, what runs, and the demo logins to try."""
+    if platform.endpoints is None or platform.provisioned is None:
+        raise LocalError("本地平台尚未启动")
+    ends, config = platform.endpoints, platform.config
+    lines = [
+        "",
+        "学生过程性成长数据管理系统 — 本地平台已启动（Ctrl-C 停止）",
+        "",
+        f"  API                 {ends.api_url}/v1",
+        f"  OpenAPI 文档        {ends.openapi_url}",
+        f"  开发令牌签发方      {ends.issuer}（JWKS：{ends.issuer}/.well-known/jwks.json）",
+        f"  AWS（moto 服务器）  {ends.moto_url}",
+        f"  状态目录            {config.state_dir}/",
+        "",
+        "函数（本地运行器扮演 Lambda 的 SQS 事件源映射和 EventBridge 定时规则）：",
+    ]
+    for function in config.functions:
+        if function.queue is not None:
+            queue = platform.provisioned.queues[function.queue.logical_name].definition
+            dead_letters = platform.names.dead_letter_queue(queue)
+            lines.append(
+                f"  {function.name:<10} ← 队列 {platform.names.queue(queue)}（每批至多 "
+                f"{function.batch_size} 条，可见性超时 {queue.visibility_timeout_s} 秒，"
+                f"{queue.max_receive_count} 次失败后进入 {dead_letters}）"
+            )
+        if function.schedule is not None:
+            lines.append(f"  {function.name:<10} ← 定时 {function.schedule}")
+    logins = platform.logins
+    students = sum(1 for u in logins if u.role is Role.STUDENT)
+    teacher = next((u.login for u in logins if u.role is Role.TEACHER), "district")
+    lines += [
+        "",
+        f"演示区（闵行区）：共 {len(logins)} 个演示账号，其中 {students} 名学生有账号；"
+        "部分如下（全部：growth local users）",
+        "",
+        users_table(highlights(logins)),
+        "",
+        "以某个身份访问 API：",
+        f"  TOKEN=$(.venv/bin/growth local token {teacher})",
+        f'  curl -H "Authorization: Bearer $TOKEN" {ends.api_url}/v1/me',
+    ]
+    return "\n".join(lines)
+
+
+def highlights(logins: Sequence[DemoLogin]) -> list[DemoLogin]:
+    """The district, every school admin, and per school one of each other kind of login."""
+    shown: list[DemoLogin] = []
+    seen: set[tuple[str, Role, bool]] = set()
+    for login in logins:
+        # Head teachers and subject teachers are both teachers, shown once each per school.
+        kind = (login.school, login.role, login.login.endswith(("-math", "-english")))
+        if login.role in (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN) or kind not in seen:
+            seen.add(kind)
+            shown.append(login)
+    return shown
+
+
+def users_table(logins: Sequence[DemoLogin]) -> str:
+    return table(
+        ["账号", "角色", "学校", "姓名", "说明"],
+        [[u.login, ROLE_LABEL[u.role], u.school, u.name, u.note] for u in logins],
+    )
+
+
+def users(*, state_dir: Path | None, as_json: bool) -> int:
+    """`growth local users [--json]`: every demo login of the last run."""
+    try:
+        logins = LocalState(state_dir or DEFAULT_STATE_DIR).load_users().logins
+    except LocalError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if as_json:
+        print(json.dumps([u.to_json() for u in logins], ensure_ascii=False, indent=2))
+    else:
+        print(users_table(logins))
+    return 0
+
+
+def token(*, state_dir: Path | None, login: str) -> int:
+    """`growth local token LOGIN`: a bearer token for one demo login, on stdout alone."""
+    try:
+        print(LocalState(state_dir or DEFAULT_STATE_DIR).mint_token(login))
+    except LocalError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return 0

@@ -1,0 +1,404 @@
+"""The local platform: the whole system on 127.0.0.1, started and stopped as one thing.
+
+    moto (server mode)   AWS: tables, buckets, queues, the notification and the bus, created
+                         from the definitions the infrastructure deploys
+    issuer               the development issuer's JWKS at its issuer URL (port + 1)
+    API                  the Chalice app on Chalice's local server, its context built from the
+                         environment exactly as in Lambda (Context.from_environment)
+    runner               the SQS event-source mapping of each function, and the schedules
+
+The process environment is set (region, dummy credentials, the moto endpoint and every name the
+API and the functions read) before the first client is built, and put back on stop, so the
+platform can run inside a test process and leave it as it was.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import socket
+import sys
+import threading
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from growth.local.issuer import JwksServer
+from growth.local.provision import Names, Provisioned, provision
+from growth.local.runner import (
+    QueueConsumer,
+    QueueSource,
+    Runner,
+    Scheduler,
+    load_handler,
+)
+from growth.local.seed import DemoSize, seed_demo
+from growth.local.state import (
+    DEFAULT_STATE_DIR,
+    DemoLogin,
+    Endpoints,
+    LocalError,
+    LocalState,
+    UsersFile,
+)
+from growth.sample import MINHANG
+from shared import constants
+from shared.resources import (
+    BUCKETS,
+    FUNCTIONS,
+    QUEUES,
+    BucketDefinition,
+    FunctionDefinition,
+    QueueDefinition,
+)
+
+if TYPE_CHECKING:
+    from shared.aws import AwsClients
+    from shared.identity.dev_issuer import DevIssuer
+
+T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORT: Final = 8000
+REGION: Final = "cn-north-1"
+# moto's state, the process environment and the API's context are per process: one platform.
+_running: list[Platform] = []
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """What to run and where. Port 0 means any free port (tests)."""
+
+    state_dir: Path = DEFAULT_STATE_DIR
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    issuer_port: int | None = None  # None: port + 1, or any free port when port is 0
+    moto_port: int = 0
+    region: str = REGION
+    prefix: str = "growth-local"
+    district_code: str = MINHANG
+    buckets: tuple[BucketDefinition, ...] = BUCKETS
+    queues: tuple[QueueDefinition, ...] = QUEUES
+    functions: tuple[FunctionDefinition, ...] = FUNCTIONS
+    demo: DemoSize = field(default_factory=DemoSize)
+    poll_wait_s: int = 1
+
+
+class Environment:
+    """Sets process environment variables and puts the previous values back."""
+
+    def __init__(self) -> None:
+        self._saved: dict[str, str | None] = {}
+
+    def apply(self, values: Mapping[str, str | None]) -> None:
+        for name, value in values.items():
+            self._saved.setdefault(name, os.environ.get(name))
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        _forget_settings()
+
+    def restore(self) -> None:
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved.clear()
+        _forget_settings()
+
+
+def _forget_settings() -> None:
+    # Settings are parsed once per process; a changed environment must be read again.
+    from shared.settings import auth_settings, ingest_limits, table_settings
+
+    for cached in (auth_settings, ingest_limits, table_settings):
+        cached.cache_clear()
+
+
+class Platform:
+    """Start with `start()` (or `with Platform(config) as platform:`), stop with `stop()`."""
+
+    def __init__(self, config: PlatformConfig | None = None) -> None:
+        self.config = config or PlatformConfig()
+        self.state = LocalState(self.config.state_dir)
+        self.names = Names(self.config.prefix)
+        self.endpoints: Endpoints | None = None
+        self.logins: Sequence[DemoLogin] = ()
+        self.provisioned: Provisioned | None = None
+        self.runner: Runner | None = None
+        self.threads: list[threading.Thread] = []
+        self._stack: ExitStack | None = None
+
+    def __enter__(self) -> Platform:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start everything and seed the demo district; on any failure, stop what started."""
+        if _running:
+            raise LocalError("本进程中已有一个本地平台在运行")
+        config = self.config
+        with ExitStack() as stack:
+            _running.append(self)
+            stack.callback(_running.remove, self)
+            self.state.prepare()
+            moto_url = self._start_moto(stack)
+            issuer_server = _bind(
+                lambda port: JwksServer(config.host, port), config.host, self._issuer_port()
+            )
+            stack.callback(issuer_server.stop)
+            issuer = self.state.issuer(f"http://{config.host}:{issuer_server.port}/dev-issuer")
+            issuer_server.publish(issuer.jwks_url, issuer.jwks())
+            issuer_server.start()
+            self.threads.append(issuer_server.thread)
+            api_server = _bind(
+                lambda port: _api_server(config.host, port), config.host, config.port
+            )
+            stack.callback(api_server.server_close)
+            api_url = f"http://{config.host}:{api_server.server_address[1]}"
+            self.endpoints = Endpoints(api_url, issuer.issuer, issuer.audience, moto_url)
+
+            environment = Environment()
+            stack.callback(environment.restore)
+            environment.apply(self._environment(moto_url, issuer))
+            clients = _clients()
+            stack.callback(_close, clients)
+            self.provisioned = provision(
+                clients,
+                self.names,
+                region=config.region,
+                buckets=config.buckets,
+                queues=config.queues,
+            )
+            environment.apply(self.provisioned.environment())
+            self.logins = self._seed(clients)
+            self.state.save_users(UsersFile(self.endpoints, tuple(self.logins)))
+
+            self._serve_api(stack, api_server)
+            self.runner = self._runner(clients, self.provisioned)
+            stack.callback(self.runner.stop)
+            self.runner.start()
+            self.threads += self.runner.threads
+            self._stack = stack.pop_all()
+        logger.info("local platform up: API %s, moto %s", api_url, moto_url)
+
+    def stop(self) -> None:
+        """Stop the runner (finishing batches in progress), the API, the issuer and moto, and
+        put the environment back. Safe to call twice."""
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            stack.close()
+
+    # ------------------------------------------------------------------ parts
+
+    def _issuer_port(self) -> int:
+        if self.config.issuer_port is not None:
+            return self.config.issuer_port
+        return self.config.port + 1 if self.config.port else 0
+
+    def _start_moto(self, stack: ExitStack) -> str:
+        from moto.server import ThreadedMotoServer
+
+        from growth.local.s3events import add_version_and_sequencer
+
+        host, port = self.config.host, self.config.moto_port
+        if port:
+            # ThreadedMotoServer waits forever for a server that failed to bind: check first.
+            _bind(lambda p: _probe(host, p), host, port)
+        # werkzeug would log every request of every poll.
+        werkzeug = logging.getLogger("werkzeug")
+        stack.callback(werkzeug.setLevel, werkzeug.level)
+        werkzeug.setLevel(logging.WARNING)
+        server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        server.start()
+        stack.callback(server.stop)
+        if server._thread is not None:
+            self.threads.append(server._thread)
+        bound_host, bound_port = server.get_host_and_port()
+        url = f"http://{bound_host}:{bound_port}"
+        # moto's state is per process: start from nothing, whatever ran here before.
+        reset = urllib.request.Request(f"{url}/moto-api/reset", method="POST")  # noqa: S310
+        with urllib.request.urlopen(reset, timeout=10):  # noqa: S310 - our own http URL
+            pass
+        stack.callback(add_version_and_sequencer())
+        return url
+
+    def _environment(self, moto_url: str, issuer: DevIssuer) -> dict[str, str | None]:
+        config = self.config
+        return {
+            constants.ENV_AWS_REGION: config.region,
+            "AWS_DEFAULT_REGION": config.region,
+            # moto accepts any credentials; real ones must never reach it (or anything else).
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": None,
+            "AWS_PROFILE": None,
+            constants.ENV_AWS_ENDPOINT_URL: moto_url,
+            # The API fetches the issuer's keys over HTTP, as it fetches Cognito's in AWS.
+            constants.ENV_AUTH_ISSUER: issuer.issuer,
+            constants.ENV_AUTH_AUDIENCE: issuer.audience,
+            constants.ENV_AUTH_JWKS_URL: issuer.jwks_url,
+            constants.ENV_PAGE_TOKEN_SECRET: self.state.page_token_secret(),
+            constants.ENV_DISTRICT_CODE: config.district_code,
+            **self.names.environment(config.buckets),
+        }
+
+    def _seed(self, clients: AwsClients) -> Sequence[DemoLogin]:
+        from shared.db.repositories import Repositories
+        from shared.settings import table_settings
+
+        repos = Repositories.build(clients.dynamodb, table_settings())
+        return seed_demo(repos, self.config.district_code, self.config.demo)
+
+    def _serve_api(self, stack: ExitStack, server: Any) -> None:
+        from chalicelib.context import Context
+
+        module = _import_app()
+        api, app = module.api, module.app
+
+        original_class = app.__class__
+        app.__class__ = _thread_local_app_class()
+        stack.callback(setattr, app, "__class__", original_class)
+        context = Context.from_environment()
+        api.use(context)
+        stack.callback(api.use, None)
+        stack.callback(context.s3.close)
+        thread = threading.Thread(target=server.serve_forever, name="growth-local-api", daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+        def shutdown() -> None:
+            server.shutdown()
+            thread.join()
+
+        stack.callback(shutdown)
+
+    def _runner(self, clients: AwsClients, provisioned: Provisioned) -> Runner:
+        consumers, scheduled = [], []
+        for function in self.config.functions:
+            try:
+                handler = load_handler(function.handler)
+            except ImportError as exc:
+                raise LocalError(
+                    f"函数 {function.name} 的 {function.handler} 无法导入：{exc}"
+                ) from exc
+            if function.queue is not None:
+                queue = provisioned.queues.get(function.queue.logical_name)
+                if queue is None:
+                    raise LocalError(
+                        f"函数 {function.name} 的队列 {function.queue.logical_name} 未创建"
+                    )
+                source = QueueSource(queue.url, queue.arn, queue.definition.visibility_timeout_s)
+                consumers.append(
+                    QueueConsumer(
+                        function,
+                        handler,
+                        source,
+                        clients.sqs,
+                        region=self.config.region,
+                        poll_wait_s=self.config.poll_wait_s,
+                    )
+                )
+            if function.schedule is not None:
+                scheduled.append((function, handler))
+        scheduler = Scheduler(scheduled, region=self.config.region) if scheduled else None
+        return Runner(consumers, scheduler)
+
+
+def _clients() -> AwsClients:
+    from shared.aws import AwsClients
+    from shared.settings import AwsSettings
+
+    return AwsClients(AwsSettings())
+
+
+def _probe(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, port))
+
+
+def _close(clients: AwsClients) -> None:
+    # Pooled keep-alive connections would hold moto's request threads open after it stops.
+    for name in ("s3", "sqs", "dynamodb", "events"):
+        client = clients.__dict__.get(name)  # only those built (cached properties)
+        if client is not None:
+            client.close()
+
+
+def _bind(make: Callable[[int], T], host: str, port: int) -> T:
+    """`make(port)`, turning 'address in use' into a message that says what to do."""
+    try:
+        return make(port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise LocalError(f"{host}:{port} 已被占用：用 --port 换一个端口") from exc
+        raise
+
+
+def _import_app() -> Any:
+    """The Chalice app of `app.py`, at the root of the source tree beside `growth/` (it is not
+    an installed module: `growth` runs from `.venv/bin`, whose path does not include it)."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "app.py").is_file():
+        raise LocalError(
+            f"在 {root} 找不到 app.py：growth local 须从项目源码运行（pip install -e .）"
+        )
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    import app
+
+    return app
+
+
+def _thread_local_app_class() -> type:
+    # Chalice's local server answers each request on a thread of its own; LocalChalice keeps
+    # `current_request` per thread, as `chalice local` does.
+    from chalice.local import LocalChalice
+
+    return LocalChalice
+
+
+def _api_server(host: str, port: int) -> Any:
+    """Chalice's local HTTP server for the app, bound now, logging requests to our logger."""
+    from chalice.config import Config
+    from chalice.local import ChaliceRequestHandler, LocalDevServer, ThreadedHTTPServer
+
+    app = _import_app().app
+
+    log = logging.getLogger("growth.local.api")
+
+    class RequestHandler(ChaliceRequestHandler):
+        def log_request(self, code: Any = "-", size: Any = "-") -> None:
+            # The path without its query, which could carry a 学籍号 (R26).
+            log.info("%s %s %s", self.command, self.path.split("?", 1)[0], code)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug(format, *args)
+
+    class Server(ThreadedHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            error = sys.exc_info()[1]
+            if isinstance(error, ConnectionError):
+                return  # the client went away mid-request (a closed pipe, a killed curl)
+            log.exception("a request failed")
+
+    server = LocalDevServer(
+        app, Config(), host, port, handler_cls=RequestHandler, server_cls=Server
+    )
+    return server.server

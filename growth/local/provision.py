@@ -1,0 +1,199 @@
+"""Create on moto what the infrastructure deploys in AWS, from the same definitions: buckets and
+queues from `shared.resources`, tables from `shared.db.tables`, the uploads bucket's
+notification to the upload-events queue, and the pipeline's event bus.
+
+The names are local (`{prefix}-{logical name}`); the environment variables that carry them to
+the API and the functions are the ones in `shared.constants`, as the CDK stacks set them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from shared import constants
+from shared.resources import (
+    UPLOAD_EVENTS,
+    UPLOAD_PREFIX,
+    UPLOADS,
+    BucketDefinition,
+    QueueDefinition,
+)
+
+if TYPE_CHECKING:
+    from shared.aws import AwsClients
+
+# Which variable names each resource, by logical name (a resource without one is not exposed).
+BUCKET_ENV: Final = {
+    "uploads": constants.ENV_UPLOADS_BUCKET,
+    "reports": constants.ENV_REPORTS_BUCKET,
+    "lake": constants.ENV_LAKE_BUCKET,
+}
+QUEUE_URL_ENV: Final = {"upload_events": constants.ENV_UPLOAD_EVENTS_QUEUE}
+TABLE_ENV: Final = {
+    "directory": constants.ENV_DIRECTORY_TABLE,
+    "records": constants.ENV_RECORDS_TABLE,
+    "audit": constants.ENV_AUDIT_TABLE,
+    "idempotency": constants.ENV_IDEMPOTENCY_TABLE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Local resource names: `growth-local-uploads`, `growth-local-upload-events-dlq`, ..."""
+
+    prefix: str
+
+    def _name(self, logical: str) -> str:
+        return f"{self.prefix}-{logical.replace('_', '-')}"
+
+    def bucket(self, definition: BucketDefinition) -> str:
+        return self._name(definition.logical_name)
+
+    def queue(self, definition: QueueDefinition) -> str:
+        return self._name(definition.logical_name)
+
+    def dead_letter_queue(self, definition: QueueDefinition) -> str:
+        return self._name(definition.logical_name) + "-dlq"
+
+    def table(self, logical_name: str) -> str:
+        return self._name(logical_name)
+
+    @property
+    def event_bus(self) -> str:
+        return self._name("events")
+
+    def environment(self, buckets: Iterable[BucketDefinition]) -> dict[str, str]:
+        """The variables naming buckets, tables and the bus (queue URLs come once the queues
+        exist: `ProvisionedQueue.environment`)."""
+        env = {TABLE_ENV[name]: self.table(name) for name in TABLE_ENV}
+        env |= {
+            BUCKET_ENV[b.logical_name]: self.bucket(b)
+            for b in buckets
+            if b.logical_name in BUCKET_ENV
+        }
+        env[constants.ENV_EVENT_BUS] = self.event_bus
+        return env
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionedQueue:
+    definition: QueueDefinition
+    url: str
+    arn: str
+    dead_letter_url: str
+    dead_letter_arn: str
+
+
+@dataclass(frozen=True, slots=True)
+class Provisioned:
+    queues: dict[str, ProvisionedQueue]  # by logical name
+
+    def environment(self) -> dict[str, str]:
+        return {
+            QUEUE_URL_ENV[logical]: queue.url
+            for logical, queue in self.queues.items()
+            if logical in QUEUE_URL_ENV
+        }
+
+
+def provision(
+    clients: AwsClients,
+    names: Names,
+    *,
+    region: str,
+    buckets: Iterable[BucketDefinition],
+    queues: Iterable[QueueDefinition],
+) -> Provisioned:
+    """Create every table, bucket, queue (with its dead-letter queue), the upload notification
+    and the event bus. Table names are read from the environment, as the API reads them."""
+    from shared.db.tables import create_idempotency_table, create_tables
+    from shared.settings import TableSettings
+
+    create_tables(clients.dynamodb, TableSettings())
+    create_idempotency_table(clients.dynamodb, names.table("idempotency"))
+    buckets = tuple(buckets)
+    for bucket in buckets:
+        _create_bucket(clients, names.bucket(bucket), bucket, region)
+    created = {q.logical_name: _create_queue(clients, names, q) for q in queues}
+    if UPLOADS not in buckets or UPLOAD_EVENTS.logical_name not in created:
+        raise ValueError("the platform needs the uploads bucket and the upload-events queue")
+    # S3 sends an s3:TestEvent to the queue when this is set, as moto does too.
+    clients.s3.put_bucket_notification_configuration(
+        Bucket=names.bucket(UPLOADS),
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "Id": "uploads-to-upload-events",
+                    "QueueArn": created[UPLOAD_EVENTS.logical_name].arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {
+                        "Key": {"FilterRules": [{"Name": "prefix", "Value": UPLOAD_PREFIX}]}
+                    },
+                }
+            ]
+        },
+    )
+    clients.events.create_event_bus(Name=names.event_bus)
+    return Provisioned(created)
+
+
+def _create_bucket(
+    clients: AwsClients, name: str, definition: BucketDefinition, region: str
+) -> None:
+    s3 = clients.s3
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=name)
+    else:
+        s3.create_bucket(
+            Bucket=name,
+            CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+        )
+    if definition.versioned:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    if definition.expire_after_days:
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=name,
+            LifecycleConfiguration={
+                "Rules": [
+                    {
+                        "ID": "expire",
+                        "Status": "Enabled",
+                        "Filter": {"Prefix": ""},
+                        "Expiration": {"Days": definition.expire_after_days},
+                    }
+                ]
+            },
+        )
+
+
+def _create_queue(
+    clients: AwsClients, names: Names, definition: QueueDefinition
+) -> ProvisionedQueue:
+    sqs = clients.sqs
+    dead_letter_url = sqs.create_queue(
+        QueueName=names.dead_letter_queue(definition),
+        Attributes={"MessageRetentionPeriod": str(definition.dead_letter_retention_s)},
+    )["QueueUrl"]
+    dead_letter_arn = _arn(clients, dead_letter_url)
+    url = sqs.create_queue(
+        QueueName=names.queue(definition),
+        Attributes={
+            "VisibilityTimeout": str(definition.visibility_timeout_s),
+            "MessageRetentionPeriod": str(definition.retention_s),
+            "RedrivePolicy": json.dumps(
+                {
+                    "deadLetterTargetArn": dead_letter_arn,
+                    "maxReceiveCount": definition.max_receive_count,
+                }
+            ),
+        },
+    )["QueueUrl"]
+    return ProvisionedQueue(definition, url, _arn(clients, url), dead_letter_url, dead_letter_arn)
+
+
+def _arn(clients: AwsClients, url: str) -> str:
+    attributes = clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return attributes["Attributes"]["QueueArn"]

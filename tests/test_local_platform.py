@@ -1,0 +1,246 @@
+"""`growth local` end to end, over HTTP: moto's server as AWS, the runner, the API and the
+development issuer, as a developer or an end-to-end test meets them.
+
+The platform runs as tests/local_world.py sets it up (test functions, short visibility
+timeouts, a tiny district); everything else is as `growth local` runs it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote_plus
+
+import pytest
+import requests
+
+from growth.cli import main
+from growth.local.platform import Platform
+from shared.aws import AwsClients
+from shared.db.tables import TABLES
+from shared.resources import (
+    BUCKETS,
+    UPLOAD_EVENTS,
+    UPLOAD_PREFIX,
+    UPLOADS,
+)
+from shared.settings import AwsSettings
+from shared.uploads import presign_upload
+from tests import local_functions
+from tests.local_world import PROBE_QUEUE, config, eventually
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    with Platform(config(tmp_path_factory.mktemp("local-state"))) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def aws(platform: Platform) -> AwsClients:
+    # Built from the environment the platform set, as the API and the functions build theirs.
+    return AwsClients(AwsSettings())
+
+
+def api(platform: Platform) -> str:
+    assert platform.endpoints is not None
+    return platform.endpoints.api_url
+
+
+def queue_counts(aws: AwsClients, url: str) -> tuple[int, int]:
+    attributes = aws.sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return (
+        int(attributes["ApproximateNumberOfMessages"]),
+        int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+    )
+
+
+# ------------------------------------------------------------------------------ the API
+
+
+def test_the_api_answers_health_and_its_openapi_document_over_http(platform: Platform) -> None:
+    health = requests.get(f"{api(platform)}/v1/health", timeout=10)
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok"
+    document = requests.get(f"{api(platform)}/v1/openapi.json", timeout=10)
+    assert document.status_code == 200
+    assert document.json()["openapi"].startswith("3.1")
+    assert "/v1/me" in document.json()["paths"]
+
+
+def test_a_token_from_growth_local_token_acts_as_that_person(
+    platform: Platform, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = str(platform.config.state_dir)
+    assert main(["local", "users", "--json", "--state-dir", state]) == 0
+    logins = json.loads(capsys.readouterr().out)
+    firsts = {}
+    for login in logins:
+        firsts.setdefault(login["role"], login)
+    assert set(firsts) == {"district_admin", "school_admin", "teacher", "student", "guardian"}
+    for role, login in firsts.items():
+        assert main(["local", "token", login["login"], "--state-dir", state]) == 0
+        token = capsys.readouterr().out.strip()
+        me = requests.get(
+            f"{api(platform)}/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        assert me.status_code == 200, me.text
+        assert me.json()["user"]["role"] == role
+        assert me.json()["user"]["name"] == login["name"]
+
+
+def test_the_api_refuses_a_missing_or_foreign_token(platform: Platform) -> None:
+    assert requests.get(f"{api(platform)}/v1/me", timeout=10).status_code == 401
+    from growth.local.state import AUDIENCE
+    from shared.identity.dev_issuer import DevIssuer, generate_key
+
+    assert platform.endpoints is not None
+    stranger = DevIssuer(generate_key(), issuer=platform.endpoints.issuer, audience=AUDIENCE)
+    forged = stranger.mint(platform.logins[0].user_id, "district")
+    response = requests.get(
+        f"{api(platform)}/v1/me", headers={"Authorization": f"Bearer {forged}"}, timeout=10
+    )
+    assert response.status_code == 401
+
+
+def test_the_issuer_publishes_its_keys_at_its_jwks_url(platform: Platform) -> None:
+    assert platform.endpoints is not None
+    jwks = requests.get(f"{platform.endpoints.issuer}/.well-known/jwks.json", timeout=10).json()
+    assert [key["alg"] for key in jwks["keys"]] == ["RS256"]
+    assert os.environ["GROWTH_AUTH_ISSUER"] == platform.endpoints.issuer
+
+
+def test_the_demo_district_is_seeded_through_the_repositories(
+    platform: Platform, aws: AwsClients
+) -> None:
+    from shared.db.repositories import Repositories
+    from shared.settings import table_settings
+
+    repos = Repositories.build(aws.dynamodb, table_settings())
+    (school,) = repos.directory.list_schools("310112").items
+    assert school.name == "闵行区实验小学"
+    classes = repos.directory.list_classes(school.id).items
+    assert len(classes) == 5  # grades 1-5, one class each
+    assert all(len(repos.directory.list_class_students(c.id).items) == 2 for c in classes)
+
+
+# ------------------------------------------------------------------------------ AWS on moto
+
+
+def test_resources_are_created_from_the_shared_definitions(
+    platform: Platform, aws: AwsClients
+) -> None:
+    names = platform.names
+    for bucket in BUCKETS:
+        versioning = aws.s3.get_bucket_versioning(Bucket=names.bucket(bucket))
+        assert (versioning.get("Status") == "Enabled") is bucket.versioned
+    tables = set(aws.dynamodb.list_tables()["TableNames"])
+    assert {names.table(t.logical_name) for t in TABLES} | {names.table("idempotency")} <= tables
+    assert platform.provisioned is not None
+    queue = platform.provisioned.queues[UPLOAD_EVENTS.logical_name]
+    attributes = aws.sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=["All"])
+    redrive = json.loads(attributes["Attributes"]["RedrivePolicy"])
+    assert redrive == {
+        "deadLetterTargetArn": queue.dead_letter_arn,
+        "maxReceiveCount": UPLOAD_EVENTS.max_receive_count,
+    }
+    assert attributes["Attributes"]["VisibilityTimeout"] == "2"  # FAST_UPLOAD_EVENTS
+    notification = aws.s3.get_bucket_notification_configuration(Bucket=names.bucket(UPLOADS))
+    (rule,) = notification["QueueConfigurations"]
+    assert rule["QueueArn"] == queue.arn
+    assert rule["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": UPLOAD_PREFIX}]
+    buses = aws.events.list_event_buses()["EventBuses"]
+    assert names.event_bus in {b["Name"] for b in buses}
+
+
+def test_a_presigned_post_upload_reaches_the_function_through_s3_and_sqs(
+    platform: Platform, aws: AwsClients
+) -> None:
+    # Given a presigned POST for a submission's key, with a space and Chinese in it
+    bucket = platform.names.bucket(UPLOADS)
+    key = f"{UPLOAD_PREFIX}sch1/task {uuid.uuid4().hex}/体测/source"
+    post = presign_upload(aws.s3, bucket=bucket, key=key, content_type="text/csv", max_bytes=1024)
+    # When a browser posts the file to it, over HTTP
+    response = requests.post(
+        post.url,
+        data=post.fields,
+        files={"file": ("体测.csv", "学籍号,姓名\n".encode(), "text/csv")},
+        timeout=10,
+    )
+    assert response.status_code == 204, response.text
+
+    # Then the function gets the S3 notification from the queue, in Lambda's SQS event
+    def delivered() -> tuple[dict[str, Any], dict[str, Any]] | None:
+        for call in local_functions.calls("uploads-probe"):
+            for record in call.event["Records"]:
+                s3_records = json.loads(record["body"]).get("Records", [])
+                if s3_records and unquote_plus(s3_records[0]["s3"]["object"]["key"]) == key:
+                    return record, s3_records[0]
+        return None
+
+    record, s3_record = eventually(delivered, what="the upload's notification")
+    assert platform.provisioned is not None
+    queue = platform.provisioned.queues[UPLOAD_EVENTS.logical_name]
+    assert record["eventSourceARN"] == queue.arn
+    assert record["eventSource"] == "aws:sqs"
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"
+    assert s3_record["eventName"] == "ObjectCreated:Post"
+    assert s3_record["s3"]["bucket"]["name"] == bucket
+    head = aws.s3.head_object(Bucket=bucket, Key=key)
+    obj = s3_record["s3"]["object"]
+    assert obj["size"] == head["ContentLength"]
+    # versionId and sequencer: added to moto's record by the platform, as S3 sends them
+    assert obj["versionId"] == head["VersionId"]
+    assert int(obj["sequencer"], 16) > 0
+    # And the message is deleted once the function succeeded
+    eventually(lambda: queue_counts(aws, queue.url) == (0, 0), what="the queue to empty")
+
+
+def test_a_failing_message_is_retried_then_dead_lettered(
+    platform: Platform, aws: AwsClients
+) -> None:
+    assert platform.provisioned is not None
+    queue = platform.provisioned.queues[PROBE_QUEUE.logical_name]
+    body = f"fail-{uuid.uuid4().hex}"
+    aws.sqs.send_message(QueueUrl=queue.url, MessageBody=body)
+
+    def dead_lettered() -> list[Any] | None:
+        received = aws.sqs.receive_message(
+            QueueUrl=queue.dead_letter_url, WaitTimeSeconds=1, VisibilityTimeout=30
+        )
+        return [m for m in received.get("Messages", []) if m["Body"] == body] or None
+
+    eventually(dead_lettered, what="the message in the dead-letter queue")
+    deliveries = [
+        r["attributes"]["ApproximateReceiveCount"]
+        for c in local_functions.calls("probe")
+        for r in c.event["Records"]
+        if r["body"] == body
+    ]
+    assert deliveries == ["1", "2"]  # maxReceiveCount deliveries, then the dead-letter queue
+
+
+def test_a_partial_batch_failure_deletes_exactly_the_others(
+    platform: Platform, aws: AwsClients
+) -> None:
+    assert platform.provisioned is not None
+    queue = platform.provisioned.queues[PROBE_QUEUE.logical_name]
+    tag = uuid.uuid4().hex
+    bodies = [f"ok-{tag}-1", f"fail-{tag}-2", f"ok-{tag}-3", f"ok-{tag}-4"]
+    aws.sqs.send_message_batch(
+        QueueUrl=queue.url, Entries=[{"Id": str(n), "MessageBody": b} for n, b in enumerate(bodies)]
+    )
+    # The failed one comes back after the visibility timeout, then goes to the dead-letter
+    # queue; by then the others would have come back too had they not been deleted.
+    eventually(lambda: local_functions.bodies("probe").count(bodies[1]) == 2, what="the retry")
+    time.sleep(PROBE_QUEUE.visibility_timeout_s + 0.5)
+    seen = local_functions.bodies("probe")
+    assert [seen.count(b) for b in bodies] == [1, 2, 1, 1]
+    eventually(lambda: queue_counts(aws, queue.url) == (0, 0), what="the queue to empty")
