@@ -19,9 +19,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/growth local
 
-## demo: validate a generated sample district's files and show what a teacher would see
+## demo: the upload pipeline's story with nobody at the keyboard: start the platform, set a
+## task, upload good, partly bad and hostile files over HTTP, print each outcome and the lake's
+## rows, stop; exits 0 only if every outcome is the expected one
 demo: $(STAMP)
-	$(BIN)/growth demo
+	$(BIN)/growth local demo
 
 ## test: set up .venv, lint, type-check and run the whole test suite
 test: $(STAMP) lint

@@ -85,6 +85,14 @@ def _add_local(commands: Any) -> None:
     token.add_argument("login", help="演示账号，如 teacher-sch1-1-1")
     token.add_argument("--state-dir", default=argparse.SUPPRESS, **state_dir)
     token.set_defaults(handler=_local_token)
+    demo = actions.add_parser(
+        "demo", help="无人值守地演示上传流程：发任务、上传好坏文件、等流水线、查数据湖，然后退出"
+    )
+    demo.add_argument(
+        "--port", dest="demo_port", type=int, default=0, help="API 端口；默认任一空闲端口"
+    )
+    demo.add_argument("--state-dir", default=argparse.SUPPRESS, **state_dir)
+    demo.set_defaults(handler=_local_demo)
 
 
 def _read(path: Path) -> bytes:
@@ -259,6 +267,12 @@ def _local_token(args: argparse.Namespace) -> int:
     from growth.local.commands import token
 
     return token(state_dir=args.state_dir, login=args.login)
+
+
+def _local_demo(args: argparse.Namespace) -> int:
+    from growth.local.demo import run
+
+    return run(port=args.demo_port, state_dir=args.state_dir)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import random
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from shared.grades import GRADE_LABELS
 from shared.ids import make_national_id
@@ -28,6 +30,8 @@ GIVEN = (
 )
 SCHOOL_NAMES = ("闵行区实验小学", "闵行区莘庄中学", "闵行区七宝第二中学", "闵行区华漕学校")
 SUBJECTS = ("语文", "数学", "英语")
+# A PDF someone renamed .xlsx, as happens when the wrong attachment is picked.
+RENAMED_PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,8 +203,19 @@ def roster_rows(students: Sequence[Student]) -> list[list[str]]:
     ]
 
 
+class Pupil(Protocol):
+    """What a score sheet says of a student (a sample student, or a seated one)."""
+
+    @property
+    def student_no(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def class_name(self) -> str: ...
+
+
 def score_rows(
-    rng: random.Random, students: Sequence[Student], subject: str, kind: str, day: date
+    rng: random.Random, students: Sequence[Pupil], subject: str, kind: str, day: date
 ) -> list[list[str]]:
     rows = []
     for s in students:
@@ -345,6 +360,28 @@ def xlsx_bytes(
     return buffer.getvalue()
 
 
+def inflating_xlsx(data: bytes, size: int, *, part: str = "xl/worksheets/sheet1.xml") -> bytes:
+    """A zip bomb: the package with `part` replaced by a worksheet padded with `size` zero
+    bytes, written in streamed chunks (building it never holds the inflated part in memory)."""
+    chunk = bytes(1 << 22)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
+        for info in source.infolist():
+            if info.filename != part:
+                package.writestr(info.filename, source.read(info.filename))
+                continue
+            target = zipfile.ZipInfo(part, date_time=info.date_time)
+            target.compress_type = zipfile.ZIP_DEFLATED
+            with package.open(target, "w", force_zip64=size > 0x7FFF0000) as stream:
+                stream.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet><sheetData>')
+                for _ in range(size // len(chunk)):
+                    stream.write(chunk)
+                stream.write(bytes(size % len(chunk)))
+                stream.write(b"</sheetData></worksheet>")
+    return out.getvalue()
+
+
 def with_mistakes(
     rows: list[list[str]], header: Sequence[str], rng: random.Random
 ) -> Iterator[str]:
@@ -421,10 +458,7 @@ def write_sample_district(out: Path, seed: int = 2024) -> list[Path]:
     files["quality-records.csv"] = csv_bytes(
         QUALITY_HEADER, quality_rows(rng, klass, date(2024, 11, 20))
     )
-    # A PDF someone renamed, as happens when the wrong attachment is picked.
-    files["scores-renamed.xlsx"] = (
-        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
-    )
+    files["scores-renamed.xlsx"] = RENAMED_PDF
     paths = []
     for name, data in files.items():
         path = out / name

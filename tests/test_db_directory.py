@@ -4,6 +4,7 @@ the 学籍号 stays unique, and relationships change at once (revocation is imme
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -272,3 +273,61 @@ def test_guardians_and_children(db: Db) -> None:
     # When a link is removed, the guardian loses the child at once
     directory.delete_guardian_link(links[1])
     assert directory.list_children("p1") == links[:1]
+
+
+def test_new_students_go_in_batches_with_their_claims(db: Db) -> None:
+    # Given a new directory and a class's worth of students
+    directory = db.repos.directory
+    students = [a_student(n) for n in range(1, 31)]
+    # When they are added at once
+    _, operations = db.operations.during(lambda: directory.add_new_students(students))
+    # Then one read checks them and two batches write them (student and claim items)
+    assert operations == ["BatchGetItem", "BatchWriteItem", "BatchWriteItem", "BatchWriteItem"]
+    assert directory.get_student("stu0007") == students[6]
+    assert directory.get_student_by_no(students[29].student_no) == students[29]
+    # And the claims hold against a later save, as save_student's do
+    twin = a_student(99, student_no=students[0].student_no, birth_date=students[0].birth_date)
+    with pytest.raises(Conflict) as caught:
+        directory.save_student(twin)
+    assert caught.value.code is ErrorCode.STUDENT_NO_TAKEN
+
+
+@pytest.mark.parametrize(
+    ("second", "code"),
+    [
+        (
+            lambda first: [a_student(5, student_no=first.student_no, birth_date=first.birth_date)],
+            ErrorCode.STUDENT_NO_TAKEN,
+        ),
+        (
+            lambda first: [a_student(7).model_copy(update={"id": first.id})],
+            ErrorCode.ALREADY_EXISTS,
+        ),
+    ],
+    ids=["student-number-claimed", "student-id-present"],
+)
+def test_adding_students_that_exist_writes_nothing(db: Db, second: Any, code: ErrorCode) -> None:
+    # Given a student already in the directory
+    directory = db.repos.directory
+    first = a_student(1)
+    directory.save_student(first)
+    newcomer = a_student(2)
+    # When a batch with a clash (and one new student) is added
+    with pytest.raises(Conflict) as caught:
+        directory.add_new_students([newcomer, *second(first)])
+    # Then it is refused as a whole
+    assert caught.value.code is code
+    with pytest.raises(NotFound):
+        directory.get_student(newcomer.id)
+    assert directory.get_student(first.id) == first
+
+
+def test_a_student_number_twice_in_one_batch_is_refused(db: Db) -> None:
+    directory = db.repos.directory
+    first = a_student(1)
+    twin = a_student(2, student_no=first.student_no, birth_date=first.birth_date)
+    with pytest.raises(Conflict) as caught:
+        directory.add_new_students([first, twin])
+    assert caught.value.code is ErrorCode.STUDENT_NO_TAKEN
+    with pytest.raises(NotFound):
+        directory.get_student(first.id)

@@ -224,16 +224,15 @@ def _classes_of(students: Iterable[SampleStudent]) -> list[tuple[str, list[Sampl
 
 
 def write_district(repos: Repositories, plan: DemoDistrict) -> None:
-    """Write the plan through the repositories. Classes and students first: each of their
-    writes is a transaction, and moto copies the whole table for every one, so they go in
-    while the table is small."""
+    """Write the plan through the repositories. Classes first, while the table is small:
+    each is a transaction, and moto copies the whole table for every one. The students (new,
+    with unique 学籍号 by plan) go in batches."""
     directory = repos.directory
     for school in plan.schools:
         directory.put_school(school)
     for klass in plan.classes:
         directory.put_class(klass)
-    for student in plan.students:
-        directory.save_student(student)
+    directory.add_new_students(plan.students)
     for user in plan.users:
         directory.put_user(user)
     for assignment in plan.assignments:

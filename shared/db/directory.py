@@ -8,13 +8,13 @@ so that one strongly consistent Query answers "what may this user reach" right a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from shared.db import keys
-from shared.db.codec import Item, model_attributes, to_item, to_model
+from shared.db.codec import Item, from_item, model_attributes, to_item, to_model
 from shared.db.dynamo import (
     DEFAULT_PAGE_SIZE,
     Page,
@@ -258,6 +258,34 @@ class DirectoryRepository:
 
         with storage_errors(Entity.STUDENT, on_condition=failed):
             self._table.transact(actions)
+
+    def add_new_students(self, students: Sequence[Student]) -> None:
+        """Add students none of whom exists yet, in batches: for filling a new directory (the
+        local platform's demo district), where a transaction per student would be needless.
+
+        Nothing is written if a 学籍号 repeats among them or is already claimed (Conflict
+        STUDENT_NO_TAKEN) or a student id is taken (Conflict ALREADY_EXISTS). The items are
+        those `save_student` writes. Not for concurrent writers: between the check and the
+        write nothing is locked, so the API and the pipeline use `save_student`.
+        """
+        claims = [keys.student_no_claim(s.student_no) for s in students]
+        ids = [keys.student(s.id) for s in students]
+        if len({c.pk for c in claims}) != len(claims):
+            raise Conflict(ErrorCode.STUDENT_NO_TAKEN)
+        if len({k.pk for k in ids}) != len(ids):
+            raise Conflict.already_exists(Entity.STUDENT)
+        with storage_errors(Entity.STUDENT):
+            existing = self._table.batch_get([(k.pk, k.sk) for k in claims + ids], consistent=True)
+        claimed = {c.pk for c in claims}
+        if any(from_item(item)["pk"] in claimed for item in existing):
+            raise Conflict(ErrorCode.STUDENT_NO_TAKEN)
+        if existing:
+            raise Conflict.already_exists(Entity.STUDENT)
+        with storage_errors(Entity.STUDENT):
+            items: list[Item] = []
+            for student, claim in zip(students, claims, strict=True):
+                items += [_student_item(student), _item(claim, keys.STUDENT_NO, student)]
+            self._table.batch_put(items)
 
     def get_student(self, student_id: str) -> Student:
         """A student by id; NotFound if there is none."""

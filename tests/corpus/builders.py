@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from growth.sample import inflating_xlsx
 from shared.ids import make_national_id
 
 TODAY = date(2024, 12, 20)
@@ -378,30 +379,8 @@ def set_declared_size(data: bytes, part: str, size: int) -> bytes:
     return bytes(patched)
 
 
-def inflating_sheet(data: bytes, size: int, *, part: str = "xl/worksheets/sheet1.xml") -> bytes:
-    """The package with `part` replaced by a worksheet padded with `size` zero bytes, written
-    in streamed chunks (so that building it never holds the inflated part in memory)."""
-    chunk = bytes(1 << 22)
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
-        for info in source.infolist():
-            if info.filename != part:
-                package.writestr(info.filename, source.read(info.filename))
-                continue
-            target = zipfile.ZipInfo(part, date_time=info.date_time)
-            target.compress_type = zipfile.ZIP_DEFLATED
-            with package.open(target, "w", force_zip64=size > 0x7FFF0000) as stream:
-                stream.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet><sheetData>')
-                for _ in range(size // len(chunk)):
-                    stream.write(chunk)
-                stream.write(bytes(size % len(chunk)))
-                stream.write(b"</sheetData></worksheet>")
-    return out.getvalue()
-
-
 @lru_cache(maxsize=1)
 def zip_bomb_300mb() -> bytes:
     """A 0.3 MB .xlsx whose first worksheet inflates to 300 MB (ratio ≈ 1,000:1).
     Built once per process (about 1 s)."""
-    return inflating_sheet(xlsx_bytes(ROSTER_HEADER, roster_rows(3)), 300 << 20)
+    return inflating_xlsx(xlsx_bytes(ROSTER_HEADER, roster_rows(3)), 300 << 20)

@@ -1,0 +1,459 @@
+"""`growth local demo` (and `make demo`): the upload pipeline's whole story, with nobody at the
+keyboard, over real HTTP against the local platform.
+
+The district sets a task; teachers ask for presigned POSTs and upload a clean sheet, a sheet
+with the mistakes real files have, its corrected re-upload, and hostile files; the demo waits
+for the pipeline, prints each outcome, asks the API for the task's completion and DuckDB for the
+lake's accepted rows per class, then stops. Exit 0 only if every outcome is the expected one.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final, NamedTuple
+
+from growth.local.platform import Platform, PlatformConfig
+from growth.local.seed import DemoDistrict, DemoSize, plan_district
+from growth.local.state import LocalError
+from growth.sample import (
+    RENAMED_PDF,
+    SCORE_HEADER,
+    csv_bytes,
+    inflating_xlsx,
+    score_rows,
+    xlsx_bytes,
+)
+from growth.textui import table
+
+DEMO_SIZE: Final = DemoSize(schools=2, classes_per_grade=2, students_per_class=30)
+TERM: Final = "2024-2025-1"
+EXAM_DAY: Final = date(2024, 11, 12)
+XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FINAL: Final = frozenset({"accepted", "partial", "rejected"})
+EXIT_MISMATCH: Final = 1
+EXIT_ERROR: Final = 2
+
+
+class Seat(NamedTuple):
+    """A student as a score sheet names them."""
+
+    student_no: str
+    name: str
+    class_name: str
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What should become of an upload: the final status, (accepted, rejected) row counts
+    when the file was read, and the error codes reported. `http` is the API's answer to the
+    upload request itself when it should refuse (nothing is uploaded then)."""
+
+    status: str
+    counts: tuple[int, int] | None = None
+    codes: frozenset[str] = frozenset()
+    http: int | None = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    title: str
+    login: str
+    class_id: str
+    filename: str
+    content_type: str
+    body: Callable[[DemoDistrict], bytes]
+    expected: Expected
+
+
+@dataclass
+class Outcome:
+    upload: Upload
+    status: str
+    counts: tuple[int, int] | None = None
+    codes: frozenset[str] = frozenset()
+    http: int | None = None
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def as_expected(self) -> bool:
+        expected = self.upload.expected
+        return (
+            self.status == expected.status
+            and self.http == expected.http
+            and (expected.counts is None or self.counts == expected.counts)
+            and self.codes == expected.codes
+        )
+
+
+# ----------------------------------------------------------------------------- the files
+
+
+def seats(plan: DemoDistrict, class_id: str) -> list[Seat]:
+    names = {k.id: k.name for k in plan.classes}
+    return [
+        Seat(s.student_no, s.name, names[s.class_id])
+        for s in plan.students
+        if s.class_id == class_id
+    ]
+
+
+def clean_sheet(class_id: str) -> Callable[[DemoDistrict], bytes]:
+    def build(plan: DemoDistrict) -> bytes:
+        rng = random.Random(class_id)  # noqa: S311 - sample scores
+        rows = score_rows(rng, seats(plan, class_id), "数学", "期中考试", EXAM_DAY)
+        return xlsx_bytes(SCORE_HEADER, rows, title="2024学年第一学期 数学期中考试成绩")
+
+    return build
+
+
+def sheet_with_mistakes(class_id: str, *, fixed: bool) -> Callable[[DemoDistrict], bytes]:
+    """The class's scores as Excel saves a CSV (GB18030), with three mistakes unless `fixed`:
+    a 学籍号 with its last two digits swapped, a score above the full mark, a date that does
+    not exist."""
+
+    def build(plan: DemoDistrict) -> bytes:
+        rng = random.Random(class_id)  # noqa: S311 - sample scores
+        rows = score_rows(rng, seats(plan, class_id), "数学", "期中考试", EXAM_DAY)
+        if not fixed:
+            number = rows[2][0]
+            rows[2][0] = number[:-2] + number[-1] + number[-2]
+            rows[5][6] = "105"
+            rows[9][5] = "2024/9/31"
+        return csv_bytes(SCORE_HEADER, rows, encoding="gb18030")
+
+    return build
+
+
+def other_class_sheet(class_id: str) -> Callable[[DemoDistrict], bytes]:
+    """Another class's sheet, picked by mistake: every student belongs elsewhere."""
+    return clean_sheet(class_id)
+
+
+def zip_bomb(class_id: str) -> Callable[[DemoDistrict], bytes]:
+    """A small .xlsx whose worksheet inflates to 300 MB."""
+
+    def build(plan: DemoDistrict) -> bytes:
+        return inflating_xlsx(clean_sheet(class_id)(plan), 300 << 20)
+
+    return build
+
+
+def scenario() -> list[Upload]:
+    math1, math7 = "teacher-sch1-1-math", "teacher-sch2-7-math"
+    return [
+        Upload(
+            "一年级(1)班 数学成绩（干净的 Excel）",
+            math1,
+            "sch1-1-1",
+            "一年级1班数学期中.xlsx",
+            XLSX,
+            clean_sheet("sch1-1-1"),
+            Expected("accepted", (30, 0)),
+        ),
+        Upload(
+            "一年级(2)班 数学成绩（GB18030 CSV，有 3 处错误）",
+            math1,
+            "sch1-1-2",
+            "一年级2班数学期中.csv",
+            "text/csv",
+            sheet_with_mistakes("sch1-1-2", fixed=False),
+            Expected(
+                "partial",
+                (27, 3),
+                frozenset({"STUDENT_NO_CHECK_DIGIT", "SCORE_ABOVE_FULL_MARKS", "DATE_INVALID"}),
+            ),
+        ),
+        Upload(
+            "一年级(2)班 改正后重新上传（整体替换上一次）",
+            math1,
+            "sch1-1-2",
+            "一年级2班数学期中（改）.csv",
+            "text/csv",
+            sheet_with_mistakes("sch1-1-2", fixed=True),
+            Expected("accepted", (30, 0)),
+        ),
+        Upload(
+            "一年级(1)班 误传：改了扩展名的 PDF（原有数据不受影响）",
+            math1,
+            "sch1-1-1",
+            "一年级1班数学期中（新）.xlsx",
+            XLSX,
+            lambda plan: RENAMED_PDF,
+            Expected("rejected", codes=frozenset({"FILE_NOT_SPREADSHEET"})),
+        ),
+        Upload(
+            "七年级(1)班 压缩炸弹（0.3 MB 解压成 300 MB）",
+            math7,
+            "sch2-7-1",
+            "七年级1班.xlsx",
+            XLSX,
+            zip_bomb("sch2-7-1"),
+            Expected("rejected", codes=frozenset({"FILE_ZIP_BOMB"})),
+        ),
+        Upload(
+            "七年级(2)班 传错文件：整张表是七年级(1)班的学生",
+            math7,
+            "sch2-7-2",
+            "七年级2班数学期中.xlsx",
+            XLSX,
+            other_class_sheet("sch2-7-1"),
+            Expected("rejected", (0, 30), frozenset({"NOT_IN_ROSTER", "FILE_NO_VALID_ROWS"})),
+        ),
+        Upload(
+            # Not theirs to see: the API answers as if the class did not exist (no probing).
+            "一年级数学老师为别校的七年级(1)班上传（无权）",
+            math1,
+            "sch2-7-1",
+            "七年级1班.xlsx",
+            XLSX,
+            clean_sheet("sch2-7-1"),
+            Expected("refused", http=404),
+        ),
+    ]
+
+
+# The lake's accepted rows per class once the scenario is done: the re-upload replaced the
+# partial one, the rejected uploads changed nothing.
+EXPECTED_LAKE: Final = {"sch1-1-1": 30, "sch1-1-2": 30}
+
+
+# ------------------------------------------------------------------------------ the run
+
+
+class Client:
+    """The API over HTTP as one demo login."""
+
+    def __init__(self, platform: Platform) -> None:
+        import requests
+
+        if platform.endpoints is None:
+            raise LocalError("本地平台尚未启动")
+        self._platform = platform
+        self._base = platform.endpoints.api_url
+        self._session = requests.Session()
+
+    def call(self, login: str, method: str, path: str, **kwargs: Any) -> Any:
+        token = self._platform.state.mint_token(login)
+        return self._session.request(
+            method,
+            f"{self._base}{path}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+            **kwargs,
+        )
+
+    def ok(self, login: str, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.call(login, method, path, **kwargs)
+        if response.status_code >= 300:
+            raise LocalError(f"{method} {path} 返回 {response.status_code}：{response.text}")
+        return response.json()
+
+    def post_file(self, upload: dict[str, Any], filename: str, body: bytes, kind: str) -> None:
+        response = self._session.post(
+            upload["url"], data=upload["fields"], files={"file": (filename, body, kind)}, timeout=60
+        )
+        if response.status_code >= 300:
+            raise LocalError(f"上传到预签名地址失败（{response.status_code}）：{response.text}")
+
+    def close(self) -> None:
+        self._session.close()
+
+
+def run_scenario(platform: Platform, uploads: Sequence[Upload], wait_s: float) -> list[Outcome]:
+    plan = plan_district(platform.config.district_code, platform.config.demo)
+    client = Client(platform)
+    try:
+        deadline = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+        task = client.ok(
+            "district",
+            "POST",
+            "/v1/tasks",
+            json={
+                "template_id": "academic-score",
+                "term": TERM,
+                "title": "2024学年第一学期期中成绩",
+                "deadline": deadline,
+                "scope": {"kind": "district"},
+            },
+        )
+        print(f"区管理员发布任务「{task['title']}」（{task['id']}），全区 {TERM} 学期。\n")
+        outcomes = [_upload(client, task["id"], plan, upload, wait_s) for upload in uploads]
+        _print_completion(client, task["id"])
+        return outcomes
+    finally:
+        client.close()
+
+
+def _upload(
+    client: Client, task_id: str, plan: DemoDistrict, upload: Upload, wait_s: float
+) -> Outcome:
+    print(f"· {upload.login}：{upload.title}", flush=True)
+    started = time.monotonic()
+    asked = client.call(
+        upload.login,
+        "POST",
+        f"/v1/tasks/{task_id}/submissions",
+        json={
+            "class_id": upload.class_id,
+            "filename": upload.filename,
+            "content_type": upload.content_type,
+        },
+    )
+    if asked.status_code >= 300:
+        problem = asked.json()
+        outcome = Outcome(upload, "refused", http=asked.status_code)
+        outcome.notes.append(problem.get("detail") or problem.get("title", ""))
+        return outcome
+    answer = asked.json()
+    client.post_file(answer["upload"], upload.filename, upload.body(plan), upload.content_type)
+    path = f"/v1/submissions/{answer['submission']['id']}"
+    while True:
+        submission = client.ok(upload.login, "GET", path)
+        if submission["status"] in FINAL:
+            break
+        if time.monotonic() - started > wait_s:
+            return Outcome(upload, f"未在 {wait_s:.0f} 秒内完成（{submission['status']}）")
+        time.sleep(0.2)
+    counts = submission["counts"]
+    outcome = Outcome(
+        upload,
+        submission["status"],
+        counts=(counts["accepted"], counts["rejected"]) if counts else None,
+        codes=frozenset(g["code"] for g in submission["error_summary"]),
+        seconds=time.monotonic() - started,
+    )
+    outcome.notes += [
+        f"{g['code']} ×{g['count']}（第 {g['first_row']} 行起）：{g['example']}"
+        for g in submission["error_summary"]
+    ]
+    if submission.get("error_report"):
+        outcome.notes.append("错误报告可下载（预签名链接）")
+    return outcome
+
+
+def _print_completion(client: Client, task_id: str) -> None:
+    completion = client.ok("district", "GET", f"/v1/tasks/{task_id}/completion")
+    total = completion["total"]
+    print(
+        f"\n任务完成情况（区管理员所见）：应交 {total['expected']} 个班，"
+        f"已交 {total['received']} 个（{total['rate']:.0%}）"
+    )
+
+
+@dataclass(frozen=True)
+class LakeView:
+    counts: dict[str, int]  # accepted rows per class
+    columns: list[str]
+
+
+PERSONAL_COLUMNS: Final = frozenset({"name", "student_no", "national_id", "student_id"})
+
+
+def read_lake() -> LakeView:
+    """Accepted rows per class and the table's columns, by DuckDB over the Parquet objects."""
+    from shared.aws import AwsClients
+    from shared.lake.query import LakeQuery
+    from shared.settings import AwsSettings, PipelineSettings
+
+    clients = AwsClients(AwsSettings())
+    try:
+        with LakeQuery(clients.s3, PipelineSettings().lake_bucket) as lake:
+            counts = lake.rows(LAKE_SQL)
+            columns = lake.rows("SELECT column_name FROM (DESCRIBE records_academic_score)")
+            return LakeView({str(k): int(n) for k, n in counts}, [str(c) for (c,) in columns])
+    finally:
+        clients.s3.close()
+
+
+LAKE_SQL: Final = "SELECT class, count(*) FROM records_academic_score GROUP BY class ORDER BY 1"
+
+
+STATUS_ZH: Final = {
+    "accepted": "通过",
+    "partial": "部分通过",
+    "rejected": "拒收",
+    "refused": "拒绝请求",
+}
+
+
+def report(outcomes: Sequence[Outcome], lake: LakeView) -> bool:
+    rows = []
+    for o in outcomes:
+        counts = f"{o.counts[0]} / {o.counts[1]}" if o.counts else "—"
+        status = STATUS_ZH.get(o.status, o.status) + (f"（HTTP {o.http}）" if o.http else "")
+        expected = STATUS_ZH.get(o.upload.expected.status, o.upload.expected.status)
+        rows.append(
+            [
+                o.upload.title,
+                status,
+                counts,
+                ", ".join(sorted(o.codes)) or "—",
+                f"{o.seconds:.1f} s" if o.seconds else "—",
+                "✓" if o.as_expected else f"✗ 应为{expected}",
+            ]
+        )
+    print("\n各次上传的结果：")
+    print(table(["上传", "结果", "通过 / 拒收行", "问题类型", "用时", "符合预期"], rows))
+    for o in outcomes:
+        if o.notes:
+            print(f"\n{o.upload.title}：")
+            for note in o.notes:
+                print(f"  {note}")
+    print("\n数据湖（DuckDB 读 Parquet，即本地的 Athena）：")
+    print(f"  {LAKE_SQL}")
+    print(table(["班级", "行数"], [[k, v] for k, v in lake.counts.items()] or [["（空）", 0]]))
+    print(f"\n  列：{', '.join(lake.columns)}")
+    personal = PERSONAL_COLUMNS & set(lake.columns)
+    print("  学生以假名键 student_key 出现，没有姓名、身份证号或学籍号。" if not personal else "")
+    lake_ok = lake.counts == EXPECTED_LAKE and not personal
+    if lake.counts != EXPECTED_LAKE:
+        print(f"✗ 数据湖应为 {EXPECTED_LAKE}")
+    if personal:
+        print(f"✗ 数据湖中出现了个人信息列：{sorted(personal)}")
+    return lake_ok and all(o.as_expected for o in outcomes)
+
+
+@contextmanager
+def quiet_functions(config: PlatformConfig) -> Iterator[None]:
+    """The functions' own INFO lines (Powertools loggers, named after the function's service)
+    would bury the demo's story; their warnings and errors still show."""
+    loggers = [logging.getLogger(function.name) for function in config.functions]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def run(*, port: int, state_dir: Path | None, wait_s: float = 120.0) -> int:
+    """Start the platform (any free port unless `port`), play the scenario, stop."""
+    with tempfile.TemporaryDirectory(prefix="growth-demo-") as scratch:
+        config = PlatformConfig(state_dir=state_dir or Path(scratch), port=port, demo=DEMO_SIZE)
+        print("正在启动本地平台并生成演示区……", flush=True)
+        started = time.monotonic()
+        try:
+            with Platform(config) as platform, quiet_functions(config):
+                ends = platform.endpoints
+                assert ends is not None
+                took = time.monotonic() - started
+                print(f"已启动（{took:.1f} 秒）：API {ends.api_url}，moto {ends.moto_url}\n")
+                outcomes = run_scenario(platform, scenario(), wait_s)
+                good = report(outcomes, read_lake())
+        except LocalError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return EXIT_ERROR
+    print("\n演示完成：每个结果都符合预期。" if good else "\n演示失败：有结果不符合预期。")
+    return 0 if good else EXIT_MISMATCH

@@ -1,0 +1,67 @@
+"""`growth local demo` (make demo): the whole scenario over HTTP, green only when every outcome is
+the expected one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from growth.local import demo
+
+
+@pytest.fixture
+def fresh_function() -> Iterator[None]:
+    from functions.validate import app as validate_app
+
+    # The function's container state is per process; this run's is built on this platform.
+    validate_app.application.cache_clear()
+    yield
+    validate_app.application.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_function")
+def test_the_demo_runs_the_scenario_and_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # When the demo runs on any free port
+    code = demo.run(port=0, state_dir=tmp_path)
+    out = capsys.readouterr().out
+    # Then every upload ended as expected and the lake holds the accepted rows per class
+    assert code == 0, out
+    assert "演示完成：每个结果都符合预期。" in out
+    assert out.count("✓") == len(demo.scenario())
+    assert "sch1-1-1  30" in out
+    assert "sch1-1-2  30" in out
+    # And the platform is gone: the demo's state directory holds the logins it made
+    assert (tmp_path / "users.json").is_file()
+
+
+def outcome(upload: demo.Upload, status: str, counts: tuple[int, int] | None) -> demo.Outcome:
+    return demo.Outcome(upload, status, counts=counts, codes=upload.expected.codes)
+
+
+def test_a_single_unexpected_outcome_fails_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    uploads = demo.scenario()
+    expected = [
+        demo.Outcome(
+            u,
+            u.expected.status,
+            counts=u.expected.counts,
+            codes=u.expected.codes,
+            http=u.expected.http,
+        )
+        for u in uploads
+    ]
+    lake = demo.LakeView(dict(demo.EXPECTED_LAKE), ["student_key", "score"])
+    assert demo.report(expected, lake)
+    # A partial upload that came back accepted
+    wrong = [*expected]
+    wrong[1] = outcome(uploads[1], "accepted", (30, 0))
+    assert not demo.report(wrong, lake)
+    # Rows of the replaced upload left in the lake
+    assert not demo.report(expected, demo.LakeView({"sch1-1-1": 30, "sch1-1-2": 57}, []))
+    # A name column in the lake
+    assert not demo.report(expected, demo.LakeView(dict(demo.EXPECTED_LAKE), ["name"]))
+    assert "个人信息列" in capsys.readouterr().out
