@@ -57,3 +57,35 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def record_only(event: dict[str, Any], context: Any) -> None:
     """Accept everything (a None response: the whole batch succeeded)."""
     _record(event, context)
+
+
+# ------------------------------------------------------------ the real validator, with faults
+
+# Object key -> "crash-once" (the first attempt raises, a redelivery succeeds) or "poison"
+# (every attempt raises, so the message ends in the dead-letter queue). Set by the test.
+FAULTS: dict[str, str] = {}
+_crashed: set[str] = set()
+
+
+def faulty_validate(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """`functions.validate.handler.handler`, the real one, with `FAULTS` injected into the
+    validator of this container: the exception escapes the record as a crash would."""
+    _record(event, context)
+    from functions.validate.app import application
+    from functions.validate.handler import handler
+
+    validator = application().validator
+    if not getattr(validator, "faults_injected", False):
+        real = validator.process
+
+        def process(ref: Any) -> Any:
+            fault = FAULTS.get(ref.key)
+            if fault == "poison" or (fault == "crash-once" and ref.key not in _crashed):
+                with _lock:
+                    _crashed.add(ref.key)
+                raise RuntimeError(f"injected fault: {fault}")
+            return real(ref)
+
+        validator.process = process  # type: ignore[method-assign]
+        validator.faults_injected = True  # type: ignore[attr-defined]
+    return handler(event, context)
