@@ -39,11 +39,13 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench: measured throughput beside the raw parsers and peer validators (slow; not part of test)
+## bench: throughput beside the raw parsers and peer validators, cold starts, and the validation
+## function's time and memory per upload on the local platform (slow; not part of test)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.bench_validation
 	$(BIN)/python -m benchmarks.bench_imports
+	$(BIN)/python -m benchmarks.bench_pipeline
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -32,6 +32,8 @@ MAX_PAGE_SIZE: Final = 1000
 BATCH_WRITE_SIZE: Final = 25  # the BatchWriteItem limit
 BATCH_GET_SIZE: Final = 100  # the BatchGetItem limit
 MAX_BATCH_ATTEMPTS: Final = 8
+# BatchWriteItem calls in flight at once (botocore pools 10 connections per client).
+BATCH_WRITE_CONCURRENCY: Final = 8
 
 # Errors that mean "busy or failing, try again later", after botocore's own retries.
 _RETRYABLE: Final = frozenset(
@@ -278,18 +280,32 @@ class Table:
         )
 
     def _batch_write(self, requests: Sequence[dict[str, Any]]) -> None:
-        for offset in range(0, len(requests), BATCH_WRITE_SIZE):
-            pending: dict[str, Any] = {
-                self.name: list(requests[offset : offset + BATCH_WRITE_SIZE])
-            }
-            for attempt in range(MAX_BATCH_ATTEMPTS):
-                response = self.client.batch_write_item(RequestItems=pending)
-                pending = dict(response.get("UnprocessedItems") or {})
-                if not pending:
-                    break
-                self._backoff(attempt)
-            else:
-                raise Unavailable()
+        chunks = [
+            requests[offset : offset + BATCH_WRITE_SIZE]
+            for offset in range(0, len(requests), BATCH_WRITE_SIZE)
+        ]
+        if len(chunks) <= 1:
+            for chunk in chunks:
+                self._write_chunk(chunk)
+            return
+        # An upload's records are thousands of items: one BatchWriteItem after another would
+        # spend most of the function's time waiting on round trips. The client is thread-safe.
+        from concurrent.futures import ThreadPoolExecutor
+
+        workers = min(BATCH_WRITE_CONCURRENCY, len(chunks))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="batch-write") as pool:
+            for _ in pool.map(self._write_chunk, chunks):
+                pass  # re-raises the first failure here, in the caller's thread
+
+    def _write_chunk(self, chunk: Sequence[dict[str, Any]]) -> None:
+        pending: dict[str, Any] = {self.name: list(chunk)}
+        for attempt in range(MAX_BATCH_ATTEMPTS):
+            response = self.client.batch_write_item(RequestItems=pending)
+            pending = dict(response.get("UnprocessedItems") or {})
+            if not pending:
+                return
+            self._backoff(attempt)
+        raise Unavailable()
 
     def batch_get(self, keys: Sequence[tuple[str, str]], *, consistent: bool = False) -> list[Item]:
         """Items by key in BatchGetItem calls of 100, retrying UnprocessedKeys; missing keys

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -23,6 +23,7 @@ from shared.db.repositories import Repositories
 from shared.domain.models import (
     CollectionTask,
     ErrorGroup,
+    RecordChange,
     RowCounts,
     Submission,
     SubmissionStatus,
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UPLOAD_KEY: Final = re.compile(r"^uploads/([^/]+)/([^/]+)/([^/]+)/source$")
+# Rows turned into records and written at a time (bounds the function's memory).
+IMPORT_SLICE_ROWS: Final = 5_000
 _FINAL: Final = {SubmissionStatus.ACCEPTED, SubmissionStatus.PARTIAL, SubmissionStatus.REJECTED}
 
 
@@ -273,21 +276,21 @@ class UploadValidator:
         source = RowSource(
             submission, task.id, task.term, submission.received_at or now, ref.version_id
         )
-        records = build_records(template, accepted, students, source)
-        current = {
-            r.id: r
-            for r in self._current_class_records(submission, template, task)
-            if r.revision > 1
-        }
-        records, changes = carry_corrections(
-            records,
-            current,
-            lambda record_id: repos.records.list_record_history(record_id, limit=1000).items,
-            by=submission.uploaded_by,
-            at=now,
-            submission_id=submission.id,
-        )
-        repos.records.put_records(records)
+        corrected = {r.id: r for r in self._corrected_class_records(submission, template, task)}
+        changes: list[RecordChange] = []
+        # In slices, so that a district-sized file never holds all its records at once.
+        for offset in range(0, accepted.num_rows, IMPORT_SLICE_ROWS):
+            rows = accepted.slice(offset, IMPORT_SLICE_ROWS)
+            records, carried = carry_corrections(
+                build_records(template, rows, students, source),
+                corrected,
+                lambda record_id: repos.records.list_record_history(record_id, limit=1000).items,
+                by=submission.uploaded_by,
+                at=now,
+                submission_id=submission.id,
+            )
+            repos.records.put_records(records)
+            changes += carried
         lake_key = self._write_lake(submission, task, template, accepted, students, ref)
         try:
             replaced = repos.records.flip_generation(
@@ -304,18 +307,19 @@ class UploadValidator:
 
         self._lake().replace_partition(partition_prefix(lake_key), lake_key)
 
-    def _current_class_records(
+    def _corrected_class_records(
         self, submission: Submission, template: Template, task: CollectionTask
-    ) -> list[Any]:
-        records: list[Any] = []
+    ) -> Iterator[Any]:
+        """The class's current records of the template and term that were corrected (revision
+        > 1), the only ones a re-upload must look at; page by page."""
         start: Any = None
         while True:
             page = self.ctx.repos.records.list_class_records(
                 submission.class_id, template.id, task.term, limit=1000, start_key=start
             )
-            records += page.items
+            yield from (r for r in page.items if r.revision > 1)
             if page.next_key is None:
-                return records
+                return
             start = page.next_key
 
     def _write_lake(
