@@ -190,11 +190,13 @@ class Platform:
             self.logins = self._seed(clients)
             self.state.save_users(UsersFile(self.endpoints, tuple(self.logins)))
 
-            self._serve_api(stack, api_server)
+            # The functions run before the API answers: a caller who sees the API up can
+            # count on its uploads being processed.
             self.runner = self._runner(clients, self.provisioned)
             stack.callback(self.runner.stop)
             self.runner.start()
             self.threads += self.runner.threads
+            self._serve_api(stack, api_server)
             self._stack = stack.pop_all()
         logger.info("local platform up: API %s, moto %s", api_url, moto_url)
 
