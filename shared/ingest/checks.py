@@ -66,7 +66,6 @@ _MIN_SEC: Final = (
 _H_M_S: Final = r"^(?P<h>\d{1,2}):(?P<m>\d{2}):(?P<s>\d{2}(?:\.\d+)?)$"
 _MOBILE: Final = r"^1[3-9]\d{9}$"
 _CHECK_BYTES: Final = np.frombuffer(CHECK_CHARS.encode(), dtype=np.uint8)
-_WEIGHTS: Final = np.array(WEIGHTS, dtype=np.int64)
 
 
 @dataclass(slots=True)
@@ -103,7 +102,8 @@ class Parsed:
 #
 # Fast paths matter here: a district file has millions of cells. Each kernel below runs once
 # per column, and work that a column does not need (NFKC on text that is already normalised,
-# regexes on values that a plain cast understands) is skipped after a cheap whole-column test.
+# trimming where no value has a space, regexes on values that a plain cast understands) is
+# skipped after a cheap whole-column test, most of them numpy over the column's bytes.
 
 
 def normalize(raw: pa.Array, *, nfkc: bool = True) -> pa.Array:
@@ -113,30 +113,68 @@ def normalize(raw: pa.Array, *, nfkc: bool = True) -> pa.Array:
     text = raw
     if not len(text):
         return text
-    if pc.all(pc.string_is_ascii(text)).as_py():
-        text = pc.ascii_trim_whitespace(text)
+    data = _value_bytes(text)
+    may_trim = bool((data <= _SPACE).any())  # every character trimming removes is ≤ " " ...
+    if _is_ascii(text, data):
+        if may_trim:
+            text = pc.ascii_trim_whitespace(text)
+    elif _only_ascii_and_ideographs(data):
+        # ... or else outside the ASCII and ideograph range, like every character that NFKC
+        # changes or that is invisible: none of them can be here.
+        if may_trim:
+            text = pc.utf8_trim_whitespace(text)
     else:
-        data = _data_text(text)
-        if nfkc and not unicodedata.is_normalized("NFKC", data):
+        decoded = data.tobytes().decode("utf-8")
+        if nfkc and not unicodedata.is_normalized("NFKC", decoded):
             text = pc.utf8_normalize(text, form="NFKC")
-        if any(mark in data for mark in INVISIBLE_CHARS):
+        if any(mark in decoded for mark in INVISIBLE_CHARS):
             text = pc.replace_substring_regex(text, pattern=INVISIBLE_PATTERN, replacement="")
         text = pc.utf8_trim_whitespace(text)
-    if pc.min(pc.binary_length(text)).as_py() == 0:
-        text = null_where(text, mask_of(pc.equal(text, "")))
-    return text
+    empty = _byte_lengths(text) == 0
+    if text.null_count:
+        empty &= mask_of(pc.is_valid(text))
+    return null_where(text, empty)
 
 
-def _data_text(strings: pa.Array) -> str:
-    """All values of a string array, concatenated, decoded straight from Arrow's buffer."""
+_SPACE: Final = ord(" ")
+
+
+def _offsets(strings: pa.Array) -> np.ndarray:
+    """The int32 offsets of a string array's values (n + 1 of them), a view of Arrow's buffer."""
     offsets = strings.buffers()[1]
+    start = strings.offset
+    return np.frombuffer(offsets, dtype=np.int32)[start : start + len(strings) + 1]
+
+
+def _value_bytes(strings: pa.Array) -> np.ndarray:
+    """The bytes of all values of a string array, end to end: a view of Arrow's buffer. Bytes
+    under null slots (there are none in what the readers produce) would be included."""
     data = strings.buffers()[2]
-    if data is None:
-        return ""
-    bounds = np.frombuffer(offsets, dtype=np.int32)[
-        strings.offset : strings.offset + len(strings) + 1
-    ]
-    return str(memoryview(data)[int(bounds[0]) : int(bounds[-1])], "utf-8")
+    if not len(strings) or data is None:
+        return np.zeros(0, dtype=np.uint8)
+    offsets = _offsets(strings)
+    return np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+
+
+def _byte_lengths(strings: pa.Array) -> np.ndarray:
+    """Each value's length in bytes (0 for null)."""
+    if not len(strings):
+        return np.zeros(0, dtype=np.int32)
+    return np.diff(_offsets(strings))
+
+
+def _is_ascii(strings: pa.Array, data: np.ndarray) -> bool:
+    """Whether every value is ASCII (`data`: the array's `_value_bytes`)."""
+    if strings.null_count:  # bytes under null slots must not count
+        return bool(pc.all(pc.string_is_ascii(strings)).as_py())
+    return not len(data) or int(data.max()) < 0x80
+
+
+def _only_ascii_and_ideographs(data: np.ndarray) -> bool:
+    """Whether UTF-8 bytes hold only ASCII and characters U+4000–U+9FFF (CJK ideographs, which
+    NFKC leaves alone), judged by the first byte of each multi-byte character: E4 to E9."""
+    lead = data >= 0xC0  # continuation bytes are 0x80–0xBF
+    return not (lead & ((data - np.uint8(0xE4)) > 0xE9 - 0xE4)).any()
 
 
 def _matches(text: pa.Array, pattern: str) -> np.ndarray:
@@ -559,52 +597,60 @@ def _date_limits(column: Column, days: np.ndarray, ctx: CheckContext) -> list[Fi
 
 
 # ------------------------------------------------------------------------------ identifiers
+#
+# IDs are fixed-width ASCII: the values of the right width are read as an (n, width) byte
+# matrix straight from Arrow's buffer. numpy is fast down a column of many rows and slow across
+# a row of a few bytes, so every check below walks the matrix column by column.
 
 
 @dataclass(slots=True)
 class IdParts:
-    check_ok: np.ndarray  # bool per row (False where not checked)
-    birth: np.ndarray  # datetime64[D], NaT where not a real date
-    male: np.ndarray  # bool per row
+    """What each row of an (n, 18) byte matrix of would-be national IDs says."""
+
+    shaped: np.ndarray  # bool: 17 digits, then a digit or X
+    check_ok: np.ndarray  # bool: the check character matches (meaningful where shaped)
+    birth: np.ndarray  # datetime64[D]: NaT where not a real date, before 1900 or in the future
+    male: np.ndarray  # bool: the 17th digit is odd
 
 
-def id_parts(chars: np.ndarray, rows: np.ndarray, n: int, today: date) -> IdParts:
-    """Check digit, birth date and gender of IDs given as an (len(rows), 18) byte matrix whose
-    shape is already valid; results are spread over `n` rows."""
-    check_ok = np.zeros(n, dtype=bool)
-    birth = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    male = np.zeros(n, dtype=bool)
-    if len(rows):
-        # Small integers are exact in float64, and a float matrix product runs on BLAS.
-        # Sums stay below 2^24, exact in float32; a float matrix product runs on BLAS.
-        digits = (chars[:, :17] - np.uint8(_ZERO)).astype(np.float32)
-        weighted = (digits @ _WEIGHTS.astype(np.float32)).astype(np.int32)
-        check_ok[rows] = chars[:, 17] == _CHECK_BYTES[weighted % 11]
-        y, m, d = _digits(chars, 6, 10), _digits(chars, 10, 12), _digits(chars, 12, 14)
-        days = ymd_to_dates(y, m, d)
-        days[(days > np.datetime64(today)) | (y < 1900)] = np.datetime64("NaT")
-        birth[rows] = days
-        male[rows] = (chars[:, 16] - _ZERO) % 2 == 1
-    return IdParts(check_ok, birth, male)
+def id_parts(chars: np.ndarray, today: date) -> IdParts:
+    """Shape, check character, birth date and gender of every row of an (n, 18) byte matrix."""
+    shaped = _all_digits(chars[:, :17]) & (_is_digit(chars[:, 17]) | (chars[:, 17] == ord("X")))
+    # GB 11643: the weighted sum of the 17 digits, mod 11, picks the check character. Rows
+    # that are not digits give a meaningless sum, but they are not `shaped` either.
+    weighted = np.zeros(len(chars), dtype=np.int32)
+    for i, weight in enumerate(WEIGHTS):
+        weighted += (chars[:, i] - np.uint8(_ZERO)) * np.int32(weight)
+    check_ok = chars[:, 17] == _CHECK_BYTES[weighted % 11]
+    y, m, d = _digits(chars, 6, 10), _digits(chars, 10, 12), _digits(chars, 12, 14)
+    birth = ymd_to_dates(y, m, d)
+    birth[(birth > np.datetime64(today)) | (y < 1900)] = np.datetime64("NaT")
+    male = (chars[:, 16] - np.uint8(_ZERO)) % 2 == 1
+    return IdParts(shaped, check_ok, birth, male)
+
+
+def _spread(rows: np.ndarray, values: np.ndarray, n: int, fill: object) -> np.ndarray:
+    """Values computed for `rows` (indices) as an array over all `n` rows, `fill` elsewhere."""
+    if len(rows) == n:
+        return values  # every row: `rows` is 0..n-1
+    full = np.full(n, fill, dtype=values.dtype)
+    full[rows] = values
+    return full
 
 
 def _fixed_width(strings: pa.Array, width: int) -> np.ndarray:
     """ASCII strings that all have `width` bytes, as an (n, width) uint8 matrix (no copy)."""
     strings = strings.cast(pa.string())
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)[
-        strings.offset : strings.offset + len(strings) + 1
-    ]
     if not len(strings):
         return np.zeros((0, width), dtype=np.uint8)
-    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return np.asarray(data.reshape(len(strings), width), dtype=np.uint8)
+    return _value_bytes(strings).reshape(len(strings), width)
 
 
 def _rows_of_width(
     text: pa.Array, present: np.ndarray, width: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The rows whose value has exactly `width` bytes, and those values as a byte matrix."""
-    rows = np.flatnonzero(present & mask_of(pc.equal(pc.binary_length(text), width)))
+    rows = np.flatnonzero(present & (_byte_lengths(text) == width))
     subset = text if len(rows) == len(text) else text.take(pa.array(rows))
     return rows, _fixed_width(subset, width)
 
@@ -614,21 +660,31 @@ def _is_digit(chars: np.ndarray) -> np.ndarray:
     return np.asarray((chars - np.uint8(_ZERO)) < 10, dtype=bool)
 
 
-def _is_upper_alnum(chars: np.ndarray) -> np.ndarray:
-    return np.asarray(_is_digit(chars) | ((chars - np.uint8(ord("A"))) < 26), dtype=bool)
+def _all_digits(chars: np.ndarray) -> np.ndarray:
+    """Rows of a byte matrix whose every byte is an ASCII digit."""
+    # A byte minus "0" wraps around for anything below "0": the largest difference in a row
+    # is below 10 exactly when every byte is a digit.
+    largest = np.zeros(len(chars), dtype=np.uint8)
+    for i in range(chars.shape[1]):
+        np.maximum(largest, chars[:, i] - np.uint8(_ZERO), out=largest)
+    return np.asarray(largest < 10, dtype=bool)
 
 
-def _id_shape(chars: np.ndarray) -> np.ndarray:
-    """Rows of an (n, 18) matrix that look like an ID: 17 digits and a digit or X."""
-    return np.asarray(
-        np.all(_is_digit(chars[:, :17]), axis=1)
-        & (_is_digit(chars[:, 17]) | (chars[:, 17] == ord("X"))),
-        dtype=bool,
-    )
+def _all_upper_alnum(chars: np.ndarray) -> np.ndarray:
+    """Rows of a byte matrix whose every byte is an ASCII digit or capital letter."""
+    ok = np.ones(len(chars), dtype=bool)
+    for i in range(chars.shape[1]):
+        column = chars[:, i]
+        ok &= _is_digit(column) | ((column - np.uint8(ord("A"))) < 26)
+    return ok
 
 
 def _upper(text: pa.Array) -> pa.Array:
-    return pc.ascii_upper(text) if pc.all(pc.string_is_ascii(text)).as_py() else pc.utf8_upper(text)
+    data = _value_bytes(text)
+    if not _is_ascii(text, data):
+        return pc.utf8_upper(text)
+    has_lower = ((data - np.uint8(ord("a"))) < 26).any()
+    return pc.ascii_upper(text) if has_lower else text
 
 
 def _as_number(text: pa.Array, rows: np.ndarray, ctx: CheckContext) -> np.ndarray:
@@ -645,25 +701,24 @@ def _student_no(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckC
     text = _upper(text)
     n = len(text)
     rows, chars = _rows_of_width(text, present, 19)
-    letter = chars[:, 0]
-    formal_sub = letter == ord("G")
-    id_like = formal_sub | (letter == ord("J"))
+    letter, body = chars[:, 0], chars[:, 1:]
+    parts = id_parts(body, ctx.today)
+    formal_sub = (letter == ord("G")) & parts.shaped
+    shaped_sub = formal_sub | ((letter == ord("J")) & parts.shaped)
     temporary = letter == ord("L")
-    shaped_sub = np.zeros(len(rows), dtype=bool)
-    shaped_sub[id_like] = _id_shape(chars[id_like, 1:])
-    shaped_sub[temporary] = np.all(_is_upper_alnum(chars[temporary, 1:]), axis=1)
-    formal_sub &= shaped_sub
-    numeric = ctx.numeric_cells if ctx.numeric_cells is not None else np.zeros(n, bool)
-    formal = np.zeros(n, dtype=bool)
-    formal[rows[formal_sub]] = True
-    formal &= ~numeric
-    shaped = np.zeros(n, dtype=bool)
-    shaped[rows[shaped_sub]] = True
-    shaped &= ~numeric
-    parts = id_parts(chars[formal[rows]][:, 1:], np.flatnonzero(formal), n, ctx.today)
+    if temporary.any():
+        shaped_sub |= temporary & _all_upper_alnum(body)
+    stored_as_number = ctx.numeric_cells
+    formal = _spread(rows, formal_sub, n, False)
+    shaped = _spread(rows, shaped_sub, n, False)
+    if stored_as_number is not None:
+        formal = formal & ~stored_as_number
+        shaped = shaped & ~stored_as_number
+    check_ok = _spread(rows, parts.check_ok, n, False)
+    birth = _spread(rows, parts.birth, n, np.datetime64("NaT"))
     as_number = _as_number(text, np.flatnonzero(present & ~shaped), ctx)
-    bad_check = formal & ~parts.check_ok
-    bad_birth = formal & parts.check_ok & np.isnat(parts.birth)
+    bad_check = formal & ~check_ok
+    bad_birth = formal & check_ok & np.isnat(birth)
     problems = [
         (ErrorCode.ID_AS_NUMBER, as_number),
         (ErrorCode.STUDENT_NO_FORMAT, present & ~shaped & ~as_number),
@@ -674,32 +729,38 @@ def _student_no(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckC
     parsed.findings += [Finding(code, column.key, m) for code, m in problems if m.any()]
     if ctx.identity:
         good = formal & ~bad_check & ~bad_birth
-        _identity_extras(parsed, pc.utf8_slice_codeunits(text, 1), parts, good)
+        male = _spread(rows, parts.male, n, False)
+        _identity_extras(parsed, pc.utf8_slice_codeunits(text, 1), birth, male, good)
     return parsed
 
 
-def _identity_extras(parsed: Parsed, ids: pa.Array, parts: IdParts, good: np.ndarray) -> None:
+def _identity_extras(
+    parsed: Parsed, ids: pa.Array, birth: np.ndarray, male: np.ndarray, good: np.ndarray
+) -> None:
     """What a valid ID says about its holder, for the identity rule (null where not valid)."""
     parsed.extras["valid_id"] = null_where(ids, ~good)
-    parsed.extras["birth_date"] = pa.array(parts.birth, pa.date32(), mask=~good)
-    parsed.extras["male"] = pa.array(parts.male, pa.bool_(), mask=~good)
+    parsed.extras["birth_date"] = pa.array(birth, pa.date32(), mask=~good)
+    parsed.extras["male"] = pa.array(male, pa.bool_(), mask=~good)
 
 
 def _national_id(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext) -> Parsed:
     text = _upper(text)
     n = len(text)
     rows, chars = _rows_of_width(text, present, 18)
-    numeric = ctx.numeric_cells if ctx.numeric_cells is not None else np.zeros(n, bool)
-    shaped = np.zeros(n, dtype=bool)
-    shaped[rows[_id_shape(chars)]] = True
-    shaped &= ~numeric
-    parts = id_parts(chars[shaped[rows]], np.flatnonzero(shaped), n, ctx.today)
+    parts = id_parts(chars, ctx.today)
+    shaped = _spread(rows, parts.shaped, n, False)
+    if ctx.numeric_cells is not None:
+        shaped &= ~ctx.numeric_cells
+    check_ok = _spread(rows, parts.check_ok, n, False)
+    birth = _spread(rows, parts.birth, n, np.datetime64("NaT"))
     as_number = _as_number(text, np.flatnonzero(present & ~shaped), ctx)
-    legacy = present & _matches(text, r"^\d{15}$") & ~as_number
+    legacy_rows, legacy_chars = _rows_of_width(text, present, 15)  # the old 15-digit IDs
+    legacy = _spread(legacy_rows, _all_digits(legacy_chars), n, False) & ~as_number
     # Excel keeps 15 significant digits: an 18-digit ID saved as a number ends in "000".
-    lost_digits = shaped & ~parts.check_ok & mask_of(pc.ends_with(text, "000"))
-    bad_check = shaped & ~parts.check_ok & ~lost_digits
-    bad_birth = shaped & parts.check_ok & np.isnat(parts.birth)
+    zeros = np.all(chars[:, 15:18] == _ZERO, axis=1)
+    lost_digits = shaped & ~check_ok & _spread(rows, zeros, n, False)
+    bad_check = shaped & ~check_ok & ~lost_digits
+    bad_birth = shaped & check_ok & np.isnat(birth)
     problems = [
         (ErrorCode.ID_AS_NUMBER, as_number | lost_digits),
         (ErrorCode.NATIONAL_ID_LEGACY, legacy),
@@ -710,7 +771,8 @@ def _national_id(column: Column, text: pa.Array, present: np.ndarray, ctx: Check
     parsed = Parsed(text)
     parsed.findings += [Finding(code, column.key, m) for code, m in problems if m.any()]
     if ctx.identity:
-        _identity_extras(parsed, text, parts, shaped & parts.check_ok & ~np.isnat(parts.birth))
+        good = shaped & check_ok & ~np.isnat(birth)
+        _identity_extras(parsed, text, birth, _spread(rows, parts.male, n, False), good)
     return parsed
 
 
