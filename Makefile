@@ -4,12 +4,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test lint format bench clean venv
+.PHONY: run demo test lint format bench synth clean venv
+
+# The CDK's jsii runtime runs on Node.js; it warns about Node 20's end of life on every call.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 venv: $(STAMP)
 
 # The virtual environment is built from the project's own files and rebuilt when they change.
 $(STAMP): pyproject.toml
+	command -v node >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
@@ -47,5 +51,14 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_imports
 	$(BIN)/python -m benchmarks.bench_pipeline
 
+## synth: the CloudFormation templates of the reference stages into cdk.out/, offline (no AWS
+## account): builds the Lambda layers for arm64 from PyPI, prints each function's package size,
+## runs cdk-nag and CloudFormation validation, then cfn-lint on the templates
+synth: $(STAMP)
+	$(BIN)/python -m infrastructure.packaging
+	rm -rf cdk.out
+	$(BIN)/python -m infrastructure.app --reference
+	$(BIN)/cfn-lint cdk.out/*.template.json
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build cdk.out *.egg-info

@@ -1,0 +1,104 @@
+"""What each Lambda function is given in AWS: its layers and exactly the actions it uses, on
+exactly the resources it uses (no wildcard actions; object and index ARNs are the only patterns).
+
+The API and every function of `shared.resources.FUNCTIONS` have an entry here; adding a function
+is its `FunctionDefinition` there and its `Access` here. `tests/test_infrastructure_access.py`
+runs the functions against moto, records every AWS call they make, and checks each one is granted
+here and that nothing granted here goes unused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+from infrastructure.packaging import CORE, DATA
+from shared.resources import VALIDATE
+
+API: Final = "api"
+
+
+@dataclass(frozen=True, slots=True)
+class TableAccess:
+    table: str  # logical name (shared.db.tables)
+    actions: tuple[str, ...]
+    indexes: bool = False  # Query on the table's global secondary indexes too
+
+
+@dataclass(frozen=True, slots=True)
+class BucketAccess:
+    bucket: str  # logical name (shared.resources)
+    object_actions: tuple[str, ...] = ()  # on objects under `prefix`
+    prefix: str = ""
+    bucket_actions: tuple[str, ...] = ()  # on the bucket itself (listing)
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    layers: tuple[str, ...]
+    tables: tuple[TableAccess, ...] = ()
+    buckets: tuple[BucketAccess, ...] = ()
+    put_events: bool = False
+    # Environment variables naming the resources, beyond those of the tables and buckets above.
+    extra_environment: tuple[str, ...] = field(default=())
+
+
+_READ: Final = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
+
+ACCESS: Final[dict[str, Access]] = {
+    # The HTTP API: the directory, records and audit trail; it signs upload POSTs (s3:PutObject
+    # under uploads/) and error-report links (s3:GetObject), but never reads an upload.
+    API: Access(
+        layers=(CORE.name,),
+        tables=(
+            TableAccess(
+                "directory",
+                (*_READ, "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"),
+                indexes=True,
+            ),
+            TableAccess("records", (*_READ, "dynamodb:PutItem"), indexes=True),
+            TableAccess("audit", ("dynamodb:PutItem", "dynamodb:Query")),
+        ),
+        buckets=(
+            BucketAccess("uploads", ("s3:PutObject",), prefix="uploads/"),
+            BucketAccess("reports", ("s3:GetObject",)),
+        ),
+    ),
+    # The validation function: reads an upload version, writes records, lake files, a report,
+    # the submission's final state and its idempotency record, and publishes an event.
+    VALIDATE.name: Access(
+        layers=(CORE.name, DATA.name),
+        tables=(
+            TableAccess(
+                "directory",
+                (*_READ, "dynamodb:PutItem", "dynamodb:DeleteItem"),
+                indexes=True,
+            ),
+            TableAccess(
+                "records",
+                (*_READ, "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"),
+                indexes=True,
+            ),
+            TableAccess(
+                "idempotency",
+                ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+            ),
+        ),
+        buckets=(
+            BucketAccess("uploads", ("s3:GetObject", "s3:GetObjectVersion"), prefix="uploads/"),
+            BucketAccess("reports", ("s3:PutObject",)),
+            BucketAccess(
+                "lake",
+                ("s3:PutObject", "s3:DeleteObject"),
+                prefix="records/",
+                bucket_actions=("s3:ListBucket",),
+            ),
+        ),
+        put_events=True,
+    ),
+}
+
+
+def function_layers() -> dict[str, tuple[str, ...]]:
+    """Which layers each function uses (the size check adds them up)."""
+    return {name: access.layers for name, access in ACCESS.items()}

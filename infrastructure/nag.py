@@ -1,0 +1,98 @@
+"""The cdk-nag findings this system accepts, each with its reason. Anything not acknowledged
+here fails the synthesis, and so the test suite."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from constructs import IConstruct
+
+from infrastructure.stack import GrowthStack
+
+SCOPED_PATTERNS = (
+    "Scoped to one bucket prefix or one log group's streams: the objects under a prefix "
+    "and a log group's streams can only be named by pattern. No action and no other "
+    "resource is a wildcard (R27)."
+)
+
+
+def _acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
+    cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule, reason=reason))
+
+
+def suppress(stack: GrowthStack) -> None:
+    _acknowledge(
+        stack.access_logs,
+        "AwsSolutions-S1",
+        "This is the server access log bucket of the other buckets; logging its own access "
+        "would log forever.",
+    )
+    _acknowledge(
+        stack.tables["idempotency"],
+        "AwsSolutions-DDB3",
+        "Which object versions were processed: re-creatable, and losing it means at worst "
+        "one re-validation of an upload, which is idempotent (R12).",
+    )
+    for name, function in stack.functions.items():
+        _acknowledge(
+            function,
+            "AwsSolutions-L1",
+            f"{name} runs on the Python the test suite runs on (infrastructure.packaging "
+            "PYTHON_VERSION); the runtime, the layers' wheels and CI move together.",
+        )
+        role = function.role
+        assert role is not None
+        for finding in _scoped_resource_findings(stack, name):
+            _acknowledge(role, f"AwsSolutions-IAM5[Resource::{finding}]", SCOPED_PATTERNS)
+    _acknowledge(
+        stack.page_token_secret,
+        "AwsSolutions-SMG4",
+        "Seals page tokens only (no credential): rotating it merely expires open page links; "
+        "the README shows how to rotate by hand.",
+    )
+    _acknowledge(
+        stack.api,
+        "AwsSolutions-APIG3",
+        "Rate limits are set on the stage; a WAF web ACL is an account-wide decision of the "
+        "bureau's operators.",
+    )
+    for method in stack.api_methods:
+        for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+            _acknowledge(
+                method,
+                rule,
+                "The function verifies every ID token itself (issuer, JWKS signature, "
+                "audience, expiry: shared.identity.tokens, one code path for Cognito and "
+                "external issuers) and answers only the public health and OpenAPI routes "
+                "without one.",
+            )
+    if stack.user_pool is not None:
+        pool, _ = stack.user_pool
+        _acknowledge(
+            pool,
+            "AwsSolutions-COG2",
+            "MFA is optional (authenticator apps): students and parents sign in from shared "
+            "family devices; requiring it would lock them out.",
+        )
+        _acknowledge(
+            pool,
+            "AwsSolutions-COG8",
+            "The Plus feature plan is a cost decision left to the bureau; passwords follow a "
+            "strict policy and accounts are created by administrators only.",
+        )
+
+
+def _scoped_resource_findings(stack: GrowthStack, function: str) -> list[str]:
+    """The finding ids cdk-nag gives a function's prefix- and log-stream-scoped resources."""
+    from infrastructure.functions import ACCESS
+
+    access = ACCESS[function]
+    region = "<AWS::Region>" if cdk.Token.is_unresolved(stack.region) else stack.region
+    findings = [
+        f"arn:<AWS::Partition>:logs:{region}:<AWS::AccountId>:log-group:"
+        f"<{stack.logical_id(stack.log_groups[function])}>:log-stream:*"
+    ]
+    for grant in access.buckets:
+        if grant.object_actions:
+            bucket = stack.buckets[grant.bucket]
+            findings.append(f"<{stack.logical_id(bucket)}.Arn>/{grant.prefix}*")
+    return findings

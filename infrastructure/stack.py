@@ -1,0 +1,745 @@
+"""The whole system as one CDK stack per stage: storage (a customer-managed key, the buckets of
+`shared.resources`, the tables of `shared.db.tables`), the lake's Glue tables and Athena
+workgroup, the Cognito user pool, the queues and functions of `shared.resources`, the API
+(`app.py` + `chalicelib/` behind API Gateway, one method per Chalice route) and the operators'
+alarms.
+
+Everything is built from the same definitions the code, the tests and the local platform use;
+IAM is written out per function from `infrastructure.functions.ACCESS` (no CDK `grant*`
+helpers, which add wildcard actions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Final
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_athena as athena
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infrastructure.config import StageConfig
+from infrastructure.functions import API, ACCESS, Access
+from infrastructure.packaging import LAYERS, PYTHON_VERSION, Assets
+from shared import constants
+from shared.db.tables import IDEMPOTENCY, TABLES, TableDefinition
+from shared.lake.schema import glue_table_input, terms_of_years
+from shared.resources import (
+    BUCKETS,
+    FUNCTIONS,
+    UPLOAD_PREFIX,
+    UPLOADS,
+    BucketDefinition,
+    FunctionDefinition,
+    QueueDefinition,
+)
+from shared.templates.registry import builtin_registry
+
+RUNTIME: Final = lambda_.Runtime(f"python{PYTHON_VERSION}", lambda_.RuntimeFamily.PYTHON)
+API_TIMEOUT_S: Final = 29  # API Gateway's integration limit
+API_MEMORY_MB: Final = 1024
+
+# The variables naming each resource (read by shared.settings).
+TABLE_ENV: Final = {
+    "directory": constants.ENV_DIRECTORY_TABLE,
+    "records": constants.ENV_RECORDS_TABLE,
+    "audit": constants.ENV_AUDIT_TABLE,
+    "idempotency": constants.ENV_IDEMPOTENCY_TABLE,
+}
+BUCKET_ENV: Final = {
+    "uploads": constants.ENV_UPLOADS_BUCKET,
+    "reports": constants.ENV_REPORTS_BUCKET,
+    "lake": constants.ENV_LAKE_BUCKET,
+}
+# Old upload versions are the backups of what schools sent (R11): kept, but moved to a
+# cheaper class once a newer version has replaced them.
+NONCURRENT_TO_INFREQUENT_ACCESS_DAYS: Final = 30
+ATHENA_RESULTS_EXPIRE_DAYS: Final = 30
+
+
+class GrowthStack(cdk.Stack):
+    def __init__(
+        self, scope: Construct, config: StageConfig, assets: Assets, **kwargs: Any
+    ) -> None:
+        env = cdk.Environment(account=config.account, region=config.region)
+        super().__init__(scope, config.stack_name, env=env, **kwargs)
+        self.config = config
+        removal = cdk.RemovalPolicy.RETAIN if config.retain_data else cdk.RemovalPolicy.DESTROY
+        self.removal = removal
+        cdk.Tags.of(self).add("system", "student-growth")
+        cdk.Tags.of(self).add("stage", config.stage)
+
+        self.key = kms.Key(
+            self,
+            "DataKey",
+            alias=f"alias/{config.prefix}-data",
+            description="Encrypts the system's buckets, tables and alarm topic.",
+            enable_key_rotation=True,
+            removal_policy=removal,
+        )
+        self.access_logs = self._access_logs_bucket()
+        self.buckets = {b.logical_name: self._bucket(b) for b in BUCKETS}
+        self.athena_results = self._athena_results_bucket()
+        self.tables = {t.logical_name: self._table(t) for t in (*TABLES, IDEMPOTENCY)}
+        self.event_bus = events.EventBus(self, "EventBus", event_bus_name=f"{config.prefix}-events")
+        self._lake_catalogue()
+        self.user_pool = self._user_pool() if config.cognito else None
+
+        self.alarm_topic = self._alarm_topic()
+        self.layers = {
+            layer.name: lambda_.LayerVersion(
+                self,
+                f"Layer-{layer.name}",
+                code=lambda_.Code.from_asset(str(assets.layers[layer.name])),
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[lambda_.Architecture.ARM_64],
+                description=layer.description,
+            )
+            for layer in LAYERS
+        }
+        self.code = lambda_.Code.from_asset(str(assets.code))
+        self.queues: dict[str, sqs.Queue] = {}
+        self.functions: dict[str, lambda_.Function] = {}
+        self.log_groups: dict[str, logs.LogGroup] = {}
+        self.api_methods: list[apigateway.Method] = []
+        for definition in FUNCTIONS:
+            self._pipeline_function(definition)
+        self.api = self._api()
+
+    # -- storage ------------------------------------------------------------------------------
+
+    def _access_logs_bucket(self) -> s3.Bucket:
+        # S3 server access logs can only be delivered to SSE-S3 buckets.
+        return s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=cdk.Duration.days(365),
+                    noncurrent_version_expiration=cdk.Duration.days(30),
+                )
+            ],
+            removal_policy=self.removal,
+        )
+
+    def _bucket(self, definition: BucketDefinition) -> s3.Bucket:
+        rules = [
+            s3.LifecycleRule(
+                id="abort-incomplete-uploads",
+                abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+            ),
+            s3.LifecycleRule(
+                id="old-versions-to-infrequent-access",
+                noncurrent_version_transitions=[
+                    s3.NoncurrentVersionTransition(
+                        storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                        transition_after=cdk.Duration.days(NONCURRENT_TO_INFREQUENT_ACCESS_DAYS),
+                    )
+                ],
+            ),
+        ]
+        if definition.expire_after_days is not None:
+            rules.append(
+                s3.LifecycleRule(
+                    id="expire",
+                    expiration=cdk.Duration.days(definition.expire_after_days),
+                    noncurrent_version_expiration=cdk.Duration.days(1),
+                )
+            )
+        # The uploads bucket's name is fixed so that its queue's policy can name it without a
+        # reference cycle (the bucket's notification needs the queue; the queue's policy, the
+        # bucket).
+        name = (
+            self._uploads_bucket_name()
+            if definition.logical_name == UPLOADS.logical_name
+            else None
+        )
+        return s3.Bucket(
+            self,
+            f"Bucket-{definition.logical_name}",
+            bucket_name=name,
+            versioned=definition.versioned,
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix=f"{definition.logical_name}/",
+            lifecycle_rules=rules,
+            removal_policy=self.removal,
+        )
+
+    def _uploads_bucket_name(self) -> str:
+        return f"{self.config.prefix}-uploads-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}"
+
+    def _athena_results_bucket(self) -> s3.Bucket:
+        return s3.Bucket(
+            self,
+            "AthenaResults",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="athena-results/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=cdk.Duration.days(ATHENA_RESULTS_EXPIRE_DAYS),
+                    noncurrent_version_expiration=cdk.Duration.days(1),
+                )
+            ],
+            removal_policy=self.removal,
+        )
+
+    def _table(self, definition: TableDefinition) -> dynamodb.Table:
+        def attribute(key: Any) -> dynamodb.Attribute:
+            return dynamodb.Attribute(name=key.name, type=dynamodb.AttributeType(_TYPES[key.type]))
+
+        table = dynamodb.Table(
+            self,
+            f"Table-{definition.logical_name}",
+            partition_key=attribute(definition.partition_key),
+            sort_key=attribute(definition.sort_key) if definition.sort_key else None,
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=self.key,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=definition.point_in_time_recovery
+            ),
+            time_to_live_attribute=definition.ttl_attribute,
+            deletion_protection=self.config.retain_data,
+            removal_policy=self.removal,
+        )
+        for index in definition.global_indexes:
+            table.add_global_secondary_index(
+                index_name=index.name,
+                partition_key=attribute(index.partition_key),
+                sort_key=attribute(index.sort_key),
+                projection_type=dynamodb.ProjectionType(index.projection),
+                non_key_attributes=list(index.non_key_attributes) or None,
+            )
+        return table
+
+    # -- analytics ----------------------------------------------------------------------------
+
+    def _lake_catalogue(self) -> None:
+        """A Glue table per built-in template over the lake, with partition projection (no
+        crawler, no MSCK REPAIR), and the workgroup analysts query it in."""
+        database_name = f"growth_{self.config.stage}"
+        database = glue.CfnDatabase(
+            self,
+            "LakeDatabase",
+            catalog_id=self.account,
+            database_input=glue.CfnDatabase.DatabaseInputProperty(
+                name=database_name,
+                description="学生过程性成长数据：各模板的已接收记录（假名化，无姓名与证件号）",
+            ),
+        )
+        terms = terms_of_years(self.config.first_school_year, self.config.last_school_year)
+        for template in builtin_registry().latest():
+            table = cdk.CfnResource(
+                self,
+                f"LakeTable-{template.id}",
+                type="AWS::Glue::Table",
+                properties={
+                    "CatalogId": self.account,
+                    "DatabaseName": database_name,
+                    "TableInput": glue_table_input(
+                        template,
+                        bucket=self.buckets["lake"].bucket_name,
+                        terms=terms,
+                        school_ids=self.config.lake_school_ids or None,
+                    ),
+                },
+            )
+            table.node.add_dependency(database)
+        athena.CfnWorkGroup(
+            self,
+            "AthenaWorkGroup",
+            name=f"{self.config.prefix}-analysis",
+            description="区、校分析人员查询数据湖",
+            recursive_delete_option=not self.config.retain_data,
+            work_group_configuration=athena.CfnWorkGroup.WorkGroupConfigurationProperty(
+                enforce_work_group_configuration=True,
+                publish_cloud_watch_metrics_enabled=True,
+                bytes_scanned_cutoff_per_query=self.config.athena_bytes_scanned_cutoff,
+                engine_version=athena.CfnWorkGroup.EngineVersionProperty(
+                    selected_engine_version="Athena engine version 3"
+                ),
+                result_configuration=athena.CfnWorkGroup.ResultConfigurationProperty(
+                    output_location=f"s3://{self.athena_results.bucket_name}/results/",
+                    encryption_configuration=athena.CfnWorkGroup.EncryptionConfigurationProperty(
+                        encryption_option="SSE_KMS", kms_key=self.key.key_arn
+                    ),
+                ),
+            ),
+        )
+
+    # -- identity -----------------------------------------------------------------------------
+
+    def _user_pool(self) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
+        """Staff, students and parents sign in here; the API accepts the ID tokens of its app
+        client (shared.identity.tokens). Accounts are created by administrators, never by
+        self sign-up; a user's `sub` is their id in the directory."""
+        pool = cognito.UserPool(
+            self,
+            "UserPool",
+            user_pool_name=f"{self.config.prefix}-users",
+            self_sign_up_enabled=False,
+            sign_in_aliases=cognito.SignInAliases(username=True, email=True),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            sign_in_case_sensitive=False,
+            # Authenticator apps only: SMS would need a role publishing to any number.
+            mfa=cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(sms=False, otp=True),
+            password_policy=cognito.PasswordPolicy(
+                min_length=10,
+                require_digits=True,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_symbols=True,
+                temp_password_validity=cdk.Duration.days(3),
+            ),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            deletion_protection=self.config.retain_data,
+            removal_policy=self.removal,
+        )
+        client = pool.add_client(
+            "WebClient",
+            user_pool_client_name=f"{self.config.prefix}-web",
+            generate_secret=False,
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            id_token_validity=cdk.Duration.hours(1),
+            access_token_validity=cdk.Duration.hours(1),
+            refresh_token_validity=cdk.Duration.days(30),
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+        )
+        return pool, client
+
+    # -- functions ----------------------------------------------------------------------------
+
+    def _function(
+        self,
+        name: str,
+        *,
+        handler: str,
+        timeout_s: int,
+        memory_mb: int,
+        environment: dict[str, str],
+    ) -> lambda_.Function:
+        access = ACCESS[name]
+        log_group = logs.LogGroup(
+            self,
+            f"Logs-{name}",
+            log_group_name=f"/aws/lambda/{self.config.prefix}-{name}",
+            retention=_retention(self.config.log_retention_days),
+            removal_policy=self.removal,
+        )
+        self.log_groups[name] = log_group
+        role = iam.Role(
+            self,
+            f"Role-{name}",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"The {name} function: only what it uses.",
+        )
+        for statement in self._statements(access, log_group):
+            role.add_to_policy(statement)
+        module, _, attribute = handler.partition(":")
+        function = lambda_.Function(
+            self,
+            f"Function-{name}",
+            function_name=f"{self.config.prefix}-{name}",
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            code=self.code,
+            handler=f"{module}.{attribute}",
+            layers=[self.layers[layer] for layer in access.layers],
+            timeout=cdk.Duration.seconds(timeout_s),
+            memory_size=memory_mb,
+            role=role,
+            log_group=log_group,
+            # Lambda's active tracing needs xray:PutTraceSegments on "*" (X-Ray has no
+            # resource-level permissions), which R27 forbids; API Gateway traces instead.
+            tracing=lambda_.Tracing.DISABLED,
+            environment={
+                "POWERTOOLS_SERVICE_NAME": name,
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+                **environment,
+                **self._environment(),
+            },
+        )
+        self.functions[name] = function
+        self._function_alarms(name, function)
+        return function
+
+    def _environment(self) -> dict[str, str]:
+        """Every resource name (settings validate them all; names are not secrets): what a
+        function may do with each is its role's business."""
+        env = {constants.ENV_DISTRICT_CODE: self.config.district_code}
+        env |= {TABLE_ENV[name]: table.table_name for name, table in self.tables.items()}
+        env |= {BUCKET_ENV[name]: bucket.bucket_name for name, bucket in self.buckets.items()}
+        env[constants.ENV_EVENT_BUS] = self.event_bus.event_bus_name
+        return env
+
+    def _statements(self, access: Access, log_group: logs.LogGroup) -> Iterable[iam.PolicyStatement]:
+        yield iam.PolicyStatement(
+            sid="WriteOwnLogs",
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[
+                self.format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=f"{log_group.log_group_name}:log-stream:*",
+                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+        )
+        for grant in access.tables:
+            table = self.tables[grant.table]
+            resources = [table.table_arn]
+            if grant.indexes:
+                definition = next(t for t in (*TABLES, IDEMPOTENCY) if t.logical_name == grant.table)
+                resources += [f"{table.table_arn}/index/{i.name}" for i in definition.global_indexes]
+            yield iam.PolicyStatement(actions=list(grant.actions), resources=resources)
+        for bucket_grant in access.buckets:
+            bucket = self.buckets[bucket_grant.bucket]
+            if bucket_grant.object_actions:
+                yield iam.PolicyStatement(
+                    actions=list(bucket_grant.object_actions),
+                    resources=[bucket.arn_for_objects(f"{bucket_grant.prefix}*")],
+                )
+            if bucket_grant.bucket_actions:
+                yield iam.PolicyStatement(
+                    actions=list(bucket_grant.bucket_actions), resources=[bucket.bucket_arn]
+                )
+        if access.put_events:
+            yield iam.PolicyStatement(
+                actions=["events:PutEvents"], resources=[self.event_bus.event_bus_arn]
+            )
+        # The tables and buckets are encrypted with the data key.
+        yield iam.PolicyStatement(
+            sid="UseDataKey",
+            actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            resources=[self.key.key_arn],
+        )
+
+    def _pipeline_function(self, definition: FunctionDefinition) -> lambda_.Function:
+        function = self._function(
+            definition.name,
+            handler=definition.handler,
+            timeout_s=definition.timeout_s,
+            memory_mb=definition.memory_mb,
+            environment={},
+        )
+        if definition.queue is not None:
+            queue = self._queue(definition.queue)
+            function.add_event_source_mapping(
+                f"From-{definition.queue.logical_name}",
+                event_source_arn=queue.queue_arn,
+                batch_size=definition.batch_size,
+                report_batch_item_failures=True,
+                max_batching_window=cdk.Duration.seconds(1),
+            )
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    sid="ConsumeQueue",
+                    actions=[
+                        "sqs:ReceiveMessage",
+                        "sqs:DeleteMessage",
+                        "sqs:ChangeMessageVisibility",
+                        "sqs:GetQueueAttributes",
+                    ],
+                    resources=[queue.queue_arn],
+                )
+            )
+            if definition.queue.logical_name == "upload_events":
+                self._notify_uploads(queue)
+        if definition.schedule is not None:
+            events.Rule(
+                self,
+                f"Schedule-{definition.name}",
+                schedule=events.Schedule.expression(definition.schedule),
+                targets=[targets.LambdaFunction(function)],
+            )
+        return function
+
+    def _queue(self, definition: QueueDefinition) -> sqs.Queue:
+        name = definition.logical_name.replace("_", "-")
+        dead_letters = sqs.Queue(
+            self,
+            f"Queue-{name}-dlq",
+            queue_name=f"{self.config.prefix}-{name}-dlq",
+            retention_period=cdk.Duration.seconds(definition.dead_letter_retention_s),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        queue = sqs.Queue(
+            self,
+            f"Queue-{name}",
+            queue_name=f"{self.config.prefix}-{name}",
+            visibility_timeout=cdk.Duration.seconds(definition.visibility_timeout_s),
+            retention_period=cdk.Duration.seconds(definition.retention_s),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=dead_letters, max_receive_count=definition.max_receive_count
+            ),
+        )
+        self.queues[definition.logical_name] = queue
+        self._queue_alarms(name, queue, dead_letters)
+        return queue
+
+    def _notify_uploads(self, queue: sqs.Queue) -> None:
+        """The uploads bucket tells the queue about every object created under `uploads/`.
+
+        Set on the bucket resource itself (not CDK's notification custom resource, whose
+        role needs s3:PutBucketNotification on "*"); S3 checks the queue's policy when it
+        saves the configuration, so the bucket waits for the policy."""
+        uploads_arn = f"arn:{cdk.Aws.PARTITION}:s3:::{self._uploads_bucket_name()}"
+        queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="UploadsBucketSends",
+                principals=[iam.ServicePrincipal("s3.amazonaws.com")],
+                actions=["sqs:SendMessage"],
+                resources=[queue.queue_arn],
+                conditions={
+                    "ArnEquals": {"aws:SourceArn": uploads_arn},
+                    "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
+                },
+            )
+        )
+        # The queue's one policy (CDK's, which also refuses plain HTTP).
+        policy = queue.node.find_child("Policy")
+        bucket = self.buckets[UPLOADS.logical_name].node.default_child
+        assert isinstance(bucket, s3.CfnBucket)
+        bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+            queue_configurations=[
+                s3.CfnBucket.QueueConfigurationProperty(
+                    event="s3:ObjectCreated:*",
+                    queue=queue.queue_arn,
+                    filter=s3.CfnBucket.NotificationFilterProperty(
+                        s3_key=s3.CfnBucket.S3KeyFilterProperty(
+                            rules=[s3.CfnBucket.FilterRuleProperty(name="prefix", value=UPLOAD_PREFIX)]
+                        )
+                    ),
+                )
+            ]
+        )
+        bucket.node.add_dependency(policy)
+
+    # -- the API ------------------------------------------------------------------------------
+
+    def logical_id(self, construct: Construct) -> str:
+        """The CloudFormation logical id of a construct's resource."""
+        element = construct.node.default_child
+        assert isinstance(element, cdk.CfnElement)
+        return str(self.resolve(self.get_logical_id(element)))
+
+    def _api(self) -> apigateway.RestApi:
+        """`app.py` behind API Gateway: one method per Chalice route, so that Chalice finds its
+        route in `requestContext.resourcePath` exactly as when `chalice deploy` creates it."""
+        from app import app as chalice_app
+
+        auth = self._auth_environment()
+        self.page_token_secret = secretsmanager.Secret(
+            self,
+            "PageTokenSecret",
+            description="Seals the API's page tokens (HMAC).",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                exclude_punctuation=True, password_length=64
+            ),
+            encryption_key=self.key,
+        )
+        function = self._function(
+            API,
+            handler="app:app",
+            timeout_s=API_TIMEOUT_S,
+            memory_mb=API_MEMORY_MB,
+            environment={
+                **auth,
+                # Resolved by CloudFormation at deployment; Lambda keeps its environment
+                # encrypted at rest.
+                constants.ENV_PAGE_TOKEN_SECRET: (
+                    self.page_token_secret.secret_value.unsafe_unwrap()
+                ),
+            },
+        )
+        access_logs = logs.LogGroup(
+            self,
+            "ApiAccessLogs",
+            retention=_retention(self.config.log_retention_days),
+            removal_policy=self.removal,
+        )
+        logging = self.config.api_gateway_logging
+        api = apigateway.RestApi(
+            self,
+            "Api",
+            rest_api_name=f"{self.config.prefix}-api",
+            description="学生过程性成长数据管理系统 API",
+            cloud_watch_role=False,  # an account-level setting: see the README
+            binary_media_types=list(chalice_app.api.binary_types),
+            deploy_options=apigateway.StageOptions(
+                stage_name="api",
+                tracing_enabled=not self.config.china,
+                throttling_rate_limit=200,
+                throttling_burst_limit=400,
+                logging_level=apigateway.MethodLoggingLevel.ERROR if logging else None,
+                access_log_destination=apigateway.LogGroupLogDestination(access_logs)
+                if logging
+                else None,
+                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=False,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=False,
+                )
+                if logging
+                else None,
+            ),
+        )
+        validator = api.add_request_validator(
+            "Validate", validate_request_parameters=True, validate_request_body=True
+        )
+        integration = apigateway.LambdaIntegration(
+            function, proxy=True, allow_test_invoke=False, scope_permission_to_method=False
+        )
+        for path, methods in sorted(chalice_app.routes.items()):
+            resource = api.root.resource_for_path(path)
+            for method in sorted(methods):
+                self.api_methods.append(
+                    resource.add_method(method, integration, request_validator=validator)
+                )
+        cdk.CfnOutput(self, "ApiUrl", value=api.url)
+        return api
+
+    def _auth_environment(self) -> dict[str, str]:
+        """Whose ID tokens the API accepts: the stack's user pool, or the configured issuer."""
+        if self.user_pool is None:
+            assert self.config.auth_issuer and self.config.auth_audience
+            env = {
+                constants.ENV_AUTH_ISSUER: self.config.auth_issuer,
+                constants.ENV_AUTH_AUDIENCE: self.config.auth_audience,
+            }
+            if self.config.auth_jwks_url:
+                env[constants.ENV_AUTH_JWKS_URL] = self.config.auth_jwks_url
+            return env
+        pool, client = self.user_pool
+        cdk.CfnOutput(self, "UserPoolId", value=pool.user_pool_id)
+        cdk.CfnOutput(self, "UserPoolClientId", value=client.user_pool_client_id)
+        return {
+            constants.ENV_AUTH_ISSUER: (
+                f"https://cognito-idp.{self.region}.{cdk.Aws.URL_SUFFIX}/{pool.user_pool_id}"
+            ),
+            constants.ENV_AUTH_AUDIENCE: client.user_pool_client_id,
+        }
+
+    # -- alarms -------------------------------------------------------------------------------
+
+    def _alarm_topic(self) -> sns.Topic:
+        topic = sns.Topic(
+            self,
+            "Alarms",
+            topic_name=f"{self.config.prefix}-alarms",
+            display_name="学生成长数据系统告警",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        # CloudWatch publishes to the encrypted topic with the data key.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],  # in a key policy, "*" means this key
+                conditions={"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}},
+            )
+        )
+        if self.config.alarm_email:
+            topic.add_subscription(subscriptions.EmailSubscription(self.config.alarm_email))
+        cdk.CfnOutput(self, "AlarmTopicArn", value=topic.topic_arn)
+        return topic
+
+    def _alarm(self, name: str, metric: cloudwatch.IMetric, threshold: float, what: str) -> None:
+        alarm = cloudwatch.Alarm(
+            self,
+            f"Alarm-{name}",
+            alarm_name=f"{self.config.prefix}-{name}",
+            alarm_description=what,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        action = cloudwatch_actions.SnsAction(self.alarm_topic)
+        alarm.add_alarm_action(action)
+        alarm.add_ok_action(action)
+
+    def _queue_alarms(self, name: str, queue: sqs.Queue, dead_letters: sqs.Queue) -> None:
+        five_minutes = cdk.Duration.minutes(5)
+        self._alarm(
+            f"{name}-dead-letters",
+            dead_letters.metric_approximate_number_of_messages_visible(
+                period=five_minutes, statistic="Maximum"
+            ),
+            1,
+            f"{name}: 有消息进入死信队列（处理反复失败），需人工查看并重新投递。",
+        )
+        self._alarm(
+            f"{name}-oldest-message-age",
+            queue.metric_approximate_age_of_oldest_message(period=five_minutes, statistic="Maximum"),
+            15 * 60,
+            f"{name}: 最早的消息已等待超过 15 分钟，处理积压。",
+        )
+
+    def _function_alarms(self, name: str, function: lambda_.Function) -> None:
+        five_minutes = cdk.Duration.minutes(5)
+        self._alarm(
+            f"{name}-errors",
+            function.metric_errors(period=five_minutes, statistic="Sum"),
+            1,
+            f"{name} 函数出错。",
+        )
+        self._alarm(
+            f"{name}-throttles",
+            function.metric_throttles(period=five_minutes, statistic="Sum"),
+            1,
+            f"{name} 函数被限流。",
+        )
+
+
+_TYPES: Final = {"S": "STRING", "N": "NUMBER", "B": "BINARY"}
+
+
+def _retention(days: int) -> logs.RetentionDays:
+    return logs.RetentionDays.ONE_YEAR if days >= 365 else logs.RetentionDays.ONE_MONTH
