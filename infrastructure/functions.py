@@ -81,7 +81,12 @@ ACCESS: Final[dict[str, Access]] = {
             ),
             TableAccess(
                 "idempotency",
-                ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+                (
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                ),
             ),
         ),
         buckets=(

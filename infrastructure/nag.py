@@ -21,12 +21,6 @@ def _acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
 
 def suppress(stack: GrowthStack) -> None:
     _acknowledge(
-        stack.access_logs,
-        "AwsSolutions-S1",
-        "This is the server access log bucket of the other buckets; logging its own access "
-        "would log forever.",
-    )
-    _acknowledge(
         stack.tables["idempotency"],
         "AwsSolutions-DDB3",
         "Which object versions were processed: re-creatable, and losing it means at worst "

@@ -36,7 +36,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infrastructure.config import StageConfig
-from infrastructure.functions import API, ACCESS, Access
+from infrastructure.functions import ACCESS, API, Access
 from infrastructure.packaging import LAYERS, PYTHON_VERSION, Assets
 from shared import constants
 from shared.db.tables import IDEMPOTENCY, TABLES, TableDefinition
@@ -97,7 +97,9 @@ class GrowthStack(cdk.Stack):
         self.access_logs = self._access_logs_bucket()
         self.buckets = {b.logical_name: self._bucket(b) for b in BUCKETS}
         self.athena_results = self._athena_results_bucket()
-        self.tables = {t.logical_name: self._table(t) for t in (*TABLES, IDEMPOTENCY)}
+        self.tables: dict[str, dynamodb.Table] = {
+            t.logical_name: self._table(t) for t in (*TABLES, IDEMPOTENCY)
+        }
         self.event_bus = events.EventBus(self, "EventBus", event_bus_name=f"{config.prefix}-events")
         self._lake_catalogue()
         self.user_pool = self._user_pool() if config.cognito else None
@@ -171,9 +173,7 @@ class GrowthStack(cdk.Stack):
         # reference cycle (the bucket's notification needs the queue; the queue's policy, the
         # bucket).
         name = (
-            self._uploads_bucket_name()
-            if definition.logical_name == UPLOADS.logical_name
-            else None
+            self._uploads_bucket_name() if definition.logical_name == UPLOADS.logical_name else None
         )
         return s3.Bucket(
             self,
@@ -406,7 +406,9 @@ class GrowthStack(cdk.Stack):
         env[constants.ENV_EVENT_BUS] = self.event_bus.event_bus_name
         return env
 
-    def _statements(self, access: Access, log_group: logs.LogGroup) -> Iterable[iam.PolicyStatement]:
+    def _statements(
+        self, access: Access, log_group: logs.LogGroup
+    ) -> Iterable[iam.PolicyStatement]:
         yield iam.PolicyStatement(
             sid="WriteOwnLogs",
             actions=["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -423,8 +425,8 @@ class GrowthStack(cdk.Stack):
             table = self.tables[grant.table]
             resources = [table.table_arn]
             if grant.indexes:
-                definition = next(t for t in (*TABLES, IDEMPOTENCY) if t.logical_name == grant.table)
-                resources += [f"{table.table_arn}/index/{i.name}" for i in definition.global_indexes]
+                indexes = _definition(grant.table).global_indexes
+                resources += [f"{table.table_arn}/index/{i.name}" for i in indexes]
             yield iam.PolicyStatement(actions=list(grant.actions), resources=resources)
         for bucket_grant in access.buckets:
             bucket = self.buckets[bucket_grant.bucket]
@@ -544,7 +546,9 @@ class GrowthStack(cdk.Stack):
                     queue=queue.queue_arn,
                     filter=s3.CfnBucket.NotificationFilterProperty(
                         s3_key=s3.CfnBucket.S3KeyFilterProperty(
-                            rules=[s3.CfnBucket.FilterRuleProperty(name="prefix", value=UPLOAD_PREFIX)]
+                            rules=[
+                                s3.CfnBucket.FilterRuleProperty(name="prefix", value=UPLOAD_PREFIX)
+                            ]
                         )
                     ),
                 )
@@ -645,7 +649,8 @@ class GrowthStack(cdk.Stack):
     def _auth_environment(self) -> dict[str, str]:
         """Whose ID tokens the API accepts: the stack's user pool, or the configured issuer."""
         if self.user_pool is None:
-            assert self.config.auth_issuer and self.config.auth_audience
+            assert self.config.auth_issuer is not None
+            assert self.config.auth_audience is not None
             env = {
                 constants.ENV_AUTH_ISSUER: self.config.auth_issuer,
                 constants.ENV_AUTH_AUDIENCE: self.config.auth_audience,
@@ -717,7 +722,9 @@ class GrowthStack(cdk.Stack):
         )
         self._alarm(
             f"{name}-oldest-message-age",
-            queue.metric_approximate_age_of_oldest_message(period=five_minutes, statistic="Maximum"),
+            queue.metric_approximate_age_of_oldest_message(
+                period=five_minutes, statistic="Maximum"
+            ),
             15 * 60,
             f"{name}: 最早的消息已等待超过 15 分钟，处理积压。",
         )
@@ -739,6 +746,10 @@ class GrowthStack(cdk.Stack):
 
 
 _TYPES: Final = {"S": "STRING", "N": "NUMBER", "B": "BINARY"}
+
+
+def _definition(logical_name: str) -> TableDefinition:
+    return next(t for t in (*TABLES, IDEMPOTENCY) if t.logical_name == logical_name)
 
 
 def _retention(days: int) -> logs.RetentionDays:
