@@ -56,7 +56,11 @@ ACCESS: Final[dict[str, Access]] = {
                 (*_READ, "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"),
                 indexes=True,
             ),
-            TableAccess("records", (*_READ, "dynamodb:PutItem"), indexes=True),
+            TableAccess(
+                "records",
+                ("dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:PutItem"),
+                indexes=True,
+            ),
             TableAccess("audit", ("dynamodb:PutItem", "dynamodb:Query")),
         ),
         buckets=(
@@ -76,7 +80,12 @@ ACCESS: Final[dict[str, Access]] = {
             ),
             TableAccess(
                 "records",
-                (*_READ, "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"),
+                (
+                    "dynamodb:Query",
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:BatchWriteItem",
+                ),
                 indexes=True,
             ),
             TableAccess(
@@ -90,7 +99,8 @@ ACCESS: Final[dict[str, Access]] = {
             ),
         ),
         buckets=(
-            BucketAccess("uploads", ("s3:GetObject", "s3:GetObjectVersion"), prefix="uploads/"),
+            # Always the notified version (GetObject with a VersionId needs GetObjectVersion).
+            BucketAccess("uploads", ("s3:GetObjectVersion",), prefix="uploads/"),
             BucketAccess("reports", ("s3:PutObject",)),
             BucketAccess(
                 "lake",

@@ -1,0 +1,248 @@
+"""Least privilege, checked against behaviour: the functions run on moto through the paths of the
+pipeline and API tests while every AWS call they make is recorded; each call must be granted by
+`infrastructure.functions.ACCESS` (the stack writes the roles from it, see test_infrastructure),
+and each grant must be used by some call, or be listed below with the path that needs it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import botocore.client
+import pytest
+
+from infrastructure.functions import ACCESS, API, Access
+from shared.resources import VALIDATE
+from tests.api_world import SETTINGS, TABLES
+from tests.pipeline_world import IDEMPOTENCY, LAKE, PipelineWorld, body_of, pipeline_world
+from tests.test_pipeline import class_file, new_task, submit
+
+# (action, logical resource, object key or index or "") of every recorded call
+Use = tuple[str, str, str]
+
+NAMES = {
+    TABLES.directory: "directory",
+    TABLES.records: "records",
+    TABLES.audit: "audit",
+    IDEMPOTENCY: "idempotency",
+    SETTINGS.uploads_bucket: "uploads",
+    SETTINGS.reports_bucket: "reports",
+    LAKE: "lake",
+}
+_TRANSACT = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+def iam_uses(service: str, operation: str, params: dict[str, Any]) -> list[Use]:
+    """The IAM actions (on which resource) one API call needs."""
+    if service == "dynamodb":
+        if operation == "TransactWriteItems":
+            return [
+                (f"dynamodb:{_TRANSACT[kind]}", NAMES[action["TableName"]], "")
+                for item in params["TransactItems"]
+                for kind, action in item.items()
+            ]
+        if operation in ("BatchGetItem", "BatchWriteItem"):
+            return [(f"dynamodb:{operation}", NAMES[t], "") for t in params["RequestItems"]]
+        return [(f"dynamodb:{operation}", NAMES[params["TableName"]], params.get("IndexName", ""))]
+    if service == "s3":
+        bucket = NAMES[params["Bucket"]]
+        if operation in ("GetObject", "HeadObject"):
+            action = "s3:GetObjectVersion" if "VersionId" in params else "s3:GetObject"
+            return [(action, bucket, params["Key"])]
+        if operation == "PutObject":
+            return [("s3:PutObject", bucket, params["Key"])]
+        if operation == "DeleteObjects":
+            return [("s3:DeleteObject", bucket, o["Key"]) for o in params["Delete"]["Objects"]]
+        if operation == "DeleteObject":
+            return [("s3:DeleteObject", bucket, params["Key"])]
+        if operation in ("ListObjectsV2", "ListObjects"):
+            return [("s3:ListBucket", bucket, "")]
+    if service == "events" and operation == "PutEvents":
+        return [("events:PutEvents", "bus", "")]
+    raise AssertionError(f"no IAM mapping for {service}:{operation}: add one")
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.uses: set[Use] = set()
+        self.active = False
+
+    @contextmanager
+    def recording(self) -> Iterator[None]:
+        self.active = True
+        try:
+            yield
+        finally:
+            self.active = False
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    recorder = Recorder()
+    original = botocore.client.BaseClient._make_api_call
+
+    def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if recorder.active:
+            service = client.meta.service_model.service_name
+            recorder.uses.update(iam_uses(service, operation, params))
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
+    return recorder
+
+
+@pytest.fixture
+def pw(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineWorld]:
+    with pipeline_world(monkeypatch) as built:
+        yield built
+
+
+def granted(access: Access, use: Use) -> bool:
+    action, resource, detail = use
+    if resource == "bus":
+        return access.put_events and action == "events:PutEvents"
+    for table in access.tables:
+        if table.table == resource and action in table.actions:
+            return not detail or table.indexes
+    for bucket in access.buckets:
+        if bucket.bucket != resource:
+            continue
+        if action in bucket.bucket_actions:
+            return True
+        if action in bucket.object_actions and detail.startswith(bucket.prefix):
+            return True
+    return False
+
+
+def grants(access: Access) -> set[tuple[str, str]]:
+    """Every (action, logical resource) the access gives."""
+    given = {(a, t.table) for t in access.tables for a in t.actions}
+    given |= {(a, b.bucket) for b in access.buckets for a in (*b.object_actions, *b.bucket_actions)}
+    if access.put_events:
+        given.add(("events:PutEvents", "bus"))
+    return given
+
+
+def roster_upload(pw: PipelineWorld) -> dict[str, Any]:
+    """A roster that renames a student, moves another to a new student number, and adds one."""
+    from datetime import date
+
+    from growth.sample import ROSTER_HEADER, csv_bytes
+    from shared.ids import make_national_id
+    from tests.authz.collection import school_task
+
+    task = school_task("A", "A1") | {"template_id": "roster-students"}
+    task_id = pw.world.call("SA", "POST", "/v1/tasks", task).json_body["id"]
+    s1 = pw.world.repos.directory.get_student("S1")
+    newcomer = make_national_id("310112", date(2012, 6, 6), 301)
+    g1, g2 = ["家长一", "13812345678", "是"], ["新家长", "13912345678", "否"]
+    rows = [
+        [
+            s1.student_no,
+            "学生S1改名",
+            "男",
+            "2012-03-01",
+            s1.national_id,
+            "初一",
+            "七年级(1)班",
+            *g1,
+        ],
+        ["G" + newcomer, "新同学", "男", "2012-06-06", newcomer, "初一", "七年级(9)班", *g2],
+    ]
+    started = pw.request_upload("SA", task_id, "A1", content_type="text/csv")
+    return pw.upload(started["upload"]["fields"]["key"], csv_bytes(ROSTER_HEADER, rows))
+
+
+# Granted, and needed on paths this scenario does not take (each names the path).
+VALIDATE_UNUSED_BY_SCENARIO = {
+    # A student whose 学籍号 changes in a roster: the old number's claim item is deleted.
+    ("dynamodb:DeleteItem", "directory"),
+    # Powertools idempotency deletes the in-progress record when processing raises.
+    ("dynamodb:DeleteItem", "idempotency"),
+    # Powertools idempotency reads an existing record with GetItem after a failed put.
+    ("dynamodb:GetItem", "idempotency"),
+}
+
+
+def test_the_validation_function_uses_exactly_what_it_is_granted(
+    pw: PipelineWorld, recorder: Recorder
+) -> None:
+    # Given a roster upload, a partly bad class file, its replacement and a duplicate delivery
+    task_id = new_task(pw)
+    roster = roster_upload(pw)
+    _, first = submit(pw, task_id, class_file(pw, score_s1="60"))
+    _, second = submit(pw, task_id, class_file(pw, score_s1="99", bad=False))
+    # When the function processes them, recorded
+    with recorder.recording():
+        for record in (roster, first, second, second):
+            assert pw.deliver(body_of(record)) == {"batchItemFailures": []}
+    # Then every call it made is granted
+    access = ACCESS[VALIDATE.name]
+    refused = sorted(use for use in recorder.uses if not granted(access, use))
+    assert not refused, f"calls not granted to {VALIDATE.name}: {refused}"
+    # And every grant is used, or named above with the path that needs it
+    used = {(action, resource) for action, resource, _ in recorder.uses}
+    assert grants(access) - used == VALIDATE_UNUSED_BY_SCENARIO
+
+
+# Granted, and needed on paths the matrix does not take (each names the path).
+API_UNUSED_BY_SCENARIO: set[tuple[str, str]] = set()
+
+
+def test_the_api_uses_exactly_what_it_is_granted(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.api_world import api_world
+    from tests.authz import collection
+    from tests.test_api_authorization import RELATIONS, ROLES, RULES, _targets
+
+    # Given the authorization matrix's world: every route, called by each role it admits
+    with api_world() as world:
+        extra = collection.seed(world)
+        for rule in RULES:
+            for role in ROLES:
+                expected = rule.expect[role][RELATIONS.index("own")]
+                if expected >= 400:
+                    continue
+                targets = _targets(world, extra, "own")
+                if rule.setup is not None:
+                    rule.setup(world, targets)
+                path = rule.path.format(**targets) + rule.query
+                body = rule.body(targets) if rule.body is not None else None
+                # When the API serves it, recorded
+                with recorder.recording():
+                    response = world.call(ROLES[role], rule.method, path, body)
+                assert response.status_code == expected, (rule.path, role, response.json_body)
+                if rule.setup is not None:
+                    rule.setup(world, targets)  # as the matrix does before its next cell
+                if rule.method == "POST" and rule.path.endswith("/submissions"):
+                    # The upload POST is signed with the function's credentials: its key is
+                    # where the role may put objects.
+                    key = response.json_body["upload"]["fields"]["key"]
+                    recorder.uses.add(("s3:PutObject", "uploads", key))
+    # And, on the pipeline's world, the reads of what an upload produced: a partial
+    # submission's report link, and records behind their generation pointers
+    with pipeline_world(monkeypatch) as pw:
+        task_id = new_task(pw)
+        submission_id, record = submit(pw, task_id, class_file(pw))
+        pw.deliver(body_of(record))
+        with recorder.recording():
+            seen = pw.world.call("T1", "GET", f"/v1/submissions/{submission_id}").json_body
+            query = "?template=academic-score&term=2024-2025-1"
+            listed = pw.world.call("T1", "GET", "/v1/classes/A1/records" + query).json_body
+        assert seen["error_report"]["url"]
+        recorder.uses.add(("s3:GetObject", "reports", ""))  # the link is signed by the API
+        assert listed["items"]
+    # Then every call it made is granted
+    access = ACCESS[API]
+    refused = sorted(use for use in recorder.uses if not granted(access, use))
+    assert not refused, f"calls not granted to the API: {refused}"
+    # And every grant is used, or named above with the path that needs it
+    used = {(action, resource) for action, resource, _ in recorder.uses}
+    assert grants(access) - used == API_UNUSED_BY_SCENARIO
