@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Final
 
 import numpy as np
@@ -204,29 +205,59 @@ _BY_VALUE: Final = frozenset(
 _MIN_ROWS_FOR_DICTIONARY: Final = 4096
 
 
-def parse(column: Column, text: pa.Array, ctx: CheckContext) -> Parsed:
-    """Check one column of normalised text against its template column.
+@dataclass(slots=True)
+class CheckedColumn:
+    filled: np.ndarray  # bool per row: the cell holds something once normalised
+    parsed: Parsed
 
-    Real files repeat values (one assessment date for a whole class, a few hundred distinct
-    heights among thousands of students): such columns are checked once per distinct value and
-    the verdicts spread back to the rows."""
-    if column.type in _BY_VALUE and len(text) >= _MIN_ROWS_FOR_DICTIONARY:
-        encoded = pc.dictionary_encode(text)
-        if len(encoded.dictionary) * 4 <= len(text):
-            return _expand(_parse_rows(column, encoded.dictionary, ctx), encoded.indices)
-    return _parse_rows(column, text, ctx)
+
+def check_column(
+    column: Column, raw: pa.Array | None, rows: int, ctx: CheckContext
+) -> CheckedColumn:
+    """Normalise and check one template column: its cells as the reader gave them (None when
+    the file lacks the column), over `rows` rows.
+
+    Real files repeat values (one test date for a whole class, a few hundred distinct heights
+    among thousands of students): such columns are normalised and checked once per distinct
+    value, and the verdicts spread back to the rows."""
+    if raw is None:
+        return CheckedColumn(
+            np.zeros(rows, dtype=bool), _parse_rows(column, _empty(column, rows), ctx)
+        )
+    if raw.null_count:
+        raw = pc.fill_null(raw, "")  # both are an empty cell; the dictionary needs no null
+    nfkc = not column.free_text
+    if column.type in _BY_VALUE and len(raw) >= _MIN_ROWS_FOR_DICTIONARY:
+        encoded = pc.dictionary_encode(raw)
+        if len(encoded.dictionary) * 4 <= len(raw):
+            text = normalize(encoded.dictionary, nfkc=nfkc)
+            position = encoded.indices.to_numpy()
+            filled = mask_of(pc.is_valid(text))[position]
+            distinct = _parse_rows(column, _with_default(text, column), ctx)
+            return CheckedColumn(filled, _expand(distinct, encoded.indices))
+    text = normalize(raw, nfkc=nfkc)
+    filled = mask_of(pc.is_valid(text))
+    return CheckedColumn(filled, _parse_rows(column, _with_default(text, column), ctx))
+
+
+def _empty(column: Column, rows: int) -> pa.Array:
+    return _with_default(pa.nulls(rows, pa.string()), column)
+
+
+def _with_default(text: pa.Array, column: Column) -> pa.Array:
+    """Empty cells of a column with a default value (满分: 100) take that value."""
+    return text if column.default is None else pc.fill_null(text, column.default)
 
 
 def _expand(distinct: Parsed, indices: pa.Array) -> Parsed:
-    """Per-value verdicts as per-row verdicts (rows with no value get none)."""
-    position = np.asarray(pc.fill_null(indices, 0).to_numpy(zero_copy_only=False), np.int64)
-    present = mask_of(pc.is_valid(indices))
+    """Per-value verdicts as per-row verdicts (`indices`: each row's value, never null)."""
+    position = indices.to_numpy()
     parsed = Parsed(
         distinct.values.take(indices),
         None if distinct.status is None else distinct.status.take(indices),
     )
     for finding in distinct.findings:
-        rows = finding.mask[position] & present
+        rows = finding.mask[position]
         parsed.findings.append(Finding(finding.code, finding.key, rows, finding.params))
     return parsed
 
@@ -234,7 +265,7 @@ def _expand(distinct: Parsed, indices: pa.Array) -> Parsed:
 def _parse_rows(column: Column, text: pa.Array, ctx: CheckContext) -> Parsed:
     present = mask_of(pc.is_valid(text))
     findings: list[Finding] = []
-    if pc.any(pc.starts_with(text, "#")).as_py():
+    if _has_byte(text, "#") and pc.any(pc.starts_with(text, "#")).as_py():
         cell_errors = mask_of(pc.is_in(text, value_set=pa.array(EXCEL_ERRORS)))
         if cell_errors.any():
             findings.append(Finding(ErrorCode.CELL_ERROR, column.key, cell_errors))
@@ -244,6 +275,11 @@ def _parse_rows(column: Column, text: pa.Array, ctx: CheckContext) -> Parsed:
     parsed = parser(column, text, present, ctx)
     parsed.findings[:0] = findings
     return parsed
+
+
+def _has_byte(text: pa.Array, char: str) -> bool:
+    """Whether an ASCII character occurs anywhere in the column (a cheap test before a kernel)."""
+    return bool((_value_bytes(text) == ord(char)).any())
 
 
 # ---------------------------------------------------------------------------------- parsers
@@ -511,7 +547,9 @@ def _digits(chars: np.ndarray, start: int, stop: int) -> np.ndarray:
     """The number written by byte columns start..stop of a matrix of ASCII digits."""
     value: np.ndarray = np.zeros(len(chars), dtype=np.int32)
     for i in range(start, stop):
-        value = value * 10 + (chars[:, i] - np.uint8(_ZERO))
+        value *= 10
+        value += chars[:, i]
+        value -= _ZERO
     return value
 
 
@@ -609,24 +647,58 @@ class IdParts:
 
     shaped: np.ndarray  # bool: 17 digits, then a digit or X
     check_ok: np.ndarray  # bool: the check character matches (meaningful where shaped)
-    birth: np.ndarray  # datetime64[D]: NaT where not a real date, before 1900 or in the future
-    male: np.ndarray  # bool: the 17th digit is odd
+    born_ok: np.ndarray  # bool: the birth date is a real date from 1900 to today
+    chars: np.ndarray  # the matrix itself, for `birth` and `male`
+
+    def birth(self) -> np.ndarray:
+        """datetime64[D] per row (meaningful where `born_ok`)."""
+        c = self.chars
+        return ymd_to_dates(_digits(c, 6, 10), _digits(c, 10, 12), _digits(c, 12, 14))
+
+    def male(self) -> np.ndarray:
+        """bool per row: the 17th digit is odd."""
+        return np.asarray((self.chars[:, 16] - np.uint8(_ZERO)) % 2 == 1, dtype=bool)
 
 
 def id_parts(chars: np.ndarray, today: date) -> IdParts:
-    """Shape, check character, birth date and gender of every row of an (n, 18) byte matrix."""
+    """Shape, check character and birth date of every row of an (n, 18) byte matrix."""
     shaped = _all_digits(chars[:, :17]) & (_is_digit(chars[:, 17]) | (chars[:, 17] == ord("X")))
-    # GB 11643: the weighted sum of the 17 digits, mod 11, picks the check character. Rows
+    # GB 11643: the weighted sum of the 17 digits, mod 11, picks the check character. The sum
+    # runs over the bytes (each digit plus "0"; the extra is taken off once at the end). Rows
     # that are not digits give a meaningless sum, but they are not `shaped` either.
-    weighted = np.zeros(len(chars), dtype=np.int32)
+    weighted = np.zeros(len(chars), dtype=np.uint16)  # at most 255 × 100
     for i, weight in enumerate(WEIGHTS):
-        weighted += (chars[:, i] - np.uint8(_ZERO)) * np.int32(weight)
+        weighted += chars[:, i] * np.uint16(weight)
+    weighted -= np.uint16(_ZERO * sum(WEIGHTS))
     check_ok = chars[:, 17] == _CHECK_BYTES[weighted % 11]
-    y, m, d = _digits(chars, 6, 10), _digits(chars, 10, 12), _digits(chars, 12, 14)
-    birth = ymd_to_dates(y, m, d)
-    birth[(birth > np.datetime64(today)) | (y < 1900)] = np.datetime64("NaT")
-    male = (chars[:, 16] - np.uint8(_ZERO)) % 2 == 1
-    return IdParts(shaped, check_ok, birth, male)
+    return IdParts(shaped, check_ok, _possible_birth(_digits(chars, 6, 14), today), chars)
+
+
+def _possible_birth(yyyymmdd: np.ndarray, today: date) -> np.ndarray:
+    """Which numbers written YYYYMMDD are real dates from 1900-01-01 to `today`: looked up in
+    a table of all of them (a few thousand students share a few thousand birthdays)."""
+    table = _birth_table(today)
+    index = yyyymmdd - _FIRST_BIRTH
+    inside = (index >= 0) & (index < len(table))
+    return np.asarray(inside & table[np.where(inside, index, 0)], dtype=bool)
+
+
+_FIRST_BIRTH: Final = 19000101
+
+
+@lru_cache(maxsize=4)
+def _birth_table(today: date) -> np.ndarray:
+    """bool, indexed by YYYYMMDD - 19000101: whether that is a real date up to `today`."""
+    days = np.arange(np.datetime64("1900-01-01"), np.datetime64(today) + 1)
+    years = days.astype("datetime64[Y]")
+    months = days.astype("datetime64[M]")
+    y = years.astype(np.int64) + 1970
+    m = (months - years).astype(np.int64) + 1
+    d = (days - months).astype(np.int64) + 1
+    keys = y * 10000 + m * 100 + d - _FIRST_BIRTH
+    table = np.zeros(int(keys[-1]) + 1 if len(keys) else 1, dtype=bool)
+    table[keys] = True
+    return table
 
 
 def _spread(rows: np.ndarray, values: np.ndarray, n: int, fill: object) -> np.ndarray:
@@ -680,11 +752,7 @@ def _all_upper_alnum(chars: np.ndarray) -> np.ndarray:
 
 
 def _upper(text: pa.Array) -> pa.Array:
-    data = _value_bytes(text)
-    if not _is_ascii(text, data):
-        return pc.utf8_upper(text)
-    has_lower = ((data - np.uint8(ord("a"))) < 26).any()
-    return pc.ascii_upper(text) if has_lower else text
+    return pc.ascii_upper(text) if _is_ascii(text, _value_bytes(text)) else pc.utf8_upper(text)
 
 
 def _as_number(text: pa.Array, rows: np.ndarray, ctx: CheckContext) -> np.ndarray:
@@ -715,10 +783,10 @@ def _student_no(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckC
         formal = formal & ~stored_as_number
         shaped = shaped & ~stored_as_number
     check_ok = _spread(rows, parts.check_ok, n, False)
-    birth = _spread(rows, parts.birth, n, np.datetime64("NaT"))
+    born_ok = _spread(rows, parts.born_ok, n, False)
     as_number = _as_number(text, np.flatnonzero(present & ~shaped), ctx)
     bad_check = formal & ~check_ok
-    bad_birth = formal & check_ok & np.isnat(birth)
+    bad_birth = formal & check_ok & ~born_ok
     problems = [
         (ErrorCode.ID_AS_NUMBER, as_number),
         (ErrorCode.STUDENT_NO_FORMAT, present & ~shaped & ~as_number),
@@ -729,15 +797,18 @@ def _student_no(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckC
     parsed.findings += [Finding(code, column.key, m) for code, m in problems if m.any()]
     if ctx.identity:
         good = formal & ~bad_check & ~bad_birth
-        male = _spread(rows, parts.male, n, False)
-        _identity_extras(parsed, pc.utf8_slice_codeunits(text, 1), birth, male, good)
+        _identity_extras(parsed, pc.utf8_slice_codeunits(text, 1), rows, parts, good)
     return parsed
 
 
 def _identity_extras(
-    parsed: Parsed, ids: pa.Array, birth: np.ndarray, male: np.ndarray, good: np.ndarray
+    parsed: Parsed, ids: pa.Array, rows: np.ndarray, parts: IdParts, good: np.ndarray
 ) -> None:
-    """What a valid ID says about its holder, for the identity rule (null where not valid)."""
+    """What a valid ID says about its holder, for the identity rule (null where not valid;
+    `parts` describe `rows`)."""
+    n = len(good)
+    birth = _spread(rows, parts.birth(), n, np.datetime64("NaT"))
+    male = _spread(rows, parts.male(), n, False)
     parsed.extras["valid_id"] = null_where(ids, ~good)
     parsed.extras["birth_date"] = pa.array(birth, pa.date32(), mask=~good)
     parsed.extras["male"] = pa.array(male, pa.bool_(), mask=~good)
@@ -752,7 +823,7 @@ def _national_id(column: Column, text: pa.Array, present: np.ndarray, ctx: Check
     if ctx.numeric_cells is not None:
         shaped &= ~ctx.numeric_cells
     check_ok = _spread(rows, parts.check_ok, n, False)
-    birth = _spread(rows, parts.birth, n, np.datetime64("NaT"))
+    born_ok = _spread(rows, parts.born_ok, n, False)
     as_number = _as_number(text, np.flatnonzero(present & ~shaped), ctx)
     legacy_rows, legacy_chars = _rows_of_width(text, present, 15)  # the old 15-digit IDs
     legacy = _spread(legacy_rows, _all_digits(legacy_chars), n, False) & ~as_number
@@ -760,7 +831,7 @@ def _national_id(column: Column, text: pa.Array, present: np.ndarray, ctx: Check
     zeros = np.all(chars[:, 15:18] == _ZERO, axis=1)
     lost_digits = shaped & ~check_ok & _spread(rows, zeros, n, False)
     bad_check = shaped & ~check_ok & ~lost_digits
-    bad_birth = shaped & check_ok & np.isnat(birth)
+    bad_birth = shaped & check_ok & ~born_ok
     problems = [
         (ErrorCode.ID_AS_NUMBER, as_number | lost_digits),
         (ErrorCode.NATIONAL_ID_LEGACY, legacy),
@@ -771,8 +842,7 @@ def _national_id(column: Column, text: pa.Array, present: np.ndarray, ctx: Check
     parsed = Parsed(text)
     parsed.findings += [Finding(code, column.key, m) for code, m in problems if m.any()]
     if ctx.identity:
-        good = shaped & check_ok & ~np.isnat(birth)
-        _identity_extras(parsed, text, birth, _spread(rows, parts.male, n, False), good)
+        _identity_extras(parsed, text, rows, parts, shaped & check_ok & born_ok)
     return parsed
 
 

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from shared.error_codes import ErrorCode, message, severity
 from shared.exceptions import FileRejected, InvalidInput
-from shared.ingest.checks import CheckContext, Parsed, normalize, parse
+from shared.ingest.checks import CheckContext, Parsed, check_column, normalize
 from shared.ingest.findings import Finding, mask_of, null_where
 from shared.ingest.header import HeaderMap, HeaderMatcher
 from shared.ingest.readers import read_csv, read_workbook
@@ -122,19 +122,19 @@ def _validate_sheet(
 ) -> None:
     template = matcher.template
     header_map = matcher.map(sheet.header)
-    normalized, parsed, findings = _check_columns(template, sheet, header_map, term, today)
-    keep = _non_empty_rows(sheet, normalized)
+    filled, parsed, findings = _check_columns(template, sheet, header_map, term, today)
+    keep = _non_empty_rows(sheet, filled)
     if not len(keep):
         raise FileRejected(ErrorCode.FILE_HEADER_ONLY)
     if len(keep) > limits.max_rows:  # counted without blank rows, which are no data
         raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
     if len(keep) < sheet.row_count:  # blank rows leave no trace: not even "required" errors
         sheet = _take_rows(sheet, keep)
-        normalized = {i: text.take(pa.array(keep)) for i, text in normalized.items()}
+        filled = {i: cells[keep] for i, cells in filled.items()}
         parsed = {key: item.take(keep) for key, item in parsed.items()}
         findings = [f.take(keep) for f in findings]
     result.rows_total = sheet.row_count
-    result.file_warnings += _column_warnings(sheet, header_map, normalized)
+    result.file_warnings += _column_warnings(sheet, header_map, filled)
     result.source_rows = SourceRows(sheet.header, sheet.columns, sheet.row_numbers)
 
     outcome = apply_rules(template, parsed)
@@ -163,55 +163,57 @@ def _check_columns(
     header_map: HeaderMap,
     term: Term | None,
     today: date,
-) -> tuple[dict[int, pa.Array], dict[str, Parsed], list[Finding]]:
-    """Every column normalised, and each template column parsed and checked on its own
-    (required, type, range), over all rows (blank ones are dropped afterwards).
+) -> tuple[dict[int, np.ndarray], dict[str, Parsed], list[Finding]]:
+    """Which cells of every column hold something once normalised, and each template column
+    parsed and checked on its own (required, type, range), over all rows (blank ones are
+    dropped afterwards).
 
     Columns are independent and Arrow and numpy release the GIL: two threads (the vCPUs of a
     large Lambda) share the work; results keep the template's order."""
     wants_identity = any(isinstance(rule, IdentityRule) for rule in template.rules)
 
-    def check(column: Column) -> tuple[pa.Array | None, list[Finding], Parsed]:
+    def check(column: Column) -> tuple[np.ndarray, list[Finding], Parsed]:
         index = header_map.fields.get(column.key)
-        normalized = None
-        if index is not None:
-            normalized = normalize(sheet.columns[index], nfkc=not column.free_text)
-        numeric = sheet.numeric_cells.get(index) if index is not None else None
+        raw = None if index is None else sheet.columns[index]
+        numeric = None if index is None else sheet.numeric_cells.get(index)
         ctx = CheckContext(today, term, numeric, identity=wants_identity)
-        text = _column_text(sheet.row_count, normalized, column)
+        checked = check_column(column, raw, sheet.row_count, ctx)
         required: list[Finding] = []
         if column.required and column.default is None:
-            missing = mask_of(pc.is_null(text))
+            missing = ~checked.filled
             if missing.any():
                 required.append(Finding(ErrorCode.REQUIRED, column.key, missing))
-        return normalized, required, parse(column, text, ctx)
+        return checked.filled, required, checked.parsed
+
+    def other(index: int) -> np.ndarray:
+        return mask_of(pc.is_valid(normalize(sheet.columns[index])))
 
     pool = _pool()
     others = [*header_map.extra, *header_map.unnamed]
-    other_texts = pool.map(lambda i: normalize(sheet.columns[i]), others)
-    normalized: dict[int, pa.Array] = {}
+    other_filled = pool.map(other, others)
+    filled: dict[int, np.ndarray] = {}
     parsed: dict[str, Parsed] = {}
     findings: list[Finding] = []
-    for column, (text, required, column_parsed) in zip(
+    for column, (column_filled, required, column_parsed) in zip(
         template.columns, pool.map(check, template.columns), strict=True
     ):
-        if text is not None:
-            normalized[header_map.fields[column.key]] = text
+        if column.key in header_map.fields:
+            filled[header_map.fields[column.key]] = column_filled
         parsed[column.key] = column_parsed
         findings += required + column_parsed.findings
-    normalized.update(zip(others, other_texts, strict=True))
-    return normalized, parsed, findings
+    filled.update(zip(others, other_filled, strict=True))
+    return filled, parsed, findings
 
 
-def _non_empty_rows(sheet: SheetData, normalized: Mapping[int, pa.Array]) -> np.ndarray:
+def _non_empty_rows(sheet: SheetData, filled: Mapping[int, np.ndarray]) -> np.ndarray:
     """Rows with anything in a template, extra or unnamed column (a running number alone in
     a 序号 column does not make a row)."""
-    filled = np.zeros(sheet.row_count, dtype=bool)
-    for text in normalized.values():
-        filled |= mask_of(pc.is_valid(text))
+    any_filled = np.zeros(sheet.row_count, dtype=bool)
+    for cells in filled.values():
+        any_filled |= cells
     if sheet.overlong_rows is not None:
-        filled |= sheet.overlong_rows
-    return np.flatnonzero(filled)
+        any_filled |= sheet.overlong_rows
+    return np.flatnonzero(any_filled)
 
 
 def _take_rows(sheet: SheetData, keep: np.ndarray) -> SheetData:
@@ -229,25 +231,18 @@ def _take_rows(sheet: SheetData, keep: np.ndarray) -> SheetData:
 
 
 def _column_warnings(
-    sheet: SheetData, header_map: HeaderMap, normalized: Mapping[int, pa.Array]
+    sheet: SheetData, header_map: HeaderMap, filled: Mapping[int, np.ndarray]
 ) -> list[FileIssue]:
     warnings = [
         FileIssue(ErrorCode.FILE_EXTRA_COLUMN, {"column": sheet.header[i].strip()})
         for i in header_map.extra
     ]
     for index in header_map.unnamed:
-        if mask_of(pc.is_valid(normalized[index])).any():
+        if filled[index].any():
             warnings.append(
                 FileIssue(ErrorCode.FILE_UNNAMED_COLUMN, {"letter": column_letter(index)})
             )
     return warnings
-
-
-def _column_text(rows: int, normalized: pa.Array | None, column: Column) -> pa.Array:
-    text = pa.nulls(rows, pa.string()) if normalized is None else normalized
-    if column.default is not None:
-        text = pc.fill_null(text, column.default)
-    return text
 
 
 def _roster_findings(

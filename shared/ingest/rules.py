@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
@@ -95,30 +96,39 @@ def _identity(rule: IdentityRule, parsed: Mapping[str, Parsed]) -> list[Finding]
     return findings
 
 
-def applicable_rows(
-    template: Template, rule: ApplicabilityRule, parsed: Mapping[str, Parsed]
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """For each item column, which rows it applies to; and which rows could be judged at all
-    (grade and gender both valid)."""
-    grades = np.nan_to_num(
-        np.asarray(parsed[rule.grade].values.to_numpy(zero_copy_only=False), dtype=np.float64)
-    ).astype(np.int64)
-    genders = parsed[rule.gender].values
-    female = mask_of(pc.equal(genders, "女"))
-    known = mask_of(pc.is_valid(parsed[rule.grade].values)) & (
-        female | mask_of(pc.equal(genders, "男"))
-    )
+def _applies_by_row(template: Template, group: np.ndarray) -> dict[str, np.ndarray]:
+    """For each item column, which rows it applies to (`group`: each row's group index)."""
     result: dict[str, np.ndarray] = {}
     for column in template.columns:
         if column.applies_to:
-            # A (grade, gender) lookup table, read once per row: no set tests per row.
-            table = np.zeros((13, 2), dtype=bool)
-            for group in column.applies_to:
-                sexes = [0, 1] if group.gender is None else [int(group.gender == "女")]
-                for grade in group.grades:
-                    table[grade, sexes] = True
-            result[column.key] = table[np.clip(grades, 0, 12), female.astype(np.int64)] & known
-    return result, known
+            # Whether the item applies, by student group: looked up once per row.
+            applies = np.zeros(len(_GROUP_LABELS), dtype=bool)
+            for groups in column.applies_to:
+                genders = ["男", "女"] if groups.gender is None else [groups.gender]
+                for grade in groups.grades:
+                    for gender in genders:
+                        applies[_group_index(grade, gender == "女")] = True
+            result[column.key] = applies[group]
+    return result
+
+
+# Who a student is for the fitness standard, by group index: 0 when grade or gender is
+# unknown, then 一年级男生, 一年级女生, 二年级男生 … 高三女生.
+_GROUP_LABELS: Final = np.array(
+    [""] + [f"{GRADE_LABELS[g]}{s}生" for g in range(1, 13) for s in ("男", "女")], dtype=object
+)
+
+
+def _group_index(grade: int | np.ndarray, female: bool | np.ndarray) -> Any:
+    return (grade - 1) * 2 + female + 1
+
+
+def _student_groups(grades: pa.Array, genders: pa.Array) -> np.ndarray:
+    """Each row's group index (see `_GROUP_LABELS`)."""
+    grade = np.asarray(pc.fill_null(grades, 0).to_numpy(), dtype=np.int64)  # valid: 1..12
+    female = mask_of(pc.equal(genders, "女"))
+    known = (grade > 0) & (female | mask_of(pc.equal(genders, "男")))
+    return np.where(known, _group_index(grade, female), 0)
 
 
 def applicability(
@@ -126,8 +136,15 @@ def applicability(
 ) -> tuple[list[Finding], dict[str, np.ndarray]]:
     """Items a student must take but has no value for (errors); values for items the student
     does not take (warnings, and the values are not imported)."""
-    applies, known = applicable_rows(template, rule, parsed)
-    group = _group_labels(parsed[rule.grade].values, parsed[rule.gender].values, known)
+    group_index = _student_groups(parsed[rule.grade].values, parsed[rule.gender].values)
+    applies, known = _applies_by_row(template, group_index), group_index > 0
+    labels: list[np.ndarray] = []
+
+    def group() -> np.ndarray:  # each row's group label, for the messages (rarely needed)
+        if not labels:
+            labels.append(np.asarray(_GROUP_LABELS[group_index], dtype=object))
+        return labels[0]
+
     findings: list[Finding] = []
     hidden: dict[str, np.ndarray] = {}
     for key, rows in applies.items():
@@ -150,25 +167,14 @@ def applicability(
                     key,
                     missing,
                     {"statuses": "、".join(column.statuses)},
-                    {"group": group},
+                    {"group": group()},
                 )
             )
         if extra.any():
             findings.append(
-                Finding(ErrorCode.ITEM_NOT_APPLICABLE, key, extra, {}, {"group": group})
+                Finding(ErrorCode.ITEM_NOT_APPLICABLE, key, extra, {}, {"group": group()})
             )
     return findings, hidden
-
-
-def _group_labels(grades: pa.Array, genders: pa.Array, known: np.ndarray) -> np.ndarray:
-    """Per row, who the student is for the fitness standard: 七年级男生."""
-    labels = np.array(
-        [""] + [f"{GRADE_LABELS[g]}{s}生" for g in range(1, 13) for s in ("男", "女")], dtype=object
-    )
-    grade = np.nan_to_num(np.asarray(grades.to_numpy(zero_copy_only=False), dtype=np.float64))
-    female = mask_of(pc.equal(genders, "女"))
-    index = np.where(known, (grade.astype(np.int64) - 1) * 2 + female + 1, 0)
-    return np.asarray(labels[np.clip(index, 0, len(labels) - 1)], dtype=object)
 
 
 def duplicates(
