@@ -9,11 +9,11 @@ here and that nothing granted here goes unused.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 from infrastructure.packaging import CORE, DATA
-from shared.resources import VALIDATE
+from shared.resources import QUEUES, REDRIVE, VALIDATE
 
 API: Final = "api"
 
@@ -34,13 +34,19 @@ class BucketAccess:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueAccess:
+    queue: str  # logical name (shared.resources)
+    source_actions: tuple[str, ...] = ()
+    dead_letter_actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Access:
     layers: tuple[str, ...]
     tables: tuple[TableAccess, ...] = ()
     buckets: tuple[BucketAccess, ...] = ()
+    queues: tuple[QueueAccess, ...] = ()  # queues the code itself sends to or receives from
     put_events: bool = False
-    # Environment variables naming the resources, beyond those of the tables and buckets above.
-    extra_environment: tuple[str, ...] = field(default=())
 
 
 _READ: Final = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
@@ -110,6 +116,18 @@ ACCESS: Final[dict[str, Access]] = {
             ),
         ),
         put_events=True,
+    ),
+    # The operators' redrive: dead letters back to their queue, for every queue.
+    REDRIVE.name: Access(
+        layers=(CORE.name,),
+        queues=tuple(
+            QueueAccess(
+                queue.logical_name,
+                source_actions=("sqs:SendMessage",),
+                dead_letter_actions=("sqs:ReceiveMessage", "sqs:DeleteMessage"),
+            )
+            for queue in QUEUES
+        ),
     ),
 }
 

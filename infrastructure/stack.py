@@ -42,8 +42,11 @@ from shared import constants
 from shared.db.tables import IDEMPOTENCY, TABLES, TableDefinition
 from shared.lake.schema import glue_table_input, terms_of_years
 from shared.resources import (
+    BUCKET_ENV,
     BUCKETS,
     FUNCTIONS,
+    QUEUES,
+    TABLE_ENV,
     UPLOAD_PREFIX,
     UPLOADS,
     BucketDefinition,
@@ -56,18 +59,6 @@ RUNTIME: Final = lambda_.Runtime(f"python{PYTHON_VERSION}", lambda_.RuntimeFamil
 API_TIMEOUT_S: Final = 29  # API Gateway's integration limit
 API_MEMORY_MB: Final = 1024
 
-# The variables naming each resource (read by shared.settings).
-TABLE_ENV: Final = {
-    "directory": constants.ENV_DIRECTORY_TABLE,
-    "records": constants.ENV_RECORDS_TABLE,
-    "audit": constants.ENV_AUDIT_TABLE,
-    "idempotency": constants.ENV_IDEMPOTENCY_TABLE,
-}
-BUCKET_ENV: Final = {
-    "uploads": constants.ENV_UPLOADS_BUCKET,
-    "reports": constants.ENV_REPORTS_BUCKET,
-    "lake": constants.ENV_LAKE_BUCKET,
-}
 # Old upload versions are the backups of what schools sent (R11): kept, but moved to a
 # cheaper class once a newer version has replaced them.
 NONCURRENT_TO_INFREQUENT_ACCESS_DAYS: Final = 30
@@ -118,6 +109,9 @@ class GrowthStack(cdk.Stack):
         }
         self.code = lambda_.Code.from_asset(str(assets.code))
         self.queues: dict[str, sqs.Queue] = {}
+        self.dead_letter_queues: dict[str, sqs.Queue] = {}
+        for queue_definition in QUEUES:
+            self._queue(queue_definition)
         self.functions: dict[str, lambda_.Function] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.api_methods: list[apigateway.Method] = []
@@ -391,6 +385,7 @@ class GrowthStack(cdk.Stack):
                 "POWERTOOLS_LOG_LEVEL": "INFO",
                 **environment,
                 **self._environment(),
+                **self._queue_environment(access),
             },
         )
         self.functions[name] = function
@@ -405,6 +400,19 @@ class GrowthStack(cdk.Stack):
         env |= {BUCKET_ENV[name]: bucket.bucket_name for name, bucket in self.buckets.items()}
         env[constants.ENV_EVENT_BUS] = self.event_bus.event_bus_name
         return env
+
+    def _queue_environment(self, access: Access) -> dict[str, str]:
+        """The URLs of the queues a function works on itself (not those Lambda polls for it)."""
+        if not access.queues:
+            return {}
+        pairs = {
+            grant.queue: {
+                "source": self.queues[grant.queue].queue_url,
+                "dead_letters": self.dead_letter_queues[grant.queue].queue_url,
+            }
+            for grant in access.queues
+        }
+        return {constants.ENV_REDRIVE_QUEUES: self.to_json_string(pairs)}
 
     def _statements(
         self, access: Access, log_group: logs.LogGroup
@@ -439,10 +447,23 @@ class GrowthStack(cdk.Stack):
                 yield iam.PolicyStatement(
                     actions=list(bucket_grant.bucket_actions), resources=[bucket.bucket_arn]
                 )
+        for queue_grant in access.queues:
+            if queue_grant.source_actions:
+                yield iam.PolicyStatement(
+                    actions=list(queue_grant.source_actions),
+                    resources=[self.queues[queue_grant.queue].queue_arn],
+                )
+            if queue_grant.dead_letter_actions:
+                yield iam.PolicyStatement(
+                    actions=list(queue_grant.dead_letter_actions),
+                    resources=[self.dead_letter_queues[queue_grant.queue].queue_arn],
+                )
         if access.put_events:
             yield iam.PolicyStatement(
                 actions=["events:PutEvents"], resources=[self.event_bus.event_bus_arn]
             )
+        if not (access.tables or access.buckets):
+            return
         # The tables and buckets are encrypted with the data key.
         yield iam.PolicyStatement(
             sid="UseDataKey",
@@ -459,7 +480,7 @@ class GrowthStack(cdk.Stack):
             environment={},
         )
         if definition.queue is not None:
-            queue = self._queue(definition.queue)
+            queue = self.queues[definition.queue.logical_name]
             function.add_event_source_mapping(
                 f"From-{definition.queue.logical_name}",
                 event_source_arn=queue.queue_arn,
@@ -513,6 +534,7 @@ class GrowthStack(cdk.Stack):
             ),
         )
         self.queues[definition.logical_name] = queue
+        self.dead_letter_queues[definition.logical_name] = dead_letters
         self._queue_alarms(name, queue, dead_letters)
         return queue
 

@@ -35,3 +35,6 @@ ENV_LAKE_BUCKET: Final = "GROWTH_LAKE_BUCKET"
 ENV_EVENT_BUS: Final = "GROWTH_EVENT_BUS"
 ENV_IDEMPOTENCY_TABLE: Final = "GROWTH_IDEMPOTENCY_TABLE"
 ENV_UPLOAD_EVENTS_QUEUE: Final = "GROWTH_UPLOAD_EVENTS_QUEUE"
+# Operations: the queues whose dead letters the redrive function may move back, as JSON
+# {"<logical name>": {"source": "<queue URL>", "dead_letters": "<queue URL>"}}.
+ENV_REDRIVE_QUEUES: Final = "GROWTH_REDRIVE_QUEUES"

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from shared import constants
+
 MINUTE: Final = 60
 DAY: Final = 24 * 60 * MINUTE
 
@@ -61,10 +63,33 @@ VALIDATE: Final = FunctionDefinition(
     timeout_s=VALIDATE_TIMEOUT_S,
     memory_mb=2048,
 )
-FUNCTIONS: Final = (VALIDATE,)
+# Moves dead-lettered messages back to their queue; invoked by operators (no queue, no schedule).
+REDRIVE: Final = FunctionDefinition(
+    name="redrive",
+    handler="functions.redrive.handler:handler",
+    queue=None,
+    timeout_s=5 * MINUTE,
+    memory_mb=256,
+)
+FUNCTIONS: Final = (VALIDATE, REDRIVE)
 
 # The uploads bucket tells the upload-events queue about every object created under this prefix.
 UPLOAD_PREFIX: Final = "uploads/"
 # The event bus source and detail types the pipeline publishes.
 EVENT_SOURCE: Final = "growth.pipeline"
 SUBMISSION_VALIDATED: Final = "SubmissionValidated"
+
+# Which environment variable names each resource for the code (shared.settings reads them; the
+# local platform and the CDK stack set them), by logical name.
+TABLE_ENV: Final = {
+    "directory": constants.ENV_DIRECTORY_TABLE,
+    "records": constants.ENV_RECORDS_TABLE,
+    "audit": constants.ENV_AUDIT_TABLE,
+    "idempotency": constants.ENV_IDEMPOTENCY_TABLE,
+}
+BUCKET_ENV: Final = {
+    "uploads": constants.ENV_UPLOADS_BUCKET,
+    "reports": constants.ENV_REPORTS_BUCKET,
+    "lake": constants.ENV_LAKE_BUCKET,
+}
+QUEUE_URL_ENV: Final = {"upload_events": constants.ENV_UPLOAD_EVENTS_QUEUE}

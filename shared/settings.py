@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.constants import (
@@ -26,6 +26,7 @@ from shared.constants import (
     ENV_PAGE_TOKEN_SECRET,
     ENV_PREFIX,
     ENV_RECORDS_TABLE,
+    ENV_REDRIVE_QUEUES,
     ENV_REPORTS_BUCKET,
     ENV_UPLOADS_BUCKET,
 )
@@ -185,3 +186,44 @@ class PipelineSettings(BaseSettings):
     idempotency_table: str = Field(
         validation_alias=AliasChoices(ENV_IDEMPOTENCY_TABLE, "idempotency_table"), min_length=3
     )
+
+
+class QueuePair(BaseModel):
+    """A queue and its dead-letter queue, by URL."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str = Field(min_length=1)
+    dead_letters: str = Field(min_length=1)
+
+
+class RedriveSettings(BaseSettings):
+    """Which queues the redrive function serves (JSON in the environment)."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
+
+    queues: dict[str, QueuePair] = Field(
+        validation_alias=AliasChoices(ENV_REDRIVE_QUEUES, "queues"), min_length=1
+    )
+
+    def queue(self, name: str) -> QueuePair:
+        """The named queue's pair; ValueError naming the known ones otherwise."""
+        try:
+            return self.queues[name]
+        except KeyError:
+            known = "、".join(sorted(self.queues))
+            raise ValueError(f"没有名为 {name} 的队列可重新投递（可选：{known}）") from None
+
+
+@lru_cache(maxsize=1)
+def redrive_settings() -> RedriveSettings:
+    return RedriveSettings()
+
+
+class RedriveRequest(BaseModel):
+    """What an operator asks of the redrive function."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    queue: str = Field(min_length=1, description="The queue's logical name, e.g. upload_events.")
+    max_messages: int = Field(1000, ge=1, le=100_000)

@@ -30,6 +30,7 @@ NAMES = {
     SETTINGS.reports_bucket: "reports",
     LAKE: "lake",
 }
+DLQ = ":dead-letters"
 _TRANSACT = {
     "Put": "PutItem",
     "Update": "UpdateItem",
@@ -63,6 +64,9 @@ def iam_uses(service: str, operation: str, params: dict[str, Any]) -> list[Use]:
             return [("s3:DeleteObject", bucket, params["Key"])]
         if operation in ("ListObjectsV2", "ListObjects"):
             return [("s3:ListBucket", bucket, "")]
+    if service == "sqs":
+        action = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage"}
+        return [(f"sqs:{action.get(operation, operation)}", NAMES[params["QueueUrl"]], "")]
     if service == "events" and operation == "PutEvents":
         return [("events:PutEvents", "bus", "")]
     raise AssertionError(f"no IAM mapping for {service}:{operation}: add one")
@@ -107,6 +111,11 @@ def granted(access: Access, use: Use) -> bool:
     action, resource, detail = use
     if resource == "bus":
         return access.put_events and action == "events:PutEvents"
+    for queue in access.queues:
+        if resource == queue.queue:
+            return action in queue.source_actions
+        if resource == f"{queue.queue}{DLQ}":
+            return action in queue.dead_letter_actions
     for table in access.tables:
         if table.table == resource and action in table.actions:
             return not detail or table.indexes
@@ -124,6 +133,8 @@ def grants(access: Access) -> set[tuple[str, str]]:
     """Every (action, logical resource) the access gives."""
     given = {(a, t.table) for t in access.tables for a in t.actions}
     given |= {(a, b.bucket) for b in access.buckets for a in (*b.object_actions, *b.bucket_actions)}
+    given |= {(a, q.queue) for q in access.queues for a in q.source_actions}
+    given |= {(a, q.queue + DLQ) for q in access.queues for a in q.dead_letter_actions}
     if access.put_events:
         given.add(("events:PutEvents", "bus"))
     return given
@@ -246,3 +257,46 @@ def test_the_api_uses_exactly_what_it_is_granted(
     # And every grant is used, or named above with the path that needs it
     used = {(action, resource) for action, resource, _ in recorder.uses}
     assert grants(access) - used == API_UNUSED_BY_SCENARIO
+
+
+def test_the_redrive_function_uses_exactly_what_it_is_granted(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    from functions.redrive.handler import handler
+    from shared.constants import ENV_AWS_REGION, ENV_REDRIVE_QUEUES
+    from shared.resources import QUEUES, REDRIVE
+    from shared.settings import redrive_settings
+    from tests.pipeline_world import LambdaContext
+
+    monkeypatch.setenv(ENV_AWS_REGION, "cn-north-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        # Given every queue with a dead letter in its dead-letter queue
+        sqs = boto3.client("sqs", region_name="cn-north-1")
+        pairs = {}
+        for queue in QUEUES:
+            name = queue.logical_name
+            source = sqs.create_queue(QueueName=name.replace("_", "-"))["QueueUrl"]
+            dead = sqs.create_queue(QueueName=name.replace("_", "-") + "-dlq")["QueueUrl"]
+            sqs.send_message(QueueUrl=dead, MessageBody="{}")
+            monkeypatch.setitem(NAMES, source, name)
+            monkeypatch.setitem(NAMES, dead, name + DLQ)
+            pairs[name] = {"source": source, "dead_letters": dead}
+        monkeypatch.setenv(ENV_REDRIVE_QUEUES, json.dumps(pairs))
+        redrive_settings.cache_clear()
+        # When an operator redrives each, recorded
+        with recorder.recording():
+            for name in pairs:
+                result = handler({"queue": name}, LambdaContext(function_name="redrive"))
+                assert result["moved"] == 1
+        redrive_settings.cache_clear()
+    # Then it used exactly its grants
+    access = ACCESS[REDRIVE.name]
+    assert not [use for use in recorder.uses if not granted(access, use)]
+    assert grants(access) == {(action, resource) for action, resource, _ in recorder.uses}

@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from shared import constants
 from shared.resources import (
+    BUCKET_ENV,
+    QUEUE_URL_ENV,
+    TABLE_ENV,
     UPLOAD_EVENTS,
     UPLOAD_PREFIX,
     UPLOADS,
@@ -24,20 +27,6 @@ from shared.resources import (
 
 if TYPE_CHECKING:
     from shared.aws import AwsClients
-
-# Which variable names each resource, by logical name (a resource without one is not exposed).
-BUCKET_ENV: Final = {
-    "uploads": constants.ENV_UPLOADS_BUCKET,
-    "reports": constants.ENV_REPORTS_BUCKET,
-    "lake": constants.ENV_LAKE_BUCKET,
-}
-QUEUE_URL_ENV: Final = {"upload_events": constants.ENV_UPLOAD_EVENTS_QUEUE}
-TABLE_ENV: Final = {
-    "directory": constants.ENV_DIRECTORY_TABLE,
-    "records": constants.ENV_RECORDS_TABLE,
-    "audit": constants.ENV_AUDIT_TABLE,
-    "idempotency": constants.ENV_IDEMPOTENCY_TABLE,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +81,18 @@ class Provisioned:
     queues: dict[str, ProvisionedQueue]  # by logical name
 
     def environment(self) -> dict[str, str]:
-        return {
+        env = {
             QUEUE_URL_ENV[logical]: queue.url
             for logical, queue in self.queues.items()
             if logical in QUEUE_URL_ENV
         }
+        env[constants.ENV_REDRIVE_QUEUES] = json.dumps(
+            {
+                logical: {"source": queue.url, "dead_letters": queue.dead_letter_url}
+                for logical, queue in self.queues.items()
+            }
+        )
+        return env
 
 
 def provision(
