@@ -61,7 +61,33 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
 
     _add_local(commands)
+    _add_admin(commands)
     return parser
+
+
+def _add_admin(commands: Any) -> None:
+    admin = commands.add_parser(
+        "admin", help="运维命令（针对已部署的环境，使用运维人员的 AWS 凭证）"
+    )
+    actions = admin.add_subparsers(required=True, metavar="ACTION")
+    create = actions.add_parser("create-district-admin", help="创建区里的第一位管理员")
+    create.add_argument(
+        "--directory-table", required=True, help="目录表名（部署输出 DirectoryTable）"
+    )
+    create.add_argument("--name", required=True, help="姓名")
+    create.add_argument("--user-pool-id", help="Cognito 用户池 id（部署输出 UserPoolId）")
+    create.add_argument("--username", help="登录名")
+    create.add_argument("--email", help="邮箱：Cognito 把临时密码发到这里")
+    create.add_argument("--subject", help="外部身份提供方中该用户的 sub（无用户池时）")
+    create.set_defaults(handler=_admin_create)
+    drill = actions.add_parser(
+        "restore-drill", help="恢复演练：表恢复到最近时间点、对象恢复到上一版本，核对后清理"
+    )
+    drill.add_argument("--table", action="append", default=[], help="表名（可多次给出）")
+    drill.add_argument("--bucket", help="上传桶名（部署输出 UploadsBucket）")
+    drill.add_argument("--prefix", default="uploads/", help="在此前缀下找被替换过的对象")
+    drill.add_argument("--keep", action="store_true", help="保留恢复出的表，供人工核对")
+    drill.set_defaults(handler=_admin_restore_drill)
 
 
 def _add_local(commands: Any) -> None:
@@ -93,6 +119,64 @@ def _add_local(commands: Any) -> None:
     )
     demo.add_argument("--state-dir", default=argparse.SUPPRESS, **state_dir)
     demo.set_defaults(handler=_local_demo)
+
+
+def _admin_create(args: argparse.Namespace) -> int:
+    from growth.admin import create_district_admin
+    from shared.aws import AwsClients
+    from shared.db.directory import DirectoryRepository
+    from shared.settings import AwsSettings
+
+    clients = AwsClients(AwsSettings())
+    try:
+        created = create_district_admin(
+            DirectoryRepository(clients.dynamodb, args.directory_table),
+            name=args.name,
+            cognito=clients.cognito if args.subject is None else None,
+            user_pool_id=args.user_pool_id,
+            username=args.username,
+            email=args.email,
+            subject=args.subject,
+        )
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"已创建区管理员 {args.name}（用户 id {created.user_id}）")
+    return 0
+
+
+def _admin_restore_drill(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from growth.admin import restore_object, restore_table
+    from shared.aws import AwsClients
+    from shared.settings import AwsSettings
+
+    if not args.table and not args.bucket:
+        print("错误：至少给出一个 --table 或 --bucket", file=sys.stderr)
+        return EXIT_INVALID
+    clients = AwsClients(AwsSettings())
+    suffix = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    healthy = True
+    for table in args.table:
+        drill = restore_table(clients.dynamodb, table, suffix=suffix, keep=args.keep)
+        kept = "（已保留）" if args.keep else "（已删除）"
+        print(
+            f"表 {table}：恢复为 {drill.restored}{kept}，"
+            f"源表 {drill.source_items} 项，恢复表 {drill.restored_items} 项"
+        )
+    if args.bucket:
+        found = restore_object(clients.s3, args.bucket, prefix=args.prefix)
+        if found is None:
+            print(f"桶 {args.bucket} 的 {args.prefix} 下没有对象，未演练对象恢复")
+        else:
+            verdict = "一致" if found.identical else "不一致！"
+            print(
+                f"对象 {found.key} 版本 {found.version_id}（{found.size} 字节）："
+                f"恢复副本与该版本{verdict}"
+            )
+            healthy = found.identical
+    return 0 if healthy else 1
 
 
 def _read(path: Path) -> bytes:

@@ -91,6 +91,10 @@ class GrowthStack(cdk.Stack):
         self.tables: dict[str, dynamodb.Table] = {
             t.logical_name: self._table(t) for t in (*TABLES, IDEMPOTENCY)
         }
+        # What operators' commands need (growth admin ...; see the README, Deployment).
+        for logical, table in self.tables.items():
+            cdk.CfnOutput(self, f"{logical.capitalize()}Table", value=table.table_name)
+        cdk.CfnOutput(self, "UploadsBucket", value=self.buckets["uploads"].bucket_name)
         self.event_bus = events.EventBus(self, "EventBus", event_bus_name=f"{config.prefix}-events")
         self._lake_catalogue()
         self.user_pool = self._user_pool() if config.cognito else None

@@ -73,3 +73,8 @@ class AwsClients:
     def events(self) -> EventBridgeClient:
         client: EventBridgeClient = self._client("events")
         return client
+
+    @cached_property
+    def cognito(self) -> Any:
+        """Cognito user pools (operators' commands only: creating the first administrator)."""
+        return self._client("cognito-idp")
