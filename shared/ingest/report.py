@@ -14,7 +14,7 @@ import unicodedata
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from shared.error_codes import ErrorCode, message
 from shared.exceptions import InvalidInput
@@ -50,12 +50,18 @@ def _starts_formula(first: str) -> bool:
 
 def report_table(result: ValidationResult) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the report's detail table (file-level problems first)."""
+    return _detail_table(result, neutral=False)
+
+
+def _detail_table(result: ValidationResult, *, neutral: bool) -> tuple[list[str], list[list[str]]]:
+    """The detail table; with `neutral`, every cell formula-neutralised (see `neutralize`)."""
+    cell = neutralize if neutral else str
     source = result.source_rows
     headers = [h.strip() for h in source.header] if source else []
-    header = [ROW_HEADER, *headers, EXPLANATION_HEADER]
+    header = [cell(c) for c in (ROW_HEADER, *headers, EXPLANATION_HEADER)]
     rows: list[list[str]] = []
     for issue in (*result.file_errors, *result.file_warnings):
-        rows.append(["文件", *[""] * len(headers), message(issue.code, **issue.params)])
+        rows.append(["文件", *[""] * len(headers), cell(message(issue.code, **issue.params))])
     if source is None or not result.row_errors:
         return header, rows
     notes: dict[int, list[str]] = defaultdict(list)
@@ -64,12 +70,31 @@ def report_table(result: ValidationResult) -> tuple[list[str], list[list[str]]]:
     wanted = sorted(notes)
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     indices = pa.array(np.searchsorted(source.row_numbers, wanted))  # row numbers ascend
-    cells = [column.take(indices).to_pylist() for column in source.columns]
-    for i, row in enumerate(wanted):
-        rows.append([str(row), *[c[i] or "" for c in cells], "；".join(notes[row])])
+    columns = [pc.fill_null(column.take(indices), "") for column in source.columns]
+    if neutral:
+        columns = [_neutralize_column(column) for column in columns]
+    numbers = [str(row) for row in wanted]
+    explanations = [cell("；".join(notes[row])) for row in wanted]
+    cells = [column.to_pylist() for column in columns]
+    rows += map(list, zip(numbers, *cells, explanations, strict=True))
     return header, rows
+
+
+def _neutralize_column(cells: Any) -> Any:
+    """`neutralize` over an Arrow column of cells at once: each distinct first character is
+    judged once, and only the cells starting with a risky one change."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    first = pc.utf8_slice_codeunits(cells, 0, 1)
+    risky = [c for c in pc.unique(first).to_pylist() if c and _starts_formula(c)]
+    if not risky:
+        return cells
+    starts_risky = pc.is_in(first, value_set=pa.array(risky, pa.string()))
+    return pc.if_else(starts_risky, pc.binary_join_element_wise("'", cells, ""), cells)
 
 
 def summary_table(result: ValidationResult) -> list[list[str]]:
@@ -100,11 +125,11 @@ def write_report(result: ValidationResult, path: Path) -> None:
 
 
 def report_csv(result: ValidationResult) -> bytes:
-    header, rows = report_table(result)
+    header, rows = _detail_table(result, neutral=True)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow([neutralize(c) for c in header])
-    writer.writerows([neutralize(c) for c in row] for row in rows)
+    writer.writerow(header)
+    writer.writerows(rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
