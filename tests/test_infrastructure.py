@@ -463,3 +463,54 @@ def test_every_function_fits_lambda_unzipped_limit(assets: Assets, capsys: Any) 
     assert (code / "app.py").is_file()
     assert (code / "chalice" / "app.py").is_file()
     assert not list(code.rglob("__pycache__"))
+
+
+def test_adding_a_function_is_its_definition_and_its_access(
+    assets: Assets, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import infrastructure.stack
+    from infrastructure.functions import Access, TableAccess
+    from shared.resources import FunctionDefinition
+
+    # Given a new scheduled function: a definition and what it may do, nothing else
+    reminders = FunctionDefinition(
+        name="reminders",
+        handler="functions.reminders.handler:handler",
+        queue=None,
+        timeout_s=60,
+        memory_mb=256,
+        schedule="cron(0 0 ? * MON-FRI *)",
+    )
+    monkeypatch.setattr(infrastructure.stack, "FUNCTIONS", (*FUNCTIONS, reminders))
+    monkeypatch.setitem(
+        ACCESS,
+        "reminders",
+        Access(layers=("core",), tables=(TableAccess("directory", ("dynamodb:Query",)),)),
+    )
+    # When the stage is synthesized (with every check)
+    app = checked_app(str(tmp_path))
+    stack = build(app, REFERENCE_STAGES[0], assets)
+    app.synth()
+    template: Template = json.loads((tmp_path / f"{stack.stack_name}.template.json").read_text())
+    # Then it is a function with its own role, alarms, and its schedule
+    functions = resources(template, "AWS::Lambda::Function")
+    (function_id,) = [
+        k
+        for k, f in functions.items()
+        if f["Properties"]["Handler"] == "functions.reminders.handler.handler"
+    ]
+    (rule,) = resources(template, "AWS::Events::Rule").values()
+    assert rule["Properties"]["ScheduleExpression"] == "cron(0 0 ? * MON-FRI *)"
+    assert ref(rule["Properties"]["Targets"][0]["Arn"]) == function_id
+    role = functions[function_id]["Properties"]["Role"]
+    (policy,) = [
+        p
+        for p in resources(template, "AWS::IAM::Policy").values()
+        if ref(p["Properties"]["Roles"][0]) == ref(role)
+    ]
+    actions = [s["Action"] for s in policy["Properties"]["PolicyDocument"]["Statement"]]
+    assert "dynamodb:Query" in actions
+    names = [
+        a["Properties"]["AlarmName"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
+    ]
+    assert "growth-dev-reminders-errors" in names
