@@ -73,10 +73,12 @@ CODE_PACKAGES: Final = ("shared", "functions", "chalicelib")
 CODE_MODULES: Final = ("app.py",)
 
 # Parts of wheels nothing imports at run time: C headers and Cython sources, test suites, and
-# pyarrow's Flight RPC and Substrait modules (the system uses neither), with their libraries.
+# pyarrow's Flight RPC module with its library (the system does not use it; Substrait, unused
+# too, stays: pyarrow.lib links it). tests/test_infrastructure.py imports every handler from
+# layers trimmed like this.
 TRIM_DIRECTORIES: Final = ("__pycache__", "tests", "include")
 TRIM_SUFFIXES: Final = (".pyx", ".pxd", ".pxi", ".h", ".hpp", ".cc", ".cpp")
-TRIM_NAME_PARTS: Final = ("arrow_flight", "_flight", "arrow_substrait", "_substrait")
+TRIM_NAME_PARTS: Final = ("arrow_flight", "_flight")
 
 
 def runtime_requirements(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, Requirement]:
@@ -101,12 +103,12 @@ def layer_requirements(layer: Layer, requirements: Mapping[str, Requirement]) ->
     return [str(requirements[canonicalize_name(d)]) for d in layer.distributions]
 
 
-def build_layer(layer: Layer, build: Path = BUILD) -> Path:
-    """The layer's directory (`python/` inside, as Lambda expects), installed for arm64 unless
-    an identical build is already there."""
+def build_layer(layer: Layer, build: Path = BUILD, *, platform: str = PLATFORM) -> Path:
+    """The layer's directory (`python/` inside, as Lambda expects), installed for `platform`
+    (Lambda's arm64 unless a test asks for this machine's) unless an identical build is there."""
     specs = layer_requirements(layer, runtime_requirements())
     stamp = hashlib.sha256(
-        "\n".join([PLATFORM, PYTHON_VERSION, *TRIM_NAME_PARTS, *specs]).encode()
+        "\n".join([platform, PYTHON_VERSION, *TRIM_NAME_PARTS, *specs]).encode()
     ).hexdigest()
     root = build / "layers" / layer.name
     stamp_file = root.with_suffix(".stamp")
@@ -124,7 +126,7 @@ def build_layer(layer: Layer, build: Path = BUILD) -> Path:
             "--target",
             str(root / "python"),
             "--platform",
-            PLATFORM,
+            platform,
             "--implementation",
             "cp",
             "--python-version",

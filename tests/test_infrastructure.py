@@ -514,3 +514,44 @@ def test_adding_a_function_is_its_definition_and_its_access(
         a["Properties"]["AlarmName"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
     ]
     assert "growth-dev-reminders-errors" in names
+
+
+def test_the_packaged_functions_import_from_their_layers_alone(
+    assets: Assets, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The same layers (same requirements, same trimming) built for this machine instead of
+    arm64, with boto3 as Lambda's runtime provides it, import every handler: nothing a
+    function needs is missing from its layers or trimmed away."""
+    from infrastructure.packaging import LAYERS, build_layer
+
+    build = tmp_path_factory.mktemp("x86")
+    layers = {
+        layer.name: build_layer(layer, build, platform="manylinux2014_x86_64") / "python"
+        for layer in LAYERS
+    }
+    runtime = build / "runtime"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(runtime), "boto3"],
+        check=True,
+    )
+    handlers = {d.name: d.handler for d in FUNCTIONS} | {API: "app:app"}
+    for name, handler in handlers.items():
+        path = [str(assets.code), *(str(layers[n]) for n in ACCESS[name].layers), str(runtime)]
+        module, _, attribute = handler.partition(":")
+        script = (
+            f"import sys; sys.path[:0] = {path!r}; import {module} as m; "
+            f"assert callable(m.{attribute}); "
+            "import pyarrow.parquet, pyarrow.csv, pyarrow.compute, python_calamine"
+            if "data" in ACCESS[name].layers
+            else f"import sys; sys.path[:0] = {path!r}; import {module} as m; "
+            f"assert callable(m.{attribute})"
+        )
+        # -I -S: no site-packages, no user paths: only the package and its layers
+        result = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", script],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=build,
+        )
+        assert result.returncode == 0, f"{name}: {result.stderr[-2000:]}"
