@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from shared.error_codes import ErrorCode
 from shared.grades import GRADE_ALIASES
 from shared.ids import CHECK_CHARS, WEIGHTS
-from shared.ingest.findings import Finding, mask_of, null_where
+from shared.ingest.findings import Finding, mask_of, null_where, valid_mask
 from shared.templates.model import Column, ColumnType
 from shared.term import Term
 from shared.text import INVISIBLE_CHARS, INVISIBLE_PATTERN, normalize_cell
@@ -87,6 +87,10 @@ class Parsed:
     findings: list[Finding] = field(default_factory=list)
     # Typed by-products other rules need (birth date and gender inside a national ID).
     extras: dict[str, pa.Array] = field(default_factory=dict)
+    # A column checked once per distinct value keeps those values and each row's index among
+    # them, for later work that can also be done once per value.
+    distinct: pa.Array | None = None
+    position: np.ndarray | None = None
 
     def take(self, rows: np.ndarray) -> Parsed:
         """The same verdicts over a subset of rows (given by index)."""
@@ -96,7 +100,15 @@ class Parsed:
             None if self.status is None else self.status.take(indices),
             [finding.take(rows) for finding in self.findings],
             {name: extra.take(indices) for name, extra in self.extras.items()},
+            self.distinct,
+            None if self.position is None else self.position[rows],
         )
+
+    def equals(self, text: str) -> np.ndarray:
+        """Rows whose value is `text`, as a mask (once per distinct value where possible)."""
+        if self.distinct is not None and self.position is not None:
+            return np.asarray(mask_of(pc.equal(self.distinct, text))[self.position], dtype=bool)
+        return mask_of(pc.equal(self.values, text))
 
 
 # ----------------------------------------------------------------------------- normalising
@@ -133,7 +145,7 @@ def normalize(raw: pa.Array, *, nfkc: bool = True) -> pa.Array:
         text = pc.utf8_trim_whitespace(text)
     empty = _byte_lengths(text) == 0
     if text.null_count:
-        empty &= mask_of(pc.is_valid(text))
+        empty &= valid_mask(text)
     return null_where(text, empty)
 
 
@@ -232,11 +244,11 @@ def check_column(
         if len(encoded.dictionary) * 4 <= len(raw):
             text = normalize(encoded.dictionary, nfkc=nfkc)
             position = encoded.indices.to_numpy()
-            filled = mask_of(pc.is_valid(text))[position]
+            filled = valid_mask(text)[position]
             distinct = _parse_rows(column, _with_default(text, column), ctx)
             return CheckedColumn(filled, _expand(distinct, encoded.indices))
     text = normalize(raw, nfkc=nfkc)
-    filled = mask_of(pc.is_valid(text))
+    filled = valid_mask(text)
     return CheckedColumn(filled, _parse_rows(column, _with_default(text, column), ctx))
 
 
@@ -255,6 +267,8 @@ def _expand(distinct: Parsed, indices: pa.Array) -> Parsed:
     parsed = Parsed(
         distinct.values.take(indices),
         None if distinct.status is None else distinct.status.take(indices),
+        distinct=distinct.values,
+        position=position,
     )
     for finding in distinct.findings:
         rows = finding.mask[position]
@@ -263,7 +277,7 @@ def _expand(distinct: Parsed, indices: pa.Array) -> Parsed:
 
 
 def _parse_rows(column: Column, text: pa.Array, ctx: CheckContext) -> Parsed:
-    present = mask_of(pc.is_valid(text))
+    present = valid_mask(text)
     findings: list[Finding] = []
     if _has_byte(text, "#") and pc.any(pc.starts_with(text, "#")).as_py():
         cell_errors = mask_of(pc.is_in(text, value_set=pa.array(EXCEL_ERRORS)))
@@ -311,7 +325,7 @@ def _enum(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContext
     table: dict[str, object] = {normalize_cell(v): v for v in column.values}
     table.update({normalize_cell(a): v for a, v in column.value_aliases.items()})
     values = _lookup(text, table, pa.string())
-    bad = present & ~mask_of(pc.is_valid(values))
+    bad = present & ~valid_mask(values)
     parsed = Parsed(values)
     if bad.any():
         parsed.findings.append(
@@ -324,7 +338,7 @@ def _grade(column: Column, text: pa.Array, present: np.ndarray, ctx: CheckContex
     if pc.any(pc.match_substring(text, " ")).as_py():
         text = pc.replace_substring(text, " ", "")
     values = _lookup(text, dict(GRADE_ALIASES), pa.int8())
-    bad = present & ~mask_of(pc.is_valid(values))
+    bad = present & ~valid_mask(values)
     parsed = Parsed(values)
     if bad.any():
         parsed.findings.append(
@@ -560,7 +574,7 @@ def _date_forms(text: pa.Array) -> tuple[np.ndarray, dict[ErrorCode, np.ndarray]
     year = pc.coalesce(pc.struct_field(ymd, "y"), pc.struct_field(compact, "y"))
     month = pc.coalesce(pc.struct_field(ymd, "m"), pc.struct_field(compact, "m"))
     day = pc.coalesce(pc.struct_field(ymd, "d"), pc.struct_field(compact, "d"))
-    matched = mask_of(pc.is_valid(year))
+    matched = valid_mask(year)
     days = _real_dates(year, month, day)
     real = ~np.isnat(days)
     ambiguous = ~matched & _matches(text, _DATE_AMBIGUOUS)

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from shared.error_codes import ErrorCode, message, severity
 from shared.exceptions import FileRejected, InvalidInput
 from shared.ingest.checks import CheckContext, Parsed, check_column, normalize
-from shared.ingest.findings import Finding, mask_of, null_where
+from shared.ingest.findings import Finding, mask_of, null_where, valid_mask
 from shared.ingest.header import HeaderMap, HeaderMatcher
 from shared.ingest.readers import read_csv, read_workbook
 from shared.ingest.result import RowError, SourceRows, ValidationResult
@@ -122,7 +122,7 @@ def _validate_sheet(
 ) -> None:
     template = matcher.template
     header_map = matcher.map(sheet.header)
-    filled, parsed, findings = _check_columns(template, sheet, header_map, term, today)
+    filled, parsed, findings, repeats = _check_columns(template, sheet, header_map, term, today)
     keep = _non_empty_rows(sheet, filled)
     if not len(keep):
         raise FileRejected(ErrorCode.FILE_HEADER_ONLY)
@@ -133,13 +133,14 @@ def _validate_sheet(
         filled = {i: cells[keep] for i, cells in filled.items()}
         parsed = {key: item.take(keep) for key, item in parsed.items()}
         findings = [f.take(keep) for f in findings]
+        repeats = [f.take(keep) for f in repeats]
     result.rows_total = sheet.row_count
     result.file_warnings += _column_warnings(sheet, header_map, filled)
     result.source_rows = SourceRows(sheet.header, sheet.columns, sheet.row_numbers)
 
     outcome = apply_rules(template, parsed)
     findings += outcome.findings
-    findings += duplicates(template, parsed, sheet.row_numbers)
+    findings += repeats
     if roster is not None:
         findings += _roster_findings(template, parsed, roster)
     if sheet.overlong_rows is not None:
@@ -163,13 +164,14 @@ def _check_columns(
     header_map: HeaderMap,
     term: Term | None,
     today: date,
-) -> tuple[dict[int, np.ndarray], dict[str, Parsed], list[Finding]]:
-    """Which cells of every column hold something once normalised, and each template column
-    parsed and checked on its own (required, type, range), over all rows (blank ones are
-    dropped afterwards).
+) -> tuple[dict[int, np.ndarray], dict[str, Parsed], list[Finding], list[Finding]]:
+    """Which cells of every column hold something once normalised; each template column
+    parsed and checked on its own (required, type, range); and the rows that repeat a unique
+    key. Over all rows: blank ones are dropped afterwards (their keys are empty: never repeats).
 
     Columns are independent and Arrow and numpy release the GIL: two threads (the vCPUs of a
-    large Lambda) share the work; results keep the template's order."""
+    large Lambda) share the work, while this one looks for repeated keys as soon as the key
+    columns are checked. Results keep the template's order."""
     wants_identity = any(isinstance(rule, IdentityRule) for rule in template.rules)
 
     def check(column: Column) -> tuple[np.ndarray, list[Finding], Parsed]:
@@ -186,23 +188,26 @@ def _check_columns(
         return checked.filled, required, checked.parsed
 
     def other(index: int) -> np.ndarray:
-        return mask_of(pc.is_valid(normalize(sheet.columns[index])))
+        return valid_mask(normalize(sheet.columns[index]))
 
     pool = _pool()
-    others = [*header_map.extra, *header_map.unnamed]
-    other_filled = pool.map(other, others)
+    checks = {column.key: pool.submit(check, column) for column in template.columns}
+    others = {
+        index: pool.submit(other, index) for index in [*header_map.extra, *header_map.unnamed]
+    }
+    keys = {key: checks[key].result()[2] for key in template.unique}
+    repeats = duplicates(template, keys, sheet.row_numbers)
     filled: dict[int, np.ndarray] = {}
     parsed: dict[str, Parsed] = {}
     findings: list[Finding] = []
-    for column, (column_filled, required, column_parsed) in zip(
-        template.columns, pool.map(check, template.columns), strict=True
-    ):
+    for column in template.columns:
+        column_filled, required, column_parsed = checks[column.key].result()
         if column.key in header_map.fields:
             filled[header_map.fields[column.key]] = column_filled
         parsed[column.key] = column_parsed
         findings += required + column_parsed.findings
-    filled.update(zip(others, other_filled, strict=True))
-    return filled, parsed, findings
+    filled.update({index: future.result() for index, future in others.items()})
+    return filled, parsed, findings, repeats
 
 
 def _non_empty_rows(sheet: SheetData, filled: Mapping[int, np.ndarray]) -> np.ndarray:
@@ -253,11 +258,11 @@ def _roster_findings(
         if not isinstance(rule, RosterRule):
             continue
         student_nos = parsed[rule.student_no].values
-        checked = mask_of(pc.is_valid(student_nos))
+        checked = valid_mask(student_nos)
         for finding in parsed[rule.student_no].findings:
             checked &= ~finding.mask
         position = pc.index_in(student_nos, value_set=roster.student_nos)
-        unknown = checked & ~mask_of(pc.is_valid(position))
+        unknown = checked & ~valid_mask(position)
         if unknown.any():
             findings.append(Finding(ErrorCode.NOT_IN_ROSTER, rule.student_no, unknown))
         pairs = [(rule.name, roster.names, ErrorCode.ROSTER_NAME_MISMATCH)]

@@ -38,6 +38,19 @@ def mask_of(condition: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def valid_mask(values: pa.Array) -> np.ndarray:
+    """Which values are not null, as a numpy mask: Arrow's validity bitmap unpacked (the same
+    as `mask_of(pc.is_valid(values))`, without a kernel)."""
+    if not values.null_count:
+        return np.ones(len(values), dtype=bool)
+    bitmap = values.buffers()[0]
+    if bitmap is None:  # an array of the null type: no bitmap, every value null
+        return np.zeros(len(values), dtype=bool)
+    bits = np.frombuffer(bitmap, dtype=np.uint8)
+    end = values.offset + len(values)
+    return np.unpackbits(bits, count=end, bitorder="little")[values.offset :].view(bool)
+
+
 def null_where(values: pa.Array, mask: np.ndarray) -> pa.Array:
     """`values` with the rows in `mask` set to null."""
     if not mask.any():

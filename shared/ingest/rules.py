@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from shared.error_codes import ErrorCode
 from shared.grades import GRADE_LABELS
 from shared.ingest.checks import Parsed
-from shared.ingest.findings import Finding, mask_of, null_where
+from shared.ingest.findings import Finding, mask_of, null_where, valid_mask
 from shared.templates.model import (
     ApplicabilityRule,
     DateOrderRule,
@@ -123,11 +123,11 @@ def _group_index(grade: int | np.ndarray, female: bool | np.ndarray) -> Any:
     return (grade - 1) * 2 + female + 1
 
 
-def _student_groups(grades: pa.Array, genders: pa.Array) -> np.ndarray:
+def _student_groups(grades: pa.Array, genders: Parsed) -> np.ndarray:
     """Each row's group index (see `_GROUP_LABELS`)."""
     grade = np.asarray(pc.fill_null(grades, 0).to_numpy(), dtype=np.int64)  # valid: 1..12
-    female = mask_of(pc.equal(genders, "女"))
-    known = (grade > 0) & (female | mask_of(pc.equal(genders, "男")))
+    female = genders.equals("女")
+    known = (grade > 0) & (female | genders.equals("男"))
     return np.where(known, _group_index(grade, female), 0)
 
 
@@ -136,7 +136,7 @@ def applicability(
 ) -> tuple[list[Finding], dict[str, np.ndarray]]:
     """Items a student must take but has no value for (errors); values for items the student
     does not take (warnings, and the values are not imported)."""
-    group_index = _student_groups(parsed[rule.grade].values, parsed[rule.gender].values)
+    group_index = _student_groups(parsed[rule.grade].values, parsed[rule.gender])
     applies, known = _applies_by_row(template, group_index), group_index > 0
     labels: list[np.ndarray] = []
 
@@ -150,9 +150,9 @@ def applicability(
     for key, rows in applies.items():
         column = template.column(key)
         item = parsed[key]
-        has_value = mask_of(pc.is_valid(item.values))
+        has_value = valid_mask(item.values)
         if item.status is not None:
-            has_value |= mask_of(pc.is_valid(item.status))
+            has_value |= valid_mask(item.status)
         # Cells that failed to parse already carry their own error; do not add "required".
         unparsed = np.zeros(len(rows), dtype=bool)
         for finding in item.findings:
