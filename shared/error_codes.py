@@ -33,6 +33,7 @@ class ErrorCode(StrEnum):
     FILE_MISSING_COLUMNS = "FILE_MISSING_COLUMNS"
     FILE_DUPLICATE_COLUMN = "FILE_DUPLICATE_COLUMN"
     FILE_NO_VALID_ROWS = "FILE_NO_VALID_ROWS"
+    FILE_PROCESSING_FAILED = "FILE_PROCESSING_FAILED"
     # Whole-file warnings: the file is read, the user is told.
     FILE_EXTRA_COLUMN = "FILE_EXTRA_COLUMN"
     FILE_UNNAMED_COLUMN = "FILE_UNNAMED_COLUMN"
@@ -201,6 +202,12 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         _E,
         "没有任何一行数据通过校验，文件未导入。请按错误报告修改后重新上传。",
         "No row passed validation; nothing was imported.",
+    ),
+    ErrorCode.FILE_PROCESSING_FAILED: CatalogueEntry(
+        _E,
+        "系统多次处理该文件都没有成功，运维人员已收到告警；修复后会自动重新校验，无需重新上传。",
+        "Processing this file failed repeatedly; the operators were alerted and will have it "
+        "validated again once fixed. No need to upload it again.",
     ),
     ErrorCode.FILE_EXTRA_COLUMN: CatalogueEntry(
         _W,

@@ -69,10 +69,13 @@ class PipelineWorld:
             sequencer=f"{uuid.uuid4().int % 10**12:012X}",
         )
 
-    def deliver(self, *bodies: str, context: LambdaContext | None = None) -> dict[str, Any]:
+    def deliver(
+        self, *bodies: str, context: LambdaContext | None = None, receive_count: int = 1
+    ) -> dict[str, Any]:
+        """Deliver the bodies as one SQS batch, each on its `receive_count`-th receive."""
         from functions.validate.handler import handler
 
-        event = {"Records": [sqs_message(body, n) for n, body in enumerate(bodies)]}
+        event = {"Records": [sqs_message(body, n, receive_count) for n, body in enumerate(bodies)]}
         return dict(handler(event, context or LambdaContext()))
 
     def events(self) -> list[dict[str, Any]]:
@@ -119,13 +122,13 @@ def body_of(*records: dict[str, Any]) -> str:
     return json.dumps({"Records": list(records)})
 
 
-def sqs_message(body: str, n: int) -> dict[str, Any]:
+def sqs_message(body: str, n: int, receive_count: int = 1) -> dict[str, Any]:
     return {
         "messageId": f"m-{n}-{uuid.uuid4().hex[:8]}",
         "receiptHandle": f"r-{n}",
         "body": body,
         "attributes": {
-            "ApproximateReceiveCount": "1",
+            "ApproximateReceiveCount": str(receive_count),
             "SentTimestamp": "0",
             "SenderId": "s3",
             "ApproximateFirstReceiveTimestamp": "0",

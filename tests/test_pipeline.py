@@ -175,6 +175,46 @@ def test_one_failing_message_neither_blocks_nor_repeats_the_others(
     assert [e["detail"]["task_id"] for e in pw.events()] == [fourth]
 
 
+def test_an_upload_failing_on_every_delivery_shows_as_failed_until_redriven(
+    pw: PipelineWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.pipeline import validation
+    from shared.resources import UPLOAD_EVENTS
+
+    # Given an upload the platform fails on, every time
+    task_id = new_task(pw)
+    submission_id, record = submit(pw, task_id, class_file(pw, bad=False))
+    real = validation.UploadValidator._validate
+
+    def broken(self: Any, submission: Any, ref: Any) -> Any:
+        raise RuntimeError("storage down")
+
+    monkeypatch.setattr(validation.UploadValidator, "_validate", broken)
+    last = UPLOAD_EVENTS.max_receive_count
+
+    def status() -> dict[str, Any]:
+        return dict(pw.world.call("T1", "GET", f"/v1/submissions/{submission_id}").json_body)
+
+    # When the deliveries before the last fail, the teacher still sees it being validated
+    for attempt in range(1, last):
+        assert len(pw.deliver(body_of(record), receive_count=attempt)["batchItemFailures"]) == 1
+    assert status()["status"] == "validating"
+    # And when the last one fails, the message still fails (to the dead-letter queue) and the
+    # teacher is told, in Chinese, that the operators know and nothing needs re-uploading
+    assert len(pw.deliver(body_of(record), receive_count=last)["batchItemFailures"]) == 1
+    seen = status()
+    assert seen["status"] == "failed"
+    (group,) = seen["error_summary"]
+    assert group["code"] == "FILE_PROCESSING_FAILED"
+    assert "无需重新上传" in group["example"]
+    assert pw.events() == []
+    # Then once repaired and redriven, the same upload is validated and imported
+    monkeypatch.setattr(validation.UploadValidator, "_validate", real)
+    assert pw.deliver(body_of(record)) == {"batchItemFailures": []}
+    assert status()["status"] == "accepted"
+    assert [e["detail"]["status"] for e in pw.events()] == ["accepted"]
+
+
 # ------------------------------------------------------------------ R4: not our messages
 
 

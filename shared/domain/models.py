@@ -350,6 +350,9 @@ class SubmissionStatus(StrEnum):
     PARTIAL = "partial"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    # Processing failed on every delivery: the upload is in the dead-letter queue and the
+    # operators are alerted; a redrive validates it again.
+    FAILED = "failed"
 
 
 SUBMISSION_STATUS_ZH: Final = {
@@ -360,6 +363,7 @@ SUBMISSION_STATUS_ZH: Final = {
     SubmissionStatus.PARTIAL: "部分通过",
     SubmissionStatus.REJECTED: "未通过",
     SubmissionStatus.EXPIRED: "已过期",
+    SubmissionStatus.FAILED: "处理失败",
 }
 
 # The state machine. Anything not listed is refused.
@@ -367,7 +371,7 @@ SUBMISSION_TRANSITIONS: Final[Mapping[SubmissionStatus, frozenset[SubmissionStat
     SubmissionStatus.AWAITING_UPLOAD: frozenset(
         {SubmissionStatus.RECEIVED, SubmissionStatus.EXPIRED}
     ),
-    SubmissionStatus.RECEIVED: frozenset({SubmissionStatus.VALIDATING}),
+    SubmissionStatus.RECEIVED: frozenset({SubmissionStatus.VALIDATING, SubmissionStatus.FAILED}),
     # validating → received: a worker that gives up (timeout, crash caught by the runtime)
     # hands the file back, so redelivery can validate it again instead of finding it stuck.
     SubmissionStatus.VALIDATING: frozenset(
@@ -376,12 +380,15 @@ SUBMISSION_TRANSITIONS: Final[Mapping[SubmissionStatus, frozenset[SubmissionStat
             SubmissionStatus.PARTIAL,
             SubmissionStatus.REJECTED,
             SubmissionStatus.RECEIVED,
+            SubmissionStatus.FAILED,
         }
     ),
     SubmissionStatus.ACCEPTED: frozenset(),
     SubmissionStatus.PARTIAL: frozenset(),
     SubmissionStatus.REJECTED: frozenset(),
     SubmissionStatus.EXPIRED: frozenset(),
+    # failed → validating: the operators redrove the upload once the fault was repaired.
+    SubmissionStatus.FAILED: frozenset({SubmissionStatus.VALIDATING}),
 }
 # A submission is created waiting for its upload, or already received (an external system
 # pushing a file it has just stored).

@@ -102,6 +102,30 @@ class UploadValidator:
             return Outcome("ignored", submission_id, "an older or already validated version")
         return self._validate(claimed, ref)
 
+    def give_up(self, ref: ObjectRef) -> Outcome:
+        """After the last delivery attempt failed: show the submission as failed (the message
+        goes to the dead-letter queue and the operators' alarm fires), so that the teacher is
+        told rather than left watching 校验中. A redrive validates it again."""
+        match = UPLOAD_KEY.match(ref.key)
+        if ref.bucket != self.ctx.settings.uploads_bucket or match is None:
+            return Outcome("ignored", reason="not an upload key")
+        collection = self.ctx.repos.collection
+        try:
+            submission = collection.get_submission(match.group(3))
+        except NotFound:
+            return Outcome("ignored", reason="unknown submission")
+        if not submission.can_become(SubmissionStatus.FAILED):
+            return Outcome("ignored", submission.id, f"already {submission.status.value}")
+        issue = FileIssue(ErrorCode.FILE_PROCESSING_FAILED, {})
+        collection.transition_submission(
+            submission,
+            SubmissionStatus.FAILED,
+            at=self.ctx.now(),
+            error_summary=_error_groups(None, [issue]),
+        )
+        log.error("submission %s failed on every delivery: dead-lettered", submission.id)
+        return Outcome(SubmissionStatus.FAILED.value, submission.id)
+
     # ----------------------------------------------------------------------------- steps
 
     def _claim(self, submission: Submission, ref: ObjectRef) -> Submission | None:
@@ -134,7 +158,7 @@ class UploadValidator:
                 object_version=ref.version_id,
                 object_sequencer=ref.sequencer,
             )
-        if submission.status is SubmissionStatus.RECEIVED:
+        if submission.status in (SubmissionStatus.RECEIVED, SubmissionStatus.FAILED):
             submission = collection.transition_submission(
                 submission, SubmissionStatus.VALIDATING, at=now
             )
