@@ -8,7 +8,7 @@ loops over rows in Python: the work is Arrow compute kernels and numpy over whol
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Final
@@ -80,35 +80,89 @@ class CheckContext:
     identity: bool = False  # an identity rule will want what the IDs say (birth date, gender)
 
 
-@dataclass(slots=True)
 class Parsed:
-    values: pa.Array  # typed; null where empty or invalid
-    status: pa.Array | None = None  # status word (缺考, 免测) where the cell held one
-    findings: list[Finding] = field(default_factory=list)
-    # Typed by-products other rules need (birth date and gender inside a national ID).
-    extras: dict[str, pa.Array] = field(default_factory=dict)
-    # A column checked once per distinct value keeps those values and each row's index among
-    # them, for later work that can also be done once per value.
-    distinct: pa.Array | None = None
-    position: np.ndarray | None = None
+    """One column, checked: its typed values (null where empty or invalid), the status words
+    some cells hold instead of a value (缺考, 免测), the findings, and typed by-products other
+    rules need (birth date and gender inside a national ID).
+
+    A column checked once per distinct value (see `check_column`) keeps the verdicts per value
+    (`distinct`) and each row's index among them (`position`): its values and statuses are
+    spread out to the rows only when first asked for (importing the rows needs them, most
+    checks do not), and a test of the values can run once per value (`equals`)."""
+
+    __slots__ = ("_status", "_values", "distinct", "extras", "findings", "position")
+
+    def __init__(
+        self,
+        values: pa.Array | None,
+        status: pa.Array | None = None,
+        findings: list[Finding] | None = None,
+        extras: dict[str, pa.Array] | None = None,
+        *,
+        distinct: Parsed | None = None,
+        position: np.ndarray | None = None,
+    ) -> None:
+        self._values = values
+        self._status = status
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.extras: dict[str, pa.Array] = {} if extras is None else extras
+        self.distinct = distinct
+        self.position = position
+
+    @property
+    def values(self) -> pa.Array:
+        if self._values is None:
+            self._values = self._to_rows(self._per_value().values)
+        return self._values
+
+    @values.setter
+    def values(self, values: pa.Array) -> None:
+        self._values = values
+
+    @property
+    def status(self) -> pa.Array | None:
+        if self._status is None and self.distinct is not None:
+            status = self.distinct.status
+            self._status = None if status is None else self._to_rows(status)
+        return self._status
+
+    def _per_value(self) -> Parsed:
+        if self.distinct is None:
+            raise ValueError("neither values nor per-value verdicts")
+        return self.distinct
+
+    def _to_rows(self, per_value: pa.Array) -> pa.Array:
+        return per_value.take(pa.array(self.position))
+
+    def has_value(self) -> np.ndarray:
+        """Rows with a value or a status word."""
+        if self.distinct is not None and self.position is not None:
+            return np.take(self.distinct.has_value(), self.position)
+        has_value = valid_mask(self.values)
+        if self.status is not None:
+            has_value |= valid_mask(self.status)
+        return has_value
+
+    def equals(self, text: str) -> np.ndarray:
+        """Rows whose value is `text`, as a mask."""
+        if self.distinct is not None and self.position is not None:
+            return np.take(self.distinct.equals(text), self.position)
+        return mask_of(pc.equal(self.values, text))
 
     def take(self, rows: np.ndarray) -> Parsed:
         """The same verdicts over a subset of rows (given by index)."""
+        findings = [finding.take(rows) for finding in self.findings]
+        if self.distinct is not None and self.position is not None:
+            return Parsed(
+                None, findings=findings, distinct=self.distinct, position=self.position[rows]
+            )
         indices = pa.array(rows)
         return Parsed(
             self.values.take(indices),
             None if self.status is None else self.status.take(indices),
-            [finding.take(rows) for finding in self.findings],
+            findings,
             {name: extra.take(indices) for name, extra in self.extras.items()},
-            self.distinct,
-            None if self.position is None else self.position[rows],
         )
-
-    def equals(self, text: str) -> np.ndarray:
-        """Rows whose value is `text`, as a mask (once per distinct value where possible)."""
-        if self.distinct is not None and self.position is not None:
-            return np.asarray(mask_of(pc.equal(self.distinct, text))[self.position], dtype=bool)
-        return mask_of(pc.equal(self.values, text))
 
 
 # ----------------------------------------------------------------------------- normalising
@@ -244,7 +298,7 @@ def check_column(
         if len(encoded.dictionary) * 4 <= len(raw):
             text = normalize(encoded.dictionary, nfkc=nfkc)
             position = encoded.indices.to_numpy()
-            filled = valid_mask(text)[position]
+            filled = np.take(valid_mask(text), position)
             distinct = _parse_rows(column, _with_default(text, column), ctx)
             return CheckedColumn(filled, _expand(distinct, encoded.indices))
     text = normalize(raw, nfkc=nfkc)
@@ -264,16 +318,11 @@ def _with_default(text: pa.Array, column: Column) -> pa.Array:
 def _expand(distinct: Parsed, indices: pa.Array) -> Parsed:
     """Per-value verdicts as per-row verdicts (`indices`: each row's value, never null)."""
     position = indices.to_numpy()
-    parsed = Parsed(
-        distinct.values.take(indices),
-        None if distinct.status is None else distinct.status.take(indices),
-        distinct=distinct.values,
-        position=position,
-    )
-    for finding in distinct.findings:
-        rows = finding.mask[position]
-        parsed.findings.append(Finding(finding.code, finding.key, rows, finding.params))
-    return parsed
+    findings = [
+        Finding(finding.code, finding.key, np.take(finding.mask, position), finding.params)
+        for finding in distinct.findings
+    ]
+    return Parsed(None, findings=findings, distinct=distinct, position=position)
 
 
 def _parse_rows(column: Column, text: pa.Array, ctx: CheckContext) -> Parsed:

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from shared.error_codes import ErrorCode
 from shared.grades import GRADE_LABELS
 from shared.ingest.checks import Parsed
-from shared.ingest.findings import Finding, mask_of, null_where, valid_mask
+from shared.ingest.findings import Finding, mask_of, null_where
 from shared.templates.model import (
     ApplicabilityRule,
     DateOrderRule,
@@ -108,7 +108,7 @@ def _applies_by_row(template: Template, group: np.ndarray) -> dict[str, np.ndarr
                 for grade in groups.grades:
                     for gender in genders:
                         applies[_group_index(grade, gender == "女")] = True
-            result[column.key] = applies[group]
+            result[column.key] = np.take(applies, group)
     return result
 
 
@@ -125,10 +125,10 @@ def _group_index(grade: int | np.ndarray, female: bool | np.ndarray) -> Any:
 
 def _student_groups(grades: pa.Array, genders: Parsed) -> np.ndarray:
     """Each row's group index (see `_GROUP_LABELS`)."""
-    grade = np.asarray(pc.fill_null(grades, 0).to_numpy(), dtype=np.int64)  # valid: 1..12
+    grade = np.asarray(pc.fill_null(grades, 0).to_numpy(), dtype=np.int8)  # valid: 1..12
     female = genders.equals("女")
     known = (grade > 0) & (female | genders.equals("男"))
-    return np.where(known, _group_index(grade, female), 0)
+    return np.where(known, _group_index(grade, female), 0).astype(np.int32)
 
 
 def applicability(
@@ -150,9 +150,7 @@ def applicability(
     for key, rows in applies.items():
         column = template.column(key)
         item = parsed[key]
-        has_value = valid_mask(item.values)
-        if item.status is not None:
-            has_value |= valid_mask(item.status)
+        has_value = item.has_value()
         # Cells that failed to parse already carry their own error; do not add "required".
         unparsed = np.zeros(len(rows), dtype=bool)
         for finding in item.findings:
