@@ -184,22 +184,18 @@ def duplicates(
     the rows holding those keys are then ordered to tell each first occurrence apart."""
     keys = [f"k{i}" for i in range(len(template.unique))]
     table = pa.table({k: parsed[key].values for k, key in zip(keys, template.unique, strict=True)})
-    valid = np.ones(len(row_numbers), dtype=bool)
-    for name in keys:
-        valid &= mask_of(pc.is_valid(table.column(name)))
-    rows = np.flatnonzero(valid)
-    if len(rows) < 2:
+    if table.num_rows < 2:
         return []
-    if len(rows) < len(row_numbers):
-        table = table.take(pa.array(rows))
-    counts = table.group_by(keys).aggregate([([], "count_all")])
-    repeated = counts.filter(pc.greater(counts.column("count_all"), 1))
+    # One thread each: this runs beside the pool's threads.
+    counts = table.group_by(keys, use_threads=False).aggregate([([], "count_all")])
+    # A key with an empty part is no key at all: never a repeat.
+    repeated = counts.filter(pc.greater(counts.column("count_all"), 1)).drop_null()
     if not repeated.num_rows:
         return []
     # Rows whose key repeats (a semi-join), in file order; the first of each key is kept.
     candidates = (
-        table.append_column("row", pa.array(rows))
-        .join(repeated.select(keys), keys, join_type="left semi")
+        table.append_column("row", pa.array(np.arange(table.num_rows)))
+        .join(repeated.select(keys), keys, join_type="left semi", use_threads=False)
         .sort_by("row")
     )
     first_of: dict[tuple[object, ...], int] = {}
