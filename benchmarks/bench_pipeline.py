@@ -113,6 +113,8 @@ class AwsWait:
         self._in_flight = 0
         self._since = 0.0
         self.seconds = 0.0
+        # Request time per operation (summed; parallel requests each count): where it goes.
+        self.by_operation: dict[str, float] = {}
 
     def install(self) -> None:
         from botocore.endpoint import Endpoint
@@ -120,19 +122,35 @@ class AwsWait:
         send = Endpoint._send
 
         def timed(endpoint: Any, request: Any) -> Any:
+            operation = _operation(request)
+            started = time.perf_counter()
             with self._lock:
                 if self._in_flight == 0:
-                    self._since = time.perf_counter()
+                    self._since = started
                 self._in_flight += 1
             try:
                 return send(endpoint, request)
             finally:
                 with self._lock:
                     self._in_flight -= 1
+                    now = time.perf_counter()
                     if self._in_flight == 0:
-                        self.seconds += time.perf_counter() - self._since
+                        self.seconds += now - self._since
+                    self.by_operation[operation] = (
+                        self.by_operation.get(operation, 0.0) + now - started
+                    )
 
         Endpoint._send = timed  # type: ignore[method-assign]
+
+
+def _operation(request: Any) -> str:
+    """`dynamodb.BatchWriteItem`, `s3 PUT`: the operation a prepared request is for."""
+    target = request.headers.get("X-Amz-Target")
+    if target:
+        value = target.decode() if isinstance(target, bytes) else str(target)
+        return value.replace("DynamoDB_20120810.", "dynamodb.").replace("AWSEvents.", "events.")
+    host = request.url.split("/")[2] if "://" in request.url else ""
+    return f"{request.method} {host.split('.')[0] if '.' in host else 'local'}"
 
 
 def child(spec: dict[str, Any]) -> dict[str, Any]:
@@ -175,6 +193,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "seconds": dict(times),
         "aws_seconds": dict(waits),
+        "by_operation": dict(sorted(wait.by_operation.items(), key=lambda kv: -kv[1])[:8]),
         "errors": dict(errors),
         "peak_mb": peak_kb / 1024,
     }
@@ -293,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"uploading the {args.rows:,}-row file ...")
             ids.append(upload(cases[2]))
             big = run_child(platform, 1)
+            for label, part in (("class files", small), ("district-sized file", big)):
+                spent = ", ".join(f"{op} {t:.2f} s" for op, t in part["by_operation"].items())
+                print(f"AWS request time by operation ({label}): {spent}")
             timed = {**small["seconds"], **big["seconds"]}
             waited = {**small["aws_seconds"], **big["aws_seconds"]}
             errors = {**small["errors"], **big["errors"]}
