@@ -294,13 +294,13 @@ def check_column(
         raw = pc.fill_null(raw, "")  # both are an empty cell; the dictionary needs no null
     nfkc = not column.free_text
     if column.type in _BY_VALUE and len(raw) >= _MIN_ROWS_FOR_DICTIONARY:
-        encoded = pc.dictionary_encode(raw)
-        if len(encoded.dictionary) * 4 <= len(raw):
-            text = normalize(encoded.dictionary, nfkc=nfkc)
-            position = encoded.indices.to_numpy()
-            filled = np.take(valid_mask(text), position)
+        values, position = _encode(raw)
+        if len(values) * 4 <= len(raw):
+            text = normalize(values, nfkc=nfkc)
+            has_text = valid_mask(text)
+            filled = np.take(has_text, position) if not has_text.all() else np.ones(rows, bool)
             distinct = _parse_rows(column, _with_default(text, column), ctx)
-            return CheckedColumn(filled, _expand(distinct, encoded.indices))
+            return CheckedColumn(filled, _expand(distinct, position))
     text = normalize(raw, nfkc=nfkc)
     filled = valid_mask(text)
     return CheckedColumn(filled, _parse_rows(column, _with_default(text, column), ctx))
@@ -315,9 +315,32 @@ def _with_default(text: pa.Array, column: Column) -> pa.Array:
     return text if column.default is None else pc.fill_null(text, column.default)
 
 
-def _expand(distinct: Parsed, indices: pa.Array) -> Parsed:
-    """Per-value verdicts as per-row verdicts (`indices`: each row's value, never null)."""
-    position = indices.to_numpy()
+def _encode(raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The distinct values of a column without nulls, and each row's index among them.
+
+    Hashing every row is the cost. When the first rows hold few distinct values (one test
+    date, two genders, a few dozen pull-up counts), they are nearly all the column has:
+    looking each row up among them is cheaper than building a dictionary row by row, and only
+    the rows not found there are encoded on their own."""
+    head = pc.unique(raw[:_SAMPLE_ROWS])
+    if len(head) * 16 > _SAMPLE_ROWS:  # many distinct values: encode the column as it comes
+        encoded = pc.dictionary_encode(raw)
+        return encoded.dictionary, encoded.indices.to_numpy()
+    index = pc.index_in(raw, value_set=head)
+    if not index.null_count:
+        return head, index.to_numpy()
+    missing = np.flatnonzero(~valid_mask(index))
+    rest = pc.dictionary_encode(raw.take(pa.array(missing)))
+    position = np.array(pc.fill_null(index, 0).to_numpy())  # a writable copy
+    position[missing] = rest.indices.to_numpy() + len(head)
+    return pa.concat_arrays([head, rest.dictionary]), position
+
+
+_SAMPLE_ROWS: Final = 4096
+
+
+def _expand(distinct: Parsed, position: np.ndarray) -> Parsed:
+    """Per-value verdicts as per-row verdicts (`position`: each row's index among the values)."""
     findings = [
         Finding(finding.code, finding.key, np.take(finding.mask, position), finding.params)
         for finding in distinct.findings

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from operator import itemgetter
 
 import numpy as np
 import pyarrow as pa
@@ -296,19 +297,25 @@ def _row_errors(
             raw = sheet.columns[index].take(pa.array(rows)).to_pylist()
             masker = _MASKERS.get(column.type)
             values = [masker(v) if masker and v else v for v in raw]
-        level = severity(finding.code)
+        code, level = finding.code, severity(finding.code)
         col_order = order.get(key, 10_000) if key else -1
-        static = message(finding.code, column=header or "", **finding.params)
-        for row, value in zip(rows, values, strict=True):
-            text = static
-            if finding.row_params:
-                extra = {name: vals[int(row)] for name, vals in finding.row_params.items()}
-                text = message(finding.code, column=header or "", **finding.params, **extra)
-            number = int(sheet.row_numbers[row])
-            errors.append(
-                (number, col_order, RowError(number, header, key, finding.code, level, text, value))
-            )
-    errors.sort(key=lambda e: (e[0], e[1]))
+        texts = [message(code, column=header or "", **finding.params)] * len(rows)
+        if finding.row_params:
+            texts = [
+                message(
+                    code,
+                    column=header or "",
+                    **finding.params,
+                    **{name: vals[row] for name, vals in finding.row_params.items()},
+                )
+                for row in rows.tolist()
+            ]
+        numbers = sheet.row_numbers[rows].tolist()
+        errors += [
+            (number, col_order, RowError(number, header, key, code, level, text, value))
+            for number, text, value in zip(numbers, texts, values, strict=True)
+        ]
+    errors.sort(key=itemgetter(0, 1))
     return [e[2] for e in errors]
 
 
