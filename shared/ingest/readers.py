@@ -31,8 +31,7 @@ _PREFIX_BYTES: Final = 256 * 1024
 
 def read_csv(data: bytes, find_header: HeaderFinder, limits: IngestLimits) -> SheetData:
     utf8, encoding = _to_utf8(data)
-    newlines = np.count_nonzero(np.frombuffer(utf8, dtype=np.uint8) == ord("\n"))
-    if newlines > 2 * limits.max_rows + limits.header_search_rows:
+    if utf8.count(b"\n") > 2 * limits.max_rows + limits.header_search_rows:
         raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
     prefix = _decode_prefix(utf8)
     delimiter = "\t" if prefix.count("\t") > prefix.count(",") else ","
