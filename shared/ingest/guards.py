@@ -138,64 +138,59 @@ def farthest_reference(xml: bytes, skip: int = 0) -> Farthest:
     padded = np.frombuffer(xml + b'"' * 12, dtype=np.uint8)
     body = padded[: len(xml)]
     opens = np.flatnonzero(body == ord("<"))
-    after = padded[opens[:, None] + np.arange(1, 5)]
-    is_cell = (after[:, 0] == ord("c")) & _ends_name(after[:, 1])
-    is_row = (
-        (after[:, 0] == ord("r"))
-        & (after[:, 1] == ord("o"))
-        & (after[:, 2] == ord("w"))
-        & _ends_name(after[:, 3])
-    )
+    first, second = padded[opens + 1], padded[opens + 2]
+    is_cell = (first == ord("c")) & _NAME_END[second]
+    is_row = np.zeros(len(opens), dtype=bool)
+    ro = np.flatnonzero((first == ord("r")) & (second == ord("o")))  # then "w" and a name end
+    is_row[ro] = (padded[opens[ro] + 3] == ord("w")) & _NAME_END[padded[opens[ro] + 4]]
     counted = opens >= skip
     cell_tags = int(np.count_nonzero(is_cell & counted))
     row_tags = int(np.count_nonzero(is_row & counted))
-    starts = np.flatnonzero(
-        (body[:-2] == ord("r")) & (body[1:-1] == ord("=")) & (body[2:] == ord('"'))
-    )
-    inside = _inside_tag(body, opens, is_cell | is_row, starts)
-    in_cell = inside & is_cell[np.maximum(np.searchsorted(opens, starts) - 1, 0)]
+    # r="…": an "=" with "r" before it and a quote after it.
+    equals = np.flatnonzero(body[1:-1] == ord("=")) + 1
+    starts = equals[(body[equals - 1] == ord("r")) & (body[equals + 1] == ord('"'))] - 1
+    inside, tag = _inside_tag(body, opens, is_cell | is_row, starts)
+    in_cell = inside & is_cell[tag] if len(opens) else inside
     cells = int(np.count_nonzero(in_cell & (starts >= skip)))
     starts = starts[inside]
     if not len(starts):
         return Farthest(0, 0, cells, cell_tags, row_tags)
-    window = padded[starts[:, None] + 3 + np.arange(11)].astype(np.int64)
-    upper = (window >= ord("A")) & (window <= ord("Z"))
+    # Each reference's first 11 bytes: up to three capital letters, then the row's digits.
+    window = padded[starts[:, None] + 3 + np.arange(11)]
+    upper = (window[:, :3] - np.uint8(ord("A"))) < 26  # uint8 wraps below "A"
     letters = np.where(upper[:, 0], np.where(upper[:, 1], np.where(upper[:, 2], 3, 2), 1), 0)
     column = np.zeros(len(starts), dtype=np.int64)
     for i in range(3):
-        column = np.where(i < letters, column * 26 + window[:, i] - ord("A") + 1, column)
+        column = np.where(i < letters, column * 26 + (window[:, i] - ord("A") + 1), column)
     row = np.zeros(len(starts), dtype=np.int64)
-    reading = np.ones(len(starts), dtype=bool)
+    reading = np.ones(len(starts), dtype=bool)  # until the first byte after them not a digit
     for i in range(11):
-        digit = window[:, i] - ord("0")
-        here = reading & (i >= letters)
-        is_digit = (digit >= 0) & (digit <= 9)
-        reading &= ~(here & ~is_digit)
-        row = np.where(here & is_digit & reading, row * 10 + digit, row)
+        digit = window[:, i] - np.uint8(ord("0"))  # not a digit: 10 or more (uint8 wraps)
+        reading &= (i < letters) | (digit < 10)
+        row = np.where(reading & (i >= letters), row * 10 + digit, row)
     return Farthest(int(row.max()), int(column.max()), cells, cell_tags, row_tags)
 
 
-_NAME_ENDS: Final = np.array([ord(c) for c in " \t\r\n>/"], dtype=np.uint8)
-
-
-def _ends_name(chars: np.ndarray) -> np.ndarray:
-    """Whether each byte ends an element name (white space, '>' or '/')."""
-    return np.asarray(np.isin(chars, _NAME_ENDS), dtype=bool)
+# Whether a byte ends an element name (white space, '>' or '/'), by byte value.
+_NAME_END: Final = np.isin(np.arange(256), [ord(c) for c in " \t\r\n>/"])
 
 
 def _inside_tag(
     body: np.ndarray, opens: np.ndarray, wanted: np.ndarray, positions: np.ndarray
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Which positions lie inside a start tag whose '<' is marked in `wanted` (themes and
-    other parts of a workbook have r attributes of their own)."""
+    other parts of a workbook have r attributes of their own), and the index in `opens` of
+    the last '<' before each position (0 if none)."""
     if not len(opens) or not len(positions):
-        return np.zeros(len(positions), dtype=bool)
+        return np.zeros(len(positions), dtype=bool), np.zeros(len(positions), dtype=np.intp)
     before = np.searchsorted(opens, positions) - 1
     tag = np.maximum(before, 0)
     closes = np.flatnonzero(body == ord(">"))
-    last_close = np.searchsorted(closes, positions) - 1
-    closed_since = (last_close >= 0) & (closes[np.maximum(last_close, 0)] > opens[tag])
-    return np.asarray((before >= 0) & ~closed_since & wanted[tag], dtype=bool)
+    closed_since = np.zeros(len(positions), dtype=bool)  # a '>' between the '<' and the position
+    if len(closes):
+        last_close = np.searchsorted(closes, positions) - 1
+        closed_since = (last_close >= 0) & (closes[np.maximum(last_close, 0)] > opens[tag])
+    return np.asarray((before >= 0) & ~closed_since & wanted[tag], dtype=bool), tag
 
 
 def check_grid(rows: int, columns: int, limits: IngestLimits) -> None:
