@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from shared.error_codes import ErrorCode
 from shared.exceptions import FileRejected
+from shared.ingest.findings import valid_mask
 from shared.ingest.sheet import FileIssue, HeaderFinder, SheetData
 from shared.ingest.sniff import FileKind
 from shared.settings import IngestLimits
@@ -313,7 +314,7 @@ def _read_best_sheet(
     header = [_cell_text(v) for v in rows[index]]
     columns: list[pa.Array] = []
     numeric: dict[int, np.ndarray] = {}
-    for i, values in enumerate(zip(*body, strict=True) if body else [() for _ in header]):
+    for i, values in enumerate(_columns_of(body, len(header))):
         text, numbers = _column_text(values)
         columns.append(text)
         if numbers is not None:
@@ -335,7 +336,17 @@ def _read_best_sheet(
     return sheet
 
 
-def _column_text(values: tuple[Any, ...]) -> tuple[pa.Array, np.ndarray | None]:
+def _columns_of(rows: list[list[Any]], width: int) -> list[list[Any]]:
+    """The rows of a sheet's grid as columns (numpy turns the grid over faster than zip)."""
+    if not rows:
+        return [[] for _ in range(width)]
+    grid = np.array(rows, dtype=object)
+    if grid.shape != (len(rows), width):  # not a rectangle: never from calamine
+        return [list(column) for column in zip(*rows, strict=True)]
+    return [grid[:, i].tolist() for i in range(width)]
+
+
+def _column_text(values: list[Any]) -> tuple[pa.Array, np.ndarray | None]:
     """A column of workbook cells as text, and which cells were numbers (None if none were).
 
     Text and numbers, what almost every column holds, are converted a whole column at a time;
@@ -348,7 +359,7 @@ def _column_text(values: tuple[Any, ...]) -> tuple[pa.Array, np.ndarray | None]:
         stored = None
         if float in kinds:
             floats = pa.array([v if type(v) is float else None for v in values], pa.float64())
-            stored = np.asarray(pc.is_valid(floats).to_numpy(zero_copy_only=False), dtype=bool)
+            stored = valid_mask(floats)
             parts.append(_number_text(floats))
         if dt.date in kinds:
             dates = pa.array([v if type(v) is dt.date else None for v in values], pa.date32())
@@ -368,7 +379,9 @@ def _number_text(floats: pa.Array) -> pa.Array:
     with np.errstate(invalid="ignore"):
         whole = (np.floor(values) == values) & (np.abs(values) < 1e15)
     integers = pa.array(np.where(whole, values, 0).astype(np.int64), mask=~whole)
-    text = pc.coalesce(pc.cast(integers, pa.string()), pc.cast(floats, pa.string()))
+    text = pc.cast(integers, pa.string())
+    if np.count_nonzero(whole) < len(floats) - floats.null_count:  # some are not whole
+        text = pc.coalesce(text, pc.cast(floats, pa.string()))
     noisy = np.flatnonzero(
         np.asarray(
             pc.fill_null(pc.greater(pc.utf8_length(text), 16), False).to_numpy(
