@@ -239,9 +239,10 @@ def _is_ascii(strings: pa.Array, data: np.ndarray) -> bool:
 
 def _only_ascii_and_ideographs(data: np.ndarray) -> bool:
     """Whether UTF-8 bytes hold only ASCII and characters U+4000–U+9FFF (CJK ideographs, which
-    NFKC leaves alone), judged by the first byte of each multi-byte character: E4 to E9."""
-    lead = data >= 0xC0  # continuation bytes are 0x80–0xBF
-    return not (lead & ((data - np.uint8(0xE4)) > 0xE9 - 0xE4)).any()
+    NFKC leaves alone), judged by the first byte of each multi-byte character: E4 to E9. The
+    other bytes are ASCII (below 80) or continuations (80 to BF): so no byte may be above E9,
+    nor from C0 to E3 (uint8 wraps the bytes below C0 around to 40 and up)."""
+    return int(data.max()) <= 0xE9 and not ((data - np.uint8(0xC0)) < 0xE4 - 0xC0).any()
 
 
 def _matches(text: pa.Array, pattern: str) -> np.ndarray:
@@ -351,7 +352,7 @@ def _expand(distinct: Parsed, position: np.ndarray) -> Parsed:
 def _parse_rows(column: Column, text: pa.Array, ctx: CheckContext) -> Parsed:
     present = valid_mask(text)
     findings: list[Finding] = []
-    if _has_byte(text, "#") and pc.any(pc.starts_with(text, "#")).as_py():
+    if pc.any(pc.starts_with(text, "#")).as_py():
         cell_errors = mask_of(pc.is_in(text, value_set=pa.array(EXCEL_ERRORS)))
         if cell_errors.any():
             findings.append(Finding(ErrorCode.CELL_ERROR, column.key, cell_errors))
@@ -361,11 +362,6 @@ def _parse_rows(column: Column, text: pa.Array, ctx: CheckContext) -> Parsed:
     parsed = parser(column, text, present, ctx)
     parsed.findings[:0] = findings
     return parsed
-
-
-def _has_byte(text: pa.Array, char: str) -> bool:
-    """Whether an ASCII character occurs anywhere in the column (a cheap test before a kernel)."""
-    return bool((_value_bytes(text) == ord(char)).any())
 
 
 # ---------------------------------------------------------------------------------- parsers

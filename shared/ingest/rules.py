@@ -99,6 +99,7 @@ def _identity(rule: IdentityRule, parsed: Mapping[str, Parsed]) -> list[Finding]
 def _applies_by_row(template: Template, group: np.ndarray) -> dict[str, np.ndarray]:
     """For each item column, which rows it applies to (`group`: each row's group index)."""
     result: dict[str, np.ndarray] = {}
+    by_groups: dict[bytes, np.ndarray] = {}  # items that apply to the same groups share rows
     for column in template.columns:
         if column.applies_to:
             # Whether the item applies, by student group: looked up once per row.
@@ -108,7 +109,9 @@ def _applies_by_row(template: Template, group: np.ndarray) -> dict[str, np.ndarr
                 for grade in groups.grades:
                     for gender in genders:
                         applies[_group_index(grade, gender == "女")] = True
-            result[column.key] = np.take(applies, group)
+            if applies.tobytes() not in by_groups:
+                by_groups[applies.tobytes()] = np.take(applies, group)
+            result[column.key] = by_groups[applies.tobytes()]
     return result
 
 
