@@ -793,11 +793,12 @@ def _spread(rows: np.ndarray, values: np.ndarray, n: int, fill: object) -> np.nd
 
 
 def _fixed_width(strings: pa.Array, width: int) -> np.ndarray:
-    """ASCII strings that all have `width` bytes, as an (n, width) uint8 matrix (no copy)."""
+    """ASCII strings that all have `width` bytes, as an (n, width) uint8 matrix, stored column
+    by column: the checks walk it a byte column at a time, fast when each is contiguous."""
     strings = strings.cast(pa.string())
     if not len(strings):
         return np.zeros((0, width), dtype=np.uint8)
-    return _value_bytes(strings).reshape(len(strings), width)
+    return np.asfortranarray(_value_bytes(strings).reshape(len(strings), width))
 
 
 def _rows_of_width(
