@@ -181,7 +181,7 @@ def normalize(raw: pa.Array, *, nfkc: bool = True) -> pa.Array:
     if not len(text):
         return text
     data = _value_bytes(text)
-    may_trim = bool((data <= _SPACE).any())  # every character trimming removes is ≤ " " ...
+    may_trim = bool(len(data)) and int(data.min()) <= _SPACE  # trimming removes only ≤ " " ...
     if _is_ascii(text, data):
         if may_trim:
             text = pc.ascii_trim_whitespace(text)
@@ -197,10 +197,9 @@ def normalize(raw: pa.Array, *, nfkc: bool = True) -> pa.Array:
         if any(mark in decoded for mark in INVISIBLE_CHARS):
             text = pc.replace_substring_regex(text, pattern=INVISIBLE_PATTERN, replacement="")
         text = pc.utf8_trim_whitespace(text)
-    empty = _byte_lengths(text) == 0
-    if text.null_count:
-        empty &= valid_mask(text)
-    return null_where(text, empty)
+    if pc.min(pc.binary_length(text)).as_py() != 0:  # no empty value (null is not empty)
+        return text
+    return null_where(text, mask_of(pc.equal(text, "")))
 
 
 _SPACE: Final = ord(" ")
