@@ -371,15 +371,21 @@ def _column_text(values: list[Any]) -> tuple[pa.Array, np.ndarray | None]:
     if kinds <= {str}:
         return pa.array(values, pa.string()), None
     if kinds <= {str, float, dt.date}:
-        parts = [pa.array([v if type(v) is str else None for v in values], pa.string())]
+
+        def only(kind: type, arrow_type: pa.DataType) -> pa.Array:
+            """The cells of one kind (null elsewhere)."""
+            if kinds == {kind}:
+                return pa.array(values, arrow_type)
+            return pa.array([v if type(v) is kind else None for v in values], arrow_type)
+
+        parts = [only(str, pa.string())] if str in kinds else []
         stored = None
         if float in kinds:
-            floats = pa.array([v if type(v) is float else None for v in values], pa.float64())
+            floats = only(float, pa.float64())
             stored = valid_mask(floats)
             parts.append(_number_text(floats))
         if dt.date in kinds:
-            dates = pa.array([v if type(v) is dt.date else None for v in values], pa.date32())
-            parts.append(pc.cast(dates, pa.string()))
+            parts.append(pc.cast(only(dt.date, pa.date32()), pa.string()))
         return pc.coalesce(*parts), stored
     numbers = None
     if kinds & {float, int}:
