@@ -14,15 +14,25 @@ from shared.access.policy import Principal
 from shared.db.repositories import Repositories
 from shared.error_codes import ErrorCode
 from shared.exceptions import NotFound, Unauthenticated
-from shared.identity.tokens import TokenVerifier, bearer_token
-from shared.settings import ApiSettings, IngestLimits
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    # Imported when first needed, not at cold start: the token path pulls in PyJWT and
+    # cryptography, the settings pydantic-settings, and the health and OpenAPI routes need
+    # neither.
+    from shared.identity.tokens import TokenVerifier
+    from shared.settings import ApiSettings, IngestLimits
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _ingest_limits() -> IngestLimits:
+    from shared.settings import IngestLimits
+
+    return IngestLimits()
 
 
 @dataclass
@@ -32,11 +42,13 @@ class Context:
     pages: PageTokens
     s3: S3Client
     settings: ApiSettings
-    limits: IngestLimits = field(default_factory=IngestLimits)
+    limits: IngestLimits = field(default_factory=_ingest_limits)
     now: Callable[[], datetime] = utc_now
 
     def authenticate(self, authorization: str | None) -> Principal:
         """The caller, with the relationships access follows as they are *now*."""
+        from shared.identity.tokens import bearer_token
+
         claims = self.verifier.verify(bearer_token(authorization))
         try:
             relations = self.repos.directory.get_user_relations(claims.subject)
@@ -48,7 +60,8 @@ class Context:
     @classmethod
     def from_environment(cls) -> Context:
         from shared.aws import AwsClients
-        from shared.settings import AwsSettings, auth_settings, table_settings
+        from shared.identity.tokens import TokenVerifier
+        from shared.settings import ApiSettings, AwsSettings, auth_settings, table_settings
 
         clients = AwsClients(AwsSettings())
         settings = ApiSettings()

@@ -25,7 +25,8 @@ from shared.privacy import mask_mobile, mask_national_id, mask_student_no
 
 
 class View(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: built when first used, not at import (cold start).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 PageToken = Annotated[str, StringConstraints(min_length=1, max_length=4096)]

@@ -73,7 +73,8 @@ def new_id() -> str:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    # defer_build: a model's validator is built when first used, not at import (cold start).
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, defer_build=True)
 
 
 # --------------------------------------------------------------------------- people, places
