@@ -271,18 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"starting the local platform with a school of {len(plan.students)} students ...")
         with Platform(config) as platform:
             client = Client(platform)
-            task = client.ok(
-                "district",
-                "POST",
-                "/v1/tasks",
-                json={
-                    "template_id": "academic-score",
-                    "term": "2024-2025-1",
-                    "title": "基准",
-                    "deadline": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
-                    "scope": {"kind": "district"},
-                },
-            )
+            task = client.district_score_task("基准")
 
             drain_test_event(platform)
 

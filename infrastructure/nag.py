@@ -6,6 +6,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from constructs import IConstruct
 
+from infrastructure.functions import ACCESS
 from infrastructure.stack import GrowthStack
 
 SCOPED_PATTERNS = (
@@ -77,8 +78,6 @@ def suppress(stack: GrowthStack) -> None:
 
 def _scoped_resource_findings(stack: GrowthStack, function: str) -> list[str]:
     """The finding ids cdk-nag gives a function's prefix- and log-stream-scoped resources."""
-    from infrastructure.functions import ACCESS
-
     access = ACCESS[function]
     region = "<AWS::Region>" if cdk.Token.is_unresolved(stack.region) else stack.region
     findings = [

@@ -47,6 +47,7 @@ from shared.resources import (
     FUNCTIONS,
     QUEUES,
     TABLE_ENV,
+    UPLOAD_EVENTS,
     UPLOAD_PREFIX,
     UPLOADS,
     BucketDefinition,
@@ -116,6 +117,7 @@ class GrowthStack(cdk.Stack):
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
         for queue_definition in QUEUES:
             self._queue(queue_definition)
+        self._notify_uploads(self.queues[UPLOAD_EVENTS.logical_name])
         self.functions: dict[str, lambda_.Function] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.api_methods: list[apigateway.Method] = []
@@ -504,8 +506,6 @@ class GrowthStack(cdk.Stack):
                     resources=[queue.queue_arn],
                 )
             )
-            if definition.queue.logical_name == "upload_events":
-                self._notify_uploads(queue)
         if definition.schedule is not None:
             events.Rule(
                 self,

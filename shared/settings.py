@@ -149,36 +149,33 @@ def table_settings() -> TableSettings:
     return TableSettings()
 
 
-class ApiSettings(BaseSettings):
-    """What the HTTP API needs beyond tables and identity."""
+class _UploadBuckets(BaseSettings):
+    """Where schools' files and their error reports are kept (the API and the pipeline)."""
 
     model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
 
-    page_token_secret: SecretStr = Field(
-        validation_alias=AliasChoices(ENV_PAGE_TOKEN_SECRET, "page_token_secret"), min_length=32
-    )
     uploads_bucket: str = Field(
         validation_alias=AliasChoices(ENV_UPLOADS_BUCKET, "uploads_bucket"), min_length=3
     )
     reports_bucket: str = Field(
         validation_alias=AliasChoices(ENV_REPORTS_BUCKET, "reports_bucket"), min_length=3
+    )
+
+
+class ApiSettings(_UploadBuckets):
+    """What the HTTP API needs beyond tables and identity."""
+
+    page_token_secret: SecretStr = Field(
+        validation_alias=AliasChoices(ENV_PAGE_TOKEN_SECRET, "page_token_secret"), min_length=32
     )
     district_code: str = Field(
         validation_alias=AliasChoices(ENV_DISTRICT_CODE, "district_code"), pattern=r"^\d{6}$"
     )
 
 
-class PipelineSettings(BaseSettings):
+class PipelineSettings(_UploadBuckets):
     """Where the upload pipeline reads and writes."""
 
-    model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
-
-    uploads_bucket: str = Field(
-        validation_alias=AliasChoices(ENV_UPLOADS_BUCKET, "uploads_bucket"), min_length=3
-    )
-    reports_bucket: str = Field(
-        validation_alias=AliasChoices(ENV_REPORTS_BUCKET, "reports_bucket"), min_length=3
-    )
     lake_bucket: str = Field(
         validation_alias=AliasChoices(ENV_LAKE_BUCKET, "lake_bucket"), min_length=3
     )

@@ -118,6 +118,37 @@ def s3_record(
     }
 
 
+@dataclass(frozen=True)
+class RosterUpload:
+    record: dict[str, Any]  # the uploaded object's S3 event record
+    submission_id: str
+    newcomer_no: str  # the 学籍号 of the student the roster adds
+
+
+def roster_upload(pw: PipelineWorld) -> RosterUpload:
+    """A school admin's roster for class A1, uploaded: S1 (existing) renamed, and a newcomer in
+    a new class 七年级(9)班 with a guardian who has not consented."""
+    from datetime import date
+
+    from growth.sample import ROSTER_HEADER, csv_bytes
+    from shared.ids import make_national_id
+    from tests.authz.collection import school_task
+
+    task = school_task("A", "A1") | {"template_id": "roster-students"}
+    task_id = pw.world.call("SA", "POST", "/v1/tasks", task).json_body["id"]
+    s1 = pw.world.repos.directory.get_student("S1")
+    newcomer = make_national_id("310112", date(2012, 6, 6), 301)
+    s1_row = [s1.student_no, "学生S1改名", "男", "2012-03-01", s1.national_id, "初一"]
+    newcomer_row = ["G" + newcomer, "新同学", "男", "2012-06-06", newcomer, "初一"]
+    rows = [
+        [*s1_row, "七年级(1)班", "家长一", "13812345678", "是"],
+        [*newcomer_row, "七年级(9)班", "新家长", "13912345678", "否"],
+    ]
+    started = pw.request_upload("SA", task_id, "A1", content_type="text/csv")
+    record = pw.upload(started["upload"]["fields"]["key"], csv_bytes(ROSTER_HEADER, rows))
+    return RosterUpload(record, started["submission"]["id"], "G" + newcomer)
+
+
 def body_of(*records: dict[str, Any]) -> str:
     return json.dumps({"Records": list(records)})
 

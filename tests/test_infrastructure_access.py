@@ -15,7 +15,14 @@ import pytest
 from infrastructure.functions import ACCESS, API, Access
 from shared.resources import VALIDATE
 from tests.api_world import SETTINGS, TABLES
-from tests.pipeline_world import IDEMPOTENCY, LAKE, PipelineWorld, body_of, pipeline_world
+from tests.pipeline_world import (
+    IDEMPOTENCY,
+    LAKE,
+    PipelineWorld,
+    body_of,
+    pipeline_world,
+    roster_upload,
+)
 from tests.test_pipeline import class_file, new_task, submit
 
 # (action, logical resource, object key or index or "") of every recorded call
@@ -140,36 +147,6 @@ def grants(access: Access) -> set[tuple[str, str]]:
     return given
 
 
-def roster_upload(pw: PipelineWorld) -> dict[str, Any]:
-    """A roster that renames a student, moves another to a new student number, and adds one."""
-    from datetime import date
-
-    from growth.sample import ROSTER_HEADER, csv_bytes
-    from shared.ids import make_national_id
-    from tests.authz.collection import school_task
-
-    task = school_task("A", "A1") | {"template_id": "roster-students"}
-    task_id = pw.world.call("SA", "POST", "/v1/tasks", task).json_body["id"]
-    s1 = pw.world.repos.directory.get_student("S1")
-    newcomer = make_national_id("310112", date(2012, 6, 6), 301)
-    g1, g2 = ["家长一", "13812345678", "是"], ["新家长", "13912345678", "否"]
-    rows = [
-        [
-            s1.student_no,
-            "学生S1改名",
-            "男",
-            "2012-03-01",
-            s1.national_id,
-            "初一",
-            "七年级(1)班",
-            *g1,
-        ],
-        ["G" + newcomer, "新同学", "男", "2012-06-06", newcomer, "初一", "七年级(9)班", *g2],
-    ]
-    started = pw.request_upload("SA", task_id, "A1", content_type="text/csv")
-    return pw.upload(started["upload"]["fields"]["key"], csv_bytes(ROSTER_HEADER, rows))
-
-
 # Granted, and needed on paths this scenario does not take (each names the path).
 VALIDATE_UNUSED_BY_SCENARIO = {
     # A student whose 学籍号 changes in a roster: the old number's claim item is deleted.
@@ -186,7 +163,7 @@ def test_the_validation_function_uses_exactly_what_it_is_granted(
 ) -> None:
     # Given a roster upload, a partly bad class file, its replacement and a duplicate delivery
     task_id = new_task(pw)
-    roster = roster_upload(pw)
+    roster = roster_upload(pw).record
     _, first = submit(pw, task_id, class_file(pw, score_s1="60"))
     _, second = submit(pw, task_id, class_file(pw, score_s1="99", bad=False))
     # When the function processes them, recorded

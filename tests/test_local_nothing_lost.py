@@ -104,18 +104,7 @@ def the_load(class_ids: list[str]) -> list[Upload]:
 def test_every_uploaded_version_ends_final_or_dead_lettered(platform: Platform) -> None:
     client = Client(platform)
     class_ids = [k.id for k in plan_district("310112", SIZE).classes]
-    task = client.ok(
-        "district",
-        "POST",
-        "/v1/tasks",
-        json={
-            "template_id": "academic-score",
-            "term": "2024-2025-1",
-            "title": "期中成绩",
-            "deadline": "2030-01-01T00:00:00+08:00",
-            "scope": {"kind": "district"},
-        },
-    )
+    task = client.district_score_task("期中成绩")
     uploads = the_load(class_ids)
 
     # Given every upload asked for (first uploads before second ones, so the order is known)

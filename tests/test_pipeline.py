@@ -10,7 +10,7 @@ import pytest
 
 from growth.sample import SCORE_HEADER, csv_bytes
 from tests.authz.collection import school_task
-from tests.pipeline_world import LAKE, PipelineWorld, body_of, pipeline_world
+from tests.pipeline_world import LAKE, PipelineWorld, body_of, pipeline_world, roster_upload
 
 
 @pytest.fixture
@@ -452,52 +452,16 @@ def test_a_re_upload_never_silently_undoes_a_correction(pw: PipelineWorld) -> No
 def test_a_roster_upload_creates_and_updates_students_classes_and_guardians(
     pw: PipelineWorld,
 ) -> None:
-    from datetime import date
-
-    from growth.sample import ROSTER_HEADER
-    from shared.ids import make_national_id
-
     # Given a roster for class A1: S1 (existing, renamed) and a newcomer in a new class
-    task = school_task("A", "A1") | {"template_id": "roster-students"}
-    task_id = pw.world.call("SA", "POST", "/v1/tasks", task).json_body["id"]
-    s1 = pw.world.repos.directory.get_student("S1")
-    newcomer_id = make_national_id("310112", date(2012, 6, 6), 301)
-    rows = [
-        [
-            s1.student_no,
-            "学生S1改名",
-            "男",
-            "2012-03-01",
-            s1.national_id,
-            "初一",
-            "七年级(1)班",
-            "家长一",
-            "13812345678",
-            "是",
-        ],
-        [
-            "G" + newcomer_id,
-            "新同学",
-            "男",
-            "2012-06-06",
-            newcomer_id,
-            "初一",
-            "七年级(9)班",
-            "新家长",
-            "13912345678",
-            "否",
-        ],
-    ]
-    started = pw.request_upload("SA", task_id, "A1", content_type="text/csv")
-    record = pw.upload(started["upload"]["fields"]["key"], csv_bytes(ROSTER_HEADER, rows))
+    roster = roster_upload(pw)
     # When it is validated
-    assert pw.deliver(body_of(record)) == {"batchItemFailures": []}
+    assert pw.deliver(body_of(roster.record)) == {"batchItemFailures": []}
     # Then S1 is updated in place, the newcomer and their class exist, guardians are linked
     directory = pw.world.repos.directory
     assert directory.get_student("S1").name == "学生S1改名"
-    newcomer = directory.get_student_by_no("G" + newcomer_id)
+    newcomer = directory.get_student_by_no(roster.newcomer_no)
     assert directory.get_class(newcomer.class_id).name == "七年级(9)班"
     assert newcomer.guardian_consent is False
     assert len(directory.list_guardians(newcomer.id)) == 1
-    seen = pw.world.call("SA", "GET", f"/v1/submissions/{started['submission']['id']}").json_body
+    seen = pw.world.call("SA", "GET", f"/v1/submissions/{roster.submission_id}").json_body
     assert seen["status"] == "accepted"

@@ -258,6 +258,24 @@ class Client:
             raise LocalError(f"{method} {path} 返回 {response.status_code}：{response.text}")
         return response.json()
 
+    def district_score_task(self, title: str) -> dict[str, Any]:
+        """The district admin sets an academic-score task for every class, this term, due in
+        30 days; returns the task."""
+        deadline = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+        task: dict[str, Any] = self.ok(
+            "district",
+            "POST",
+            "/v1/tasks",
+            json={
+                "template_id": "academic-score",
+                "term": TERM,
+                "title": title,
+                "deadline": deadline,
+                "scope": {"kind": "district"},
+            },
+        )
+        return task
+
     def post_file(self, upload: dict[str, Any], filename: str, body: bytes, kind: str) -> None:
         response = self._session.post(
             upload["url"], data=upload["fields"], files={"file": (filename, body, kind)}, timeout=60
@@ -273,19 +291,7 @@ def run_scenario(platform: Platform, uploads: Sequence[Upload], wait_s: float) -
     plan = plan_district(platform.config.district_code, platform.config.demo)
     client = Client(platform)
     try:
-        deadline = (datetime.now(UTC) + timedelta(days=30)).isoformat()
-        task = client.ok(
-            "district",
-            "POST",
-            "/v1/tasks",
-            json={
-                "template_id": "academic-score",
-                "term": TERM,
-                "title": "2024学年第一学期期中成绩",
-                "deadline": deadline,
-                "scope": {"kind": "district"},
-            },
-        )
+        task = client.district_score_task("2024学年第一学期期中成绩")
         print(f"区管理员发布任务「{task['title']}」（{task['id']}），全区 {TERM} 学期。\n")
         outcomes = [_upload(client, task["id"], plan, upload, wait_s) for upload in uploads]
         _print_completion(client, task["id"])

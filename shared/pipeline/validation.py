@@ -84,6 +84,36 @@ class UploadValidator:
 
     def process(self, ref: ObjectRef) -> Outcome:
         """Take one uploaded object version to its final state (or say why it was ignored)."""
+        found = self._submission_of(ref)
+        if isinstance(found, Outcome):
+            return found
+        claimed = self._claim(found, ref)
+        if claimed is None:
+            return Outcome("ignored", found.id, "an older or already validated version")
+        return self._validate(claimed, ref)
+
+    def give_up(self, ref: ObjectRef) -> Outcome:
+        """After the last delivery attempt failed: show the submission as failed (the message
+        goes to the dead-letter queue and the operators' alarm fires), so that the teacher is
+        told rather than left watching 校验中. A redrive validates it again."""
+        submission = self._submission_of(ref)
+        if isinstance(submission, Outcome):
+            return submission
+        if not submission.can_become(SubmissionStatus.FAILED):
+            return Outcome("ignored", submission.id, f"already {submission.status.value}")
+        issue = FileIssue(ErrorCode.FILE_PROCESSING_FAILED, {})
+        self.ctx.repos.collection.transition_submission(
+            submission,
+            SubmissionStatus.FAILED,
+            at=self.ctx.now(),
+            error_summary=_error_groups(None, [issue]),
+        )
+        log.error("submission %s failed on every delivery: dead-lettered", submission.id)
+        return Outcome(SubmissionStatus.FAILED.value, submission.id)
+
+    def _submission_of(self, ref: ObjectRef) -> Submission | Outcome:
+        """The submission an uploaded object belongs to, or why the object is ignored: outside
+        the upload layout, an unknown submission, or a key naming another school or task."""
         match = UPLOAD_KEY.match(ref.key)
         if ref.bucket != self.ctx.settings.uploads_bucket or match is None:
             log.warning("ignored an object outside the upload layout (bucket %s)", ref.bucket)
@@ -97,34 +127,7 @@ class UploadValidator:
         if (submission.school_id, submission.task_id) != (school_id, task_id):
             log.warning("ignored an upload whose key does not match submission %s", submission.id)
             return Outcome("ignored", submission.id, "key does not match the submission")
-        claimed = self._claim(submission, ref)
-        if claimed is None:
-            return Outcome("ignored", submission_id, "an older or already validated version")
-        return self._validate(claimed, ref)
-
-    def give_up(self, ref: ObjectRef) -> Outcome:
-        """After the last delivery attempt failed: show the submission as failed (the message
-        goes to the dead-letter queue and the operators' alarm fires), so that the teacher is
-        told rather than left watching 校验中. A redrive validates it again."""
-        match = UPLOAD_KEY.match(ref.key)
-        if ref.bucket != self.ctx.settings.uploads_bucket or match is None:
-            return Outcome("ignored", reason="not an upload key")
-        collection = self.ctx.repos.collection
-        try:
-            submission = collection.get_submission(match.group(3))
-        except NotFound:
-            return Outcome("ignored", reason="unknown submission")
-        if not submission.can_become(SubmissionStatus.FAILED):
-            return Outcome("ignored", submission.id, f"already {submission.status.value}")
-        issue = FileIssue(ErrorCode.FILE_PROCESSING_FAILED, {})
-        collection.transition_submission(
-            submission,
-            SubmissionStatus.FAILED,
-            at=self.ctx.now(),
-            error_summary=_error_groups(None, [issue]),
-        )
-        log.error("submission %s failed on every delivery: dead-lettered", submission.id)
-        return Outcome(SubmissionStatus.FAILED.value, submission.id)
+        return submission
 
     # ----------------------------------------------------------------------------- steps
 
