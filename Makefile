@@ -6,8 +6,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run demo test lint format bench synth clean venv
 
-# The CDK's jsii runtime runs on Node.js; it warns about Node 20's end of life on every call.
-export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# The CDK's jsii runtime runs on Node.js; it warns about Node 20's end of life on every call
+# (the variable lists the major versions whose warning is silenced).
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 venv: $(STAMP)
 
