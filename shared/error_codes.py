@@ -34,10 +34,12 @@ class ErrorCode(StrEnum):
     FILE_DUPLICATE_COLUMN = "FILE_DUPLICATE_COLUMN"
     FILE_NO_VALID_ROWS = "FILE_NO_VALID_ROWS"
     FILE_PROCESSING_FAILED = "FILE_PROCESSING_FAILED"
+    FILE_NO_CLASS_SHEET = "FILE_NO_CLASS_SHEET"
     # Whole-file warnings: the file is read, the user is told.
     FILE_EXTRA_COLUMN = "FILE_EXTRA_COLUMN"
     FILE_UNNAMED_COLUMN = "FILE_UNNAMED_COLUMN"
     FILE_OTHER_SHEETS = "FILE_OTHER_SHEETS"
+    FILE_DERIVED_COLUMN = "FILE_DERIVED_COLUMN"
     # Row problems: the row is rejected (errors) or kept with a note (warnings).
     REQUIRED = "REQUIRED"
     TOO_LONG = "TOO_LONG"
@@ -75,6 +77,9 @@ class ErrorCode(StrEnum):
     NOT_IN_ROSTER = "NOT_IN_ROSTER"
     ROSTER_NAME_MISMATCH = "ROSTER_NAME_MISMATCH"
     ROSTER_CLASS_MISMATCH = "ROSTER_CLASS_MISMATCH"
+    STUDENT_AMBIGUOUS = "STUDENT_AMBIGUOUS"
+    TASK_VALUE_CONFLICT = "TASK_VALUE_CONFLICT"
+    SUBJECT_NOT_TAUGHT = "SUBJECT_NOT_TAUGHT"
     # Problems with what a caller asked for (command-line arguments, API input).
     TEMPLATE_NOT_FOUND = "TEMPLATE_NOT_FOUND"
     TEMPLATE_INVALID = "TEMPLATE_INVALID"
@@ -218,6 +223,16 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         _W,
         "第 {letter} 列有数据但没有列名，其内容未导入。",
         "Column {letter} has data but no header; its values were not imported.",
+    ),
+    ErrorCode.FILE_DERIVED_COLUMN: CatalogueEntry(
+        _W,
+        "列「{column}」是由各科成绩计算得出的，已忽略（未作为学科导入）。",
+        "Column {column} is derived from the subjects' scores and was ignored.",
+    ),
+    ErrorCode.FILE_NO_CLASS_SHEET: CatalogueEntry(
+        _E,
+        "工作簿按班级分表，但没有「{class_name}」的工作表（现有：{sheets}）。请确认选择的文件和班级。",
+        "The workbook has one sheet per class, but none for {class_name} (sheets: {sheets}).",
     ),
     ErrorCode.FILE_OTHER_SHEETS: CatalogueEntry(
         _W,
@@ -378,7 +393,23 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         "This row has more cells than the header (an unquoted comma?).",
     ),
     ErrorCode.NOT_IN_ROSTER: CatalogueEntry(
-        _E, "学籍号不在学生名册中。", "The student number is not in the roster."
+        _E, "学生名册中没有{who}。", "The roster has no such student ({who})."
+    ),
+    ErrorCode.STUDENT_AMBIGUOUS: CatalogueEntry(
+        _E,
+        "名册中有不止一名学生与此行相符：{candidates}。请填写学籍号，或加一列学号（或性别）区分。",
+        "More than one student in the roster fits this row: {candidates}. Add the student "
+        "number (or 学号, or gender) to tell them apart.",
+    ),
+    ErrorCode.TASK_VALUE_CONFLICT: CatalogueEntry(
+        _E,
+        "本任务的「{column}」为「{expected}」，此处与之不符。请改正，或删除这一列（按任务自动填写）。",
+        "This task fixes {column} to {expected}; the cell says otherwise.",
+    ),
+    ErrorCode.SUBJECT_NOT_TAUGHT: CatalogueEntry(
+        _E,
+        "您不是本班「{subject}」的任课教师，不能上报该学科的数据（请由任课教师或班主任上报）。",
+        "You do not teach {subject} in this class; its teacher or the head teacher reports it.",
     ),
     ErrorCode.ROSTER_NAME_MISMATCH: CatalogueEntry(
         _E,

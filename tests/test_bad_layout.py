@@ -78,23 +78,22 @@ def test_a_running_number_column_is_ignored_silently() -> None:
 
 
 def test_hidden_sheets_are_ignored_and_the_other_visible_sheets_are_named() -> None:
-    # Given 填表说明 (visible), 旧名册 (hidden), 名册, 空白 (empty), 备份 (very hidden)
+    # Given 填表说明 (visible), 旧名册 (hidden), 名册, 空白 (empty), 备份 (very hidden), 统计
     result = result_of("sheets-hidden-and-extra")
     # Then 名册 is read, although a hidden sheet with the same header comes before it
     assert result.source["sheet"] == "名册"
     assert result.rows_accepted == 5
-    # And the warning names only the visible sheet with content that was not read
+    # And the warning names only the visible data sheet with content that was not read (not
+    # the hidden or empty ones, nor 填表说明, which holds instructions)
     code, params = _issue("sheets-hidden-and-extra", warnings=True)
-    assert (code, params) == (
-        ErrorCode.FILE_OTHER_SHEETS,
-        {"sheet": "名册", "others": "填表说明"},
-    )
+    assert (code, params) == (ErrorCode.FILE_OTHER_SHEETS, {"sheet": "名册", "others": "统计"})
 
 
 def test_the_sheet_with_the_header_is_chosen_even_when_it_is_not_first() -> None:
     result = result_of("sheets-header-on-second-sheet")
     assert result.source["sheet"] == "名册"
-    assert result.file_warnings[0].params == {"sheet": "名册", "others": "说明"}
+    # An instructions sheet (说明) is not data: not read, and not reported as left unread
+    assert result.file_warnings == []
 
 
 def test_empty_rows_cause_no_errors_and_keep_row_numbers() -> None:

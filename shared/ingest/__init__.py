@@ -3,7 +3,7 @@
 `validate_bytes` is the engine's entry point; everything else in this package serves it.
 """
 
-from shared.ingest.engine import Roster, validate_bytes
+from shared.ingest.engine import Roster, UploadContext, validate_bytes
 from shared.ingest.result import ValidationResult
 
-__all__ = ["Roster", "ValidationResult", "validate_bytes"]
+__all__ = ["Roster", "UploadContext", "ValidationResult", "validate_bytes"]

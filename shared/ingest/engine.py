@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from operator import itemgetter
@@ -20,12 +20,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shared.classes import class_key
 from shared.error_codes import ErrorCode, message, severity
 from shared.exceptions import FileRejected, InvalidInput
 from shared.ingest.checks import CheckContext, Parsed, check_column, normalize
 from shared.ingest.findings import Finding, mask_of, null_where, valid_mask
 from shared.ingest.header import HeaderMap, HeaderMatcher
-from shared.ingest.readers import read_csv, read_workbook
+from shared.ingest.layout import unpivot
+from shared.ingest.matching import RosterPeople, match_students, person_key, school_no_key
+from shared.ingest.readers import SheetChoice, read_csv, read_workbook
 from shared.ingest.result import RowError, SourceRows, ValidationResult
 from shared.ingest.rules import apply_rules, duplicates
 from shared.ingest.sheet import FileIssue, SheetData
@@ -51,11 +54,14 @@ _MASKERS = {
 
 @dataclass(frozen=True, slots=True)
 class Roster:
-    """The students a file may name: 学籍号 → name and class, from a validated roster."""
+    """The students a file may name: 学籍号 → name and class, from a validated roster; with
+    their school-internal 学号 and gender where known (to find students by name)."""
 
     student_nos: pa.Array
     names: pa.Array
     class_names: pa.Array
+    school_nos: pa.Array | None = None
+    genders: pa.Array | None = None
 
     @classmethod
     def from_result(cls, result: ValidationResult) -> Roster:
@@ -63,11 +69,49 @@ class Roster:
             detail = "；".join(message(i.code, **i.params) for i in result.file_errors)
             raise InvalidInput(ErrorCode.ROSTER_REJECTED, detail=detail or "没有可用的学生")
         table = result.accepted
+        names = table.column_names
         return cls(
             table.column("student_no").combine_chunks(),
             table.column("name").combine_chunks(),
             table.column("class_name").combine_chunks(),
+            table.column("school_no").combine_chunks() if "school_no" in names else None,
+            table.column("gender").combine_chunks() if "gender" in names else None,
         )
+
+    def of_class(self, class_name: str) -> Roster:
+        """The students of one class (by what the class name designates)."""
+        wanted = class_key(class_name)
+        keep = pa.array([class_key(c) == wanted for c in self.class_names.to_pylist()])
+        return Roster(*(None if a is None else a.filter(keep) for a in self._arrays()))
+
+    def _arrays(self) -> tuple[pa.Array | None, ...]:
+        return (self.student_nos, self.names, self.class_names, self.school_nos, self.genders)
+
+    def people(self) -> RosterPeople:
+        def listed(values: pa.Array | None) -> list[str | None] | None:
+            return None if values is None else values.to_pylist()
+
+        school_nos = None if self.school_nos is None else school_no_key(self.school_nos)
+        return RosterPeople(
+            student_nos=self.student_nos.to_pylist(),
+            names=person_key(self.names).to_pylist(),
+            school_nos=listed(school_nos),
+            genders=listed(self.genders),
+            display_names=[str(n) for n in self.names.to_pylist()],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UploadContext:
+    """What an upload says besides its file: the values its collection task fixes for every
+    row (template key → canonical text: 学科, 考核类型, 考核日期), the class it is for (a
+    missing 班级 column is that class; a workbook with one sheet per class is read at its
+    sheet), the subjects its uploader may report (None: any), and which worksheet to read."""
+
+    fixed: Mapping[str, str] = field(default_factory=dict)
+    class_name: str | None = None
+    subjects: frozenset[str] | None = None
+    sheet: str | None = None
 
 
 def validate_bytes(
@@ -79,25 +123,29 @@ def validate_bytes(
     term: Term | None = None,
     today: date | None = None,
     limits: IngestLimits | None = None,
+    upload: UploadContext | None = None,
 ) -> ValidationResult:
     """Validate one uploaded file. Never raises for anything wrong with the file itself:
     whole-file problems come back as `file_errors` with status `rejected`."""
     limits = limits or ingest_limits()
+    upload = upload or UploadContext()
     result = ValidationResult(file=filename, template=template)
     try:
         if len(data) > limits.max_file_bytes:
             raise FileRejected(
                 ErrorCode.FILE_TOO_LARGE, size=_mib(len(data)), limit=_mib(limits.max_file_bytes)
             )
-        matcher = HeaderMatcher(template)
+        checked = _with_upload_defaults(template, upload)
+        matcher = HeaderMatcher(checked, supplied=_supplied_keys(template, roster))
         kind = sniff(data)
         if kind is FileKind.CSV:
             sheet = read_csv(data, matcher.find, limits)
         else:
-            sheet = read_workbook(data, kind, matcher.find, limits)
+            choice = SheetChoice(name=upload.sheet, class_name=upload.class_name)
+            sheet = read_workbook(data, kind, matcher.find, limits, choice)
         result.source = sheet.source
         result.file_warnings += sheet.warnings
-        _validate_sheet(result, sheet, matcher, roster, term, today or date.today(), limits)
+        _validate_sheet(result, sheet, matcher, roster, term, today or date.today(), limits, upload)
     except FileRejected as exc:
         result.file_errors.append(FileIssue(exc.code, exc.params))
     return result
@@ -112,6 +160,113 @@ def _mib(size: int) -> str:
     return f"{size / (1 << 20):.1f} MB"
 
 
+def _with_upload_defaults(template: Template, upload: UploadContext) -> Template:
+    """The template as this upload checks it: a column the task fixes, or the 班级 of a class
+    upload, takes that value where the file has no such column or leaves a cell empty (a
+    fixed value the file contradicts is an error, see `_fixed_conflicts`)."""
+    defaults = dict(upload.fixed)
+    if upload.class_name is not None:
+        for rule in _roster_rules(template):
+            if rule.class_name is not None:
+                defaults[rule.class_name] = upload.class_name
+    known = {c.key for c in template.columns}
+    if not defaults.keys() & known:
+        return template
+    columns = [
+        c.model_copy(update={"default": defaults[c.key]}) if c.key in defaults else c
+        for c in template.columns
+    ]
+    return template.model_copy(update={"columns": columns})
+
+
+def _supplied_keys(template: Template, roster: Roster | None) -> frozenset[str]:
+    """Columns a file may lack because the upload finds them: with a roster, the 学籍号 of a
+    student named in the file."""
+    if roster is None:
+        return frozenset()
+    return frozenset(rule.student_no for rule in _roster_rules(template))
+
+
+def _roster_rules(template: Template) -> list[RosterRule]:
+    return [rule for rule in template.rules if isinstance(rule, RosterRule)]
+
+
+def _match_by_name(
+    sheet: SheetData,
+    header_map: HeaderMap,
+    template: Template,
+    roster: Roster,
+    supplied: set[int],
+) -> tuple[SheetData, list[Finding]]:
+    """A file without 学籍号 names its students: find each in the roster (by 姓名, narrowed by
+    学号 and 性别 where the file has them) and supply the 学籍号 column from there."""
+    findings: list[Finding] = []
+    for rule in _roster_rules(template):
+        if rule.student_no in header_map.fields or rule.name not in header_map.fields:
+            continue
+
+        def helper(name: str) -> pa.Array | None:
+            index = header_map.fields.get(name, header_map.helpers.get(name))
+            return None if index is None else sheet.columns[index]
+
+        found = match_students(
+            sheet.columns[header_map.fields[rule.name]],
+            helper("school_no"),
+            helper("gender"),
+            roster.people(),
+            name_key=rule.name,
+        )
+        header_map.matched_by_name = True
+        header_map.fields[rule.student_no] = len(sheet.columns)
+        supplied.add(len(sheet.columns))
+        sheet.columns = [*sheet.columns, found.student_nos]
+        sheet.header = [*sheet.header, template.column(rule.student_no).header]
+        findings += found.findings
+    return sheet, findings
+
+
+def _fixed_conflicts(
+    template: Template,
+    sheet: SheetData,
+    header_map: HeaderMap,
+    parsed: Mapping[str, Parsed],
+    upload: UploadContext,
+    today: date,
+) -> list[Finding]:
+    """Cells that contradict a value the task fixes (a 数学 task's file saying 语文)."""
+    findings = []
+    for key, value in upload.fixed.items():
+        if key not in header_map.fields or key not in parsed:
+            continue
+        column = template.column(key)
+        expected = check_column(column, pa.array([value]), 1, CheckContext(today)).parsed.values
+        if not expected[0].is_valid:
+            continue  # the task was checked when it was set; nothing to compare with
+        differs = mask_of(pc.not_equal(parsed[key].values, expected[0]))
+        if differs.any():
+            findings.append(
+                Finding(ErrorCode.TASK_VALUE_CONFLICT, key, differs, {"expected": value})
+            )
+    return findings
+
+
+def _subjects_not_taught(parsed: Mapping[str, Parsed], upload: UploadContext) -> list[Finding]:
+    """Rows of a subject the uploader does not teach in the class (a subject teacher reports
+    their own subjects; the head teacher and the school's admins any)."""
+    if upload.subjects is None or "subject" not in parsed:
+        return []
+    values = parsed["subject"].values
+    allowed = pa.array(sorted(upload.subjects), pa.string())
+    outside = valid_mask(values) & ~mask_of(pc.is_in(values, value_set=allowed))
+    if not outside.any():
+        return []
+    return [
+        Finding(
+            ErrorCode.SUBJECT_NOT_TAUGHT, "subject", outside, {}, {"subject": values.to_pylist()}
+        )
+    ]
+
+
 def _validate_sheet(
     result: ValidationResult,
     sheet: SheetData,
@@ -120,10 +275,30 @@ def _validate_sheet(
     term: Term | None,
     today: date,
     limits: IngestLimits,
+    upload: UploadContext,
 ) -> None:
     template = matcher.template
     header_map = matcher.map(sheet.header)
-    filled, parsed, findings, repeats = _check_columns(template, sheet, header_map, term, today)
+    as_written = SourceRows(sheet.header, sheet.columns, sheet.row_numbers)
+    if header_map.wide:
+        result.source["layout"] = "wide"
+        result.source["wide_columns"] = [header_map.wide[i] for i in sorted(header_map.wide)]
+        sheet = unpivot(sheet, header_map, template)
+    supplied: set[int] = set()
+    matched: list[Finding] = []
+    if roster is not None:
+        sheet, matched = _match_by_name(sheet, header_map, template, roster, supplied)
+    filled, parsed, findings, repeats = _check_columns(
+        template, sheet, header_map, term, today, supplied
+    )
+    if matched:  # a student not found by name is said so once, not also as a missing 学籍号
+        found_by_name = {key for key, index in header_map.fields.items() if index in supplied}
+        findings = [
+            f for f in findings if not (f.code is ErrorCode.REQUIRED and f.key in found_by_name)
+        ]
+    findings += matched
+    findings += _fixed_conflicts(template, sheet, header_map, parsed, upload, today)
+    findings += _subjects_not_taught(parsed, upload)
     keep = _non_empty_rows(sheet, filled)
     if not len(keep):
         raise FileRejected(ErrorCode.FILE_HEADER_ONLY)
@@ -137,7 +312,7 @@ def _validate_sheet(
         repeats = [f.take(keep) for f in repeats]
     result.rows_total = sheet.row_count
     result.file_warnings += _column_warnings(sheet, header_map, filled)
-    result.source_rows = SourceRows(sheet.header, sheet.columns, sheet.row_numbers)
+    result.source_rows = _rows_read(as_written, sheet.row_numbers)
 
     outcome = apply_rules(template, parsed)
     findings += outcome.findings
@@ -165,6 +340,7 @@ def _check_columns(
     header_map: HeaderMap,
     term: Term | None,
     today: date,
+    supplied: set[int],
 ) -> tuple[dict[int, np.ndarray], dict[str, Parsed], list[Finding], list[Finding]]:
     """Which cells of every column hold something once normalised; each template column
     parsed and checked on its own (required, type, range); and the rows that repeat a unique
@@ -203,8 +379,9 @@ def _check_columns(
     findings: list[Finding] = []
     for column in template.columns:
         column_filled, required, column_parsed = checks[column.key].result()
-        if column.key in header_map.fields:
-            filled[header_map.fields[column.key]] = column_filled
+        index = header_map.fields.get(column.key)
+        if index is not None and index not in supplied:  # what the upload supplied is no data
+            filled[index] = column_filled
         parsed[column.key] = column_parsed
         findings += required + column_parsed.findings
     filled.update({index: future.result() for index, future in others.items()})
@@ -233,15 +410,34 @@ def _take_rows(sheet: SheetData, keep: np.ndarray) -> SheetData:
         overlong_rows=None if sheet.overlong_rows is None else sheet.overlong_rows[keep],
         source=sheet.source,
         warnings=sheet.warnings,
+        origins={i: o[keep] for i, o in sheet.origins.items()},
+    )
+
+
+def _rows_read(source: SourceRows, row_numbers: np.ndarray) -> SourceRows:
+    """The file's rows as written that data rows came from (a wide sheet's row gives several
+    data rows; a blank row none)."""
+    if len(row_numbers) == len(source.row_numbers):
+        return source
+    keep = np.flatnonzero(np.isin(source.row_numbers, row_numbers))
+    indices = pa.array(keep)
+    return SourceRows(
+        source.header, [c.take(indices) for c in source.columns], source.row_numbers[keep]
     )
 
 
 def _column_warnings(
     sheet: SheetData, header_map: HeaderMap, filled: Mapping[int, np.ndarray]
 ) -> list[FileIssue]:
+    unused = [] if header_map.matched_by_name else list(header_map.helpers.values())
+    extra = [*header_map.extra, *unused]
     warnings = [
         FileIssue(ErrorCode.FILE_EXTRA_COLUMN, {"column": sheet.header[i].strip()})
-        for i in header_map.extra
+        for i in sorted(extra)
+    ]
+    warnings += [
+        FileIssue(ErrorCode.FILE_DERIVED_COLUMN, {"column": sheet.header[i].strip()})
+        for i in header_map.derived
     ]
     for index in header_map.unnamed:
         if filled[index].any():
@@ -265,24 +461,35 @@ def _roster_findings(
         position = pc.index_in(student_nos, value_set=roster.student_nos)
         unknown = checked & ~valid_mask(position)
         if unknown.any():
-            findings.append(Finding(ErrorCode.NOT_IN_ROSTER, rule.student_no, unknown))
-        pairs = [(rule.name, roster.names, ErrorCode.ROSTER_NAME_MISMATCH)]
+            findings.append(
+                Finding(ErrorCode.NOT_IN_ROSTER, rule.student_no, unknown, {"who": "这个学籍号"})
+            )
+        pairs = [(rule.name, roster.names, ErrorCode.ROSTER_NAME_MISMATCH, person_key)]
         if rule.class_name:
-            pairs.append((rule.class_name, roster.class_names, ErrorCode.ROSTER_CLASS_MISMATCH))
-        for key, known, code in pairs:
+            pairs.append(
+                (rule.class_name, roster.class_names, ErrorCode.ROSTER_CLASS_MISMATCH, _class_keys)
+            )
+        for key, known, code, comparable in pairs:
             expected = pc.take(known, position)
-            differs = checked & mask_of(pc.not_equal(parsed[key].values, expected))
+            written = comparable(parsed[key].values)
+            differs = checked & mask_of(pc.not_equal(written, comparable(expected)))
             if differs.any():
                 findings.append(Finding(code, key, differs, {}, {"expected": expected.to_pylist()}))
     return findings
 
 
+def _class_keys(names: pa.Array) -> pa.Array:
+    """Class names as compared: 初一(3)班 and 七年级3班 are one class (once per distinct name)."""
+    encoded = pc.dictionary_encode(names)
+    keys = [None if n is None else class_key(n) for n in encoded.dictionary.to_pylist()]
+    return pa.array(keys, pa.string()).take(encoded.indices)
+
+
 def _row_errors(
     template: Template, sheet: SheetData, header_map: HeaderMap, findings: list[Finding]
 ) -> list[RowError]:
-    """Findings as row errors in the file's terms: row number, header as written, raw value."""
-    written = {key: sheet.header[i].strip() for key, i in header_map.fields.items()}
-    order = {key: i for key, i in header_map.fields.items()}
+    """Findings as row errors in the file's terms: row number, header as written, raw value
+    (for a wide sheet's rows, the header of the column each cell came from)."""
     errors: list[tuple[int, int, RowError]] = []
     for finding in findings:
         rows = np.flatnonzero(finding.mask)
@@ -290,33 +497,52 @@ def _row_errors(
             continue
         key = finding.key
         column = template.column(key) if key else None
-        header = written.get(key, column.header) if key and column else None
         index = header_map.fields.get(key) if key else None
         values: list[str | None] = [None] * len(rows)
         if index is not None and column is not None:
             raw = sheet.columns[index].take(pa.array(rows)).to_pylist()
             masker = _MASKERS.get(column.type)
             values = [masker(v) if masker and v else v for v in raw]
+        places = _places(sheet, index, rows, column)
         code, level = finding.code, severity(finding.code)
-        col_order = order.get(key, 10_000) if key else -1
-        texts = [message(code, column=header or "", **finding.params)] * len(rows)
-        if finding.row_params:
+        if finding.row_params or len({header for header, _ in places}) > 1:
+            params = finding.row_params or {}
             texts = [
                 message(
                     code,
                     column=header or "",
                     **finding.params,
-                    **{name: vals[row] for name, vals in finding.row_params.items()},
+                    **{name: vals[row] for name, vals in params.items()},
                 )
-                for row in rows.tolist()
+                for row, (header, _) in zip(rows.tolist(), places, strict=True)
             ]
+        else:
+            texts = [message(code, column=places[0][0] or "", **finding.params)] * len(rows)
         numbers = sheet.row_numbers[rows].tolist()
         errors += [
-            (number, col_order, RowError(number, header, key, code, level, text, value))
-            for number, text, value in zip(numbers, texts, values, strict=True)
+            (number, order, RowError(number, header, key, code, level, text, value))
+            for number, text, value, (header, order) in zip(
+                numbers, texts, values, places, strict=True
+            )
         ]
     errors.sort(key=itemgetter(0, 1))
     return [e[2] for e in errors]
+
+
+def _places(
+    sheet: SheetData, index: int | None, rows: np.ndarray, column: Column | None
+) -> list[tuple[str | None, int]]:
+    """Each row's header as written and column position (for ordering a row's errors): the
+    column's own, or per row where cells came from several columns (a wide sheet); a finding
+    about the whole row comes first."""
+    if column is None:
+        return [(None, -1)] * len(rows)
+    if index is None:  # a template column the file lacks
+        return [(column.header, 10_000)] * len(rows)
+    origin = sheet.origins.get(index)
+    if origin is None:
+        return [(sheet.header[index].strip(), index)] * len(rows)
+    return [(sheet.header[i].strip(), i) for i in origin[rows].tolist()]
 
 
 def _accepted_table(

@@ -10,6 +10,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Final
 
@@ -17,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shared.classes import parse_class_name, same_class
 from shared.error_codes import ErrorCode
 from shared.exceptions import FileRejected
 from shared.ingest.findings import valid_mask
@@ -25,6 +27,19 @@ from shared.ingest.sniff import FileKind
 from shared.settings import IngestLimits
 
 _PREFIX_BYTES: Final = 256 * 1024
+# Sheets of instructions beside the data (our own template's 说明 sheet, schools' own notes):
+# never read as data, never reported as a sheet left unread.
+INSTRUCTION_SHEETS: Final = frozenset({"说明", "填写说明", "使用说明", "填表说明", "注意事项"})
+
+
+@dataclass(frozen=True, slots=True)
+class SheetChoice:
+    """Which worksheet of a workbook to read: a named one (one class's part of a school's
+    workbook), or — in a workbook with one sheet per class — the sheet of this class; by
+    default the sheet whose header best matches the template."""
+
+    name: str | None = None
+    class_name: str | None = None
 
 
 # ---------------------------------------------------------------------------------------- CSV
@@ -224,7 +239,11 @@ def _read_csv_python(utf8: bytes, header_index: int, width: int, delimiter: str)
 
 
 def read_workbook(
-    data: bytes, kind: FileKind, find_header: HeaderFinder, limits: IngestLimits
+    data: bytes,
+    kind: FileKind,
+    find_header: HeaderFinder,
+    limits: IngestLimits,
+    choice: SheetChoice | None = None,
 ) -> SheetData:
     import python_calamine as calamine
 
@@ -237,7 +256,7 @@ def read_workbook(
         check_xls(data, limits)
     try:
         workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = _read_best_sheet(workbook, find_header, limits, kind)
+        sheet = _read_best_sheet(workbook, find_header, limits, kind, choice or SheetChoice())
     except calamine.PasswordError as exc:
         raise FileRejected(ErrorCode.FILE_ENCRYPTED) from exc
     except calamine.CalamineError as exc:
@@ -291,17 +310,75 @@ def _show_error_cells(sheet: SheetData, cells: dict[tuple[int, int], str] | None
             sheet.columns[column] = pa.array(values, pa.string())
 
 
-def _read_best_sheet(
-    workbook: Any, find_header: HeaderFinder, limits: IngestLimits, kind: FileKind
-) -> SheetData:
+def sheet_names(data: bytes, limits: IngestLimits) -> list[str]:
+    """The visible worksheets of a workbook that may hold data (not instructions), in order;
+    the workbook is checked for hostile content first. Empty for a CSV file."""
     import python_calamine as calamine
 
-    names = [
+    from shared.ingest.guards import check_xls, check_xlsx
+    from shared.ingest.sniff import sniff
+
+    kind = sniff(data)
+    if kind is FileKind.CSV:
+        return []
+    if kind is FileKind.XLSX:
+        check_xlsx(data, limits)
+    else:
+        check_xls(data, limits)
+    try:
+        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except calamine.PasswordError as exc:
+        raise FileRejected(ErrorCode.FILE_ENCRYPTED) from exc
+    except calamine.CalamineError as exc:
+        raise FileRejected(ErrorCode.FILE_CORRUPT, detail="无法解析工作簿") from exc
+    return _data_sheets(workbook)
+
+
+def _data_sheets(workbook: Any) -> list[str]:
+    import python_calamine as calamine
+
+    return [
         meta.name
         for meta in workbook.sheets_metadata
         if meta.typ == calamine.SheetTypeEnum.WorkSheet
         and meta.visible == calamine.SheetVisibleEnum.Visible
+        and meta.name.strip() not in INSTRUCTION_SHEETS
     ]
+
+
+def _chosen_sheets(names: list[str], choice: SheetChoice) -> list[str]:
+    """The sheets to look for the data in: the one asked for, or the class's own sheet in a
+    workbook with one sheet per class (FILE_NO_CLASS_SHEET if it has none for the class)."""
+    if choice.name is not None:
+        if choice.name not in names:
+            raise FileRejected(
+                ErrorCode.FILE_NO_CLASS_SHEET, class_name=choice.name, sheets="、".join(names)
+            )
+        return [choice.name]
+    if choice.class_name is None or len(names) < 2:
+        return names
+    per_class = [name for name in names if parse_class_name(name) is not None]
+    if not per_class:
+        return names
+    own = [name for name in per_class if same_class(name, choice.class_name)]
+    if not own:
+        raise FileRejected(
+            ErrorCode.FILE_NO_CLASS_SHEET,
+            class_name=choice.class_name,
+            sheets="、".join(per_class),
+        )
+    return own
+
+
+def _read_best_sheet(
+    workbook: Any,
+    find_header: HeaderFinder,
+    limits: IngestLimits,
+    kind: FileKind,
+    choice: SheetChoice,
+) -> SheetData:
+    names = _data_sheets(workbook)
+    chosen = _chosen_sheets(names, choice)
     best: tuple[int, str, int, Any] | None = None  # (score, name, header index, sheet)
     non_empty: list[str] = []
     no_header: FileRejected | None = None
@@ -310,6 +387,8 @@ def _read_best_sheet(
         if sheet.height == 0 or sheet.width == 0:
             continue
         non_empty.append(name)
+        if name not in chosen:
+            continue
         if sheet.width > limits.max_columns:
             raise FileRejected(ErrorCode.FILE_TOO_MANY_COLUMNS, limit=limits.max_columns)
         head_rows = sheet.to_python(skip_empty_area=False, nrows=limits.header_search_rows)

@@ -35,6 +35,9 @@ class SheetData:
     numeric_cells: dict[int, np.ndarray] = field(default_factory=dict)
     # Rows with more non-empty cells than the header has columns (CSV only).
     overlong_rows: np.ndarray | None = None
+    # Columns assembled from several of the file's columns (a wide sheet unpivoted): by
+    # column index, the file's column each row's cell came from (int64, one per row).
+    origins: dict[int, np.ndarray] = field(default_factory=dict)
     source: dict[str, object] = field(default_factory=dict)
     warnings: list[FileIssue] = field(default_factory=list)
 

@@ -168,6 +168,18 @@ Rule = Annotated[
 ]
 
 
+class WideForm(_Strict):
+    """A layout teachers keep besides one row per record: one column per value of an enum
+    column (a score sheet's 语文, 数学, 英语 … columns, headed by a subject's name or alias), each
+    cell holding the `value` column of one record. Such a sheet is unpivoted into one row per
+    student and column; a blank cell is "not taken", never zero. Headers in `ignore` are
+    derived columns (总分, 平均分, 排名): recognised and skipped with a warning, never imported."""
+
+    key: str = Field(description="The enum column whose values head the columns (subject).")
+    value: str = Field(description="The column each cell fills (score).")
+    ignore: list[str] = Field(default_factory=list)
+
+
 class Template(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     version: int = Field(ge=1)
@@ -177,6 +189,7 @@ class Template(_Strict):
     columns: list[Column] = Field(min_length=1)
     unique: list[str] = Field(min_length=1, description="Keys that identify a row.")
     rules: list[Rule] = Field(default_factory=list)
+    wide: WideForm | None = None
 
     @property
     def ref(self) -> str:
@@ -207,6 +220,10 @@ class Template(_Strict):
             referenced += [
                 v for k, v in rule.model_dump().items() if k != "kind" and isinstance(v, str)
             ]
+        if self.wide is not None:
+            referenced += [self.wide.key, self.wide.value]
+            if self.column(self.wide.key).type is not ColumnType.ENUM:
+                raise ValueError("the wide form's key must be an enum column")
         missing = set(referenced) - set(keys)
         if missing:
             raise ValueError(f"unknown column keys referenced: {sorted(missing)}")

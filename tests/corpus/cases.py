@@ -517,6 +517,7 @@ def hidden_and_extra_sheets() -> bytes:
         Sheet("名册", [ROSTER_HEADER, *ROSTER_5]),
         Sheet("空白", []),
         Sheet("备份", [ROSTER_HEADER, *_blank_names()], hidden="very_hidden"),
+        Sheet("统计", [["男生", "3"], ["女生", "2"]]),
     )
 
 
@@ -535,7 +536,7 @@ SHEETS = [
         lambda: xlsx_book(
             Sheet("说明", [["本表由教务处下发"]]), Sheet("名册", [ROSTER_HEADER, *ROSTER_5])
         ),
-        accepted(5, "FILE_OTHER_SHEETS"),
+        accepted(5),
     ),
     Case(
         "sheets-only-hidden-roster",
@@ -545,7 +546,7 @@ SHEETS = [
             Sheet("说明", [["本表由教务处下发"]]),
             Sheet("名册", [ROSTER_HEADER, *ROSTER_5], hidden="hidden"),
         ),
-        rejected("FILE_NO_HEADER"),
+        rejected("FILE_NO_SHEET"),
     ),
 ]
 
