@@ -15,6 +15,7 @@ venv: $(STAMP)
 # The virtual environment is built from the project's own files and rebuilt when they change.
 $(STAMP): pyproject.toml
 	command -v node >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs)
+	command -v soffice >/dev/null || (apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)

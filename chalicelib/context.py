@@ -14,6 +14,7 @@ from shared.access.policy import Principal
 from shared.db.repositories import Repositories
 from shared.error_codes import ErrorCode
 from shared.exceptions import NotFound, Unauthenticated
+from shared.templates.registry import TemplateResolver
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -56,6 +57,11 @@ class Context:
             # A valid token for a user who has since been removed.
             raise Unauthenticated(ErrorCode.AUTH_INVALID, reason="unknown_user") from None
         return Principal.of(relations)
+
+    def templates(self) -> TemplateResolver:
+        """Templates by id and version, built-in or the district's. Make one per request: it
+        keeps each template it reads, so a page of records reads each template once."""
+        return TemplateResolver(self.repos.collection.get_template)
 
     @classmethod
     def from_environment(cls) -> Context:

@@ -2,12 +2,14 @@
 
 Views are built from domain models *and the principal*: the policy decides which sensitive
 fields this caller may see in full (`unmasked`), everything else is masked here, in one place.
+A record is shown with its template: each key field and value under its Chinese label, so a
+page needs no template to print it, and never a column that identifies the student.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -15,6 +17,7 @@ from shared.access.policy import Principal, Sensitive, unmasked
 from shared.domain.models import (
     Record,
     RecordChange,
+    RecordValue,
     Role,
     School,
     SchoolClass,
@@ -22,6 +25,7 @@ from shared.domain.models import (
     User,
 )
 from shared.privacy import mask_mobile, mask_national_id, mask_student_no
+from shared.templates.model import Column, Template
 
 
 class View(BaseModel):
@@ -95,7 +99,9 @@ class UserView(View):
 
 class StudentView(View):
     id: str
-    student_no: str = Field(description="学籍号; masked unless the caller needs it.")
+    student_no: str = Field(
+        description="学籍号; it holds the national ID, so it is masked wherever national_id is."
+    )
     name: str
     gender: str
     birth_date: date
@@ -128,11 +134,33 @@ class StudentView(View):
         )
 
 
+# What a person no longer in the directory is called where a record names them.
+DELETED_USER_NAME: Final = "已删除的用户"
+# The columns that say who the student is: a record names its student by id, and a record's
+# view never repeats them (its natural key holds the 学籍号).
+_STUDENT_COLUMNS: Final = frozenset({"student_no", "name", "class_name"})
+_STATUS_SUFFIX: Final = "_status"
+_TITLE_SEPARATOR: Final = " · "
+
+
 class ProvenanceView(View):
     submission_id: str
     uploaded_by: str
+    uploaded_by_name: str = Field(description="The uploader's name; 「已删除的用户」 if gone.")
     uploaded_at: datetime
     source_row: int = Field(description="The spreadsheet row the record came from.")
+
+
+class RecordFieldView(View):
+    key: str = Field(description="The template's column key, e.g. assessment_type.")
+    label: str = Field(description="The column's Chinese header, e.g. 考核类型.")
+    value: RecordValue = Field(description="As stored (dates as ISO text).")
+    unit: str = Field(description="e.g. 分, 厘米; empty if none.")
+    text: str = Field(
+        description="What a page prints: 「92 分」, 「2024-11-08」, or a status word (缺考) given "
+        "instead of a number; empty if there is no value."
+    )
+    in_key: bool = Field(description="Part of what identifies the record (学科, 考核日期 …).")
 
 
 class RecordView(View):
@@ -141,46 +169,109 @@ class RecordView(View):
     class_id: str
     template_id: str
     template_version: int
+    template_name: str = Field(description="e.g. 学业成绩.")
     term: str
+    title: str = Field(description="The record's key fields, e.g. 数学 · 期中考试 · 2024-11-08.")
     subject: str | None
+    fields: list[RecordFieldView] = Field(
+        description="Key fields and values in the template's column order, labelled; never "
+        "the columns that identify the student (学籍号, 姓名, 班级, personal columns)."
+    )
     values: dict[str, Any]
     revision: int = Field(description="1 as imported; each correction adds one.")
     provenance: ProvenanceView
 
     @classmethod
-    def of(cls, record: Record) -> RecordView:
+    def of(cls, record: Record, template: Template, *, uploaded_by_name: str) -> RecordView:
+        """`template` is the record's own (its id and version); `uploaded_by_name` is the
+        uploader's name as the directory has it now."""
         p = record.provenance
+        fields = record_fields(record, template)
         return cls(
             id=record.id,
             student_id=record.student_id,
             class_id=record.class_id,
             template_id=record.template_id,
             template_version=record.template_version,
+            template_name=template.name,
             term=record.term,
+            title=_title(template, fields),
             subject=record.subject,
+            fields=fields,
             values=dict(record.values),
             revision=record.revision,
             provenance=ProvenanceView(
                 submission_id=p.submission_id,
                 uploaded_by=p.uploaded_by,
+                uploaded_by_name=uploaded_by_name,
                 uploaded_at=p.uploaded_at,
                 source_row=p.source_row,
             ),
         )
 
 
+def record_fields(record: Record, template: Template) -> list[RecordFieldView]:
+    """The record's key fields and values, labelled by its template, in column order: every
+    column the record holds (a test item that does not apply to the student is held, empty),
+    except those that identify the student."""
+    fields = []
+    for column in template.columns:
+        if column.key in _STUDENT_COLUMNS or column.is_personal:
+            continue
+        in_key = column.key in record.natural_key
+        if not in_key and column.key not in record.values:
+            continue
+        value: RecordValue = record.natural_key[column.key] if in_key else record.values[column.key]
+        status = record.values.get(column.key + _STATUS_SUFFIX)
+        fields.append(
+            RecordFieldView(
+                key=column.key,
+                label=column.header,
+                value=value,
+                unit=column.unit,
+                text=_field_text(column, value, status),
+                in_key=in_key,
+            )
+        )
+    return fields
+
+
+def _field_text(column: Column, value: RecordValue, status: RecordValue) -> str:
+    """A number with its unit; else a status word given instead of one (缺考); else as is."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float):
+        number = str(int(value)) if float(value).is_integer() else str(value)
+        return f"{number} {column.unit}" if column.unit else number
+    if value is None:
+        return status if isinstance(status, str) else ""
+    return value
+
+
+def _title(template: Template, fields: list[RecordFieldView]) -> str:
+    """The key fields other than the student, e.g. 数学 · 期中考试 · 2024-11-08; led by the
+    template's name when they are fewer than two (体质健康测试 · 2024-10-10)."""
+    parts = [f.text for f in fields if f.in_key and f.text]
+    if len(parts) < 2:
+        parts.insert(0, template.name)
+    return _TITLE_SEPARATOR.join(parts)
+
+
 class RecordChangeView(View):
     revision: int
     at: datetime
     changed_by: str
+    changed_by_name: str = Field(description="Their name; 「已删除的用户」 if gone.")
     reason: str
     old_values: dict[str, Any]
     new_values: dict[str, Any]
     correction_id: str | None
 
     @classmethod
-    def of(cls, change: RecordChange) -> RecordChangeView:
-        return cls(**change.model_dump(include=set(cls.model_fields)))
+    def of(cls, change: RecordChange, *, changed_by_name: str) -> RecordChangeView:
+        return cls(
+            **change.model_dump(include=set(cls.model_fields)), changed_by_name=changed_by_name
+        )
 
 
 class RecordDetailView(View):

@@ -100,6 +100,13 @@ class TaskCreate(View):
         'admin); {"kind": "school", "school_id": ..., "class_ids": [...], "teacher_ids": [...]} '
         "(a school admin, inside their school; empty lists mean every class / no teacher)."
     )
+    fixed: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="Values fixed for every row, by template column key (e.g. "
+        '{"subject": "数学", "assessment_type": "期中考试", "assessment_date": "2024-11-08"}): '
+        "files may leave those columns out; where they have them, they must agree.",
+    )
 
 
 class TaskQuery(PageQuery):
@@ -118,6 +125,7 @@ class TaskView(View):
     scope: TaskScope
     status: TaskStatus
     status_zh: str
+    fixed: dict[str, str] = Field(description="Values the task fixes, by template column key.")
 
     @classmethod
     def of(cls, task: CollectionTask) -> TaskView:
@@ -133,6 +141,7 @@ class TaskView(View):
             scope=task.scope,
             status=task.status,
             status_zh=TASK_STATUS_ZH[task.status],
+            fixed=dict(task.fixed),
         )
 
 
@@ -168,22 +177,47 @@ class GroupTallyView(TallyView):
         return cls(id=key, expected=tally.expected, received=tally.received, rate=tally.rate)
 
 
+class SubjectTallyView(TallyView):
+    class_id: str
+    subject: str
+
+    @classmethod
+    def keyed(cls, class_id: str, subject: str, tally: Tally) -> SubjectTallyView:
+        return cls(
+            class_id=class_id,
+            subject=subject,
+            expected=tally.expected,
+            received=tally.received,
+            rate=tally.rate,
+        )
+
+
 class CompletionRowView(View):
     school_id: str
     class_id: str
-    teacher_id: str | None
+    subject: str | None = Field(
+        description="The subject expected (templates keyed by subject); null: the class."
+    )
+    teacher_id: str | None = Field(description="Who is expected to deliver it.")
     received: bool
-    submission_id: str | None = Field(description="The latest delivered submission.")
+    submission_id: str | None = Field(
+        description="The upload the class shows for it: the latest delivered one holding the "
+        "row's subject (for a row without one, the class's or the named teacher's latest)."
+    )
 
 
 class CompletionView(View):
     """Expected vs received, as far as the caller may see: the district every school, a
-    school admin their school, a teacher their classes."""
+    school admin their school, a teacher their classes. Drill-down: school → class → subject
+    of the class → teacher; one row per expected submission."""
 
     task_id: str
     total: TallyView
     schools: list[GroupTallyView]
     classes: list[GroupTallyView]
+    subjects: list[SubjectTallyView] = Field(
+        description="Per class and subject (templates keyed by subject; empty otherwise)."
+    )
     teachers: list[GroupTallyView]
     rows: list[CompletionRowView]
 
@@ -193,21 +227,33 @@ class CompletionView(View):
             tallies = completion.by(name)
             return [GroupTallyView.keyed(k, tallies[k]) for k in sorted(tallies)]
 
+        subjects = completion.by("subject")
+        rows = sorted(
+            completion.rows,
+            key=lambda r: (
+                r.target.school_id,
+                r.target.class_id,
+                r.target.subject or "",
+                r.target.teacher_id or "",
+            ),
+        )
         return cls(
             task_id=task_id,
             total=TallyView.of(completion.total()),
             schools=level("school"),
             classes=level("class"),
+            subjects=[SubjectTallyView.keyed(*k, subjects[k]) for k in sorted(subjects)],
             teachers=level("teacher"),
             rows=[
                 CompletionRowView(
                     school_id=r.target.school_id,
                     class_id=r.target.class_id,
+                    subject=r.target.subject,
                     teacher_id=r.target.teacher_id,
                     received=r.received,
                     submission_id=r.submission_id,
                 )
-                for r in completion.rows
+                for r in rows
             ],
         )
 

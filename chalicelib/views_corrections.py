@@ -1,7 +1,9 @@
 """What the API shows of corrections (纠错), changes to records, and the audit trail (审计).
 
 Beside `chalicelib/views.py`, in the same style: frozen views built from domain models. None
-of them carries a name, a 学籍号, an ID or a phone number: people appear as their opaque ids.
+of them carries a student's name, a 学籍号, an ID or a phone number: people appear as their
+opaque ids, and the record and change shown with a correction name only the staff member who
+uploaded or changed it (`RecordView`, `RecordChangeView`).
 """
 
 from __future__ import annotations

@@ -50,13 +50,15 @@ CORE: Final = Layer(
         "pyjwt",
         "cryptography",
         "apispec",
+        "xlsxwriter",
     ),
-    "Models, settings, Powertools, token verification: what every function and the API import.",
+    "Models, settings, Powertools, token verification, the XLSX writer (the API hands out "
+    "pre-filled templates): what every function and the API import.",
 )
 DATA: Final = Layer(
     "data",
-    ("pyarrow", "numpy", "python-calamine", "olefile", "defusedxml", "xlsxwriter"),
-    "Spreadsheet readers, Arrow and Parquet, report writer: the validation engine's.",
+    ("pyarrow", "numpy", "python-calamine", "olefile", "defusedxml"),
+    "Spreadsheet readers, Arrow and Parquet: the validation engine's.",
 )
 LAYERS: Final = (CORE, DATA)
 

@@ -35,11 +35,13 @@ class ErrorCode(StrEnum):
     FILE_NO_VALID_ROWS = "FILE_NO_VALID_ROWS"
     FILE_PROCESSING_FAILED = "FILE_PROCESSING_FAILED"
     FILE_NO_CLASS_SHEET = "FILE_NO_CLASS_SHEET"
+    UPLOAD_REUSED = "UPLOAD_REUSED"
     # Whole-file warnings: the file is read, the user is told.
     FILE_EXTRA_COLUMN = "FILE_EXTRA_COLUMN"
     FILE_UNNAMED_COLUMN = "FILE_UNNAMED_COLUMN"
     FILE_OTHER_SHEETS = "FILE_OTHER_SHEETS"
     FILE_DERIVED_COLUMN = "FILE_DERIVED_COLUMN"
+    ROWS_REPLACE_OTHER_TASK = "ROWS_REPLACE_OTHER_TASK"
     # Row problems: the row is rejected (errors) or kept with a note (warnings).
     REQUIRED = "REQUIRED"
     TOO_LONG = "TOO_LONG"
@@ -110,6 +112,7 @@ class ErrorCode(StrEnum):
     TEMPLATE_BUILTIN = "TEMPLATE_BUILTIN"
     TEMPLATE_RETIRED = "TEMPLATE_RETIRED"
     TASK_DEADLINE_PAST = "TASK_DEADLINE_PAST"
+    TASK_FIXED_INVALID = "TASK_FIXED_INVALID"
     TASK_CLOSED = "TASK_CLOSED"
     # Corrections (纠错) and changes to records.
     CORRECTION_OPEN = "CORRECTION_OPEN"
@@ -228,6 +231,20 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         _W,
         "列「{column}」是由各科成绩计算得出的，已忽略（未作为学科导入）。",
         "Column {column} is derived from the subjects' scores and was ignored.",
+    ),
+    ErrorCode.ROWS_REPLACE_OTHER_TASK: CatalogueEntry(
+        _W,
+        "{count} 行将覆盖其他任务（{tasks}）中的已有数据：同一学生、同一次考核只保留一个值，"
+        "以本次上报为准，原来的值保留在修改历史中。",
+        "{count} rows replace data reported in other tasks ({tasks}); the old values stay in "
+        "the records' history.",
+    ),
+    ErrorCode.UPLOAD_REUSED: CatalogueEntry(
+        _E,
+        "这份文件是用一次已经用过的上传申请再次提交的（该申请的第一份文件已接收，上报编号 "
+        "{submission}），因此没有处理。如需重新上传，请在系统中重新点击“上传”。",
+        "This file was posted with an upload request that had already been used (submission "
+        "{submission}); it was not processed. Start a new upload instead.",
     ),
     ErrorCode.FILE_NO_CLASS_SHEET: CatalogueEntry(
         _E,
@@ -528,6 +545,11 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         _E,
         "模板「{template}」已停用，不能再用于新的数据上报任务，也不能发布新版本。",
         "Template {template} is retired: no new collection tasks or versions may use it.",
+    ),
+    ErrorCode.TASK_FIXED_INVALID: CatalogueEntry(
+        _E,
+        "任务指定的值有误：{detail}",
+        "A value the task fixes is invalid: {detail}",
     ),
     ErrorCode.TASK_DEADLINE_PAST: CatalogueEntry(
         _E,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Final
 
 # Zero-width and invisible format characters that survive NFKC and break comparisons.
@@ -35,3 +36,19 @@ def column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+_FORMULA_START: Final = frozenset("=+-@\t\r\n\0")
+
+
+def neutralize(cell: str) -> str:
+    """Prefix an apostrophe to a cell a spreadsheet could evaluate as a formula (R19): every
+    spreadsheet or CSV the system writes passes its text through here."""
+    return "'" + cell if cell and starts_formula(cell[0]) else cell
+
+
+@lru_cache(maxsize=8192)
+def starts_formula(first: str) -> bool:
+    """Whether a cell starting with this character could be read as a formula, including
+    full-width and other forms that NFKC folds to = + - @ (＝ ＋ － ＠ ﹦ ⁺ …)."""
+    return first in _FORMULA_START or unicodedata.normalize("NFKC", first)[:1] in "=+-@"

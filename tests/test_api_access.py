@@ -86,13 +86,14 @@ MASKED_NO = re.compile(r"^G\d{3}\*+[\dX]{2}$")
     [
         # the school's admin keeps the roster: everything in full
         ("SA", "full", "full", "full"),
-        # the head teacher contacts guardians and knows the 学籍号; no ID numbers
-        ("T1", "full", "masked", "full"),
+        # the head teacher contacts guardians; no ID numbers, so no 学籍号 (G + the ID) either
+        ("T1", "masked", "masked", "full"),
         # the district: minimum necessary
         ("D", "masked", "masked", "masked"),
-        # a student and their guardian know the 学籍号, not the ID number shown back
-        ("U1", "full", "masked", None),
-        ("G1", "full", "masked", "own"),
+        # a student and their guardian: neither the ID nor the 学籍号 that holds it shown back
+        # (screenshots of a child's page get shared)
+        ("U1", "masked", "masked", None),
+        ("G1", "masked", "masked", "own"),
     ],
 )
 def test_masking_per_role(

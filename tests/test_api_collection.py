@@ -6,7 +6,7 @@ and its outcome with a short-lived, server-named error report."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 
@@ -15,10 +15,15 @@ import pytest
 from shared.db.dynamo import MAX_PAGE_SIZE
 from shared.domain.models import (
     AuditAction,
+    CollectionTask,
+    DistrictScope,
     ErrorGroup,
+    Role,
     RowCounts,
     Submission,
     SubmissionStatus,
+    TeachingAssignment,
+    User,
 )
 from shared.settings import IngestLimits
 from shared.templates import builtin_registry
@@ -68,8 +73,11 @@ def deliver(
     *,
     submission_id: str,
     report_key: str | None = None,
+    subjects: tuple[str, ...] = ("数学",),
+    created_at: datetime = NOW,
 ) -> Submission:
-    """A submission the pipeline has validated (some rows rejected, with a report)."""
+    """A submission the pipeline has validated (some rows rejected, with a report), whose
+    accepted rows were of `subjects`."""
     collection = world.repos.collection
     received = Submission(
         id=submission_id,
@@ -79,8 +87,8 @@ def deliver(
         uploaded_by=by,
         object_key=upload_key(school_id, task_id, submission_id),
         status=SubmissionStatus.RECEIVED,
-        created_at=NOW,
-        updated_at=NOW,
+        created_at=created_at,
+        updated_at=created_at,
     )
     collection.create_submission(received)
     validating = collection.transition_submission(received, SubmissionStatus.VALIDATING, at=NOW)
@@ -101,12 +109,13 @@ def deliver(
             )
         ],
         report_key=report_key,
+        subjects=list(subjects),
     )
 
 
-def targets_of(world: World, task_id: str) -> set[tuple[str, str, str | None]]:
+def targets_of(world: World, task_id: str) -> set[tuple[str, str, str | None, str | None]]:
     page = world.repos.collection.list_task_targets(task_id, limit=MAX_PAGE_SIZE)
-    return {(t.school_id, t.class_id, t.teacher_id) for t in page.items}
+    return {(t.school_id, t.class_id, t.subject, t.teacher_id) for t in page.items}
 
 
 # ------------------------------------------------------------------------------------ templates
@@ -237,17 +246,20 @@ def test_a_retired_template_stays_readable_but_serves_no_new_task(world: World) 
 # ------------------------------------------------------------------------------ collection tasks
 
 
-def test_a_district_task_expects_one_submission_per_class_of_every_school(world: World) -> None:
-    # When the district admin sets a task for the whole district
+def test_a_district_task_expects_every_subject_of_every_class_of_every_school(
+    world: World,
+) -> None:
+    # When the district admin sets a score task for the whole district
     response = world.call("D", "POST", "/v1/tasks", a_task_request({"kind": "district"}))
-    # Then it is open, pinned to the template's latest version, and expects every class
+    # Then it is open, pinned to the template's latest version, and expects every subject
+    # taught in every class (one each here: 数学) from the teacher who teaches it
     assert response.status_code == 201
     task = response.json_body
     assert (task["status"], task["template_version"], task["created_by"]) == ("open", 1, "D")
     assert targets_of(world, task["id"]) == {
-        ("A", "A1", None),
-        ("A", "A2", None),
-        ("B", "B1", None),
+        ("A", "A1", "数学", "T1"),
+        ("A", "A2", "数学", "T2"),
+        ("B", "B1", "数学", "TB"),
     }
     # And every school's staff sees it; students and guardians do not
     for user in ("D", "SA", "T1", "SAB", "TB"):
@@ -261,7 +273,7 @@ def test_a_district_task_expects_one_submission_per_class_of_every_school(world:
 
 def test_a_schools_task_expects_the_named_schools_only(world: World) -> None:
     task_id = create_task(world, "D", {"kind": "schools", "school_ids": ["B"]})
-    assert targets_of(world, task_id) == {("B", "B1", None)}
+    assert targets_of(world, task_id) == {("B", "B1", "数学", "TB")}
     assert world.call("SA", "GET", f"/v1/tasks/{task_id}").status_code == 404
     assert world.call("SAB", "GET", f"/v1/tasks/{task_id}").status_code == 200
     assert world.call("SA", "GET", "/v1/tasks").json_body["items"] == []
@@ -272,16 +284,16 @@ def test_a_school_admin_sets_a_task_for_classes_and_teachers_of_the_school(world
     scope = {"kind": "school", "school_id": "A", "class_ids": ["A1"], "teacher_ids": ["T1"]}
     task_id = create_task(world, "SA", scope)
     # Then the task expects exactly that, and is school A's business (and the district's)
-    assert targets_of(world, task_id) == {("A", "A1", "T1")}
+    assert targets_of(world, task_id) == {("A", "A1", "数学", "T1")}
     assert world.call("SA", "GET", f"/v1/tasks/{task_id}").status_code == 200
     assert world.call("D", "GET", f"/v1/tasks/{task_id}").status_code == 200
     assert world.call("SAB", "GET", f"/v1/tasks/{task_id}").status_code == 404
     assert world.call("TB", "GET", f"/v1/tasks/{task_id}").status_code == 404
     # And it is not one of the district's own tasks
     assert world.call("D", "GET", "/v1/tasks").json_body["items"] == []
-    # And a whole-school task expects every class
+    # And a whole-school task expects every subject of every class
     whole = create_task(world, "SA", {"kind": "school", "school_id": "A"})
-    assert targets_of(world, whole) == {("A", "A1", None), ("A", "A2", None)}
+    assert targets_of(world, whole) == {("A", "A1", "数学", "T1"), ("A", "A2", "数学", "T2")}
 
 
 @pytest.mark.parametrize(
@@ -388,6 +400,116 @@ def test_a_teacher_named_in_a_task_is_counted_per_teacher(world: World) -> None:
     assert {t["id"]: (t["expected"], t["received"]) for t in body["teachers"]} == {
         "T1": (1, 1),
         "T2": (1, 0),
+    }
+
+
+def teach_three_subjects_in_a1(world: World) -> None:
+    """Class A1 gets 语文 (T2) and 英语 (T3) beside 数学 (T1, its head teacher)."""
+    directory = world.repos.directory
+    directory.put_user(User(id="T3", role=Role.TEACHER, name="陈老师", school_id="A"))
+    for teacher, subject in (("T2", "语文"), ("T3", "英语")):
+        directory.put_assignment(
+            TeachingAssignment(teacher_id=teacher, school_id="A", class_id="A1", subject=subject)
+        )
+
+
+def test_completion_shows_each_subject_of_a_class_until_every_one_is_delivered(
+    world: World,
+) -> None:
+    # Given class A1 taught 语文, 数学 and 英语, a district score task, and the math teacher's
+    # delivered upload of 数学
+    teach_three_subjects_in_a1(world)
+    task_id = create_task(world, "D", {"kind": "district"})
+    deliver(world, task_id, "A", "A1", "T1", submission_id="sub-math", subjects=("数学",))
+    path = f"/v1/tasks/{task_id}/completion?school_id=A"
+    # When the district admin drills into school A
+    body = world.call("D", "GET", path).json_body
+    # Then A1 counts 1 of 3, and its subjects say which are missing, from whom
+    assert {c["id"]: (c["expected"], c["received"]) for c in body["classes"]} == {
+        "A1": (3, 1),
+        "A2": (1, 0),
+    }
+    assert {(s["class_id"], s["subject"]): s["received"] for s in body["subjects"]} == {
+        ("A1", "数学"): 1,
+        ("A1", "英语"): 0,
+        ("A1", "语文"): 0,
+        ("A2", "数学"): 0,
+    }
+    a1 = [r for r in body["rows"] if r["class_id"] == "A1"]
+    assert [(r["subject"], r["teacher_id"], r["submission_id"]) for r in a1] == [
+        ("数学", "T1", "sub-math"),
+        ("英语", "T3", None),
+        ("语文", "T2", None),
+    ]
+    assert {t["id"]: t["received"] for t in body["teachers"]} == {"T1": 1, "T2": 0, "T3": 0}
+    # When the head teacher then hands in the class's wide sheet holding all three subjects
+    later = NOW + timedelta(hours=1)
+    subjects = ("语文", "数学", "英语")
+    deliver(
+        world,
+        task_id,
+        "A",
+        "A1",
+        "T1",
+        submission_id="sub-wide",
+        subjects=subjects,
+        created_at=later,
+    )
+    # Then A1 is complete, every subject met by that one submission
+    body = world.call("D", "GET", path).json_body
+    assert {c["id"]: (c["expected"], c["received"]) for c in body["classes"]}["A1"] == (3, 3)
+    assert {r["submission_id"] for r in body["rows"] if r["class_id"] == "A1"} == {"sub-wide"}
+
+
+def test_a_task_fixing_a_subject_expects_that_subject_only(world: World) -> None:
+    # Given class A1 taught three subjects, and a district task fixed to 英语, which only A1
+    # is taught (the request does not carry fixed values yet: the service expands the task)
+    from chalicelib.services.collection import _targets
+
+    teach_three_subjects_in_a1(world)
+    task = CollectionTask(
+        id="task-en",
+        template_id="academic-score",
+        template_version=1,
+        term=TERM,
+        title="英语期中成绩",
+        deadline=NOW + timedelta(days=30),
+        created_by="D",
+        created_at=NOW,
+        scope=DistrictScope(),
+        fixed={"subject": "英语"},
+    )
+    # When it is expanded into targets
+    targets = _targets(world.context, task, builtin_registry().get("academic-score"))
+    # Then each class owes 英语 only: A1 from its teacher, the others from nobody in particular
+    assert {(t.class_id, t.subject, t.teacher_id) for t in targets} == {
+        ("A1", "英语", "T3"),
+        ("A2", "英语", None),
+        ("B1", "英语", None),
+    }
+
+
+def test_a_template_without_subjects_still_expects_one_submission_per_class(
+    world: World,
+) -> None:
+    # Given class A1 taught three subjects, and a district fitness-test task
+    teach_three_subjects_in_a1(world)
+    task_id = create_task(world, "D", {"kind": "district"}, template_id="fitness-test")
+    # Then every class is expected once, from nobody in particular
+    assert targets_of(world, task_id) == {
+        ("A", "A1", None, None),
+        ("A", "A2", None, None),
+        ("B", "B1", None, None),
+    }
+    # And any delivered upload for a class meets it, with no subject level to show
+    deliver(world, task_id, "A", "A1", "T2", submission_id="sub-fit", subjects=())
+    body = world.call("D", "GET", f"/v1/tasks/{task_id}/completion").json_body
+    assert (body["total"]["expected"], body["total"]["received"]) == (3, 1)
+    assert body["subjects"] == []
+    assert {r["class_id"]: r["subject"] for r in body["rows"]} == {
+        "A1": None,
+        "A2": None,
+        "B1": None,
     }
 
 

@@ -68,6 +68,7 @@ def test_a_guardians_flag_is_corrected_and_the_history_keeps_who_when_why(world:
         "revision": 2,
         "at": NOW.isoformat().replace("+00:00", "Z"),
         "changed_by": "T1",
+        "changed_by_name": "王老师",
         "reason": "登分时看错了",
         "old_values": {"score": 88.0},
         "new_values": {"score": 92},

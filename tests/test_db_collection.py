@@ -23,6 +23,7 @@ from shared.exceptions import Conflict, NotFound, TemplateInvalid
 from shared.templates import builtin_registry
 from tests.db_helpers import (
     T0,
+    TABLES,
     Db,
     a_submission,
     a_task,
@@ -282,3 +283,65 @@ def test_completion_from_stored_targets_and_submissions(db: Db) -> None:
     # Then one of two classes is complete
     assert completion.by("school")["sch1"].model_dump() == {"expected": 2, "received": 1}
     assert {r.target.class_id: r.received for r in completion.rows} == {"c1": True, "c2": False}
+
+
+def test_subject_targets_are_distinct_items_listed_by_class_and_subject(db: Db) -> None:
+    # Given a score task expecting 语文 and 数学 of class c1 and the class c2 as a whole
+    collection = db.repos.collection
+    targets = [
+        TaskTarget(task_id="task1", school_id="sch1", class_id="c1", subject=s, teacher_id=t)
+        for s, t in (("语文", "t-chinese"), ("数学", "t-math"))
+    ] + [TaskTarget(task_id="task1", school_id="sch1", class_id="c2")]
+    collection.create_task(a_task(), targets)
+    # Then each subject of c1 is an item of its own, read back by school in class order
+    listed = collection.list_task_targets("task1", school_id="sch1").items
+    assert sorted(listed, key=lambda t: (t.class_id, t.subject or "")) == sorted(
+        targets, key=lambda t: (t.class_id, t.subject or "")
+    )
+    assert [t.class_id for t in listed] == ["c1", "c1", "c2"]
+    # And each subject teacher finds their part of the class on their to-do list
+    assert collection.list_teacher_targets("t-math").items == [targets[1]]
+    assert collection.list_teacher_targets("t-chinese").items == [targets[0]]
+
+
+def test_targets_stored_before_subjects_existed_still_read(db: Db) -> None:
+    # Given a task whose targets were written in the earlier shape (no subject attribute)
+    collection = db.repos.collection
+    collection.create_task(a_task(), [TaskTarget(task_id="task1", school_id="sch1", class_id="c1")])
+    old = {
+        "pk": {"S": "TASK#task1"},
+        "sk": {"S": "TARGET#sch1#c2#t1"},
+        "item_type": {"S": "target"},
+        "gsi1pk": {"S": "USER#t1#TARGETS"},
+        "gsi1sk": {"S": "TASK#task1#c2"},
+        "task_id": {"S": "task1"},
+        "school_id": {"S": "sch1"},
+        "class_id": {"S": "c2"},
+        "teacher_id": {"S": "t1"},
+    }
+    db.client.put_item(TableName=TABLES.directory, Item=old)
+    # Then it reads as a target without a subject, beside the new ones
+    legacy = TaskTarget(task_id="task1", school_id="sch1", class_id="c2", teacher_id="t1")
+    assert collection.list_task_targets("task1", school_id="sch1").items[1] == legacy
+    assert collection.list_teacher_targets("t1").items == [legacy]
+
+
+def test_a_submissions_subjects_are_stored_when_it_is_finished(db: Db) -> None:
+    # Given a submission validated by the pipeline, finished with the subjects of its rows
+    collection = db.repos.collection
+    collection.create_submission(a_submission("sub1", status=SubmissionStatus.RECEIVED))
+    validating = collection.transition_submission(
+        collection.get_submission("sub1"), SubmissionStatus.VALIDATING, at=T0
+    )
+    assert validating.subjects == []
+    finished = collection.transition_submission(
+        validating,
+        SubmissionStatus.ACCEPTED,
+        at=T0,
+        counts=RowCounts(total=2, accepted=2, rejected=0),
+        subjects=["数学", "语文"],
+    )
+    # Then they are read back, by id and in the task's list
+    assert collection.get_submission("sub1") == finished
+    assert finished.subjects == ["数学", "语文"]
+    assert collection.list_task_submissions("task1").items[0].subjects == ["数学", "语文"]

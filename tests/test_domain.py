@@ -59,6 +59,10 @@ def test_grades_as_shanghai_schools_write_them(written: str, grade: int) -> None
 def test_masks_keep_only_what_a_holder_needs_to_recognise_the_value() -> None:
     assert mask_national_id("31011220100101123X") == "310*************3X"
     assert mask_student_no("G31011220100101123X") == "G310*************3X"
+    # One rule: a 学籍号 is its form letter and an ID masked as an ID, whatever its form
+    for student_no in ("G31011220100101123X", "J310112201001011234", "L2024A0000000000123"):
+        assert mask_student_no(student_no) == student_no[0] + mask_national_id(student_no[1:])
+        assert redact_text(f"学籍号{student_no}。") == f"学籍号{mask_student_no(student_no)}。"
     assert mask_mobile("13812345678") == "138****5678"
     text = "学生 G31011220100101123X 家长 13812345678 身份证 31011220100101123X"
     redacted = redact_text(text)

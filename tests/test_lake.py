@@ -240,6 +240,7 @@ def test_personal_columns_are_decided_in_one_place(registry: TemplateRegistry) -
             "guardian_name",
             "name",
             "national_id",
+            "school_no",
             "student_no",
         ],
     }

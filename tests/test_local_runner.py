@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -410,6 +411,33 @@ def test_a_failing_scheduled_function_is_logged_and_keeps_its_schedule(
 
 def _raise(event: dict[str, Any], context: Any) -> None:
     raise RuntimeError("scheduled failure")
+
+
+def _scheduler_thread(scheduler: Scheduler, stop: threading.Event) -> threading.Thread:
+    # As the runner starts it; a daemon, so that a failure here cannot keep the process alive
+    thread = threading.Thread(target=scheduler.run, args=(stop,), daemon=True)
+    thread.start()
+    return thread
+
+
+def test_the_scheduler_thread_ends_once_stopped() -> None:
+    # Given the scheduler running on its thread, its one rule a day away
+    daily = FunctionDefinition(name="daily", handler="m:f", queue=None, schedule="rate(1 day)")
+    stop = threading.Event()
+    thread = _scheduler_thread(Scheduler([(daily, _raise)], region=REGION), stop)
+    # When the platform stops
+    stop.set()
+    # Then the thread ends at once
+    thread.join(2)
+    assert not thread.is_alive()
+
+
+def test_a_scheduler_with_no_rule_ends_its_thread_without_being_stopped() -> None:
+    # Given a scheduler with nothing to fire, When it runs (and nobody sets the stop)
+    thread = _scheduler_thread(Scheduler([], region=REGION), threading.Event())
+    # Then its thread ends by itself: no wait that only a stop could end
+    thread.join(2)
+    assert not thread.is_alive()
 
 
 def test_scheduled_events_are_plain_json() -> None:

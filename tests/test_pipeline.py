@@ -84,7 +84,9 @@ def test_an_upload_becomes_records_lake_rows_a_report_and_an_event(pw: PipelineW
         2,
         1,
     )
-    assert [g["code"] for g in seen["error_summary"]] == ["DATE_INVALID"]
+    # (the world holds an earlier record of S1's 数学 期中考试, pushed without a task: this
+    # upload supersedes it, and says so)
+    assert [g["code"] for g in seen["error_summary"]] == ["DATE_INVALID", "ROWS_REPLACE_OTHER_TASK"]
     assert seen["error_report"]["url"]
     # And the good rows are records readers see, with provenance
     assert class_scores(pw, task_id) == [("S1", 95.0), ("S1b", 88.0)]
@@ -305,20 +307,57 @@ def test_two_concurrent_deliveries_produce_one_import(
     assert pw.events() == []
 
 
-# ------------------------------------------------- R7: same key, new content, not from cache
+# ------------------- R7, R29: same key, new content: flagged, never processed as data
 
 
-def test_a_new_version_of_the_same_key_is_validated_again(pw: PipelineWorld) -> None:
+def test_a_second_file_posted_with_a_used_form_is_recorded_not_imported(
+    pw: PipelineWorld,
+) -> None:
+    # Given a teacher's upload that was accepted
+    task_id = new_task(pw)
+    started = pw.request_upload("T1", task_id, "A1", content_type="text/csv")
+    submission_id, key = started["submission"]["id"], started["upload"]["fields"]["key"]
+    first = pw.upload(key, class_file(pw, score_s1="60", bad=False))
+    pw.deliver(body_of(first))
+    # When another file is posted with the same (still valid) form, and delivered twice
+    second = pw.upload(key, class_file(pw, score_s1="99", bad=False))
+    second["s3"]["object"]["sequencer"] = "F" * 16  # a later version of the key
+    assert pw.deliver(body_of(second)) == {"batchItemFailures": []}
+    assert pw.deliver(body_of(second)) == {"batchItemFailures": []}
+    # Then it is not processed as data: the class's scores are the first file's
+    assert dict(class_scores(pw, task_id))["S1"] == 60.0
+    assert len(pw.events()) == 1
+    # And the school admin sees it once, as an ignored upload saying why
+    listed = pw.world.call("SA", "GET", f"/v1/tasks/{task_id}/submissions").json_body["items"]
+    ignored = [s for s in listed if s["status"] == "ignored"]
+    assert len(ignored) == 1
+    assert ignored[0]["status_zh"] == "已忽略"
+    assert ignored[0]["uploaded_by"] == "T1"
+    assert ignored[0]["error_summary"][0]["code"] == "UPLOAD_REUSED"
+    assert submission_id in ignored[0]["error_summary"][0]["example"]
+    # And the accepted submission is as it was
+    first_seen = pw.world.call("SA", "GET", f"/v1/submissions/{submission_id}").json_body
+    assert first_seen["status"] == "accepted"
+
+
+def test_a_second_file_posted_before_the_first_was_processed_is_not_imported_either(
+    pw: PipelineWorld,
+) -> None:
+    # Given two files posted with one form before the pipeline ran
     task_id = new_task(pw)
     started = pw.request_upload("T1", task_id, "A1", content_type="text/csv")
     key = started["upload"]["fields"]["key"]
     first = pw.upload(key, class_file(pw, score_s1="60", bad=False))
-    pw.deliver(body_of(first))
     second = pw.upload(key, class_file(pw, score_s1="99", bad=False))
-    second["s3"]["object"]["sequencer"] = "F" * 16  # S3 orders events of one key
-    assert pw.deliver(body_of(second)) == {"batchItemFailures": []}
-    assert dict(class_scores(pw, task_id))["S1"] == 99.0
-    assert len(pw.events()) == 2
+    # When both are delivered
+    assert pw.deliver(body_of(first), body_of(second)) == {"batchItemFailures": []}
+    # Then one upload request brought one file's data: the one that claimed it first
+    assert dict(class_scores(pw, task_id))["S1"] == 60.0
+    statuses = sorted(
+        s["status"]
+        for s in pw.world.call("SA", "GET", f"/v1/tasks/{task_id}/submissions").json_body["items"]
+    )
+    assert statuses == ["accepted", "ignored"]
 
 
 # ---------------------------------------- R8: a crash part-way converges on redelivery

@@ -11,7 +11,7 @@ object key; validating the file is the event pipeline's work.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any, Final, TypeVar
 
@@ -65,14 +65,18 @@ from shared.domain.models import (
     Submission,
     TaskStatus,
     TaskTarget,
+    TeachingAssignment,
     TemplateRetirement,
+    class_targets,
     compute_completion,
     new_id,
 )
 from shared.error_codes import Entity, ErrorCode
 from shared.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from shared.templates import Template, builtin_registry, record_schema
+from shared.templates.fixed import canonical_fixed
 from shared.templates.registry import parse_template
+from shared.term import Term
 from shared.uploads import (
     DOWNLOAD_EXPIRY,
     UPLOAD_TYPES,
@@ -86,6 +90,8 @@ T = TypeVar("T")
 
 # Characters a file name may not hold on Windows (where most schools open the report).
 _UNSAFE_IN_FILENAME: Final = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+# Class assignments read at once when a task is created (botocore pools 10 connections).
+_ASSIGNMENT_READS: Final = 8
 
 # ------------------------------------------------------------------------------------ templates
 
@@ -159,14 +165,10 @@ def _find_template(
     context: Context, template_id: str, version: int | None
 ) -> tuple[Template, TemplateRetirement | None]:
     """A template by id (and version), built-in or district; NotFound if there is none."""
+    template = context.templates().get(template_id, version)
     if template_id in _builtin_ids():
-        try:
-            return builtin_registry().get(template_id, version), None
-        except InvalidInput:  # no such version
-            raise NotFound(Entity.TEMPLATE) from None
-    collection = context.repos.collection
-    template = collection.get_template(template_id, version)
-    return template, collection.get_template_retirement(template_id)
+        return template, None
+    return template, context.repos.collection.get_template_retirement(template_id)
 
 
 def _usable_template(context: Context, template_id: str, version: int | None) -> Template:
@@ -207,10 +209,11 @@ def create_task(context: Context, principal: Principal, body: TaskCreate) -> Tas
     )
     permit(may_create_task(principal, task))
     template = _usable_template(context, body.template_id, body.template_version)
-    task = task.model_copy(update={"template_version": template.version})
+    fixed = canonical_fixed(template, body.fixed, Term.parse(body.term))
+    task = task.model_copy(update={"template_version": template.version, "fixed": fixed})
     if body.deadline <= now:
         raise InvalidInput(ErrorCode.TASK_DEADLINE_PAST, field="deadline", now=now.isoformat())
-    targets = _targets(context, task)
+    targets = _targets(context, task, template)
     if not targets:
         raise _bad_scope("scope", "the scope holds no class")
     context.repos.collection.create_task(task, targets)
@@ -251,7 +254,9 @@ def close_task(context: Context, principal: Principal, task_id: str) -> TaskView
 def task_completion(
     context: Context, principal: Principal, task_id: str, query: CompletionQuery
 ) -> CompletionView:
-    """Expected vs received per school, class and teacher, as far as the caller may see."""
+    """Expected vs received per school, class, subject of a class and teacher, as far as the
+    caller may see (a subject counts once a delivered upload for the class holds it:
+    `compute_completion`)."""
     task = _visible_task(context, principal, task_id)
     school_id = query.school_id
     if school_id is not None:
@@ -279,26 +284,23 @@ def _visible_task(context: Context, principal: Principal, task_id: str) -> Colle
     return task
 
 
-def _targets(context: Context, task: CollectionTask) -> list[TaskTarget]:
-    """The task's scope, expanded into what it expects."""
+def _targets(context: Context, task: CollectionTask, template: Template) -> list[TaskTarget]:
+    """The task's scope, expanded into what it expects: per class, or per class and subject
+    for a template keyed by subject (`class_targets`)."""
     scope = task.scope
-    directory = context.repos.directory
     if isinstance(scope, SchoolScope):
-        return _school_targets(context, task, scope)
+        return _school_targets(context, task, template, scope)
     if isinstance(scope, DistrictScope):
         schools = _every(
-            lambda start: directory.list_schools(
+            lambda start: context.repos.directory.list_schools(
                 context.settings.district_code, limit=MAX_PAGE_SIZE, start_key=start
             )
         )
         school_ids = [s.id for s in schools]
     else:
         school_ids = _district_schools(context, scope)
-    return [
-        TaskTarget(task_id=task.id, school_id=school_class.school_id, class_id=school_class.id)
-        for school_id in school_ids
-        for school_class in _classes_of(context, school_id)
-    ]
+    classes = [c for school_id in school_ids for c in _classes_of(context, school_id)]
+    return _class_targets(context, task, template, classes)
 
 
 def _district_schools(context: Context, scope: SchoolsScope) -> list[str]:
@@ -312,14 +314,16 @@ def _district_schools(context: Context, scope: SchoolsScope) -> list[str]:
     return list(scope.school_ids)
 
 
-def _school_targets(context: Context, task: CollectionTask, scope: SchoolScope) -> list[TaskTarget]:
-    """Listed classes (or all of the school's), each from every listed teacher who teaches
-    it (or from nobody in particular when no teacher is listed)."""
+def _school_targets(
+    context: Context, task: CollectionTask, template: Template, scope: SchoolScope
+) -> list[TaskTarget]:
+    """Listed classes (or all of the school's), from the listed teachers who teach them (or
+    from whoever teaches them when no teacher is listed)."""
     classes = [_class_in(context, scope.school_id, c) for c in scope.class_ids]
     if not classes:
         classes = _classes_of(context, scope.school_id)
     if not scope.teacher_ids:
-        return [TaskTarget(task_id=task.id, school_id=c.school_id, class_id=c.id) for c in classes]
+        return _class_targets(context, task, template, classes)
     directory = context.repos.directory
     for teacher_id in scope.teacher_ids:
         try:
@@ -332,29 +336,85 @@ def _school_targets(context: Context, task: CollectionTask, scope: SchoolScope) 
             or teacher.school_id != (scope.school_id)
         ):
             raise _bad_scope("scope.teacher_ids", f"no teacher {teacher_id} in the school")
-    targets = []
-    for school_class in classes:
-        teaching = {a.teacher_id for a in directory.list_class_assignments(school_class.id)}
-        if school_class.head_teacher_id is not None:
-            teaching.add(school_class.head_teacher_id)
-        targets += [
-            TaskTarget(
-                task_id=task.id,
-                school_id=school_class.school_id,
-                class_id=school_class.id,
-                teacher_id=teacher_id,
-            )
-            for teacher_id in scope.teacher_ids
-            if teacher_id in teaching
-        ]
-    _every_listed_one_is_targeted(scope, targets)
+    assignments = _assignments_of(context, classes)
+    targets = _expand(task, template, classes, assignments, scope.teacher_ids)
+    _every_listed_one_is_targeted(scope, classes, assignments, targets)
     return targets
 
 
-def _every_listed_one_is_targeted(scope: SchoolScope, targets: list[TaskTarget]) -> None:
-    idle = set(scope.teacher_ids) - {t.teacher_id for t in targets}
+def _class_targets(
+    context: Context, task: CollectionTask, template: Template, classes: list[SchoolClass]
+) -> list[TaskTarget]:
+    # Only a template keyed by subject needs to know who teaches what.
+    assignments = _assignments_of(context, classes) if _keyed_by_subject(template) else {}
+    return _expand(task, template, classes, assignments, ())
+
+
+def _expand(
+    task: CollectionTask,
+    template: Template,
+    classes: list[SchoolClass],
+    assignments: Mapping[str, list[TeachingAssignment]],
+    teacher_ids: Sequence[str],
+) -> list[TaskTarget]:
+    by_subject = _keyed_by_subject(template)
+    return [
+        target
+        for school_class in classes
+        for target in class_targets(
+            task,
+            school_class,
+            assignments.get(school_class.id, []),
+            by_subject=by_subject,
+            teacher_ids=teacher_ids,
+        )
+    ]
+
+
+def _keyed_by_subject(template: Template) -> bool:
+    """A template whose rows are told apart by subject (academic-score) is reported per
+    subject of a class: each subject teacher owes their own part."""
+    return "subject" in template.unique
+
+
+def _assignments_of(
+    context: Context, classes: list[SchoolClass]
+) -> dict[str, list[TeachingAssignment]]:
+    """Who teaches what in each class: one Query per class, a few at a time (a district task
+    spans thousands of classes; one after another they would outlast the API's time limit)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    directory = context.repos.directory
+    with ThreadPoolExecutor(max_workers=_ASSIGNMENT_READS) as pool:
+        found = pool.map(directory.list_class_assignments, [c.id for c in classes])
+        return {c.id: assignments for c, assignments in zip(classes, found, strict=True)}
+
+
+def _every_listed_one_is_targeted(
+    scope: SchoolScope,
+    classes: list[SchoolClass],
+    assignments: Mapping[str, list[TeachingAssignment]],
+    targets: list[TaskTarget],
+) -> None:
+    """Refuse a listed teacher with no part in the task — one who teaches none of the classes
+    (or not the subject the task is about) — and a listed class no listed teacher teaches.
+    A listed teacher whose part falls to a colleague (the head teacher of a class whose every
+    subject teacher is listed too, the second teacher of a subject) is no mistake."""
+    expected = {(t.class_id, t.subject) for t in targets}
+    involved = {t.teacher_id for t in targets}
+    for school_class in classes:
+        if any(class_id == school_class.id for class_id, _ in expected):
+            involved.add(school_class.head_teacher_id)
+        involved |= {
+            a.teacher_id
+            for a in assignments.get(school_class.id, [])
+            if (school_class.id, a.subject) in expected
+        }
+    idle = set(scope.teacher_ids) - involved
     if idle:
-        raise _bad_scope("scope.teacher_ids", f"{min(idle)} teaches none of the classes")
+        raise _bad_scope(
+            "scope.teacher_ids", f"{min(idle)} teaches none of the classes (or not the subject)"
+        )
     empty = set(scope.class_ids) - {t.class_id for t in targets}
     if empty:
         raise _bad_scope("scope.class_ids", f"no listed teacher teaches {min(empty)}")

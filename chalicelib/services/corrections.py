@@ -19,7 +19,8 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.context import Context
 from chalicelib.services.common import audit, next_token, start_key
-from chalicelib.views import PageQuery, RecordChangeView, RecordView, View
+from chalicelib.services.records import RecordViews
+from chalicelib.views import PageQuery, View
 from chalicelib.views_corrections import (
     CorrectionDetailView,
     CorrectionPage,
@@ -50,7 +51,6 @@ from shared.domain.models import (
 )
 from shared.error_codes import Entity, ErrorCode
 from shared.exceptions import Conflict, InvalidInput
-from shared.templates import Template, builtin_registry
 from shared.templates.record_edits import check_record_edit
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -119,7 +119,7 @@ def flag_record(
         raise Conflict(ErrorCode.CORRECTION_OPEN) from exc
     _audit(context, principal, AuditAction.FLAG_RECORD, record, correction)
     return CorrectionDetailView(
-        correction=CorrectionView.of(correction), record=RecordView.of(record)
+        correction=CorrectionView.of(correction), record=RecordViews(context).record(record)
     )
 
 
@@ -153,10 +153,11 @@ def get_correction(
         history = context.repos.records.list_record_history(record.id, limit=MAX_PAGE_SIZE)
         change = next((c for c in history.items if c.correction_id == correction.id), None)
     _audit(context, principal, AuditAction.READ_RECORDS, record, correction)
+    views = RecordViews(context)
     return CorrectionDetailView(
         correction=CorrectionView.of(correction),
-        record=RecordView.of(record),
-        change=RecordChangeView.of(change) if change is not None else None,
+        record=views.record(record),
+        change=views.change(change) if change is not None else None,
     )
 
 
@@ -171,8 +172,9 @@ def correct_record(
     at = context.now()
     # Refuses (409) unless still open, before the values are judged.
     correction.resolve(CorrectionStatus.CORRECTED, by=principal.id, at=at, note=body.note)
+    views = RecordViews(context)
     change = _checked_change(
-        context,
+        views,
         record,
         body.values,
         by=principal.id,
@@ -188,8 +190,8 @@ def correct_record(
     _audit(context, principal, AuditAction.RESOLVE_CORRECTION, after, resolved)
     return CorrectionDetailView(
         correction=CorrectionView.of(resolved),
-        record=RecordView.of(after),
-        change=RecordChangeView.of(change),
+        record=views.record(after),
+        change=views.change(change),
     )
 
 
@@ -205,7 +207,7 @@ def decline_correction(
     )
     _audit(context, principal, AuditAction.RESOLVE_CORRECTION, record, resolved)
     return CorrectionDetailView(
-        correction=CorrectionView.of(resolved), record=RecordView.of(record)
+        correction=CorrectionView.of(resolved), record=RecordViews(context).record(record)
     )
 
 
@@ -216,14 +218,13 @@ def change_record(
     record, _ = _visible_record(context, principal, record_id)
     permit(may_change_record(principal, record))
     at = context.now()
-    change = _checked_change(
-        context, record, body.values, by=principal.id, at=at, reason=body.reason
-    )
+    views = RecordViews(context)
+    change = _checked_change(views, record, body.values, by=principal.id, at=at, reason=body.reason)
     after = context.repos.records.change_record(
         record, body.values, by=principal.id, at=at, reason=body.reason
     )
     _audit_change(context, principal, after, change, None)
-    return RecordChangeResultView(record=RecordView.of(after), change=RecordChangeView.of(change))
+    return RecordChangeResultView(record=views.record(after), change=views.change(change))
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -281,15 +282,8 @@ def _correction_id(record_id: str, flagged_by: str, earlier: int) -> str:
     return hashlib.sha256(f"{record_id}#{flagged_by}#{earlier}".encode()).hexdigest()[:32]
 
 
-def _template_of(context: Context, record: Record) -> Template:
-    try:
-        return builtin_registry().get(record.template_id, record.template_version)
-    except InvalidInput:  # not built in: a district template
-        return context.repos.collection.get_template(record.template_id, record.template_version)
-
-
 def _checked_change(
-    context: Context,
+    views: RecordViews,
     record: Record,
     updates: Mapping[str, RecordValue],
     *,
@@ -301,7 +295,7 @@ def _checked_change(
     """The history entry `updates` would add, once they are judged against the record's
     template (InvalidInput naming the field otherwise). The repository writes the same."""
     check_record_edit(
-        _template_of(context, record), record.values, updates, natural_key=record.natural_key
+        views.template_of(record), record.values, updates, natural_key=record.natural_key
     )
     try:
         _, entry = record.change(updates, by=by, at=at, reason=reason, correction_id=correction_id)

@@ -1,5 +1,8 @@
 """Reading records: a student's (their own growth over time), a class's (peers side by side),
-a school's; and one record with its provenance and history. Every read by staff is audited."""
+a school's; and one record with its provenance and history. Every read by staff is audited.
+
+Records are shown with their templates' labels and their uploaders' names (`RecordViews`),
+each template and each person read once per response."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from chalicelib.context import Context
 from chalicelib.services.common import audit, next_token, start_key
 from chalicelib.services.directory import visible_student
 from chalicelib.views import (
+    DELETED_USER_NAME,
     PageQuery,
     RecordChangeView,
     RecordDetailView,
@@ -24,8 +28,50 @@ from shared.access.policy import (
     sees_record,
     sees_school,
 )
-from shared.domain.models import AuditAction, Record, Role, Subject, TemplateId, TermText
+from shared.domain.models import (
+    AuditAction,
+    Record,
+    RecordChange,
+    Role,
+    Subject,
+    TemplateId,
+    TermText,
+)
 from shared.error_codes import Entity
+from shared.exceptions import NotFound
+from shared.templates.model import Template
+
+
+class RecordViews:
+    """The record views of one response. A page holds few templates and few uploaders, so
+    each is read once, not once per record. Make one per request."""
+
+    def __init__(self, context: Context) -> None:
+        self._templates = context.templates()
+        self._directory = context.repos.directory
+        self._names: dict[str, str] = {}
+
+    def template_of(self, record: Record) -> Template:
+        return self._templates.get(record.template_id, record.template_version)
+
+    def record(self, record: Record) -> RecordView:
+        uploader = self.name_of(record.provenance.uploaded_by)
+        return RecordView.of(record, self.template_of(record), uploaded_by_name=uploader)
+
+    def records(self, records: list[Record]) -> list[RecordView]:
+        return [self.record(r) for r in records]
+
+    def change(self, change: RecordChange) -> RecordChangeView:
+        return RecordChangeView.of(change, changed_by_name=self.name_of(change.changed_by))
+
+    def name_of(self, user_id: str) -> str:
+        """A user's name as the directory has it now; a neutral word for one since removed."""
+        if user_id not in self._names:
+            try:
+                self._names[user_id] = self._directory.get_user(user_id).name
+            except NotFound:
+                self._names[user_id] = DELETED_USER_NAME
+        return self._names[user_id]
 
 
 class StudentRecordsQuery(PageQuery):
@@ -69,7 +115,7 @@ def student_records(
         details={"records": len(page.items)},
     )
     return RecordPage(
-        items=[RecordView.of(r) for r in page.items],
+        items=RecordViews(context).records(page.items),
         next_page_token=next_token(context, principal, route, query, page.next_key),
     )
 
@@ -99,7 +145,7 @@ def class_records(
         details={"template": query.template, "term": query.term},
     )
     return RecordPage(
-        items=[RecordView.of(r) for r in records],
+        items=RecordViews(context).records(records),
         next_page_token=next_token(context, principal, route, query, page.next_key),
     )
 
@@ -137,7 +183,7 @@ def school_records(
         details={"template": query.template, "term": query.term, "records": len(records)},
     )
     return RecordPage(
-        items=[RecordView.of(r) for r in records],
+        items=RecordViews(context).records(records),
         next_page_token=next_token(context, principal, route, query, page.next_key),
     )
 
@@ -168,6 +214,5 @@ def get_record(context: Context, principal: Principal, record_id: str) -> Record
         student_ids=[student.id],
         details={"records": 1},
     )
-    return RecordDetailView(
-        record=RecordView.of(record), history=[RecordChangeView.of(c) for c in history]
-    )
+    views = RecordViews(context)
+    return RecordDetailView(record=views.record(record), history=[views.change(c) for c in history])

@@ -89,14 +89,8 @@ def application() -> Application:
 
 
 def template_lookup(repos: Any) -> Callable[[str, int], Any]:
-    """Built-in templates from the package, district templates from the directory table."""
-    from shared.exceptions import InvalidInput
-    from shared.templates import builtin_registry
+    """Built-in templates from the package, district templates from the directory table; each
+    version read once per container (a stored version never changes)."""
+    from shared.templates import TemplateResolver
 
-    def lookup(template_id: str, version: int) -> Any:
-        try:
-            return builtin_registry().get(template_id, version)
-        except InvalidInput:
-            return repos.collection.get_template(template_id, version)
-
-    return lookup
+    return TemplateResolver(repos.collection.get_template)

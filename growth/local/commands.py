@@ -17,6 +17,7 @@ from growth.textui import table
 from shared.domain.models import Role
 
 EXIT_ERROR = 2
+STOP_CHECK_S = 0.2  # how soon Ctrl-C or SIGTERM is seen, whichever thread it lands on
 ROLE_LABEL = {
     Role.DISTRICT_ADMIN: "区管理员",
     Role.SCHOOL_ADMIN: "校管理员",
@@ -46,7 +47,10 @@ def run(config: PlatformConfig) -> int:
         print("正在启动本地平台（moto、演示区、API、函数运行器）……", flush=True)
         platform.start()
         print(banner(platform), flush=True)
-        stop.wait()
+        # In slices: a signal that lands on another thread only flags the main thread, which
+        # runs the handler when it next runs Python code; a wait without a timeout never does.
+        while not stop.wait(STOP_CHECK_S):
+            pass
         print("\n正在停止……", flush=True)
     except LocalError as exc:
         print(f"错误：{exc}", file=sys.stderr)

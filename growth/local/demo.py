@@ -351,8 +351,8 @@ def _print_completion(client: Client, task_id: str) -> None:
     completion = client.ok("district", "GET", f"/v1/tasks/{task_id}/completion")
     total = completion["total"]
     print(
-        f"\n任务完成情况（区管理员所见）：应交 {total['expected']} 个班，"
-        f"已交 {total['received']} 个（{total['rate']:.0%}）"
+        f"\n任务完成情况（区管理员所见）：应交 {total['expected']} 份（每班每科一份），"
+        f"已交 {total['received']} 份（{total['rate']:.0%}）"
     )
 
 

@@ -489,11 +489,11 @@ class Scheduler:
         return fired
 
     def run(self, stop: threading.Event) -> None:
+        """Fire the schedules until `stop` is set (seen within a second)."""
         while not stop.is_set():
             self.fire_due(self._clock())
             if not self.entries:
-                stop.wait()
-                break
+                return  # nothing will ever be due: no wait that only `stop` could end
             wait = min(e.next_at for e in self.entries) - self._clock()
             stop.wait(min(max(wait.total_seconds(), 0.0), 1.0))
 

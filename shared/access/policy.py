@@ -177,14 +177,23 @@ def sees_audit(p: Principal, school_id: str) -> bool:
 def unmasked(p: Principal, student: Student) -> frozenset[Sensitive]:
     """The sensitive fields of this student the caller may see in full (minimum necessary):
     the school's administrators keep the roster (学籍, ID numbers, guardians' phones); the
-    head teacher contacts guardians; a student and their guardians know the 学籍号."""
+    head teacher contacts guardians. Everyone else — other teachers, the district, and the
+    student and their guardians too (screenshots of a child's page get shared) — sees them
+    masked.
+
+    A 学籍号 is `G` + the national ID, so it follows the ID: it is in full exactly where the ID
+    is, and masked by the same rule elsewhere (`shared.privacy.mask_student_no`). A `J` or `L`
+    number is masked alike although an `L` (temporary) number holds no ID: one rule for every
+    学籍号, and a number that identifies a child is not needed by those who do not keep the
+    roster."""
+    full: set[Sensitive] = set()
     if p.is_(Role.SCHOOL_ADMIN) and p.school_id == student.school_id:
-        return frozenset(Sensitive)
-    if p.is_(Role.TEACHER) and student.class_id in p.head_of:
-        return frozenset({Sensitive.STUDENT_NO, Sensitive.MOBILE})
-    if (p.is_(Role.STUDENT) and p.user.student_id == student.id) or student.id in p.children:
-        return frozenset({Sensitive.STUDENT_NO})
-    return frozenset()
+        full = {Sensitive.NATIONAL_ID, Sensitive.MOBILE}
+    elif p.is_(Role.TEACHER) and student.class_id in p.head_of:
+        full = {Sensitive.MOBILE}
+    if Sensitive.NATIONAL_ID in full:
+        full.add(Sensitive.STUDENT_NO)
+    return frozenset(full)
 
 
 # ------------------------------------------------------------------------------ what one may do
@@ -233,6 +242,15 @@ def may_submit(p: Principal, task: CollectionTask, school_class: SchoolClass) ->
     if p.is_(Role.SCHOOL_ADMIN):
         return p.school_id == school_class.school_id
     return p.is_(Role.TEACHER) and p.teaches(school_class.id)
+
+
+def reportable_subjects(p: Principal, class_id: str) -> frozenset[str] | None:
+    """The subjects whose rows an uploader may report for a class (None: any). A subject
+    teacher reports the subjects they teach there; the head teacher and the school's admins
+    report the whole class (a head teacher often collects every subject's scores)."""
+    if p.is_(Role.TEACHER) and class_id not in p.head_of:
+        return p.subjects_by_class.get(class_id, frozenset())
+    return None
 
 
 def may_change_record(p: Principal, record: Record) -> bool:

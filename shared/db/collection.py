@@ -227,7 +227,8 @@ class CollectionRepository:
         limit: int = DEFAULT_PAGE_SIZE,
         start_key: Start = None,
     ) -> Page[TaskTarget]:
-        """What a task expects, by school and class (optionally one school's)."""
+        """What a task expects, by school, class and subject (optionally one school's).
+        Targets stored before targets had subjects read as targets without one."""
         return query_models(
             self._table,
             TaskTarget,
@@ -280,11 +281,14 @@ class CollectionRepository:
         counts: RowCounts | None = None,
         error_summary: list[ErrorGroup] | None = None,
         report_key: str | None = None,
+        subjects: list[str] | None = None,
     ) -> Submission:
-        """Move a submission to `to` and return it. The state machine refuses illegal steps
-        (Conflict STATE_CONFLICT); the write is conditional on the stored status still being
-        `current.status`, so of two workers moving the same submission only the first wins
-        and the second gets Conflict STATE_CONFLICT naming the status it found."""
+        """Move a submission to `to` and return it (`subjects`: the distinct subjects of the
+        rows it delivered, which completion matches against subject targets). The state
+        machine refuses illegal steps (Conflict STATE_CONFLICT); the write is conditional on
+        the stored status still being `current.status`, so of two workers moving the same
+        submission only the first wins and the second gets Conflict STATE_CONFLICT naming the
+        status it found."""
         after = current.transition(
             to,
             at=at,
@@ -293,6 +297,7 @@ class CollectionRepository:
             counts=counts,
             error_summary=error_summary,
             report_key=report_key,
+            subjects=subjects,
         )
 
         def lost(_: int | None) -> GrowthError:
@@ -391,11 +396,14 @@ def _task_school_item(task: CollectionTask, school_id: str) -> Item:
 
 
 def _target_item(target: TaskTarget) -> Item:
-    key = keys.target(target.task_id, target.school_id, target.class_id, target.teacher_id)
+    key = keys.target(
+        target.task_id, target.school_id, target.class_id, target.subject, target.teacher_id
+    )
     attributes: dict[str, Any] = {**key._asdict(), "item_type": keys.TARGET}
     if target.teacher_id:
+        subject_part = f"#{target.subject}" if target.subject is not None else ""
         attributes["gsi1pk"] = keys.teacher_targets(target.teacher_id)
-        attributes["gsi1sk"] = f"TASK#{target.task_id}#{target.class_id}"
+        attributes["gsi1sk"] = f"TASK#{target.task_id}#{target.class_id}{subject_part}"
     return to_item({**attributes, **model_attributes(target)})
 
 

@@ -114,8 +114,16 @@ def task_school(task_id: str, school_id: str) -> Key:
     return Key(f"TASK#{task_id}", f"SCHOOL#{school_id}")
 
 
-def target(task_id: str, school_id: str, class_id: str, teacher_id: str | None) -> Key:
-    return Key(f"TASK#{task_id}", f"{target_prefix(school_id)}{class_id}#{teacher_id or ''}")
+def target(
+    task_id: str, school_id: str, class_id: str, subject: str | None, teacher_id: str | None
+) -> Key:
+    """`TARGET#sch#cls#[subject#]teacher`: a subject target has one more part, so that
+    (cls, 数学) and (cls, 语文) are distinct items and targets without a subject keep the key
+    they always had (neither ids nor subjects hold `#`, so the two shapes never meet)."""
+    subject_part = f"{subject}#" if subject is not None else ""
+    return Key(
+        f"TASK#{task_id}", f"{target_prefix(school_id)}{class_id}#{subject_part}{teacher_id or ''}"
+    )
 
 
 def target_prefix(school_id: str | None = None) -> str:
@@ -201,9 +209,13 @@ def record(record_id: str, generation: str) -> Key:
 GENERATION_PREFIX: Final = "GEN#"
 
 
-def current_generation(task_id: str, class_id: str) -> Key:
-    """The pointer to the upload whose records a task's class shows (records table)."""
-    return Key(f"CURRENT#{task_id}#{class_id}", "CURRENT")
+def current_generation(task_id: str, class_id: str, subject: str | None = None) -> Key:
+    """The pointer to the upload whose records a task's class shows (records table): one per
+    subject of a class, so that each subject teacher's upload replaces only their subject's
+    records; records without a subject have the class's one pointer."""
+    return Key(
+        f"CURRENT#{task_id}#{class_id}", "CURRENT" if subject is None else f"CURRENT#{subject}"
+    )
 
 
 def record_change(record_id: str, at: datetime, revision: int) -> Key:

@@ -9,7 +9,7 @@ change together or not at all, and a corrected record is never silently overwrit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import takewhile
 from typing import TYPE_CHECKING, Any
@@ -94,76 +94,133 @@ class RecordRepository:
 
     def current_only(self, records: Iterable[Record], *, consistent: bool = False) -> list[Record]:
         """The records of generations readers see: for a task's records, the upload its
-        class's pointer names; records without a task stand alone. One BatchGetItem."""
-        records = list(records)
-        places = sorted({(r.task_id, r.class_id) for r in records if r.task_id is not None})
+        class's pointer (for the record's subject) names, unless another task's later upload
+        superseded it; records without a task stand alone. One id appears once, however it
+        was read (R30). One BatchGetItem."""
+        records = [r for r in records if r.superseded_by is None]
+        places = sorted({_place(r) for r in records if r.task_id is not None}, key=_place_order)
         pointers = self._pointers(places, consistent=consistent)
-        return [
-            r
-            for r in records
-            if r.task_id is None or pointers.get((r.task_id, r.class_id)) == r.generation
-        ]
+        current: dict[str, Record] = {}
+        for record in records:
+            if record.task_id is not None and pointers.get(_place(record)) != record.generation:
+                continue
+            seen = current.get(record.id)
+            # Two current versions of one id exist only for a moment, between one task's
+            # pointer flip and its superseding the other task's version: the later one wins.
+            if seen is None or seen.provenance.uploaded_at < record.provenance.uploaded_at:
+                current[record.id] = record
+        return list(current.values())
 
-    def current_generation(self, task_id: str, class_id: str) -> str | None:
-        """The upload whose records a task's class shows now (None before the first)."""
-        return self._pointers([(task_id, class_id)], consistent=True).get((task_id, class_id))
+    def current_generation(
+        self, task_id: str, class_id: str, subject: str | None = None
+    ) -> str | None:
+        """The upload whose records a task's class (and subject) shows now (None before the
+        first)."""
+        place = (task_id, class_id, subject)
+        return self._pointers([place], consistent=True).get(place)
 
     def flip_generation(
-        self, task_id: str, class_id: str, generation: str, *, created_at: datetime
-    ) -> str | None:
+        self,
+        task_id: str,
+        class_id: str,
+        generation: str,
+        *,
+        created_at: datetime,
+        subjects: Sequence[str | None] = (None,),
+    ) -> dict[str | None, str]:
         """Show a new upload's records for a task's class, all at once: one conditional write
-        of the class's pointer. Returns the generation it replaces. An upload created before
-        the current one never replaces it (R9: Conflict STATE_CONFLICT), and pointing again at
-        the current one is a no-op (a redelivery)."""
-        key = keys.current_generation(task_id, class_id)
-        item = to_item(
-            {
-                **key._asdict(),
-                "item_type": "current_generation",
-                "generation": generation,
-                "created_at": keys.stamp(created_at),
-            }
-        )
+        of the class's pointer for each subject the upload holds (one transaction when there
+        are several). Returns the generations it replaces, by subject. An upload created
+        before the current one never replaces it (R9: Conflict STATE_CONFLICT), and pointing
+        again at the current one is a no-op (a redelivery)."""
         condition = "attribute_not_exists(pk) OR created_at <= :created OR generation = :generation"
-        with storage_errors(Entity.SUBMISSION, on_condition=lambda _: _older_upload()):
-            response = self._table.client.put_item(
-                TableName=self._table.name,
-                Item=item,
-                ConditionExpression=condition,
-                ExpressionAttributeValues={
-                    ":created": {"S": keys.stamp(created_at)},
-                    ":generation": {"S": generation},
-                },
-                ReturnValues="ALL_OLD",
+        values = {":created": {"S": keys.stamp(created_at)}, ":generation": {"S": generation}}
+        items = {
+            subject: to_item(
+                {
+                    **keys.current_generation(task_id, class_id, subject)._asdict(),
+                    "item_type": "current_generation",
+                    "generation": generation,
+                    "created_at": keys.stamp(created_at),
+                }
             )
-        old = response.get("Attributes", {}).get("generation", {}).get("S")
-        return None if old == generation else old
+            for subject in dict.fromkeys(subjects)
+        }
+        with storage_errors(Entity.SUBMISSION, on_condition=lambda _: _older_upload()):
+            if len(items) == 1:
+                ((subject, item),) = items.items()
+                response = self._table.client.put_item(
+                    TableName=self._table.name,
+                    Item=item,
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_OLD",
+                )
+                old = response.get("Attributes", {}).get("generation", {}).get("S")
+                return {} if old in (None, generation) else {subject: str(old)}
+            before = self._pointers([(task_id, class_id, s) for s in items], consistent=True)
+            actions = [
+                {
+                    "Put": {
+                        "TableName": self._table.name,
+                        "Item": item,
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeValues": values,
+                    }
+                }
+                for item in items.values()
+            ]
+            self._table.transact(actions)
+        return {subject: old for (_, _, subject), old in before.items() if old != generation}
 
-    def delete_generation(self, class_id: str, template_id: str, term: str, generation: str) -> int:
-        """Delete one upload's version of a class's records (a superseded generation, already
-        invisible); returns how many items went."""
+    def delete_generation(
+        self,
+        class_id: str,
+        template_id: str,
+        term: str,
+        generation: str,
+        *,
+        subject: str | None = None,
+    ) -> int:
+        """Delete one upload's version of a class's records (of one subject), a replaced
+        generation that is already invisible; returns how many items went."""
         doomed: list[tuple[str, str]] = []
+        prefix = None if subject is None else f"{subject}#"
         with storage_errors(Entity.RECORD):
             for item in self._table.query_all(
-                keys.class_records(class_id, template_id, term), index="gsi2"
+                keys.class_records(class_id, template_id, term), index="gsi2", prefix=prefix
             ):
                 if item["sk"]["S"] == f"{keys.GENERATION_PREFIX}{generation}":
                     doomed.append((item["pk"]["S"], item["sk"]["S"]))
             self._table.batch_delete(doomed)
         return len(doomed)
 
+    def supersede(self, records: Iterable[Record], by: str) -> int:
+        """Mark versions of records that another task's later upload now reports (R30): each
+        is rewritten with `superseded_by` and without index keys, so that no listing finds it
+        again; a read by id skips it. Returns how many were marked."""
+        items = [
+            _record_item(r.model_copy(update={"superseded_by": by}))
+            for r in {r.id: r for r in records}.values()
+        ]
+        with storage_errors(Entity.RECORD):
+            self._table.batch_put(items)
+        return len(items)
+
     def _pointers(
-        self, places: list[tuple[str, str]], *, consistent: bool = False
-    ) -> dict[tuple[str, str], str]:
+        self, places: Sequence[tuple[str, str, str | None]], *, consistent: bool = False
+    ) -> dict[tuple[str, str, str | None], str]:
         if not places:
             return {}
-        wanted = [keys.current_generation(task, klass) for task, klass in places]
+        wanted = [keys.current_generation(task, klass, subject) for task, klass, subject in places]
         with storage_errors(Entity.RECORD):
             items = self._table.batch_get([(k.pk, k.sk) for k in wanted], consistent=consistent)
-        found: dict[tuple[str, str], str] = {}
+        found: dict[tuple[str, str, str | None], str] = {}
         for item in items:
             _, task_id, class_id = item["pk"]["S"].split("#", 2)
-            found[(task_id, class_id)] = item["generation"]["S"]
+            sort = item["sk"]["S"]
+            subject = sort.split("#", 1)[1] if "#" in sort else None
+            found[(task_id, class_id, subject)] = item["generation"]["S"]
         return found
 
     def list_student_records(
@@ -439,19 +496,33 @@ def _already_resolved(target: CorrectionStatus) -> Conflict:
 def _record_item(record: Record) -> Item:
     subject = record.subject or ""  # records without a subject sort before the others
     by_template = f"{record.template_id}#{record.term}"
+    indexed = {
+        "gsi1pk": keys.student_records(record.student_id),
+        "gsi1sk": f"{by_template}#{subject}#{record.id}",
+        "gsi2pk": keys.class_records(record.class_id, record.template_id, record.term),
+        "gsi2sk": f"{subject}#{record.student_id}#{record.id}",
+        "gsi3pk": keys.school_records(record.school_id, record.template_id, record.term),
+        "gsi3sk": f"{record.class_id}#{subject}#{record.student_id}#{record.id}",
+    }
     return to_item(
         {
             **keys.record(record.id, record.generation)._asdict(),
             "item_type": keys.RECORD,
-            "gsi1pk": keys.student_records(record.student_id),
-            "gsi1sk": f"{by_template}#{subject}#{record.id}",
-            "gsi2pk": keys.class_records(record.class_id, record.template_id, record.term),
-            "gsi2sk": f"{subject}#{record.student_id}#{record.id}",
-            "gsi3pk": keys.school_records(record.school_id, record.template_id, record.term),
-            "gsi3sk": f"{record.class_id}#{subject}#{record.student_id}#{record.id}",
+            # A superseded version is in no index: listings never meet it (sparse indexes).
+            **({} if record.superseded_by is not None else indexed),
             **model_attributes(record),
         }
     )
+
+
+def _place(record: Record) -> tuple[str, str, str | None]:
+    """The pointer that decides whether a task's record is current."""
+    assert record.task_id is not None
+    return (record.task_id, record.class_id, record.subject)
+
+
+def _place_order(place: tuple[str, str, str | None]) -> tuple[str, str, str]:
+    return (place[0], place[1], place[2] or "")
 
 
 def _older_upload() -> Conflict:

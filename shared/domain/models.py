@@ -17,10 +17,10 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, TypeVar, overload
 
 from pydantic import (
     AfterValidator,
@@ -155,6 +155,13 @@ class Student(_Model):
     class_id: Id
     grade: Grade
     guardian_consent: bool = False
+    school_no: str | None = Field(
+        None,
+        max_length=20,
+        repr=False,
+        description="学号: the school's own number for the student (finds them in a sheet "
+        "without 学籍号).",
+    )
 
     @field_validator("student_no")
     @classmethod
@@ -248,23 +255,97 @@ TaskScope = Annotated[DistrictScope | SchoolsScope | SchoolScope, Field(discrimi
 
 
 class TaskTarget(_Model):
-    """One unit a task expects: a class of a school, optionally from one teacher (when each
-    subject teacher of the class reports separately)."""
+    """One unit a task expects of a class of a school. For a template keyed by subject, one
+    subject of the class (a teaching assignment), with the teacher expected to deliver it;
+    otherwise the class, optionally from one teacher (a school task naming its teachers)."""
 
     task_id: Id
     school_id: Id
     class_id: Id
-    teacher_id: Id | None = None
+    subject: Subject | None = None
+    teacher_id: Id | None = Field(
+        None, description="Who is expected to deliver it (their to-do list, the teacher view)."
+    )
 
     def is_met_by(self, submission: Submission) -> bool:
-        """A delivered submission for this task and class (from this teacher, if named)."""
-        return (
+        """A delivered submission for this task and class that holds what the target expects:
+        rows of its subject (whoever uploaded them), else the named teacher's upload, else any
+        upload. Which submission counts is `compute_completion`'s business."""
+        if not (
             submission.status in DELIVERED
             and submission.task_id == self.task_id
             and submission.school_id == self.school_id
             and submission.class_id == self.class_id
-            and (self.teacher_id is None or submission.uploaded_by == self.teacher_id)
+        ):
+            return False
+        if self.subject is not None:
+            return self.subject in submission.subjects
+        return self.teacher_id is None or submission.uploaded_by == self.teacher_id
+
+
+def class_targets(
+    task: CollectionTask,
+    school_class: SchoolClass,
+    assignments: Iterable[TeachingAssignment],
+    *,
+    by_subject: bool,
+    teacher_ids: Collection[str] = (),
+) -> list[TaskTarget]:
+    """What a task expects of one class, given who teaches what in it.
+
+    A template keyed by subject (`"subject" in template.unique`) expects one submission per
+    subject taught in the class, from the teacher assigned to it; a task that fixes a subject
+    expects that one only (from nobody in particular if nobody teaches it there). A class
+    with no assignment at all expects one submission with no subject, met by any delivery.
+    Any other template expects one submission per class.
+
+    `teacher_ids` (a school task naming its teachers) narrows this to what they owe: for a
+    template keyed by subject, the subjects they teach in the class, and — for a named head
+    teacher, who may hand in the whole class's sheet — the class's other subjects; otherwise,
+    as before, one target per named teacher who teaches or heads the class.
+    """
+
+    def target(subject: str | None, teacher_id: str | None) -> TaskTarget:
+        return TaskTarget(
+            task_id=task.id,
+            school_id=school_class.school_id,
+            class_id=school_class.id,
+            subject=subject,
+            teacher_id=teacher_id,
         )
+
+    named = frozenset(teacher_ids)
+    mine = [a for a in assignments if a.class_id == school_class.id]
+    if not by_subject:
+        if not named:
+            return [target(None, None)]
+        teaching = {a.teacher_id for a in mine}
+        if school_class.head_teacher_id is not None:
+            teaching.add(school_class.head_teacher_id)
+        return [target(None, t) for t in sorted(named & teaching)]
+    fixed = task.fixed.get("subject")
+    teachers_of: dict[str | None, set[str]] = {}
+    for assignment in mine:
+        if fixed is None or assignment.subject == fixed:
+            teachers_of.setdefault(assignment.subject, set()).add(assignment.teacher_id)
+    if fixed is not None:
+        teachers_of.setdefault(fixed, set())
+    if not teachers_of:  # nothing taught here: the class as a whole, as for other templates
+        teachers_of[None] = set()
+    head = school_class.head_teacher_id if school_class.head_teacher_id in named else None
+    targets = []
+    for subject, teachers in sorted(teachers_of.items(), key=lambda item: item[0] or ""):
+        # Two teachers of one subject in one class (a split class, a substitute) still owe one
+        # submission between them: it is expected of the smallest id, so that the choice is
+        # the same on every run (and the same teacher `responsible_teacher` names).
+        if named:
+            owner = min(teachers & named, default=head)
+            if owner is None:
+                continue
+        else:
+            owner = min(teachers, default=None)
+        targets.append(target(subject, owner))
+    return targets
 
 
 class TemplateRetirement(_Model):
@@ -289,6 +370,12 @@ class CollectionTask(_Model):
     created_at: AwareDatetime
     scope: TaskScope
     status: TaskStatus = TaskStatus.OPEN
+    fixed: dict[str, str] = Field(
+        default_factory=dict,
+        description="Values the task fixes for every row, by template column key, as canonical "
+        'text (e.g. {"subject": "数学", "assessment_type": "期中考试", "assessment_date": '
+        '"2024-11-08"}): a file may omit those columns; where it has them, they must agree.',
+    )
 
     @property
     def is_district_task(self) -> bool:
@@ -309,10 +396,12 @@ class CollectionTask(_Model):
 
     def check_targets(self, targets: Iterable[TaskTarget]) -> None:
         """Refuse targets that are empty, repeat, belong to another task or lie outside the
-        scope (InvalidInput TASK_TARGETS_INVALID)."""
-        seen: set[tuple[str, str, str | None]] = set()
+        scope (InvalidInput TASK_TARGETS_INVALID). A subject of a class is expected once,
+        whoever is to deliver it."""
+        seen: set[tuple[str, str, str | None, str | None]] = set()
         for target in targets:
-            key = (target.school_id, target.class_id, target.teacher_id)
+            teacher_id = target.teacher_id if target.subject is None else None
+            key = (target.school_id, target.class_id, target.subject, teacher_id)
             if target.task_id != self.id:
                 raise _bad_targets("a target belongs to another task")
             if key in seen:
@@ -354,6 +443,9 @@ class SubmissionStatus(StrEnum):
     # Processing failed on every delivery: the upload is in the dead-letter queue and the
     # operators are alerted; a redrive validates it again.
     FAILED = "failed"
+    # A second file posted with an upload request already used (R29): kept and shown to the
+    # school, never processed as data; a new upload takes a new request.
+    IGNORED = "ignored"
 
 
 SUBMISSION_STATUS_ZH: Final = {
@@ -365,6 +457,7 @@ SUBMISSION_STATUS_ZH: Final = {
     SubmissionStatus.REJECTED: "未通过",
     SubmissionStatus.EXPIRED: "已过期",
     SubmissionStatus.FAILED: "处理失败",
+    SubmissionStatus.IGNORED: "已忽略",
 }
 
 # The state machine. Anything not listed is refused.
@@ -390,11 +483,12 @@ SUBMISSION_TRANSITIONS: Final[Mapping[SubmissionStatus, frozenset[SubmissionStat
     SubmissionStatus.EXPIRED: frozenset(),
     # failed → validating: the operators redrove the upload once the fault was repaired.
     SubmissionStatus.FAILED: frozenset({SubmissionStatus.VALIDATING}),
+    SubmissionStatus.IGNORED: frozenset(),
 }
 # A submission is created waiting for its upload, or already received (an external system
-# pushing a file it has just stored).
+# pushing a file it has just stored), or ignored (a file posted again with a used request).
 INITIAL_SUBMISSION_STATUSES: Final = frozenset(
-    {SubmissionStatus.AWAITING_UPLOAD, SubmissionStatus.RECEIVED}
+    {SubmissionStatus.AWAITING_UPLOAD, SubmissionStatus.RECEIVED, SubmissionStatus.IGNORED}
 )
 FINISHED: Final = frozenset(
     {SubmissionStatus.ACCEPTED, SubmissionStatus.PARTIAL, SubmissionStatus.REJECTED}
@@ -449,10 +543,20 @@ class Submission(_Model):
     counts: RowCounts | None = None
     error_summary: list[ErrorGroup] = Field(default_factory=list)
     report_key: str | None = None
+    subjects: list[Subject] = Field(
+        default_factory=list,
+        description="The distinct subjects of the rows it delivered (set when the file is "
+        "finished; empty for a template without subjects): the subject targets it meets.",
+    )
     created_at: AwareDatetime
     updated_at: AwareDatetime
     received_at: AwareDatetime | None = None
     finished_at: AwareDatetime | None = None
+
+    @field_validator("subjects")
+    @classmethod
+    def _distinct_subjects(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
 
     @model_validator(mode="after")
     def _outcome_matches_status(self) -> Submission:
@@ -480,9 +584,11 @@ class Submission(_Model):
         counts: RowCounts | None = None,
         error_summary: list[ErrorGroup] | None = None,
         report_key: str | None = None,
+        subjects: list[str] | None = None,
     ) -> Submission:
-        """The submission in state `to`, with the outcome fields given; Conflict
-        STATE_CONFLICT if the state machine has no such step."""
+        """The submission in state `to`, with the outcome fields given (`subjects`: the
+        distinct subjects of the rows delivered); Conflict STATE_CONFLICT if the state
+        machine has no such step."""
         if not self.can_become(to):
             raise Conflict.state(
                 Entity.SUBMISSION,
@@ -506,6 +612,8 @@ class Submission(_Model):
             changes["error_summary"] = error_summary
         if report_key is not None:
             changes["report_key"] = report_key
+        if subjects is not None:
+            changes["subjects"] = subjects
         # Validate the result (model_copy would not): an outcome must fit its status.
         return Submission.model_validate({**dict(self), **changes})
 
@@ -525,56 +633,116 @@ class Tally(_Model):
 
 class TargetCompletion(_Model):
     target: TaskTarget
-    submission_id: Id | None = Field(None, description="The latest delivered submission.")
+    submission_id: Id | None = Field(
+        None, description="The delivered submission that meets the target (see compute_completion)."
+    )
 
     @property
     def received(self) -> bool:
         return self.submission_id is not None
 
 
+CompletionLevel = Literal["school", "class", "subject", "teacher"]
+
+
 class Completion(_Model):
-    """Expected vs received for a task, per target, with totals by school, class, teacher."""
+    """Expected vs received for a task, per target, with totals by school, class, subject of
+    a class, and teacher."""
 
     rows: list[TargetCompletion]
 
     def total(self) -> Tally:
         return Tally(expected=len(self.rows), received=sum(r.received for r in self.rows))
 
-    def by(self, level: Literal["school", "class", "teacher"]) -> dict[str, Tally]:
-        """Tallies keyed by school id, class id or teacher id (targets without a teacher are
-        left out of the teacher view)."""
-        counts: dict[str, list[int]] = {}
-        for row in self.rows:
-            key = {
-                "school": row.target.school_id,
-                "class": row.target.class_id,
-                "teacher": row.target.teacher_id,
-            }[level]
-            if key is None:
-                continue
-            pair = counts.setdefault(key, [0, 0])
-            pair[0] += 1
-            pair[1] += row.received
-        return {k: Tally(expected=e, received=r) for k, (e, r) in counts.items()}
+    @overload
+    def by(self, level: Literal["school", "class", "teacher"]) -> dict[str, Tally]: ...
+
+    @overload
+    def by(self, level: Literal["subject"]) -> dict[tuple[str, str], Tally]: ...
+
+    def by(self, level: CompletionLevel) -> dict[str, Tally] | dict[tuple[str, str], Tally]:
+        """Tallies keyed by school id, class id, (class id, subject) or teacher id. Targets
+        without a subject are left out of the subject level, those without a teacher out of
+        the teacher level."""
+        if level == "subject":
+            return _tallies(
+                ((r.target.class_id, r.target.subject) if r.target.subject else None, r.received)
+                for r in self.rows
+            )
+        return _tallies(
+            (
+                {
+                    "school": r.target.school_id,
+                    "class": r.target.class_id,
+                    "teacher": r.target.teacher_id,
+                }[level],
+                r.received,
+            )
+            for r in self.rows
+        )
+
+
+K = TypeVar("K", str, tuple[str, str])
+
+
+def _tallies(rows: Iterable[tuple[K | None, bool]]) -> dict[K, Tally]:
+    counts: dict[K, list[int]] = {}
+    for key, received in rows:
+        if key is None:
+            continue
+        pair = counts.setdefault(key, [0, 0])
+        pair[0] += 1
+        pair[1] += received
+    return {k: Tally(expected=e, received=r) for k, (e, r) in counts.items()}
 
 
 def compute_completion(
     targets: Iterable[TaskTarget], submissions: Iterable[Submission]
 ) -> Completion:
-    """Match each target with the latest delivered submission that meets it."""
-    by_class: dict[tuple[str, str, str], list[Submission]] = {}
+    """Match each target with the delivered submission that meets it.
+
+    Completion counts what a class shows for the task, and what it shows is one upload per
+    subject: a delivered upload replaces the records of the subjects it holds, each subject
+    under its own current pointer, and leaves the other subjects' alone (docs/pipeline.md,
+    "Generations"; `keys.current_generation`). An older upload never replaces a newer one
+    (R9), and one whose pointers could not all move is never delivered. So:
+
+    * a target with a subject is met by the class's latest delivered upload holding rows of
+      that subject, whoever made it: a head teacher's wide sheet meets every subject it
+      holds, and the math teacher's later re-upload of 数学 alone replaces 数学 only — 语文
+      and 英语 stay met by the wide sheet;
+    * a target without a subject but with a teacher, by that teacher's latest delivered
+      upload (per-teacher tasks of templates without subjects, as before);
+    * any other target, by the class's latest delivered upload.
+    """
+    # By task, school, class, subject ("" for none) and uploader ("" for anyone).
+    latest: dict[tuple[str, str, str, str, str], Submission] = {}
     for submission in submissions:
-        if submission.status in DELIVERED:
-            key = (submission.task_id, submission.school_id, submission.class_id)
-            by_class.setdefault(key, []).append(submission)
+        if submission.status not in DELIVERED:
+            continue
+        place = (submission.task_id, submission.school_id, submission.class_id)
+        for key in (
+            (*place, "", ""),
+            (*place, "", submission.uploaded_by),
+            *((*place, subject, "") for subject in submission.subjects),
+        ):
+            if key not in latest or _newer(submission, latest[key]):
+                latest[key] = submission
     rows = []
     for target in targets:
-        candidates = by_class.get((target.task_id, target.school_id, target.class_id), [])
-        met = [s for s in candidates if target.is_met_by(s)]
-        latest = max(met, key=lambda s: s.created_at, default=None)
-        submission_id = latest.id if latest is not None else None
+        uploader = target.teacher_id if target.subject is None else None
+        place = (target.task_id, target.school_id, target.class_id)
+        candidate = latest.get((*place, target.subject or "", uploader or ""))
+        submission_id = None
+        if candidate is not None and target.is_met_by(candidate):
+            submission_id = candidate.id
         rows.append(TargetCompletion(target=target, submission_id=submission_id))
     return Completion(rows=rows)
+
+
+def _newer(submission: Submission, than: Submission) -> bool:
+    # A pointer moves to the later-created upload (R9); the id breaks exact ties.
+    return (submission.created_at, submission.id) > (than.created_at, than.id)
 
 
 # --------------------------------------------------------------------------- records
@@ -623,6 +791,9 @@ class Record(_Model):
     # replaced as a whole by a new upload: readers see the generation its current pointer
     # names (docs/pipeline.md). Records without a task (pushed by another system) stand alone.
     task_id: Id | None = None
+    # The upload of another task that reported the same natural key later (R30): this
+    # version is no longer current anywhere; it stays as the history of the value.
+    superseded_by: Id | None = None
 
     @property
     def generation(self) -> str:
@@ -679,6 +850,9 @@ class RecordChange(_Model):
     old_values: dict[str, RecordValue] = Field(repr=False)
     new_values: dict[str, RecordValue] = Field(repr=False)
     correction_id: Id | None = None
+    # The upload that set the new values (a re-upload replacing a corrected value, another
+    # task's upload superseding this one's): the values as last imported start there.
+    submission_id: Id | None = None
 
 
 # --------------------------------------------------------------------------- corrections

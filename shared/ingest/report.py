@@ -10,17 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections import defaultdict
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
 from shared.error_codes import ErrorCode, message
 from shared.exceptions import InvalidInput
 from shared.ingest.result import ValidationResult
+from shared.text import neutralize, starts_formula
 
-_FORMULA_START: Final = frozenset("=+-@\t\r\n\0")
 _XML_INVALID: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 ROW_HEADER: Final = "行号"
 EXPLANATION_HEADER: Final = "错误说明"
@@ -34,18 +32,6 @@ SUMMARY_HEADER: Final = [
     "说明示例",
 ]
 _LEVEL: Final = {"error": "错误（该行未导入）", "warning": "提示（已导入）"}
-
-
-def neutralize(cell: str) -> str:
-    """Prefix an apostrophe to a cell a spreadsheet could evaluate as a formula."""
-    return "'" + cell if cell and _starts_formula(cell[0]) else cell
-
-
-@lru_cache(maxsize=8192)
-def _starts_formula(first: str) -> bool:
-    """Whether a cell starting with this character could be read as a formula, including
-    full-width and other forms that NFKC folds to = + - @ (＝ ＋ － ＠ ﹦ ⁺ …)."""
-    return first in _FORMULA_START or unicodedata.normalize("NFKC", first)[:1] in "=+-@"
 
 
 def report_table(result: ValidationResult) -> tuple[list[str], list[list[str]]]:
@@ -90,7 +76,7 @@ def _neutralize_column(cells: Any) -> Any:
     import pyarrow.compute as pc
 
     first = pc.utf8_slice_codeunits(cells, 0, 1)
-    risky = [c for c in pc.unique(first).to_pylist() if c and _starts_formula(c)]
+    risky = [c for c in pc.unique(first).to_pylist() if c and starts_formula(c)]
     if not risky:
         return cells
     starts_risky = pc.is_in(first, value_set=pa.array(risky, pa.string()))

@@ -14,7 +14,7 @@ nothing.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
@@ -22,9 +22,13 @@ from shared.exceptions import Unavailable
 from shared.lake.schema import RECORDS_PREFIX, STUDENT_KEY, lake_schema, partition_value
 from shared.templates.model import ColumnType, Template
 
+_SEP: Final = "\x1f"
+
 if TYPE_CHECKING:
     import pyarrow as pa
     from mypy_boto3_s3 import S3Client
+
+    from shared.domain.models import Record
 
 ROW_GROUP_ROWS: Final = 128 * 1024
 PARQUET_CONTENT_TYPE: Final = "application/vnd.apache.parquet"
@@ -124,6 +128,12 @@ def lake_key(
     key (it replaces its file instead of duplicating rows), a new upload a new one. Every
     value is percent-encoded into a single safe path segment. The template version is a
     column, not a directory: one table per template spans its versions."""
+    prefix = lake_prefix(template_id, term, school_id, task_id, class_id)
+    return f"{prefix}part-{partition_value(object_version)}.parquet"
+
+
+def lake_prefix(template_id: str, term: str, school_id: str, task_id: str, class_id: str) -> str:
+    """The task-and-class directory of the lake (with its trailing `/`)."""
     parts = {
         "template": template_id,
         "term": term,
@@ -132,7 +142,7 @@ def lake_key(
         "class": class_id,
     }
     path = "/".join(f"{name}={partition_value(value)}" for name, value in parts.items())
-    return f"{RECORDS_PREFIX}{path}/part-{partition_value(object_version)}.parquet"
+    return f"{RECORDS_PREFIX}{path}/"
 
 
 def partition_prefix(key: str) -> str:
@@ -185,19 +195,31 @@ class LakeWriter:
         partition_prefix(key)
         self._s3.delete_object(Bucket=self._bucket, Key=key)
 
-    def replace_partition(self, prefix: str, keep_key: str) -> list[str]:
+    def replace_partition(
+        self, prefix: str, keep_key: str, *, subjects: Sequence[str] = ()
+    ) -> list[str]:
         """Delete every object in the task-and-class directory `prefix` except `keep_key`
         (the superseded uploads), after `keep_key` was written; returns the deleted keys.
-        Unavailable if S3 refused to delete some of them (a retry finishes the job).
+        With `subjects` (the upload held only those), the other objects lose only their rows
+        of those subjects (returned are the objects that changed): each subject's rows come
+        from the upload that last held it, as the records do. Unavailable if S3 refused to
+        delete some of them (a retry finishes the job).
 
         ValueError unless `prefix` is exactly the directory of `keep_key`: a shorter prefix
         would delete other classes' data."""
         if partition_prefix(keep_key) != prefix:
             raise ValueError(f"{keep_key!r} does not lie directly in {prefix!r}")
-        stale: list[str] = []
-        paginator = self._s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
-            stale += [o["Key"] for o in page.get("Contents", []) if o["Key"] != keep_key]
+        stale = [key for key in self._keys(prefix) if key != keep_key]
+        if subjects:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            wanted = pa.array(list(subjects), pa.string())
+
+            def of_subjects(table: pa.Table) -> pa.Array:
+                return pc.is_in(table["subject"], value_set=wanted)
+
+            return [key for key in stale if self._drop_rows(key, of_subjects)]
         for start in range(0, len(stale), _DELETE_BATCH):
             batch = stale[start : start + _DELETE_BATCH]
             response = self._s3.delete_objects(
@@ -209,3 +231,51 @@ class LakeWriter:
                 # message be redelivered, and the next attempt delete what is left.
                 raise Unavailable()
         return stale
+
+    def remove_records(self, prefix: str, template: Template, records: Sequence[Record]) -> int:
+        """Remove the rows of `records` (by student and natural key) from every object in the
+        task-and-class directory `prefix`: another task's upload now reports them (R30).
+        Returns how many objects changed."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        partition_prefix(prefix + "part")  # refuse anything but a task-and-class directory
+        parts = [k for k in template.unique if template.column(k).type is not ColumnType.STUDENT_NO]
+        wanted = pa.array(
+            sorted(
+                {_SEP.join([r.student_id, *(r.natural_key[k] for k in parts)]) for r in records}
+            ),
+            pa.string(),
+        )
+
+        def doomed(table: pa.Table) -> pa.Array:
+            columns = [table[STUDENT_KEY], *(pc.cast(table[k], pa.string()) for k in parts)]
+            joined = pc.binary_join_element_wise(*columns, _SEP) if parts else columns[0]
+            return pc.is_in(joined, value_set=wanted)
+
+        return sum(self._drop_rows(key, doomed) for key in self._keys(prefix))
+
+    def _keys(self, prefix: str) -> list[str]:
+        keys: list[str] = []
+        paginator = self._s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+            keys += [o["Key"] for o in page.get("Contents", [])]
+        return keys
+
+    def _drop_rows(self, key: str, doomed: Callable[[pa.Table], pa.Array]) -> bool:
+        """Rewrite one object without the rows `doomed` marks (deleted when none are left);
+        whether it changed. Safe to repeat: a second pass finds nothing to drop."""
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        table = pq.read_table(io.BytesIO(body))
+        drop = pc.fill_null(doomed(table), False)
+        if not pc.any(drop).as_py():
+            return False
+        kept = table.filter(pc.invert(drop))
+        if kept.num_rows:
+            self.put(key, kept)
+        else:
+            self.delete(key)
+        return True

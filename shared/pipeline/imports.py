@@ -32,7 +32,7 @@ from shared.templates.model import Template
 ROSTER_TEMPLATE = "roster-students"
 # Columns that say which student and class a row is about: the record names them by
 # reference (student id, class id), so their values are not copied into every record.
-_WHO = frozenset({"student_no", "name", "class_name", "gender", "grade"})
+_WHO = frozenset({"student_no", "name", "class_name", "gender", "grade", "school_no"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,16 +127,71 @@ def carry_corrections(
                 reason=f"重新上报（{submission_id}）替换了纠错后的值",
                 old_values=dict(before.values),
                 new_values=dict(record.values),
+                submission_id=submission_id,
             )
         )
     return written, changes
 
 
+@dataclass(frozen=True, slots=True)
+class Superseding:
+    """Another task's current versions a new upload supersedes, and the history entries."""
+
+    superseded: list[Record]
+    changes: list[RecordChange]
+
+
+def supersede_other_tasks(
+    records: list[Record],
+    elsewhere: Mapping[str, Record],
+    titles: Mapping[str, str],
+    *,
+    at: datetime,
+) -> tuple[list[Record], Superseding]:
+    """One current value per natural key across tasks (R30). Where another task shows a
+    record of the same natural key (a district task and a school task both collecting 数学
+    期中考试 2024-11-08), the later upload — this one — supersedes it: the new version
+    continues the record's revisions, and a history entry names both submissions and the
+    values replaced. `at` is the upload's time, so a redelivery writes the same entries."""
+    written: list[Record] = []
+    superseded: list[Record] = []
+    changes: list[RecordChange] = []
+    for record in records:
+        before = elsewhere.get(record.id)
+        if before is None:
+            written.append(record)
+            continue
+        revision = before.revision + 1
+        written.append(record.model_copy(update={"revision": revision}))
+        superseded.append(before)
+        mine = titles.get(record.task_id or "", "")
+        theirs = titles.get(before.task_id or "", "")
+        changes.append(
+            RecordChange(
+                record_id=record.id,
+                revision=revision,
+                at=at,
+                changed_by=record.provenance.uploaded_by,
+                reason=(
+                    f"任务「{mine}」的上报（{record.generation}）覆盖了"
+                    f"任务「{theirs}」的上报（{before.generation}）中的值"
+                )[:500],
+                old_values=dict(before.values),
+                new_values=dict(record.values),
+                submission_id=record.generation,
+            )
+        )
+    return written, Superseding(superseded, changes)
+
+
 def first_import(record: Record, changes: list[RecordChange]) -> dict[str, RecordValue]:
-    """The values a record had when it was imported: its current values with each field
-    rolled back to the old value of its earliest change."""
+    """The values a record had when it was last imported: its current values with each
+    correction since rolled back, back to the latest change an upload made (or to the old
+    values of the earliest change, when every change was a correction)."""
     values = dict(record.values)
     for change in sorted(changes, key=lambda c: c.revision, reverse=True):
+        if change.submission_id is not None:
+            break  # an upload set these values: that was the import
         values.update(change.old_values)
     return values
 
@@ -173,6 +228,7 @@ def import_roster(repos: Repositories, accepted: pa.Table, *, school_id: str) ->
             class_id=klass.id,
             grade=klass.grade,
             guardian_consent=row.get("guardian_consent") == "是",
+            school_no=row.get("school_no"),
         )
         directory.save_student(student)
         counts["students"] += 1

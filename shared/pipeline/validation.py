@@ -11,11 +11,13 @@ platform's own failures raise, so that the message is retried and finally dead-l
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -23,11 +25,12 @@ from shared.db.repositories import Repositories
 from shared.domain.models import (
     CollectionTask,
     ErrorGroup,
+    Record,
     RecordChange,
     RowCounts,
+    SchoolClass,
     Submission,
     SubmissionStatus,
-    new_id,
 )
 from shared.error_codes import ErrorCode, message
 from shared.exceptions import Conflict, NotFound
@@ -38,8 +41,9 @@ from shared.pipeline.imports import (
     build_records,
     carry_corrections,
     import_roster,
+    supersede_other_tasks,
 )
-from shared.pipeline.notifications import ObjectRef, newer
+from shared.pipeline.notifications import ObjectRef
 from shared.resources import EVENT_SOURCE, SUBMISSION_VALIDATED
 from shared.settings import IngestLimits, PipelineSettings
 from shared.templates.model import Template
@@ -87,9 +91,11 @@ class UploadValidator:
         found = self._submission_of(ref)
         if isinstance(found, Outcome):
             return found
+        if found.object_version not in (None, ref.version_id):
+            return self._ignore_reuse(found, ref)
         claimed = self._claim(found, ref)
         if claimed is None:
-            return Outcome("ignored", found.id, "an older or already validated version")
+            return Outcome("ignored", found.id, "an already validated version")
         return self._validate(claimed, ref)
 
     def give_up(self, ref: ObjectRef) -> Outcome:
@@ -99,6 +105,8 @@ class UploadValidator:
         submission = self._submission_of(ref)
         if isinstance(submission, Outcome):
             return submission
+        if submission.object_version not in (None, ref.version_id):
+            return Outcome("ignored", submission.id, "not the version this submission holds")
         if not submission.can_become(SubmissionStatus.FAILED):
             return Outcome("ignored", submission.id, f"already {submission.status.value}")
         issue = FileIssue(ErrorCode.FILE_PROCESSING_FAILED, {})
@@ -132,27 +140,12 @@ class UploadValidator:
     # ----------------------------------------------------------------------------- steps
 
     def _claim(self, submission: Submission, ref: ObjectRef) -> Submission | None:
-        """Move the submission to validating for this object version. A final submission of
-        the same version is done (a duplicate); a newer version of an already validated file
-        starts a new submission (the newer upload wins, R9); an older version is ignored."""
+        """Move the submission to validating for this object version; None if it is final
+        already (a duplicate delivery). Two versions racing for a new submission: the
+        conditional write lets one claim it, the other's retry finds it taken (a reuse)."""
         collection, now = self.ctx.repos.collection, self.ctx.now()
         if submission.status in _FINAL:
-            if submission.object_version in (None, ref.version_id):
-                return None
-            if not newer(ref.sequencer, submission.object_sequencer or ""):
-                return None
-            submission = Submission(
-                id=new_id(),
-                task_id=submission.task_id,
-                school_id=submission.school_id,
-                class_id=submission.class_id,
-                uploaded_by=submission.uploaded_by,
-                object_key=submission.object_key,
-                filename=submission.filename,
-                created_at=now,
-                updated_at=now,
-            )
-            collection.create_submission(submission)
+            return None
         if submission.status is SubmissionStatus.AWAITING_UPLOAD:
             submission = collection.transition_submission(
                 submission,
@@ -167,6 +160,35 @@ class UploadValidator:
             )
         # VALIDATING here is a redelivery after a crash: carry on, every step is repeatable.
         return submission
+
+    def _ignore_reuse(self, submission: Submission, ref: ObjectRef) -> Outcome:
+        """A second file posted with an upload request that already brought one (the POST
+        form stays valid for minutes): one request is one upload (R29). The file is never
+        processed as data; it is recorded as an ignored submission the school admin sees,
+        once per object version (its id is derived from the version)."""
+        now = self.ctx.now()
+        digest = hashlib.sha256(f"{submission.id}:{ref.version_id}".encode()).hexdigest()
+        issue = FileIssue(ErrorCode.UPLOAD_REUSED, {"submission": submission.id})
+        ignored = Submission(
+            id=digest[:32],
+            task_id=submission.task_id,
+            school_id=submission.school_id,
+            class_id=submission.class_id,
+            uploaded_by=submission.uploaded_by,
+            object_key=submission.object_key,
+            filename=submission.filename,
+            object_version=ref.version_id,
+            object_sequencer=ref.sequencer,
+            status=SubmissionStatus.IGNORED,
+            error_summary=_error_groups(None, [issue]),
+            created_at=now,
+            updated_at=now,
+            received_at=now,
+        )
+        with contextlib.suppress(Conflict):  # recorded by an earlier delivery of the version
+            self.ctx.repos.collection.create_submission(ignored)
+        log.warning("ignored a second upload under submission %s", submission.id)
+        return Outcome("ignored", ignored.id, "a second file under a used upload request")
 
     def _validate(self, submission: Submission, ref: ObjectRef) -> Outcome:
         task = self.ctx.repos.collection.get_task(submission.task_id)
@@ -185,7 +207,8 @@ class UploadValidator:
                 {"size": _mib(len(body)), "limit": _mib(limits.max_file_bytes)},
             )
             return self._finish(submission, task, template, None, [issue], ref)
-        result = self._run_engine(body, template, task, submission)
+        klass = self.ctx.repos.directory.get_class(submission.class_id)
+        result = self._run_engine(body, template, task, submission, klass)
         return self._finish(submission, task, template, result, result.file_errors, ref)
 
     def _download(self, ref: ObjectRef) -> bytes:
@@ -196,14 +219,24 @@ class UploadValidator:
         return body
 
     def _run_engine(
-        self, body: bytes, template: Template, task: CollectionTask, submission: Submission
+        self,
+        body: bytes,
+        template: Template,
+        task: CollectionTask,
+        submission: Submission,
+        klass: SchoolClass,
     ) -> ValidationResult:
-        from shared.ingest import validate_bytes
+        from shared.ingest import UploadContext, validate_bytes
         from shared.term import Term
 
         roster = None
         if template.id != ROSTER_TEMPLATE:
-            roster = self._class_roster(submission.class_id)
+            roster = self._class_roster(klass)
+        upload = UploadContext(
+            fixed=task.fixed,
+            class_name=klass.name,
+            subjects=self._reportable_subjects(submission),
+        )
         return validate_bytes(
             body,
             template,
@@ -212,20 +245,34 @@ class UploadValidator:
             term=Term.parse(task.term),
             today=self.ctx.now().date(),
             limits=self.ctx.limits,
+            upload=upload,
         )
 
-    def _class_roster(self, class_id: str) -> Any:
-        """The students a class file may name: the class's students as the school keeps them."""
+    def _reportable_subjects(self, submission: Submission) -> frozenset[str] | None:
+        """What the uploader may report for the class, from their relationships now (an
+        uploader who no longer exists reports nothing)."""
+        from shared.access.policy import Principal, reportable_subjects
+
+        try:
+            relations = self.ctx.repos.directory.get_user_relations(submission.uploaded_by)
+        except NotFound:
+            return frozenset()
+        return reportable_subjects(Principal.of(relations), submission.class_id)
+
+    def _class_roster(self, klass: SchoolClass) -> Any:
+        """The students a class file may name: the class's students as the school keeps them
+        (with their 学号 and gender, to find students a sheet names without a 学籍号)."""
         import pyarrow as pa
 
         from shared.ingest import Roster
 
-        students = self._class_students(class_id)
-        klass = self.ctx.repos.directory.get_class(class_id)
+        students = self._class_students(klass.id)
         return Roster(
             pa.array([s.student_no for s in students], pa.string()),
             pa.array([s.name for s in students], pa.string()),
             pa.array([klass.name] * len(students), pa.string()),
+            pa.array([s.school_no for s in students], pa.string()),
+            pa.array([s.gender for s in students], pa.string()),
         )
 
     def _class_students(self, class_id: str) -> list[Any]:
@@ -250,7 +297,7 @@ class UploadValidator:
         ref: ObjectRef,
     ) -> Outcome:
         now = self.ctx.now()
-        report_key = self._write_report(submission, result, file_errors)
+        subjects: list[str] = []
         if file_errors or result is None:
             status = SubmissionStatus.REJECTED
             counts = RowCounts(
@@ -259,13 +306,16 @@ class UploadValidator:
                 rejected=result.rows_rejected if result else 0,
             )
         else:
-            self._import(submission, task, template, result, ref)
+            imported = self._import(submission, task, template, result, ref)
+            subjects = imported.subjects
+            result.file_warnings += imported.warnings
             status = SubmissionStatus.PARTIAL if result.rows_rejected else SubmissionStatus.ACCEPTED
             counts = RowCounts(
                 total=result.rows_total,
                 accepted=result.rows_accepted,
                 rejected=result.rows_rejected,
             )
+        report_key = self._write_report(submission, result, file_errors)
         summary = _error_groups(result, file_errors)
         self.ctx.repos.collection.transition_submission(
             submission,
@@ -274,6 +324,7 @@ class UploadValidator:
             counts=counts,
             error_summary=summary,
             report_key=report_key,
+            subjects=subjects,
         )
         self._publish(submission, task, status, counts)
         log.info(
@@ -292,19 +343,25 @@ class UploadValidator:
         template: Template,
         result: ValidationResult,
         ref: ObjectRef,
-    ) -> None:
+    ) -> Imported:
+        """The accepted rows as records of a new generation, shown at once by flipping the
+        class's pointer for each subject they hold; records of the same natural key that
+        another task shows are superseded (R30); the lake follows."""
         accepted = result.accepted
         assert accepted is not None
         repos, now = self.ctx.repos, self.ctx.now()
         if template.id == ROSTER_TEMPLATE:
             import_roster(repos, accepted, school_id=submission.school_id)
-            return
+            return Imported()
         students = repos.directory.get_students_by_nos(accepted.column("student_no").to_pylist())
-        source = RowSource(
-            submission, task.id, task.term, submission.received_at or now, ref.version_id
-        )
-        corrected = {r.id: r for r in self._corrected_class_records(submission, template, task)}
+        uploaded_at = submission.received_at or now
+        source = RowSource(submission, task.id, task.term, uploaded_at, ref.version_id)
+        current = self._current_class_records(submission, template, task)
+        corrected = {i: r for i, r in current.items() if r.task_id == task.id and r.revision > 1}
+        elsewhere = {i: r for i, r in current.items() if r.task_id != task.id}
+        titles = self._task_titles({r.task_id for r in elsewhere.values()} | {task.id})
         changes: list[RecordChange] = []
+        superseded: list[Record] = []
         # In slices, so that a district-sized file never holds all its records at once.
         for offset in range(0, accepted.num_rows, IMPORT_SLICE_ROWS):
             rows = accepted.slice(offset, IMPORT_SLICE_ROWS)
@@ -316,38 +373,94 @@ class UploadValidator:
                 at=now,
                 submission_id=submission.id,
             )
+            records, taken = supersede_other_tasks(records, elsewhere, titles, at=uploaded_at)
             repos.records.put_records(records)
-            changes += carried
+            changes += carried + taken.changes
+            superseded += taken.superseded
+        subjects = _delivered_subjects(template, accepted)
         lake_key = self._write_lake(submission, task, template, accepted, students, ref)
         try:
             replaced = repos.records.flip_generation(
-                task.id, submission.class_id, submission.id, created_at=submission.created_at
+                task.id,
+                submission.class_id,
+                submission.id,
+                created_at=submission.created_at,
+                subjects=subjects or [None],
             )
         except Conflict:
             # A newer upload is already shown (R9): this one's rows stay invisible.
             self._lake().delete(lake_key)
             raise
+        repos.records.supersede(superseded, by=submission.id)
         repos.records.add_history(changes)
-        if replaced is not None:
-            repos.records.delete_generation(submission.class_id, template.id, task.term, replaced)
-        from shared.lake.writer import partition_prefix
+        for subject, generation in replaced.items():
+            repos.records.delete_generation(
+                submission.class_id, template.id, task.term, generation, subject=subject
+            )
+        self._update_lake(submission, task, template, lake_key, subjects, superseded)
+        warnings = []
+        if superseded:
+            others = sorted({titles.get(r.task_id or "", "无任务的记录") for r in superseded})
+            issue = FileIssue(
+                ErrorCode.ROWS_REPLACE_OTHER_TASK,
+                {"count": len({r.id for r in superseded}), "tasks": "、".join(others)},
+            )
+            warnings.append(issue)
+        return Imported(subjects=[s for s in subjects if s is not None], warnings=warnings)
 
-        self._lake().replace_partition(partition_prefix(lake_key), lake_key)
-
-    def _corrected_class_records(
+    def _current_class_records(
         self, submission: Submission, template: Template, task: CollectionTask
-    ) -> Iterator[Any]:
-        """The class's current records of the template and term that were corrected (revision
-        > 1), the only ones a re-upload must look at; page by page."""
+    ) -> dict[str, Record]:
+        """The class's records of the template and term that readers see now, of any task:
+        what a re-upload continues (corrections) or supersedes (another task's), by id."""
+        found: dict[str, Record] = {}
         start: Any = None
         while True:
             page = self.ctx.repos.records.list_class_records(
                 submission.class_id, template.id, task.term, limit=1000, start_key=start
             )
-            yield from (r for r in page.items if r.revision > 1)
+            found.update((r.id, r) for r in page.items)
             if page.next_key is None:
-                return
+                return found
             start = page.next_key
+
+    def _task_titles(self, task_ids: set[str | None]) -> dict[str, str]:
+        """Tasks' titles for history entries and warnings (a task gone says so)."""
+        titles: dict[str, str] = {}
+        for task_id in sorted(t for t in task_ids if t is not None):
+            try:
+                titles[task_id] = self.ctx.repos.collection.get_task(task_id).title
+            except NotFound:
+                titles[task_id] = "已删除的任务"
+        return titles
+
+    def _update_lake(
+        self,
+        submission: Submission,
+        task: CollectionTask,
+        template: Template,
+        lake_key: str,
+        subjects: list[str | None],
+        superseded: list[Record],
+    ) -> None:
+        """The lake shows what readers see: this upload's file replaces the task and class's
+        earlier rows of the subjects it holds, and rows another task reported for the same
+        natural key leave that task's files (one truth per record, for analysts too)."""
+        from shared.lake.writer import lake_prefix, partition_prefix
+
+        lake = self._lake()
+        lake.replace_partition(
+            partition_prefix(lake_key), lake_key, subjects=[s for s in subjects if s is not None]
+        )
+        by_task: dict[str, list[Record]] = {}
+        for record in superseded:
+            if record.task_id is not None:  # records pushed without a task have no lake file
+                by_task.setdefault(record.task_id, []).append(record)
+        for other_task, records in sorted(by_task.items()):
+            prefix = lake_prefix(
+                template.id, task.term, submission.school_id, other_task, submission.class_id
+            )
+            lake.remove_records(prefix, template, records)
 
     def _write_lake(
         self,
@@ -444,20 +557,42 @@ class UploadValidator:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What importing accepted rows did beyond writing them: the subjects delivered (for
+    completion), and what the uploader must be told (rows that superseded another task's)."""
+
+    subjects: list[str] = field(default_factory=list)
+    warnings: list[FileIssue] = field(default_factory=list)
+
+
+def _delivered_subjects(template: Template, accepted: Any) -> list[str | None]:
+    """The distinct subjects of the accepted rows, or nothing for a template without one."""
+    if not any(c.key == "subject" for c in template.columns) or not accepted.num_rows:
+        return []
+    import pyarrow.compute as pc
+
+    return sorted(s for s in pc.unique(accepted.column("subject")).to_pylist() if s)
+
+
 def _error_groups(
     result: ValidationResult | None, file_errors: list[FileIssue]
 ) -> list[ErrorGroup]:
-    groups = [
-        ErrorGroup(
+    """What the uploader is told: whole-file errors, then the row errors by code, then the
+    whole-file warnings (a column ignored, rows that replace another task's)."""
+    from shared.error_codes import severity
+
+    def whole_file(issue: FileIssue) -> ErrorGroup:
+        return ErrorGroup(
             code=issue.code.value,
-            severity="error",
+            severity=severity(issue.code),
             count=1,
             first_row=1,
             last_row=1,
             example=message(issue.code, **issue.params),
         )
-        for issue in file_errors
-    ]
+
+    groups = [whole_file(issue) for issue in file_errors]
     if result is not None:
         groups += [
             ErrorGroup(
@@ -471,6 +606,7 @@ def _error_groups(
             )
             for g in result.summary()
         ]
+        groups += [whole_file(issue) for issue in result.file_warnings]
     return groups
 
 

@@ -1,20 +1,21 @@
 """The one template registry: built-in templates from TOML files, plus any district templates.
 
 Templates are looked up by id (latest version) or by id and version. Built-in files are read
-once, on first use.
+once, on first use. `TemplateResolver` is the one "built-in, else district" lookup: the API and
+the pipeline give it the reader of district templates.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import resources
 
 from pydantic import ValidationError
 
-from shared.error_codes import ErrorCode
-from shared.exceptions import InvalidInput, TemplateFieldInvalid, TemplateInvalid
+from shared.error_codes import Entity, ErrorCode
+from shared.exceptions import InvalidInput, NotFound, TemplateFieldInvalid, TemplateInvalid
 from shared.templates.model import Template
 
 
@@ -61,6 +62,9 @@ class TemplateRegistry:
             )
         return max(versions, key=lambda t: t.version)
 
+    def ids(self) -> frozenset[str]:
+        return frozenset(tid for tid, _ in self._by_ref)
+
     def latest(self) -> list[Template]:
         """The newest version of every template, sorted by id."""
         ids = sorted({tid for tid, _ in self._by_ref})
@@ -79,3 +83,37 @@ def builtin_registry() -> TemplateRegistry:
         if entry.name.endswith(".toml")
     ]
     return TemplateRegistry(templates)
+
+
+# Reads a district template by id and version (latest if None); NotFound if there is none.
+DistrictTemplates = Callable[[str, int | None], Template]
+
+
+class TemplateResolver:
+    """The template a record, task or upload names: a built-in one (its id is built in), else
+    a district one from `district` (e.g. `CollectionRepository.get_template`). NotFound
+    (TEMPLATE) when there is none. A template version never changes once stored, so each is
+    read once per resolver: make one per request, or one per container for versioned lookups."""
+
+    def __init__(self, district: DistrictTemplates, builtin: TemplateRegistry | None = None):
+        self._district = district
+        self._builtin = builtin
+        self._read: dict[tuple[str, int], Template] = {}
+
+    def __call__(self, template_id: str, version: int | None = None) -> Template:
+        return self.get(template_id, version)
+
+    def get(self, template_id: str, version: int | None = None) -> Template:
+        if version is not None and (template_id, version) in self._read:
+            return self._read[(template_id, version)]
+        builtin = self._builtin or builtin_registry()
+        if template_id in builtin.ids():
+            try:
+                template = builtin.get(template_id, version)
+            except InvalidInput:  # a built-in template, not in this version
+                raise NotFound(Entity.TEMPLATE) from None
+        else:
+            template = self._district(template_id, version)
+        # The latest version may change; a given one never does.
+        self._read[(template.id, template.version)] = template
+        return template
