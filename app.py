@@ -38,6 +38,7 @@ from chalicelib.views_collection import (
     TaskQuery,
     TaskView,
     TemplateDefinition,
+    TemplateDownloadQuery,
     TemplateList,
     TemplateQuery,
     TemplateView,
@@ -291,6 +292,14 @@ route(
     tag="tasks",
     response=TaskView,
 )(collection.close_task)
+route(
+    "/v1/tasks/{task_id}/template",
+    "GET",
+    summary="下载填报模板（XLSX；指定班级时预填学生名单）",
+    tag="tasks",
+    query=TemplateDownloadQuery,
+    produces=collection.XLSX_TYPE,
+)(collection.task_template)
 route(
     "/v1/tasks/{task_id}/completion",
     "GET",

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
+from urllib.parse import quote
 
 from chalice.app import BadRequestError, Chalice, Response
 from pydantic import BaseModel, ValidationError
@@ -38,6 +39,29 @@ _PATH_PARAM: Final = re.compile(r"{([^}]+)}")
 
 
 @dataclass(frozen=True, slots=True)
+class Download:
+    """A file a route answers with instead of JSON (a pre-filled template): saved by the
+    browser under a name the server makes (R18)."""
+
+    filename: str
+    content_type: str
+    body: bytes
+
+    def headers(self) -> dict[str, str | list[str]]:
+        # RFC 6266: an ASCII fallback for old clients, the real (Chinese) name in filename*.
+        fallback = "".join(
+            c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in self.filename
+        )
+        return {
+            "Content-Type": self.content_type,
+            "Content-Disposition": (
+                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(self.filename)}"
+            ),
+            "Cache-Control": "no-store",
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RouteSpec:
     path: str
     method: str
@@ -50,6 +74,7 @@ class RouteSpec:
     public: bool
     description: str = ""
     errors: tuple[int, ...] = field(default=())
+    produces: str | None = None  # a file's media type, for a route answering with a Download
 
 
 class Api:
@@ -84,9 +109,13 @@ class Api:
         query: type[BaseModel] | None = None,
         status: int = 200,
         public: bool = False,
+        produces: str | None = None,
     ) -> Callable[[V], V]:
         """Register `view(context, principal, **path_params, [query=...], [body=...])` (a
-        public view gets only its path parameters and query)."""
+        public view gets only its path parameters and query). A route that `produces` a
+        file's media type answers with a `Download`."""
+        if produces is not None and produces not in self.app.api.binary_types:
+            self.app.api.binary_types.append(produces)
 
         def decorator(view: V) -> V:
             spec = RouteSpec(
@@ -100,6 +129,7 @@ class Api:
                 status,
                 public,
                 (view.__doc__ or "").strip(),
+                produces=produces,
             )
             self.routes.append(spec)
 
@@ -151,18 +181,25 @@ class Api:
             return problems.from_error(_bad_request(str(exc)), instance)
         except Exception:
             return problems.internal(instance)
-        if result is None:
-            return Response(body="", status_code=204)
-        body = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
-        return Response(
-            body=body, status_code=spec.status, headers={"Content-Type": "application/json"}
-        )
+        return _response(spec, result)
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI 3.1 document of every route, built with apispec from the models."""
         from chalicelib.openapi import build_openapi
 
         return build_openapi(self)
+
+
+def _response(spec: RouteSpec, result: Any) -> Response:
+    """A view's result as the HTTP response: nothing (204), a file, or JSON."""
+    if result is None:
+        return Response(body="", status_code=204)
+    if isinstance(result, Download):
+        return Response(body=result.body, status_code=spec.status, headers=result.headers())
+    body = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+    return Response(
+        body=body, status_code=spec.status, headers={"Content-Type": "application/json"}
+    )
 
 
 def _raw_body(request: Any) -> bytes:

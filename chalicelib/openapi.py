@@ -68,7 +68,12 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
                 }
             )
     responses: dict[str, Any] = {}
-    if route.response is not None:
+    if route.produces is not None:
+        responses[str(route.status)] = {
+            "description": "成功：文件（作为附件下载）",
+            "content": {route.produces: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    elif route.response is not None:
         responses[str(route.status)] = {
             "description": "成功",
             "content": {"application/json": {"schema": _ref(route.response)}},

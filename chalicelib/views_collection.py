@@ -109,6 +109,14 @@ class TaskCreate(View):
     )
 
 
+class TemplateDownloadQuery(View):
+    class_id: str | None = Field(
+        None,
+        pattern=_PATH_ID,
+        description="Pre-fill the class's roster (for whoever may upload for the class).",
+    )
+
+
 class TaskQuery(PageQuery):
     term: TermText | None = None
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any, Final, TypeVar
 
+from chalicelib.api import Download
 from chalicelib.context import Context
 from chalicelib.services.common import audit, next_token, start_key
 from chalicelib.views_collection import (
@@ -31,6 +32,7 @@ from chalicelib.views_collection import (
     TaskQuery,
     TaskView,
     TemplateDefinition,
+    TemplateDownloadQuery,
     TemplateList,
     TemplateQuery,
     TemplateSummaryView,
@@ -276,6 +278,57 @@ def task_completion(
     )
     visible = [t for t in targets if sees_target(principal, t)]
     return CompletionView.of(task.id, compute_completion(visible, submissions))
+
+
+XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def task_template(
+    context: Context, principal: Principal, task_id: str, query: TemplateDownloadQuery
+) -> Download:
+    """The task's template as an XLSX to fill in (导出模板): the task's fixed values filled
+    in, a dropdown for every list, input hints, a 说明 sheet. For a class (`class_id`), to
+    whoever may upload for it: the class roster pre-filled (学籍号, 姓名; locked) — the one
+    place a teacher gets full 学籍号, so each download is recorded."""
+    from shared.templates.workbook import RosterEntry, template_workbook
+
+    task = _visible_task(context, principal, task_id)
+    template = context.templates().get(task.template_id, task.template_version)
+    if query.class_id is None:
+        body = template_workbook(template, title=task.title, fixed=task.fixed)
+        return Download(_safe_filename(f"{task.title}.xlsx"), XLSX_TYPE, body)
+    school_class = _visible_class(context, principal, query.class_id)
+    require(task_covers_class(task, school_class), Entity.SCHOOL_CLASS)
+    permit(may_submit(principal, task, school_class))
+    students = sorted(
+        _every(
+            lambda start: context.repos.directory.list_class_students(
+                school_class.id, limit=MAX_PAGE_SIZE, start_key=start
+            )
+        ),
+        key=lambda s: (s.school_no is None, (s.school_no or "").zfill(20), s.name),
+    )
+    body = template_workbook(
+        template,
+        title=task.title,
+        roster=[RosterEntry(s.student_no, s.name) for s in students],
+        fixed=task.fixed,
+        class_name=school_class.name,
+    )
+    audit(
+        context,
+        principal,
+        AuditAction.EXPORT_RECORDS,
+        school_id=school_class.school_id,
+        class_id=school_class.id,
+        student_ids=[s.id for s in students],
+        details={"template": template.id, "term": task.term, "export": "template"},
+    )
+    return Download(_safe_filename(f"{task.title}-{school_class.name}.xlsx"), XLSX_TYPE, body)
+
+
+def _safe_filename(name: str) -> str:
+    return _UNSAFE_IN_FILENAME.sub("_", name)
 
 
 def _visible_task(context: Context, principal: Principal, task_id: str) -> CollectionTask:
