@@ -44,7 +44,26 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--report", type=Path, help="错误报告输出路径（.xlsx 或 .csv）")
     validate.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     validate.add_argument("--today", type=date.fromisoformat, help="以此日期为“今天”（复现用）")
+    validate.add_argument(
+        "--class",
+        dest="class_name",
+        help="文件所属班级，如 七年级(3)班：缺“班级”列时按此填写，按班分表的工作簿读该班的表，"
+        "与 --roster 一起时可按姓名在该班名单中找学生（无需学籍号）",
+    )
+    _add_fixed(validate)
     validate.set_defaults(handler=_validate)
+
+    template = commands.add_parser(
+        "template", help="生成填报模板（XLSX）：可预填班级名单、固定的学科/考核类型/日期"
+    )
+    template.add_argument("template", help="模板编号，如 academic-score")
+    template.add_argument("--out", type=Path, required=True, help="输出的 .xlsx 文件")
+    template.add_argument("--roster", type=Path, help="学生名册文件：预填 --class 的学生")
+    template.add_argument("--class", dest="class_name", help="班级，如 七年级(3)班")
+    template.add_argument("--title", help="标题，默认为模板名称")
+    template.add_argument("--term", help="学期，如 2024-2025-1（检查固定的日期）")
+    _add_fixed(template)
+    template.set_defaults(handler=_template)
 
     templates = commands.add_parser("templates", help="查看模板")
     templates.add_argument("template", nargs="?", help="模板编号；不给则列出全部")
@@ -179,6 +198,81 @@ def _admin_restore_drill(args: argparse.Namespace) -> int:
     return 0 if healthy else 1
 
 
+def _add_fixed(command: Any) -> None:
+    command.add_argument(
+        "--set",
+        dest="fixed",
+        action="append",
+        default=[],
+        metavar="列=值",
+        help="任务固定的值，如 --set 学科=数学 --set 考核类型=期中考试 --set 考核日期=2024-11-08"
+        "（列可写表头或英文键）；文件可不含这些列，含有时须一致",
+    )
+
+
+def _fixed_values(template: Any, pairs: list[str], term: Any) -> dict[str, str]:
+    """`--set 列=值` as the task would fix them (headers or keys; checked and canonical)."""
+    from shared.ingest.header import HeaderMatcher
+    from shared.templates.fixed import canonical_fixed
+
+    matcher = HeaderMatcher(template)
+    fixed: dict[str, str] = {}
+    for pair in pairs:
+        column, sep, value = pair.partition("=")
+        key = matcher.key_of(column)
+        if not sep or key is None:
+            names = "、".join(c.header for c in template.columns)
+            raise InvalidInput(
+                ErrorCode.TASK_FIXED_INVALID, detail=f"「{pair}」应写成 列=值，列为：{names}"
+            )
+        fixed[key] = value
+    return canonical_fixed(template, fixed, term)
+
+
+def _roster_of(path: Path, today: date | None, class_name: str | None) -> Any:
+    from shared.ingest import Roster, validate_bytes
+    from shared.templates import builtin_registry
+
+    result = validate_bytes(
+        _read(path), builtin_registry().get("roster-students"), filename=str(path), today=today
+    )
+    roster = Roster.from_result(result)
+    return roster if class_name is None else roster.of_class(class_name)
+
+
+def _template(args: argparse.Namespace) -> int:
+    from shared.templates import builtin_registry
+    from shared.templates.workbook import RosterEntry, template_workbook
+    from shared.term import Term
+
+    template = builtin_registry().get(args.template)
+    term = Term.parse(args.term) if args.term else None
+    roster: list[RosterEntry] = []
+    if args.roster:
+        if not args.class_name:
+            raise InvalidInput(ErrorCode.REQUEST_INVALID, detail="预填名单时请用 --class 指定班级")
+        found = _roster_of(args.roster, None, args.class_name)
+        roster = [
+            RosterEntry(no, name)
+            for no, name in zip(found.student_nos.to_pylist(), found.names.to_pylist(), strict=True)
+        ]
+    body = template_workbook(
+        template,
+        title=args.title or template.name,
+        roster=roster,
+        fixed=_fixed_values(template, args.fixed, term),
+        class_name=args.class_name,
+    )
+    try:
+        args.out.write_bytes(body)
+    except OSError as exc:
+        raise InvalidInput(
+            ErrorCode.INPUT_UNREADABLE, path=str(args.out), detail=exc.strerror
+        ) from exc
+    print(f"模板已保存：{args.out}（{len(roster)} 名学生）")
+    return 0
+
+
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -187,25 +281,19 @@ def _read(path: Path) -> bytes:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from shared.ingest import Roster, validate_bytes
+    from shared.ingest import UploadContext, validate_bytes
     from shared.ingest.report import write_report
     from shared.templates import builtin_registry
     from shared.term import Term
 
-    registry = builtin_registry()
-    template = registry.get(args.template)
+    template = builtin_registry().get(args.template)
     term = Term.parse(args.term) if args.term else None
     if args.report and args.report.suffix.lower() not in (".xlsx", ".csv"):
         raise InvalidInput(ErrorCode.REPORT_FORMAT, path=str(args.report))
-    roster = None
-    if args.roster:
-        roster_result = validate_bytes(
-            _read(args.roster),
-            registry.get("roster-students"),
-            filename=str(args.roster),
-            today=args.today,
-        )
-        roster = Roster.from_result(roster_result)
+    roster = _roster_of(args.roster, args.today, args.class_name) if args.roster else None
+    upload = UploadContext(
+        fixed=_fixed_values(template, args.fixed, term), class_name=args.class_name
+    )
     result = validate_bytes(
         _read(args.file),
         template,
@@ -213,6 +301,7 @@ def _validate(args: argparse.Namespace) -> int:
         roster=roster,
         term=term,
         today=args.today,
+        upload=upload,
     )
     if args.report:
         write_report(result, args.report)

@@ -188,3 +188,119 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "scores-with-mistakes.csv" in out
     assert "整体拒收" in out
     assert (tmp_path / "scores-with-mistakes.错误报告.xlsx").exists()
+
+
+# ---------------------------------------------------------- the sheets teachers already keep
+
+
+def _roster(tmp_path: Path) -> tuple[Path, list[tuple[str, str]]]:
+    from tests.corpus.builders import kids, roster_row
+
+    students = kids(3)
+    path = tmp_path / "名册.csv"
+    path.write_bytes(csv_bytes(ROSTER_HEADER, [roster_row(k) for k in students]))
+    return path, [(k.student_no, k.name) for k in students]
+
+
+MIDTERM_ARGS = [
+    "--set",
+    "考核类型=期中",
+    "--set",
+    "考核日期=2024年11月8日",
+    "--today",
+    "2024-12-20",
+]
+
+
+def test_a_wide_sheet_without_student_numbers_validates_with_roster_and_class(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the roster and a teacher's own sheet: 姓名 + 语文/数学 + 总分
+    roster, students = _roster(tmp_path)
+    sheet = tmp_path / "成绩.csv"
+    rows = [[name, "90", "80", "170"] for _, name in students]
+    sheet.write_bytes(csv_bytes(["姓名", "语文", "数学", "总分"], rows))
+    # When it is checked for its class, with the values its task would fix
+    code, out, _ = run_cli(
+        capsys,
+        "validate",
+        str(sheet),
+        "--template",
+        "academic-score",
+        "--roster",
+        str(roster),
+        "--class",
+        "初一(1)班",  # 七年级(1)班, as the roster writes it
+        "--json",
+        *MIDTERM_ARGS,
+    )
+    # Then every score is accepted as a record, and 总分 is ignored with a warning
+    data = json.loads(out)
+    assert code == 0, data
+    assert data["rows_accepted"] == 6
+    assert data["source"]["layout"] == "wide"
+    assert [w["code"] for w in data["file_warnings"]] == ["FILE_DERIVED_COLUMN"]
+
+
+def test_a_fixed_value_the_template_does_not_know_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = write(tmp_path, "good.csv", [ROW])
+    code, _, err = run_cli(
+        capsys, "validate", str(sheet), "--template", "academic-score", "--set", "考核类型=月考"
+    )
+    assert code == 2
+    assert "「考核类型」只能是" in err
+
+
+def test_the_template_command_writes_a_pre_filled_workbook_that_validates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    roster, students = _roster(tmp_path)
+    out = tmp_path / "模板.xlsx"
+    # When a teacher makes the template of their class offline, and fills in the scores
+    code, printed, _ = run_cli(
+        capsys,
+        "template",
+        "academic-score",
+        "--out",
+        str(out),
+        "--roster",
+        str(roster),
+        "--class",
+        "七年级(1)班",
+        "--set",
+        "学科=数学",
+        "--set",
+        "考核类型=期中考试",
+        "--set",
+        "考核日期=2024-11-08",
+    )
+    assert code == 0
+    assert "3 名学生" in printed
+    book = openpyxl.load_workbook(out)
+    sheet = book.worksheets[0]
+    header_row = next(r for r in range(1, 5) if sheet.cell(r, 1).value in ("学籍号", "*学籍号"))
+    header = [str(c.value or "").lstrip("*") for c in sheet[header_row]]
+    numbers = [sheet.cell(header_row + 1 + i, 1).value for i in range(3)]
+    assert numbers == [no for no, _ in students]
+    for i in range(3):
+        sheet.cell(header_row + 1 + i, header.index("得分") + 1, 90 + i)
+    book.save(out)
+    # Then the filled template validates against the roster
+    code, printed, _ = run_cli(
+        capsys,
+        "validate",
+        str(out),
+        "--template",
+        "academic-score",
+        "--roster",
+        str(roster),
+        "--class",
+        "七年级(1)班",
+        "--today",
+        "2024-12-20",
+    )
+    assert code == 0, printed
