@@ -26,6 +26,7 @@ from shared.domain.models import (
 )
 from shared.privacy import mask_mobile, mask_national_id, mask_student_no
 from shared.templates.model import Column, Template
+from shared.templates.record_edits import STATUS_SUFFIX
 
 
 class View(BaseModel):
@@ -139,7 +140,6 @@ DELETED_USER_NAME: Final = "已删除的用户"
 # The columns that say who the student is: a record names its student by id, and a record's
 # view never repeats them (its natural key holds the 学籍号).
 _STUDENT_COLUMNS: Final = frozenset({"student_no", "name", "class_name"})
-_STATUS_SUFFIX: Final = "_status"
 _TITLE_SEPARATOR: Final = " · "
 
 
@@ -222,7 +222,7 @@ def record_fields(record: Record, template: Template) -> list[RecordFieldView]:
         if not in_key and column.key not in record.values:
             continue
         value: RecordValue = record.natural_key[column.key] if in_key else record.values[column.key]
-        status = record.values.get(column.key + _STATUS_SUFFIX)
+        status = record.values.get(column.key + STATUS_SUFFIX)
         fields.append(
             RecordFieldView(
                 key=column.key,

@@ -22,6 +22,7 @@ from shared.domain.models import (
     Id,
     Name,
     Submission,
+    SubmissionPart,
     SubmissionStatus,
     Tally,
     TaskScope,
@@ -270,7 +271,11 @@ class CompletionView(View):
 
 
 class SubmissionCreate(View):
-    class_id: Id
+    class_id: Id | None = Field(
+        None,
+        description="The class the file is for. Left out by a school admin: one workbook for "
+        "the whole school, one sheet per class named after it (each becomes its class's part).",
+    )
     filename: str = Field(min_length=1, max_length=255, description="e.g. 七年级1班成绩.xlsx")
     content_type: str = Field(
         min_length=1, max_length=128, description="The type the browser will send the file as."
@@ -307,11 +312,31 @@ class ReportLinkView(View):
     expires_at: datetime
 
 
+class SubmissionPartView(View):
+    class_id: str
+    sheet: str
+    submission_id: str
+    status: SubmissionStatus
+    status_zh: str
+    counts: CountsView | None
+
+    @classmethod
+    def of(cls, part: SubmissionPart) -> SubmissionPartView:
+        return cls(
+            class_id=part.class_id,
+            sheet=part.sheet,
+            submission_id=part.submission_id,
+            status=part.status,
+            status_zh=SUBMISSION_STATUS_ZH[part.status],
+            counts=CountsView(**part.counts.model_dump()) if part.counts else None,
+        )
+
+
 class SubmissionView(View):
     id: str
     task_id: str
     school_id: str
-    class_id: str
+    class_id: str | None = Field(description="None for a school's workbook (see parts).")
     uploaded_by: str
     filename: str | None
     status: SubmissionStatus
@@ -325,6 +350,11 @@ class SubmissionView(View):
     updated_at: datetime
     received_at: datetime | None
     finished_at: datetime | None
+    parent_id: str | None = Field(None, description="A class part: its school workbook.")
+    sheet: str | None = Field(None, description="A class part: its worksheet.")
+    parts: list[SubmissionPartView] = Field(
+        default_factory=list, description="A school workbook: how each class's sheet ended."
+    )
 
     @classmethod
     def of(cls, submission: Submission, report: ReportLinkView | None = None) -> SubmissionView:
@@ -345,6 +375,9 @@ class SubmissionView(View):
             updated_at=submission.updated_at,
             received_at=submission.received_at,
             finished_at=submission.finished_at,
+            parent_id=submission.parent_id,
+            sheet=submission.sheet,
+            parts=[SubmissionPartView.of(p) for p in submission.parts],
         )
 
 

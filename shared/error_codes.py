@@ -35,12 +35,15 @@ class ErrorCode(StrEnum):
     FILE_NO_VALID_ROWS = "FILE_NO_VALID_ROWS"
     FILE_PROCESSING_FAILED = "FILE_PROCESSING_FAILED"
     FILE_NO_CLASS_SHEET = "FILE_NO_CLASS_SHEET"
+    FILE_NO_CLASS_SHEETS = "FILE_NO_CLASS_SHEETS"
     UPLOAD_REUSED = "UPLOAD_REUSED"
     # Whole-file warnings: the file is read, the user is told.
     FILE_EXTRA_COLUMN = "FILE_EXTRA_COLUMN"
     FILE_UNNAMED_COLUMN = "FILE_UNNAMED_COLUMN"
     FILE_OTHER_SHEETS = "FILE_OTHER_SHEETS"
     FILE_DERIVED_COLUMN = "FILE_DERIVED_COLUMN"
+    FILE_SHEETS_NOT_CLASSES = "FILE_SHEETS_NOT_CLASSES"
+    SHEET_RESULT = "SHEET_RESULT"
     ROWS_REPLACE_OTHER_TASK = "ROWS_REPLACE_OTHER_TASK"
     # Row problems: the row is rejected (errors) or kept with a note (warnings).
     REQUIRED = "REQUIRED"
@@ -245,6 +248,23 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         "{submission}），因此没有处理。如需重新上传，请在系统中重新点击“上传”。",
         "This file was posted with an upload request that had already been used (submission "
         "{submission}); it was not processed. Start a new upload instead.",
+    ),
+    ErrorCode.FILE_NO_CLASS_SHEETS: CatalogueEntry(
+        _E,
+        "全校上传的工作簿须每个班级一张工作表、表名为班级名称（如 七年级(3)班），"
+        "但没有一张工作表对应本任务中的班级（现有：{sheets}）。",
+        "A school workbook needs one sheet per class named after it; none matches a class "
+        "of this task (sheets: {sheets}).",
+    ),
+    ErrorCode.FILE_SHEETS_NOT_CLASSES: CatalogueEntry(
+        _W,
+        "工作表（{sheets}）不是本任务中的班级（或与另一张表重复），未读取。",
+        "Sheets {sheets} name no class of this task (or repeat one) and were not read.",
+    ),
+    ErrorCode.SHEET_RESULT: CatalogueEntry(
+        _W,
+        "工作表「{sheet}」：{status}，导入 {accepted} 行，拒收 {rejected} 行。",
+        "Sheet {sheet}: {status}, {accepted} rows imported, {rejected} rejected.",
     ),
     ErrorCode.FILE_NO_CLASS_SHEET: CatalogueEntry(
         _E,

@@ -195,3 +195,102 @@ def lake_rows(pw: PipelineWorld) -> list[dict[str, Any]]:
         body = pw.s3.get_object(Bucket=LAKE, Key=item["Key"])["Body"].read()
         rows += pq.read_table(io.BytesIO(body)).to_pylist()
     return rows
+
+
+# ------------------------------------------------------------- a school's workbook per class
+
+
+def school_workbook(pw: PipelineWorld, *, bad_in_a2: bool = False) -> bytes:
+    from tests.corpus.builders import Sheet, xlsx_book
+
+    a2 = name(pw, "S2")
+    return xlsx_book(
+        Sheet("说明", [["每个班级一张表"]]),
+        Sheet("七年级(1)班", [["姓名", "数学"], [name(pw, "S1"), "91"], [name(pw, "S1b"), "82"]]),
+        Sheet("初一(2)班", [["姓名", "数学"], [a2, "缺考" if not bad_in_a2 else "优秀"]]),
+        Sheet("八年级(3)班", [["姓名", "数学"], ["某某", "60"]]),
+    )
+
+
+def test_a_school_admins_workbook_becomes_one_part_per_class(pw: PipelineWorld) -> None:
+    # Given a school task and the school admin's workbook with a sheet per class
+    task_id = school_wide_task(pw)
+    # When the school admin uploads it for the whole school (no class)
+    started = pw.world.call(
+        "SA",
+        "POST",
+        f"/v1/tasks/{task_id}/submissions",
+        {"filename": "全校成绩.xlsx", "content_type": XLSX_TYPE},
+    )
+    assert started.status_code == 201, started.json_body
+    assert started.json_body["submission"]["class_id"] is None
+    record = pw.upload(
+        started.json_body["upload"]["fields"]["key"], school_workbook(pw, bad_in_a2=True)
+    )
+    assert pw.deliver(body_of(record)) == {"batchItemFailures": []}
+    # Then each class's sheet became that class's submission, reported per sheet
+    workbook = seen(pw, started.json_body["submission"]["id"])
+    assert workbook["status"] == "partial", workbook
+    parts = {p["sheet"]: p for p in workbook["parts"]}
+    assert set(parts) == {"七年级(1)班", "初一(2)班"}
+    assert (parts["七年级(1)班"]["class_id"], parts["七年级(1)班"]["status"]) == ("A1", "accepted")
+    assert (parts["初一(2)班"]["class_id"], parts["初一(2)班"]["status"]) == ("A2", "rejected")
+    assert workbook["counts"] == {"total": 3, "accepted": 2, "rejected": 1}
+    codes = [g["code"] for g in workbook["error_summary"]]
+    assert codes.count("SHEET_RESULT") == 2
+    assert "FILE_SHEETS_NOT_CLASSES" in codes  # 八年级(3)班 is no class of the school
+    # And the class part is a submission of its own, with its own report, seen by its teacher
+    part = seen(pw, parts["初一(2)班"]["submission_id"], user="T2")
+    assert part["class_id"] == "A2"
+    assert part["parent_id"] == workbook["id"]
+    assert [g["code"] for g in part["error_summary"]] == ["FILE_NO_VALID_ROWS", "NOT_A_NUMBER"]
+    assert part["error_report"]["url"]
+    # And the records are the classes' own
+    assert scores(pw, "A1") == [
+        ("S1", "数学", "2024-11-08", 91.0),
+        ("S1b", "数学", "2024-11-08", 82.0),
+    ]
+    # And a redelivery changes nothing (parts are derived from the workbook and the class)
+    assert pw.deliver(body_of(record)) == {"batchItemFailures": []}
+    again = seen(pw, workbook["id"])
+    assert [p["submission_id"] for p in again["parts"]] == [
+        p["submission_id"] for p in workbook["parts"]
+    ]
+
+
+def test_only_a_school_admin_uploads_for_the_whole_school(pw: PipelineWorld) -> None:
+    task_id = school_wide_task(pw)
+    body = {"filename": "全校成绩.xlsx", "content_type": XLSX_TYPE}
+    assert pw.world.call("T1", "POST", f"/v1/tasks/{task_id}/submissions", body).status_code == 403
+
+
+def test_a_workbook_without_a_class_sheet_is_refused_as_a_whole(pw: PipelineWorld) -> None:
+    from tests.corpus.builders import Sheet, xlsx_book
+
+    task_id = school_wide_task(pw)
+    started = pw.world.call(
+        "SA",
+        "POST",
+        f"/v1/tasks/{task_id}/submissions",
+        {"filename": "全校成绩.xlsx", "content_type": XLSX_TYPE},
+    ).json_body
+    data = xlsx_book(Sheet("Sheet1", [["姓名", "数学"], [name(pw, "S1"), "91"]]))
+    record = pw.upload(started["upload"]["fields"]["key"], data)
+    assert pw.deliver(body_of(record)) == {"batchItemFailures": []}
+    workbook = seen(pw, started["submission"]["id"])
+    assert workbook["status"] == "rejected"
+    assert workbook["error_summary"][0]["code"] == "FILE_NO_CLASS_SHEETS"
+    assert workbook["error_report"]["filename"].endswith("全校-错误报告.xlsx")
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def school_wide_task(pw: PipelineWorld) -> str:
+    body = school_task("A", "A1") | {
+        "scope": {"kind": "school", "school_id": "A"},
+        "fixed": {"subject": "数学", **MIDTERM},
+    }
+    response = pw.world.call("SA", "POST", "/v1/tasks", body)
+    assert response.status_code == 201, response.json_body
+    return str(response.json_body["id"])

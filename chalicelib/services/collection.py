@@ -46,6 +46,7 @@ from shared.access.policy import (
     may_create_tasks,
     may_manage_templates,
     may_submit,
+    may_submit_for_school,
     permit,
     require,
     sees_class,
@@ -501,12 +502,21 @@ def _bad_scope(field: str, detail: str) -> InvalidInput:
 def request_upload(
     context: Context, principal: Principal, task_id: str, body: SubmissionCreate
 ) -> SubmissionUploadView:
-    """Start a submission for a task and class: record it (awaiting its upload) and return a
-    presigned POST whose policy admits only its key, the declared type and a bounded size."""
+    """Start a submission for a task and class — or, for a school admin leaving out the
+    class, one workbook for the whole school with a sheet per class: record it (awaiting its
+    upload) and return a presigned POST whose policy admits only its key, the declared type
+    and a bounded size."""
     task = _visible_task(context, principal, task_id)
-    school_class = _visible_class(context, principal, body.class_id)
-    require(task_covers_class(task, school_class), Entity.SCHOOL_CLASS)
-    permit(may_submit(principal, task, school_class))
+    if body.class_id is None:
+        school_id = principal.school_id or ""
+        require(sees_school(principal, school_id), Entity.SCHOOL)
+        permit(may_submit_for_school(principal, task, school_id))
+        class_id = None
+    else:
+        school_class = _visible_class(context, principal, body.class_id)
+        require(task_covers_class(task, school_class), Entity.SCHOOL_CLASS)
+        permit(may_submit(principal, task, school_class))
+        school_id, class_id = school_class.school_id, school_class.id
     if task.status is TaskStatus.CLOSED:
         raise Conflict(ErrorCode.TASK_CLOSED, title=task.title)
     content_type = check_upload_type(body.content_type)
@@ -516,10 +526,10 @@ def request_upload(
     submission = Submission(
         id=submission_id,
         task_id=task.id,
-        school_id=school_class.school_id,
-        class_id=school_class.id,
+        school_id=school_id,
+        class_id=class_id,
         uploaded_by=principal.id,
-        object_key=upload_key(school_class.school_id, task.id, submission_id),
+        object_key=upload_key(school_id, task.id, submission_id),
         filename=filename,
         created_at=now,
         updated_at=now,
@@ -595,11 +605,13 @@ def _report_link(
     """A short-lived download of the error report, saved as "{task}-{class}-错误报告.xlsx".
     The report repeats the rejected rows (names, 学籍号), so handing it out is recorded."""
     task = context.repos.collection.get_task(submission.task_id)
-    school_class = context.repos.directory.get_class(submission.class_id)
+    where = "全校"  # a school workbook refused as a whole
+    if submission.class_id is not None:
+        where = context.repos.directory.get_class(submission.class_id).name
     suffix = PurePosixPath(report_key).suffix.lower()
     if suffix not in {".xlsx", ".csv"}:
         suffix = ".xlsx"
-    filename = _UNSAFE_IN_FILENAME.sub("_", f"{task.title}-{school_class.name}-错误报告{suffix}")
+    filename = _UNSAFE_IN_FILENAME.sub("_", f"{task.title}-{where}-错误报告{suffix}")
     url = presign_download(
         context.s3, bucket=context.settings.reports_bucket, key=report_key, filename=filename
     )

@@ -149,8 +149,9 @@ def sees_submission(p: Principal, submission: Submission) -> bool:
         return True
     if p.is_(Role.SCHOOL_ADMIN):
         return p.school_id == submission.school_id
+    klass = submission.class_id
     return p.is_(Role.TEACHER) and (
-        submission.uploaded_by == p.id or p.teaches(submission.class_id)
+        submission.uploaded_by == p.id or (klass is not None and p.teaches(klass))
     )
 
 
@@ -251,6 +252,15 @@ def reportable_subjects(p: Principal, class_id: str) -> frozenset[str] | None:
     if p.is_(Role.TEACHER) and class_id not in p.head_of:
         return p.subjects_by_class.get(class_id, frozenset())
     return None
+
+
+def may_submit_for_school(p: Principal, task: CollectionTask, school_id: str) -> bool:
+    """One workbook for the whole school (a sheet per class): the school's admins."""
+    return (
+        p.is_(Role.SCHOOL_ADMIN)
+        and p.school_id == school_id
+        and task_covers_school(task, school_id)
+    )
 
 
 def may_change_record(p: Principal, record: Record) -> bool:

@@ -30,6 +30,7 @@ from shared.domain.models import (
     ErrorGroup,
     RowCounts,
     Submission,
+    SubmissionPart,
     SubmissionStatus,
     TaskStatus,
     TaskTarget,
@@ -282,9 +283,11 @@ class CollectionRepository:
         error_summary: list[ErrorGroup] | None = None,
         report_key: str | None = None,
         subjects: list[str] | None = None,
+        parts: list[SubmissionPart] | None = None,
     ) -> Submission:
         """Move a submission to `to` and return it (`subjects`: the distinct subjects of the
-        rows it delivered, which completion matches against subject targets). The state
+        rows it delivered, which completion matches against subject targets; `parts`: a
+        school workbook's class parts). The state
         machine refuses illegal steps (Conflict STATE_CONFLICT); the write is conditional on
         the stored status still being `current.status`, so of two workers moving the same
         submission only the first wins and the second gets Conflict STATE_CONFLICT naming the
@@ -298,6 +301,7 @@ class CollectionRepository:
             error_summary=error_summary,
             report_key=report_key,
             subjects=subjects,
+            parts=parts,
         )
 
         def lost(_: int | None) -> GrowthError:
@@ -408,7 +412,9 @@ def _target_item(target: TaskTarget) -> Item:
 
 
 def _submission_item(submission: Submission) -> Item:
-    sort = f"{submission.school_id}#{submission.class_id}#{keys.stamp(submission.created_at)}"
+    # A school workbook (no class) sorts with its school, before the school's classes.
+    klass = submission.class_id or ""
+    sort = f"{submission.school_id}#{klass}#{keys.stamp(submission.created_at)}"
     return to_item(
         {
             **keys.submission(submission.id)._asdict(),

@@ -521,13 +521,26 @@ class ErrorGroup(_Model):
     example: str = ""
 
 
+class SubmissionPart(_Model):
+    """One class's part of a school's workbook (one worksheet per class): the class's own
+    submission, and how it ended."""
+
+    class_id: Id
+    sheet: str = Field(min_length=1, max_length=64)
+    submission_id: Id
+    status: SubmissionStatus
+    counts: RowCounts | None = None
+
+
 class Submission(_Model):
-    """One uploaded file for a task and class, and what became of it."""
+    """One uploaded file for a task and class, and what became of it. A school admin may
+    upload one workbook for the whole school (`class_id` None), one sheet per class: each
+    sheet becomes a submission of its class (`parent_id`, `sheet`), listed in `parts`."""
 
     id: Id
     task_id: Id
     school_id: Id
-    class_id: Id
+    class_id: Id | None = Field(None, description="None: a school's workbook, one sheet per class.")
     uploaded_by: Id
     object_key: str = Field(min_length=1, max_length=1024)
     filename: str | None = Field(
@@ -548,6 +561,9 @@ class Submission(_Model):
         description="The distinct subjects of the rows it delivered (set when the file is "
         "finished; empty for a template without subjects): the subject targets it meets.",
     )
+    parent_id: Id | None = Field(None, description="The school workbook this class part is of.")
+    sheet: str | None = Field(None, max_length=64, description="Its worksheet there.")
+    parts: list[SubmissionPart] = Field(default_factory=list)
     created_at: AwareDatetime
     updated_at: AwareDatetime
     received_at: AwareDatetime | None = None
@@ -565,11 +581,21 @@ class Submission(_Model):
                 raise ValueError(f"a {self.status} submission has counts and finished_at")
             if self.status is SubmissionStatus.ACCEPTED and self.counts.rejected:
                 raise ValueError("an accepted submission has no rejected rows")
+            parts_refused = any(p.status is not SubmissionStatus.ACCEPTED for p in self.parts)
             if self.status is SubmissionStatus.PARTIAL and not (
-                self.counts.accepted and self.counts.rejected
+                self.counts.accepted and (self.counts.rejected or parts_refused)
             ):
                 raise ValueError("a partial submission has accepted and rejected rows")
+        if (self.parent_id is None) != (self.sheet is None):
+            raise ValueError("a class part names its school workbook and its sheet")
+        if self.parts and self.class_id is not None:
+            raise ValueError("only a school workbook has parts")
         return self
+
+    @property
+    def is_school_workbook(self) -> bool:
+        """Uploaded for the whole school, one sheet per class (parts, not records)."""
+        return self.class_id is None
 
     def can_become(self, status: SubmissionStatus) -> bool:
         return status in SUBMISSION_TRANSITIONS[self.status]
@@ -585,6 +611,7 @@ class Submission(_Model):
         error_summary: list[ErrorGroup] | None = None,
         report_key: str | None = None,
         subjects: list[str] | None = None,
+        parts: list[SubmissionPart] | None = None,
     ) -> Submission:
         """The submission in state `to`, with the outcome fields given (`subjects`: the
         distinct subjects of the rows delivered); Conflict STATE_CONFLICT if the state
@@ -614,6 +641,8 @@ class Submission(_Model):
             changes["report_key"] = report_key
         if subjects is not None:
             changes["subjects"] = subjects
+        if parts is not None:
+            changes["parts"] = parts
         # Validate the result (model_copy would not): an outcome must fit its status.
         return Submission.model_validate({**dict(self), **changes})
 
@@ -718,8 +747,8 @@ def compute_completion(
     # By task, school, class, subject ("" for none) and uploader ("" for anyone).
     latest: dict[tuple[str, str, str, str, str], Submission] = {}
     for submission in submissions:
-        if submission.status not in DELIVERED:
-            continue
+        if submission.status not in DELIVERED or submission.class_id is None:
+            continue  # a school workbook delivers through its class parts
         place = (submission.task_id, submission.school_id, submission.class_id)
         for key in (
             (*place, "", ""),

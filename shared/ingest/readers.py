@@ -423,7 +423,8 @@ def _read_best_sheet(
         numeric_cells=numeric,
         source={"format": kind.value, "sheet": name, "header_row": index + 1},
     )
-    others = [n for n in non_empty if n != name]
+    # A named sheet is one part of a workbook whose other parts are read on their own.
+    others = [n for n in non_empty if n != name] if choice.name is None else []
     if others:
         sheet.warnings.append(
             FileIssue(ErrorCode.FILE_OTHER_SHEETS, {"sheet": name, "others": "、".join(others)})

@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from shared.access.policy import task_covers_class
 from shared.db.repositories import Repositories
 from shared.domain.models import (
+    SUBMISSION_STATUS_ZH,
     CollectionTask,
     ErrorGroup,
     Record,
@@ -30,10 +32,11 @@ from shared.domain.models import (
     RowCounts,
     SchoolClass,
     Submission,
+    SubmissionPart,
     SubmissionStatus,
 )
 from shared.error_codes import ErrorCode, message
-from shared.exceptions import Conflict, NotFound
+from shared.exceptions import Conflict, FileRejected, NotFound
 from shared.ingest.sheet import FileIssue
 from shared.pipeline.imports import (
     ROSTER_TEMPLATE,
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
 
+    from shared.ingest import UploadContext
     from shared.ingest.result import ValidationResult
 
 log = logging.getLogger(__name__)
@@ -207,9 +211,167 @@ class UploadValidator:
                 {"size": _mib(len(body)), "limit": _mib(limits.max_file_bytes)},
             )
             return self._finish(submission, task, template, None, [issue], ref)
+        if submission.class_id is None:
+            return self._validate_school(submission, task, template, body, ref)
         klass = self.ctx.repos.directory.get_class(submission.class_id)
         result = self._run_engine(body, template, task, submission, klass)
         return self._finish(submission, task, template, result, result.file_errors, ref)
+
+    def _validate_school(
+        self,
+        workbook: Submission,
+        task: CollectionTask,
+        template: Template,
+        body: bytes,
+        ref: ObjectRef,
+    ) -> Outcome:
+        """A school admin's workbook, one sheet per class: each sheet named after one of the
+        school's classes (in the task) becomes that class's own submission — validated
+        against its roster, imported, reported and counted for completion as if the class
+        had uploaded it — and the workbook lists its parts. Sheets that name no class are
+        left unread, with a warning; a workbook with none is refused as a whole. Parts are
+        derived from the workbook and the class (their ids too), so a redelivery finishes
+        the same parts instead of starting new ones."""
+        from shared.classes import same_class
+        from shared.ingest.readers import sheet_names
+
+        try:
+            sheets = sheet_names(body, self.ctx.limits)
+        except FileRejected as exc:
+            return self._finish(
+                workbook, task, template, None, [FileIssue(exc.code, exc.params)], ref
+            )
+        classes = [
+            c for c in self._school_classes(workbook.school_id) if task_covers_class(task, c)
+        ]
+        mapped: list[tuple[str, SchoolClass]] = []
+        unread: list[str] = []
+        for sheet in sheets:
+            klass = next((c for c in classes if same_class(sheet, c.name)), None)
+            if klass is None or any(k.id == klass.id for _, k in mapped):
+                unread.append(sheet)
+            else:
+                mapped.append((sheet, klass))
+        if not mapped:
+            issue = FileIssue(ErrorCode.FILE_NO_CLASS_SHEETS, {"sheets": "、".join(sheets)})
+            return self._finish(workbook, task, template, None, [issue], ref)
+        parts = [
+            self._part(workbook, task, template, body, ref, sheet, klass) for sheet, klass in mapped
+        ]
+        warnings = (
+            [FileIssue(ErrorCode.FILE_SHEETS_NOT_CLASSES, {"sheets": "、".join(unread)})]
+            if unread
+            else []
+        )
+        return self._finish_workbook(workbook, parts, warnings)
+
+    def _part(
+        self,
+        workbook: Submission,
+        task: CollectionTask,
+        template: Template,
+        body: bytes,
+        ref: ObjectRef,
+        sheet: str,
+        klass: SchoolClass,
+    ) -> SubmissionPart:
+        """One class's sheet of a school workbook, taken to its final state as its own
+        submission (or found there already, on a redelivery)."""
+        collection, now = self.ctx.repos.collection, self.ctx.now()
+        part_id = hashlib.sha256(f"{workbook.id}:{klass.id}".encode()).hexdigest()[:32]
+        try:
+            part = collection.get_submission(part_id)
+        except NotFound:
+            part = Submission(
+                id=part_id,
+                task_id=workbook.task_id,
+                school_id=workbook.school_id,
+                class_id=klass.id,
+                uploaded_by=workbook.uploaded_by,
+                object_key=workbook.object_key,
+                filename=f"{workbook.filename or ''}（{sheet}）"[:255],
+                object_version=workbook.object_version,
+                object_sequencer=workbook.object_sequencer,
+                status=SubmissionStatus.RECEIVED,
+                parent_id=workbook.id,
+                sheet=sheet,
+                created_at=workbook.created_at,
+                updated_at=now,
+                received_at=workbook.received_at or now,
+            )
+            with contextlib.suppress(Conflict):  # made by an earlier delivery meanwhile
+                collection.create_submission(part)
+            part = collection.get_submission(part_id)
+        if part.status in (SubmissionStatus.RECEIVED, SubmissionStatus.FAILED):
+            part = collection.transition_submission(part, SubmissionStatus.VALIDATING, at=now)
+        if part.status is SubmissionStatus.VALIDATING:
+            from shared.ingest import UploadContext
+
+            upload = UploadContext(fixed=task.fixed, class_name=klass.name, sheet=sheet)
+            result = self._run_engine(body, template, task, part, klass, upload)
+            self._finish(part, task, template, result, result.file_errors, ref)
+            part = collection.get_submission(part_id)
+        return SubmissionPart(
+            class_id=klass.id,
+            sheet=sheet,
+            submission_id=part.id,
+            status=part.status,
+            counts=part.counts,
+        )
+
+    def _finish_workbook(
+        self, workbook: Submission, parts: list[SubmissionPart], warnings: list[FileIssue]
+    ) -> Outcome:
+        """A school workbook's own outcome: its parts' counts added up; accepted when every
+        part was, rejected when none brought a row, partial otherwise. What went wrong is in
+        each part (and its report); the workbook says how each part ended."""
+        total = sum(p.counts.total for p in parts if p.counts)
+        accepted = sum(p.counts.accepted for p in parts if p.counts)
+        counts = RowCounts(total=total, accepted=accepted, rejected=total - accepted)
+        if all(p.status is SubmissionStatus.ACCEPTED for p in parts):
+            status = SubmissionStatus.ACCEPTED
+        elif not accepted:
+            status = SubmissionStatus.REJECTED
+        else:
+            status = SubmissionStatus.PARTIAL
+        summary = [
+            ErrorGroup(
+                code=ErrorCode.SHEET_RESULT.value,
+                severity="warning" if p.status is SubmissionStatus.ACCEPTED else "error",
+                count=1,
+                first_row=1,
+                last_row=1,
+                example=message(
+                    ErrorCode.SHEET_RESULT,
+                    sheet=p.sheet,
+                    status=SUBMISSION_STATUS_ZH[p.status],
+                    accepted=p.counts.accepted if p.counts else 0,
+                    rejected=p.counts.rejected if p.counts else 0,
+                ),
+            )
+            for p in parts
+        ]
+        summary += _error_groups(None, [], warnings)
+        self.ctx.repos.collection.transition_submission(
+            workbook,
+            status,
+            at=self.ctx.now(),
+            counts=counts,
+            error_summary=summary,
+            parts=parts,
+        )
+        log.info("school workbook %s %s: %d parts", workbook.id, status.value, len(parts))
+        return Outcome(status.value, workbook.id)
+
+    def _school_classes(self, school_id: str) -> list[SchoolClass]:
+        classes: list[SchoolClass] = []
+        start: Any = None
+        while True:
+            page = self.ctx.repos.directory.list_classes(school_id, limit=1000, start_key=start)
+            classes += page.items
+            if page.next_key is None:
+                return classes
+            start = page.next_key
 
     def _download(self, ref: ObjectRef) -> bytes:
         kwargs: dict[str, Any] = {"Bucket": ref.bucket, "Key": ref.key}
@@ -225,6 +387,7 @@ class UploadValidator:
         task: CollectionTask,
         submission: Submission,
         klass: SchoolClass,
+        upload: UploadContext | None = None,
     ) -> ValidationResult:
         from shared.ingest import UploadContext, validate_bytes
         from shared.term import Term
@@ -232,10 +395,10 @@ class UploadValidator:
         roster = None
         if template.id != ROSTER_TEMPLATE:
             roster = self._class_roster(klass)
-        upload = UploadContext(
+        upload = upload or UploadContext(
             fixed=task.fixed,
             class_name=klass.name,
-            subjects=self._reportable_subjects(submission),
+            subjects=self._reportable_subjects(submission, klass.id),
         )
         return validate_bytes(
             body,
@@ -248,7 +411,7 @@ class UploadValidator:
             upload=upload,
         )
 
-    def _reportable_subjects(self, submission: Submission) -> frozenset[str] | None:
+    def _reportable_subjects(self, submission: Submission, class_id: str) -> frozenset[str] | None:
         """What the uploader may report for the class, from their relationships now (an
         uploader who no longer exists reports nothing)."""
         from shared.access.policy import Principal, reportable_subjects
@@ -257,7 +420,7 @@ class UploadValidator:
             relations = self.ctx.repos.directory.get_user_relations(submission.uploaded_by)
         except NotFound:
             return frozenset()
-        return reportable_subjects(Principal.of(relations), submission.class_id)
+        return reportable_subjects(Principal.of(relations), class_id)
 
     def _class_roster(self, klass: SchoolClass) -> Any:
         """The students a class file may name: the class's students as the school keeps them
@@ -326,7 +489,8 @@ class UploadValidator:
             report_key=report_key,
             subjects=subjects,
         )
-        self._publish(submission, task, status, counts)
+        if submission.class_id is not None:  # a workbook's classes are told through its parts
+            self._publish(submission, task, status, counts)
         log.info(
             "submission %s %s: %d rows, %d accepted",
             submission.id,
@@ -382,7 +546,7 @@ class UploadValidator:
         try:
             replaced = repos.records.flip_generation(
                 task.id,
-                submission.class_id,
+                _class_of(submission),
                 submission.id,
                 created_at=submission.created_at,
                 subjects=subjects or [None],
@@ -395,7 +559,7 @@ class UploadValidator:
         repos.records.add_history(changes)
         for subject, generation in replaced.items():
             repos.records.delete_generation(
-                submission.class_id, template.id, task.term, generation, subject=subject
+                _class_of(submission), template.id, task.term, generation, subject=subject
             )
         self._update_lake(submission, task, template, lake_key, subjects, superseded)
         warnings = []
@@ -417,7 +581,7 @@ class UploadValidator:
         start: Any = None
         while True:
             page = self.ctx.repos.records.list_class_records(
-                submission.class_id, template.id, task.term, limit=1000, start_key=start
+                _class_of(submission), template.id, task.term, limit=1000, start_key=start
             )
             found.update((r.id, r) for r in page.items)
             if page.next_key is None:
@@ -458,7 +622,7 @@ class UploadValidator:
                 by_task.setdefault(record.task_id, []).append(record)
         for other_task, records in sorted(by_task.items()):
             prefix = lake_prefix(
-                template.id, task.term, submission.school_id, other_task, submission.class_id
+                template.id, task.term, submission.school_id, other_task, _class_of(submission)
             )
             lake.remove_records(prefix, template, records)
 
@@ -479,7 +643,7 @@ class UploadValidator:
             accepted,
             keys,
             school_id=submission.school_id,
-            class_id=submission.class_id,
+            class_id=_class_of(submission),
             task_id=task.id,
             submission_id=submission.id,
             uploaded_at=submission.received_at or self.ctx.now(),
@@ -489,7 +653,7 @@ class UploadValidator:
             task.term,
             submission.school_id,
             task.id,
-            submission.class_id,
+            _class_of(submission),
             ref.version_id or ref.etag or submission.id,
         )
         written: str = self._lake().put(key, table)
@@ -576,7 +740,9 @@ def _delivered_subjects(template: Template, accepted: Any) -> list[str | None]:
 
 
 def _error_groups(
-    result: ValidationResult | None, file_errors: list[FileIssue]
+    result: ValidationResult | None,
+    file_errors: list[FileIssue],
+    warnings: list[FileIssue] | None = None,
 ) -> list[ErrorGroup]:
     """What the uploader is told: whole-file errors, then the row errors by code, then the
     whole-file warnings (a column ignored, rows that replace another task's)."""
@@ -607,8 +773,15 @@ def _error_groups(
             for g in result.summary()
         ]
         groups += [whole_file(issue) for issue in result.file_warnings]
-    return groups
+    return groups + [whole_file(issue) for issue in warnings or []]
 
 
 def _mib(size: int) -> str:
     return f"{size / (1 << 20):.1f} MB"
+
+
+def _class_of(submission: Submission) -> str:
+    """The class of a class submission (a school workbook's rows go through its parts)."""
+    if submission.class_id is None:
+        raise ValueError(f"submission {submission.id} is a school workbook, not a class's")
+    return submission.class_id
