@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from shared.grades import GRADE_LABELS
 from shared.ids import make_national_id
@@ -349,15 +349,33 @@ def xlsx_bytes(
     if title:
         ws.merge_range(0, 0, 0, len(header) - 1, title, workbook.add_format({"bold": True}))
         top = 1
-    ws.write_row(top, 0, header)
-    for r, row in enumerate(rows, start=top + 1):
+    _write_rows(ws, [list(header), *rows], top)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def xlsx_book(sheets: Sequence[tuple[str, Sequence[Sequence[object]]]]) -> bytes:
+    """A workbook of several sheets, each given as (name, rows), as a school keeps one sheet
+    per class."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
+    )
+    for name, rows in sheets:
+        _write_rows(workbook.add_worksheet(name), rows, 0)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _write_rows(ws: Any, rows: Sequence[Sequence[object]], top: int) -> None:
+    for r, row in enumerate(rows, start=top):
         for c, value in enumerate(row):
             if isinstance(value, str):
                 ws.write_string(r, c, value)
             else:
                 ws.write(r, c, value)
-    workbook.close()
-    return buffer.getvalue()
 
 
 def inflating_xlsx(data: bytes, size: int, *, part: str = "xl/worksheets/sheet1.xml") -> bytes:

@@ -108,9 +108,11 @@ ACCESS: Final[dict[str, Access]] = {
             # Always the notified version (GetObject with a VersionId needs GetObjectVersion).
             BucketAccess("uploads", ("s3:GetObjectVersion",), prefix="uploads/"),
             BucketAccess("reports", ("s3:PutObject",)),
+            # GetObject: an upload of some subjects, or another task's upload of the same
+            # natural keys, rewrites the earlier lake files without those rows (R30).
             BucketAccess(
                 "lake",
-                ("s3:PutObject", "s3:DeleteObject"),
+                ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
                 prefix="records/",
                 bucket_actions=("s3:ListBucket",),
             ),

@@ -436,7 +436,7 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         _E,
         "名册中有不止一名学生与此行相符：{candidates}。请填写学籍号，或加一列学号（或性别）区分。",
         "More than one student in the roster fits this row: {candidates}. Add the student "
-        "number (or 学号, or gender) to tell them apart.",
+        "number (or the school number, or gender) to tell them apart.",
     ),
     ErrorCode.TASK_VALUE_CONFLICT: CatalogueEntry(
         _E,

@@ -115,7 +115,9 @@ class World:
         return self.issuer.mint(user_id, user_id)
 
     def call(self, user_id: str | None, method: str, path: str, body: Any = None) -> Any:
-        headers = {"Content-Type": "application/json"}
+        # Accept as browsers and HTTP clients send it (Chalice answers a file only to a caller
+        # that accepts one).
+        headers = {"Content-Type": "application/json", "Accept": "*/*"}
         if user_id is not None:
             headers["Authorization"] = f"Bearer {self.token(user_id)}"
         payload = None if body is None else json.dumps(body, ensure_ascii=False)

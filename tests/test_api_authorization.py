@@ -48,7 +48,7 @@ def test_cell(
     targets = _targets(built, extra, relation)
     if rule.setup is not None:
         rule.setup(built, targets)
-    path = rule.path.format(**targets) + rule.query
+    path = rule.path.format(**targets) + rule.query.format(**targets)
     body = rule.body(targets) if rule.body is not None else None
     # When they call the route
     response = built.call(ROLES[role], rule.method, path, body)

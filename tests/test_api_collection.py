@@ -15,8 +15,6 @@ import pytest
 from shared.db.dynamo import MAX_PAGE_SIZE
 from shared.domain.models import (
     AuditAction,
-    CollectionTask,
-    DistrictScope,
     ErrorGroup,
     Role,
     RowCounts,
@@ -462,30 +460,24 @@ def test_completion_shows_each_subject_of_a_class_until_every_one_is_delivered(
 
 
 def test_a_task_fixing_a_subject_expects_that_subject_only(world: World) -> None:
-    # Given class A1 taught three subjects, and a district task fixed to 英语, which only A1
-    # is taught (the request does not carry fixed values yet: the service expands the task)
-    from chalicelib.services.collection import _targets
-
+    # Given class A1 taught three subjects, and only A1 taught 英语
     teach_three_subjects_in_a1(world)
-    task = CollectionTask(
-        id="task-en",
-        template_id="academic-score",
-        template_version=1,
-        term=TERM,
-        title="英语期中成绩",
-        deadline=NOW + timedelta(days=30),
-        created_by="D",
-        created_at=NOW,
-        scope=DistrictScope(),
-        fixed={"subject": "英语"},
-    )
-    # When it is expanded into targets
-    targets = _targets(world.context, task, builtin_registry().get("academic-score"))
+    # When the district sets a score task fixed to 英语
+    fixed = {"subject": "英语", "assessment_type": "期中考试"}
+    task_id = create_task(world, "D", {"kind": "district"}, fixed=fixed)
     # Then each class owes 英语 only: A1 from its teacher, the others from nobody in particular
-    assert {(t.class_id, t.subject, t.teacher_id) for t in targets} == {
-        ("A1", "英语", "T3"),
-        ("A2", "英语", None),
-        ("B1", "英语", None),
+    assert targets_of(world, task_id) == {
+        ("A", "A1", "英语", "T3"),
+        ("A", "A2", "英语", None),
+        ("B", "B1", "英语", None),
+    }
+    # And A1's 英语 teacher's upload completes A1
+    deliver(world, task_id, "A", "A1", "T3", submission_id="sub-en", subjects=("英语",))
+    body = world.call("D", "GET", f"/v1/tasks/{task_id}/completion").json_body
+    assert {c["id"]: (c["expected"], c["received"]) for c in body["classes"]} == {
+        "A1": (1, 1),
+        "A2": (1, 0),
+        "B1": (1, 0),
     }
 
 

@@ -33,6 +33,8 @@ CONFIG = SchemathesisConfig.from_dict(
     }
 )
 schema = schemathesis.openapi.from_dict(api.openapi(), config=CONFIG)
+# The API served on a thread; each fuzzed operation takes under 5 s on a loaded machine.
+pytestmark = pytest.mark.timeout(60)
 
 
 class GatewayHandler(ChaliceRequestHandler):
@@ -70,6 +72,8 @@ def served() -> Iterator[tuple[World, str]]:
             yield world, f"http://{host}:{port}"
         finally:
             server.shutdown()
+            thread.join(10)
+            assert not thread.is_alive()
 
 
 def test_the_served_document_is_the_one_tested(served: tuple[World, str]) -> None:

@@ -12,6 +12,9 @@ from pydantic import ValidationError
 from shared.aws import AwsClients
 from shared.settings import AwsSettings, IngestLimits
 
+# moto's server on a thread: a second to start, a hung one fails in a minute.
+pytestmark = pytest.mark.timeout(60)
+
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:

@@ -386,7 +386,8 @@ def jwks_server() -> Iterator[tuple[str, list[str], dict[str, Any]]]:
     finally:
         server.shutdown()
         server.server_close()
-        thread.join()
+        thread.join(10)
+        assert not thread.is_alive()
 
 
 def test_keys_fetched_over_http_verify_tokens_and_are_cached(

@@ -201,7 +201,7 @@ def test_the_api_uses_exactly_what_it_is_granted(
                 targets = _targets(world, extra, "own")
                 if rule.setup is not None:
                     rule.setup(world, targets)
-                path = rule.path.format(**targets) + rule.query
+                path = rule.path.format(**targets) + rule.query.format(**targets)
                 body = rule.body(targets) if rule.body is not None else None
                 # When the API serves it, recorded
                 with recorder.recording():

@@ -22,6 +22,9 @@ SIZE = DemoSize(schools=1, classes_per_grade=1, students_per_class=4, families_p
 CLASS_ID = "sch1-1-1"  # 一年级(1)班 of 闵行区实验小学
 MATH_TEACHER = "teacher-sch1-1-math"
 FINAL = {"accepted", "partial", "rejected"}
+# Healthy: a few seconds. The test's own waits add up to 50 s (10 + 10 + 30), so they speak
+# first; a hung platform fails here.
+pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,8 @@ QUEUE = replace(UPLOAD_EVENTS, visibility_timeout_s=2, max_receive_count=3)
 FAULTY = replace(VALIDATE, handler="tests.local_functions:faulty_validate", queue=QUEUE)
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Healthy: 14 s. Its own waits (60 s for the first uploads, 90 s for the drain) speak first.
+pytestmark = pytest.mark.timeout(240)
 
 
 @dataclass

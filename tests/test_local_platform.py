@@ -33,6 +33,10 @@ from shared.uploads import presign_upload
 from tests import local_functions
 from tests.local_world import PROBE_QUEUE, config, eventually
 
+# The platform starts once for the module (3-4 s); each test takes under 3 s and waits at most
+# 10 s for anything (eventually), so a hung server or poller fails in a minute.
+pytestmark = pytest.mark.timeout(60)
+
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:

@@ -36,6 +36,9 @@ from shared.resources import FunctionDefinition, QueueDefinition
 from shared.settings import AwsSettings
 from tests import local_functions
 
+# In-process moto and scheduler threads: each test takes a second or two, a few under load.
+pytestmark = pytest.mark.timeout(60)
+
 REGION = "cn-north-1"
 QUEUE = QueueDefinition("probe", visibility_timeout_s=30, max_receive_count=2)
 PROBE = FunctionDefinition(

@@ -22,7 +22,7 @@ from tests.local_world import config, eventually
 # Each test starts moto, the issuer, the API and the runner, and stops them: about 5 s on a
 # 2-core machine. A hang (the main thread never woken) fails here, not at CI's limit.
 pytestmark = pytest.mark.timeout(60)
-JOIN_TIMEOUT_S = 10  # once `run` returns, the interrupter ends at its next check (a 2 s GET)
+JOIN_TIMEOUT_S = 10  # once `run` returns, the interrupter ends at its next check (a 5 s GET)
 STOPS_WITHIN_S = 15  # signal to return: the runner's poll (1 s), the servers' shutdowns, moto
 
 
@@ -79,11 +79,17 @@ def run_and_interrupt(
 
     def interrupt_once_up() -> None:
         health = lambda: returned.is_set() or _get(f"http://127.0.0.1:{port}/v1/health")  # noqa: E731
-        run.health = eventually(health, timeout=30, what="the API")
-        run.threads = [t for t in threading.enumerate() if t.name.startswith("growth")]
-        if not returned.is_set():
-            run.interrupted_at = time.monotonic()
-            interrupt(run.threads)
+        try:
+            run.health = eventually(health, timeout=30, what="the API")
+            run.threads = [t for t in threading.enumerate() if t.name.startswith("growth")]
+            if not returned.is_set():
+                run.interrupted_at = time.monotonic()
+                interrupt(run.threads)
+        finally:
+            if run.interrupted_at is None and not returned.is_set():
+                # The API never answered: stop the run all the same (the test then fails on
+                # its health), rather than leave it waiting for a Ctrl-C that never comes.
+                os.kill(os.getpid(), signal.SIGINT)
 
     interrupter = threading.Thread(target=interrupt_once_up, name="test-interrupter")
     interrupter.start()
@@ -150,6 +156,6 @@ def test_ctrl_c_landing_on_another_thread_stops_it_too(
 
 def _get(url: str) -> int | None:
     try:
-        return requests.get(url, timeout=2).status_code
-    except requests.ConnectionError:
+        return requests.get(url, timeout=5).status_code
+    except requests.RequestException:  # not listening yet, or too busy starting to answer
         return None

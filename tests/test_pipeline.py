@@ -299,6 +299,7 @@ def test_two_concurrent_deliveries_produce_one_import(
     second = pw.deliver(body)
     release.set()
     first.join(10)
+    assert not first.is_alive()
     assert len(second["batchItemFailures"]) == 1
     assert results == [{"batchItemFailures": []}]
     assert len(pw.events()) == 1

@@ -47,6 +47,7 @@ from shared.access.policy import (
     may_manage_templates,
     may_submit,
     may_submit_for_school,
+    may_take_class_roster,
     permit,
     require,
     sees_class,
@@ -300,7 +301,7 @@ def task_template(
         return Download(_safe_filename(f"{task.title}.xlsx"), XLSX_TYPE, body)
     school_class = _visible_class(context, principal, query.class_id)
     require(task_covers_class(task, school_class), Entity.SCHOOL_CLASS)
-    permit(may_submit(principal, task, school_class))
+    permit(may_take_class_roster(principal, task, school_class))
     students = sorted(
         _every(
             lambda start: context.repos.directory.list_class_students(

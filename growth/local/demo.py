@@ -38,7 +38,7 @@ DEMO_SIZE: Final = DemoSize(schools=2, classes_per_grade=2, students_per_class=3
 TERM: Final = "2024-2025-1"
 EXAM_DAY: Final = date(2024, 11, 12)
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FINAL: Final = frozenset({"accepted", "partial", "rejected"})
+FINAL: Final = frozenset({"accepted", "partial", "rejected", "ignored"})
 EXIT_MISMATCH: Final = 1
 EXIT_ERROR: Final = 2
 
@@ -54,24 +54,39 @@ class Seat(NamedTuple):
 @dataclass(frozen=True)
 class Expected:
     """What should become of an upload: the final status, (accepted, rejected) row counts
-    when the file was read, and the error codes reported. `http` is the API's answer to the
-    upload request itself when it should refuse (nothing is uploaded then)."""
+    when the file was read, and the codes reported (errors and warnings). `http` is the API's
+    answer to the upload request itself when it should refuse (nothing is uploaded then);
+    `parts` how many class parts a school workbook should become."""
 
     status: str
     counts: tuple[int, int] | None = None
     codes: frozenset[str] = frozenset()
     http: int | None = None
+    parts: int = 0
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a file may be made from: the district's plan, and the API (a template to fill)."""
+
+    plan: DemoDistrict
+    client: Client
+    task_id: str
 
 
 @dataclass(frozen=True)
 class Upload:
+    """One upload of the story. `class_id` None: a school admin's workbook for the whole
+    school. `replays`: post another file with the upload request of that earlier upload."""
+
     title: str
     login: str
-    class_id: str
+    class_id: str | None
     filename: str
     content_type: str
-    body: Callable[[DemoDistrict], bytes]
+    body: Callable[[Sources], bytes]
     expected: Expected
+    replays: str | None = None
 
 
 @dataclass
@@ -83,6 +98,7 @@ class Outcome:
     http: int | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    parts: int = 0
 
     @property
     def as_expected(self) -> bool:
@@ -92,6 +108,7 @@ class Outcome:
             and self.http == expected.http
             and (expected.counts is None or self.counts == expected.counts)
             and self.codes == expected.codes
+            and self.parts == expected.parts
         )
 
 
@@ -107,23 +124,23 @@ def seats(plan: DemoDistrict, class_id: str) -> list[Seat]:
     ]
 
 
-def clean_sheet(class_id: str) -> Callable[[DemoDistrict], bytes]:
-    def build(plan: DemoDistrict) -> bytes:
+def clean_sheet(class_id: str) -> Callable[[Sources], bytes]:
+    def build(sources: Sources) -> bytes:
         rng = random.Random(class_id)  # noqa: S311 - sample scores
-        rows = score_rows(rng, seats(plan, class_id), "数学", "期中考试", EXAM_DAY)
+        rows = score_rows(rng, seats(sources.plan, class_id), "数学", "期中考试", EXAM_DAY)
         return xlsx_bytes(SCORE_HEADER, rows, title="2024学年第一学期 数学期中考试成绩")
 
     return build
 
 
-def sheet_with_mistakes(class_id: str, *, fixed: bool) -> Callable[[DemoDistrict], bytes]:
+def sheet_with_mistakes(class_id: str, *, fixed: bool) -> Callable[[Sources], bytes]:
     """The class's scores as Excel saves a CSV (GB18030), with three mistakes unless `fixed`:
     a 学籍号 with its last two digits swapped, a score above the full mark, a date that does
     not exist."""
 
-    def build(plan: DemoDistrict) -> bytes:
+    def build(sources: Sources) -> bytes:
         rng = random.Random(class_id)  # noqa: S311 - sample scores
-        rows = score_rows(rng, seats(plan, class_id), "数学", "期中考试", EXAM_DAY)
+        rows = score_rows(rng, seats(sources.plan, class_id), "数学", "期中考试", EXAM_DAY)
         if not fixed:
             number = rows[2][0]
             rows[2][0] = number[:-2] + number[-1] + number[-2]
@@ -134,18 +151,96 @@ def sheet_with_mistakes(class_id: str, *, fixed: bool) -> Callable[[DemoDistrict
     return build
 
 
-def other_class_sheet(class_id: str) -> Callable[[DemoDistrict], bytes]:
+def other_class_sheet(class_id: str) -> Callable[[Sources], bytes]:
     """Another class's sheet, picked by mistake: every student belongs elsewhere."""
     return clean_sheet(class_id)
 
 
-def zip_bomb(class_id: str) -> Callable[[DemoDistrict], bytes]:
+def zip_bomb(class_id: str) -> Callable[[Sources], bytes]:
     """A small .xlsx whose worksheet inflates to 300 MB."""
 
-    def build(plan: DemoDistrict) -> bytes:
-        return inflating_xlsx(clean_sheet(class_id)(plan), 300 << 20)
+    def build(sources: Sources) -> bytes:
+        return inflating_xlsx(clean_sheet(class_id)(sources), 300 << 20)
 
     return build
+
+
+def filled_template(login: str, class_id: str) -> Callable[[Sources], bytes]:
+    """导出模板 → 填写: the task's template for the class, downloaded through the API (its
+    roster and the task's fixed values already in it), filled in as a teacher would in Excel
+    (the subject and each score typed into the unlocked cells)."""
+
+    def build(sources: Sources) -> bytes:
+        import io
+
+        import openpyxl  # type: ignore[import-untyped]  # a dev tool: the demo fills like Excel
+
+        path = f"/v1/tasks/{sources.task_id}/template?class_id={class_id}"
+        response = sources.client.call(login, "GET", path)
+        if response.status_code != 200:
+            raise LocalError(f"下载模板失败（{response.status_code}）：{response.text}")
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        sheet = book.worksheets[0]
+        header_row = next(
+            r for r in range(1, 6) if str(sheet.cell(r, 1).value or "").lstrip("*") == "学籍号"
+        )
+        header = [str(c.value or "").lstrip("*") for c in sheet[header_row]]
+        rng = random.Random(f"template:{class_id}")  # noqa: S311 - sample scores
+        row = header_row + 1
+        while sheet.cell(row, 1).value:
+            sheet.cell(row, header.index("学科") + 1, "数学")
+            sheet.cell(row, header.index("得分") + 1, rng.randint(60, 100))
+            row += 1
+        filled = io.BytesIO()
+        book.save(filled)
+        return filled.getvalue()
+
+    return build
+
+
+def wide_sheet(class_id: str) -> Callable[[Sources], bytes]:
+    """A head teacher's own score sheet: 学号, 姓名, then one column per subject and 总分;
+    no 学籍号, no 班级, no 考核类型 or 日期 (the task fixes those)."""
+
+    def build(sources: Sources) -> bytes:
+        rng = random.Random(f"wide:{class_id}")  # noqa: S311 - sample scores
+        rows = []
+        for student in (s for s in sources.plan.students if s.class_id == class_id):
+            scores = [rng.randint(55, 100) for _ in range(3)]
+            rows.append(
+                [student.school_no or "", student.name, *map(str, scores), str(sum(scores))]
+            )
+        header = ["学号", "姓名", "语文", "数学", "英语", "总分"]
+        return csv_bytes(header, rows, encoding="gb18030")
+
+    return build
+
+
+# A school admin's workbook: one sheet per class, named the ways schools name classes.
+WORKBOOK_SHEETS: Final = {
+    "sch2-6-1": "预备(1)班",
+    "sch2-6-2": "六年级2班",
+    "sch2-8-1": "初二(1)班",
+    "sch2-8-2": "八年级（2）班",
+    "sch2-9-1": "初三1班",
+    "sch2-9-2": "九(2)班",
+}
+
+
+def school_workbook(sources: Sources) -> bytes:
+    """Six classes' 数学 scores, a sheet each (学号 typed as a number, 姓名, 数学: two
+    students of one name are told apart by their 学号), and a 说明 sheet in front."""
+    from growth.sample import xlsx_book
+
+    sheets: list[tuple[str, list[list[object]]]] = [("说明", [["各班一张表，表名为班级"]])]
+    for class_id, sheet in WORKBOOK_SHEETS.items():
+        rng = random.Random(f"workbook:{class_id}")  # noqa: S311 - sample scores
+        students = [s for s in sources.plan.students if s.class_id == class_id]
+        rows: list[list[object]] = [
+            [int(s.school_no or 0), s.name, rng.randint(50, 100)] for s in students
+        ]
+        sheets.append((sheet, [["学号", "姓名", "数学"], *rows]))
+    return xlsx_book(sheets)
 
 
 def scenario() -> list[Upload]:
@@ -219,12 +314,56 @@ def scenario() -> list[Upload]:
             clean_sheet("sch2-7-1"),
             Expected("refused", http=404),
         ),
+        Upload(
+            "二年级(1)班 数学老师下载预填模板，填好后上传",
+            "teacher-sch1-2-math",
+            "sch1-2-1",
+            "二年级1班期中成绩.xlsx",
+            XLSX,
+            filled_template("teacher-sch1-2-math", "sch1-2-1"),
+            Expected("accepted", (30, 0)),
+        ),
+        Upload(
+            "二年级(2)班 班主任自己的成绩表（姓名 + 语文/数学/英语 + 总分，无学籍号）",
+            "teacher-sch1-2-2",
+            "sch1-2-2",
+            "二年级2班期中成绩.csv",
+            "text/csv",
+            wide_sheet("sch1-2-2"),
+            Expected("accepted", (90, 0), frozenset({"FILE_DERIVED_COLUMN"})),
+        ),
+        Upload(
+            "第二所学校 校管理员上传全校工作簿（每班一张表，共六个班）",
+            "admin-sch2",
+            None,
+            "全校期中数学成绩.xlsx",
+            XLSX,
+            school_workbook,
+            Expected("accepted", (180, 0), frozenset({"SHEET_RESULT"}), parts=6),
+        ),
+        Upload(
+            "二年级(1)班 用同一个上传表单再传一个文件（表单已用过）",
+            "teacher-sch1-2-math",
+            "sch1-2-1",
+            "二年级1班期中成绩（又一份）.xlsx",
+            XLSX,
+            clean_sheet("sch1-2-1"),
+            Expected("ignored", codes=frozenset({"UPLOAD_REUSED"})),
+            replays="二年级(1)班 数学老师下载预填模板，填好后上传",
+        ),
     ]
 
 
 # The lake's accepted rows per class once the scenario is done: the re-upload replaced the
-# partial one, the rejected uploads changed nothing.
-EXPECTED_LAKE: Final = {"sch1-1-1": 30, "sch1-1-2": 30}
+# partial one, the rejected and ignored uploads changed nothing, the wide sheet brought three
+# subjects, the school workbook six classes.
+EXPECTED_LAKE: Final = {
+    "sch1-1-1": 30,
+    "sch1-1-2": 30,
+    "sch1-2-1": 30,
+    "sch1-2-2": 90,
+    **dict.fromkeys(WORKBOOK_SHEETS, 30),
+}
 
 
 # ------------------------------------------------------------------------------ the run
@@ -260,7 +399,8 @@ class Client:
 
     def district_score_task(self, title: str) -> dict[str, Any]:
         """The district admin sets an academic-score task for every class, this term, due in
-        30 days; returns the task."""
+        30 days, fixing the kind of assessment and its date (期中考试 on EXAM_DAY); returns
+        the task."""
         deadline = (datetime.now(UTC) + timedelta(days=30)).isoformat()
         task: dict[str, Any] = self.ok(
             "district",
@@ -272,6 +412,7 @@ class Client:
                 "title": title,
                 "deadline": deadline,
                 "scope": {"kind": "district"},
+                "fixed": {"assessment_type": "期中考试", "assessment_date": EXAM_DAY.isoformat()},
             },
         )
         return task
@@ -292,8 +433,13 @@ def run_scenario(platform: Platform, uploads: Sequence[Upload], wait_s: float) -
     client = Client(platform)
     try:
         task = client.district_score_task("2024学年第一学期期中成绩")
-        print(f"区管理员发布任务「{task['title']}」（{task['id']}），全区 {TERM} 学期。\n")
-        outcomes = [_upload(client, task["id"], plan, upload, wait_s) for upload in uploads]
+        print(
+            f"区管理员发布任务「{task['title']}」（{task['id']}），全区 {TERM} 学期，"
+            f"固定考核类型为期中考试、考核日期为 {EXAM_DAY}。\n"
+        )
+        sources = Sources(plan, client, task["id"])
+        forms: dict[str, dict[str, Any]] = {}
+        outcomes = [_upload(client, sources, upload, forms, wait_s) for upload in uploads]
         _print_completion(client, task["id"])
         return outcomes
     finally:
@@ -301,27 +447,29 @@ def run_scenario(platform: Platform, uploads: Sequence[Upload], wait_s: float) -
 
 
 def _upload(
-    client: Client, task_id: str, plan: DemoDistrict, upload: Upload, wait_s: float
+    client: Client,
+    sources: Sources,
+    upload: Upload,
+    forms: dict[str, dict[str, Any]],
+    wait_s: float,
 ) -> Outcome:
     print(f"· {upload.login}：{upload.title}", flush=True)
     started = time.monotonic()
-    asked = client.call(
-        upload.login,
-        "POST",
-        f"/v1/tasks/{task_id}/submissions",
-        json={
-            "class_id": upload.class_id,
-            "filename": upload.filename,
-            "content_type": upload.content_type,
-        },
-    )
+    if upload.replays is not None:
+        return _replay(client, sources, upload, forms[upload.replays], started, wait_s)
+    request: dict[str, Any] = {"filename": upload.filename, "content_type": upload.content_type}
+    if upload.class_id is not None:
+        request["class_id"] = upload.class_id
+    path = f"/v1/tasks/{sources.task_id}/submissions"
+    asked = client.call(upload.login, "POST", path, json=request)
     if asked.status_code >= 300:
         problem = asked.json()
         outcome = Outcome(upload, "refused", http=asked.status_code)
         outcome.notes.append(problem.get("detail") or problem.get("title", ""))
         return outcome
     answer = asked.json()
-    client.post_file(answer["upload"], upload.filename, upload.body(plan), upload.content_type)
+    forms[upload.title] = answer
+    client.post_file(answer["upload"], upload.filename, upload.body(sources), upload.content_type)
     path = f"/v1/submissions/{answer['submission']['id']}"
     while True:
         submission = client.ok(upload.login, "GET", path)
@@ -330,6 +478,34 @@ def _upload(
         if time.monotonic() - started > wait_s:
             return Outcome(upload, f"未在 {wait_s:.0f} 秒内完成（{submission['status']}）")
         time.sleep(0.2)
+    return _outcome(upload, submission, started)
+
+
+def _replay(
+    client: Client,
+    sources: Sources,
+    upload: Upload,
+    form: dict[str, Any],
+    started: float,
+    wait_s: float,
+) -> Outcome:
+    """Post another file with an upload request already used, then wait for the school's
+    list of the task's submissions to show it as ignored."""
+    client.post_file(form["upload"], upload.filename, upload.body(sources), upload.content_type)
+    first = form["submission"]["id"]
+    path = f"/v1/tasks/{sources.task_id}/submissions?class_id={upload.class_id}"
+    admin = "admin-" + upload.class_id.split("-")[0] if upload.class_id else "district"
+    while True:
+        listed = client.ok(admin, "GET", path)["items"]
+        ignored = [s for s in listed if s["status"] == "ignored" and s["id"] != first]
+        if ignored:
+            return _outcome(upload, ignored[0], started)
+        if time.monotonic() - started > wait_s:
+            return Outcome(upload, f"未在 {wait_s:.0f} 秒内出现“已忽略”的上报")
+        time.sleep(0.2)
+
+
+def _outcome(upload: Upload, submission: dict[str, Any], started: float) -> Outcome:
     counts = submission["counts"]
     outcome = Outcome(
         upload,
@@ -337,9 +513,12 @@ def _upload(
         counts=(counts["accepted"], counts["rejected"]) if counts else None,
         codes=frozenset(g["code"] for g in submission["error_summary"]),
         seconds=time.monotonic() - started,
+        parts=len(submission.get("parts") or []),
     )
     outcome.notes += [
         f"{g['code']} ×{g['count']}（第 {g['first_row']} 行起）：{g['example']}"
+        if g["code"] != "SHEET_RESULT"
+        else g["example"]
         for g in submission["error_summary"]
     ]
     if submission.get("error_report"):
@@ -389,6 +568,7 @@ STATUS_ZH: Final = {
     "partial": "部分通过",
     "rejected": "拒收",
     "refused": "拒绝请求",
+    "ignored": "已忽略",
 }
 
 

@@ -188,6 +188,7 @@ def _plan_student(
         class_id=klass.id,
         grade=klass.grade,
         guardian_consent=sampled.consent == "是",
+        school_no=f"{seat:02d}",  # 学号: the seat in the class, as many schools number them
     )
     plan.students.append(student)
     if not with_family:

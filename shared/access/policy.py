@@ -254,6 +254,12 @@ def reportable_subjects(p: Principal, class_id: str) -> frozenset[str] | None:
     return None
 
 
+def may_take_class_roster(p: Principal, task: CollectionTask, school_class: SchoolClass) -> bool:
+    """The pre-filled template of a class holds its roster with full 学籍号 (the one place a
+    teacher gets them unmasked, each download audited): for whoever may upload for it."""
+    return may_submit(p, task, school_class)
+
+
 def may_submit_for_school(p: Principal, task: CollectionTask, school_id: str) -> bool:
     """One workbook for the whole school (a sheet per class): the school's admins."""
     return (

@@ -732,9 +732,9 @@ def compute_completion(
 
     Completion counts what a class shows for the task, and what it shows is one upload per
     subject: a delivered upload replaces the records of the subjects it holds, each subject
-    under its own current pointer, and leaves the other subjects' alone (docs/pipeline.md,
-    "Generations"; `keys.current_generation`). An older upload never replaces a newer one
-    (R9), and one whose pointers could not all move is never delivered. So:
+    under its own current pointer, and leaves the other subjects' alone (generations,
+    docs/pipeline.md; `RecordRepository.flip_generation`). An older upload never replaces a
+    newer one (R9), and one whose pointers could not all move is never delivered. So:
 
     * a target with a subject is met by the class's latest delivered upload holding rows of
       that subject, whoever made it: a head teacher's wide sheet meets every subject it

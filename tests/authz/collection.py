@@ -165,6 +165,22 @@ RULES: list[RouteRule] = [
         body=lambda t: {"class_id": t["class_id"], "filename": "成绩.xlsx", "content_type": XLSX},
     ),
     RouteRule("GET", "/v1/tasks/{task_id}/submissions", SCHOOL_TASK),
+    # The blank template: whoever sees the task.
+    RouteRule("GET", "/v1/tasks/{task_id}/template", SCHOOL_TASK),
+    # The class's pre-filled template holds its roster: whoever may upload for the class.
+    RouteRule(
+        "GET",
+        "/v1/tasks/{task_id}/template",
+        {
+            "district_admin": same(403),
+            "school_admin": (200, 200, 404, 200),
+            "teacher": (200, 404, 404, 200),
+            "student": same(404),
+            "guardian": same(404),
+        },
+        query="?class_id={class_id}",
+        tags=frozenset({"roster"}),
+    ),
     RouteRule(
         "GET",
         "/v1/submissions/{submission_id}",
