@@ -479,6 +479,11 @@ def test_a_task_fixing_a_subject_expects_that_subject_only(world: World) -> None
         "A2": (1, 0),
         "B1": (1, 0),
     }
+    # And a school task fixed to 英语 cannot name A1's 语文 teacher, who owes nothing of it
+    scope = {"kind": "school", "school_id": "A", "class_ids": ["A1"], "teacher_ids": ["T2"]}
+    refused = world.call("SA", "POST", "/v1/tasks", a_task_request(scope, fixed=fixed))
+    assert refused.status_code == 400
+    assert [e["field"] for e in refused.json_body["errors"]] == ["scope.teacher_ids"]
 
 
 def test_a_template_without_subjects_still_expects_one_submission_per_class(

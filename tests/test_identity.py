@@ -37,6 +37,8 @@ COGNITO_ISSUER = "https://cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_Abc
 AUDIENCE = "3n4b5urk1ft4fl3mg5e62d9ado"
 SUBJECT = "7c1f3a52-9d0e-4b8a-a5f1-2e6b9c4d8f10"
 USERNAME = "teacher.wang"
+# Unit tests, and two with a key server on a thread: each well under a second.
+pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture(scope="session")

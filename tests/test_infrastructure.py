@@ -34,7 +34,12 @@ from shared.db.tables import TABLES
 from shared.resources import BUCKETS, FUNCTIONS
 from shared.templates.registry import builtin_registry
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    # Building the layers downloads their wheels from PyPI (arm64, and x86 for the import
+    # test): 25-60 s with a warm pip cache, minutes on a cold one; the network sets the pace.
+    pytest.mark.timeout(600),
+]
 
 Template = dict[str, Any]
 

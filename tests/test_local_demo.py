@@ -22,6 +22,9 @@ def fresh_function() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("fresh_function")
+# Healthy: about 20 s on a 2-core machine. The demo waits up to 120 s for each upload, so a
+# broken function would take it 10 minutes to report; this fails it in three.
+@pytest.mark.timeout(180)
 def test_the_demo_runs_the_scenario_and_exits_0(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -51,6 +54,7 @@ def test_a_single_unexpected_outcome_fails_the_demo(capsys: pytest.CaptureFixtur
             counts=u.expected.counts,
             codes=u.expected.codes,
             http=u.expected.http,
+            parts=u.expected.parts,
         )
         for u in uploads
     ]
@@ -60,6 +64,17 @@ def test_a_single_unexpected_outcome_fails_the_demo(capsys: pytest.CaptureFixtur
     wrong = [*expected]
     wrong[1] = outcome(uploads[1], "accepted", (30, 0))
     assert not demo.report(wrong, lake)
+    # A school workbook that became fewer class parts than it has class sheets
+    workbook = next(i for i, u in enumerate(uploads) if u.class_id is None)
+    short = [*expected]
+    short[workbook] = demo.Outcome(
+        uploads[workbook],
+        "accepted",
+        counts=uploads[workbook].expected.counts,
+        codes=uploads[workbook].expected.codes,
+        parts=5,
+    )
+    assert not demo.report(short, lake)
     # Rows of the replaced upload left in the lake
     assert not demo.report(expected, demo.LakeView({"sch1-1-1": 30, "sch1-1-2": 57}, []))
     # A name column in the lake

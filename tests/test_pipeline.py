@@ -271,6 +271,7 @@ def test_in_progress_expiry_follows_the_remaining_time(
 # ---------------------------------------------------- R6: concurrent deliveries, one import
 
 
+@pytest.mark.timeout(60)  # two deliveries on two threads; each wait in it is 10 s at most
 def test_two_concurrent_deliveries_produce_one_import(
     pw: PipelineWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:

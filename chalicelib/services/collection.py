@@ -11,9 +11,9 @@ object key; validating the file is the event pipeline's work.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from chalicelib.api import Download
 from chalicelib.context import Context
@@ -57,7 +57,7 @@ from shared.access.policy import (
     sees_task,
     task_covers_class,
 )
-from shared.db.dynamo import MAX_PAGE_SIZE, Page
+from shared.db.dynamo import MAX_PAGE_SIZE, every_page
 from shared.domain.models import (
     AuditAction,
     CollectionTask,
@@ -89,8 +89,6 @@ from shared.uploads import (
     presign_upload,
     upload_key,
 )
-
-T = TypeVar("T")
 
 # Characters a file name may not hold on Windows (where most schools open the report).
 _UNSAFE_IN_FILENAME: Final = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -157,7 +155,7 @@ def _builtin_ids() -> frozenset[str]:
 
 def _latest_templates(context: Context) -> list[Template]:
     latest: dict[str, Template] = {}
-    district = _every(
+    district = every_page(
         lambda start: context.repos.collection.list_templates(limit=MAX_PAGE_SIZE, start_key=start)
     )
     for template in district:  # by id, then version: the last of each id is its latest
@@ -268,12 +266,12 @@ def task_completion(
     elif not principal.is_(Role.DISTRICT_ADMIN):
         school_id = principal.school_id
     collection = context.repos.collection
-    targets = _every(
+    targets = every_page(
         lambda start: collection.list_task_targets(
             task.id, school_id=school_id, limit=MAX_PAGE_SIZE, start_key=start
         )
     )
-    submissions = _every(
+    submissions = every_page(
         lambda start: collection.list_task_submissions(
             task.id, school_id=school_id, limit=MAX_PAGE_SIZE, start_key=start
         )
@@ -303,7 +301,7 @@ def task_template(
     require(task_covers_class(task, school_class), Entity.SCHOOL_CLASS)
     permit(may_take_class_roster(principal, task, school_class))
     students = sorted(
-        _every(
+        every_page(
             lambda start: context.repos.directory.list_class_students(
                 school_class.id, limit=MAX_PAGE_SIZE, start_key=start
             )
@@ -346,7 +344,7 @@ def _targets(context: Context, task: CollectionTask, template: Template) -> list
     if isinstance(scope, SchoolScope):
         return _school_targets(context, task, template, scope)
     if isinstance(scope, DistrictScope):
-        schools = _every(
+        schools = every_page(
             lambda start: context.repos.directory.list_schools(
                 context.settings.district_code, limit=MAX_PAGE_SIZE, start_key=start
             )
@@ -456,9 +454,10 @@ def _every_listed_one_is_targeted(
     A listed teacher whose part falls to a colleague (the head teacher of a class whose every
     subject teacher is listed too, the second teacher of a subject) is no mistake."""
     expected = {(t.class_id, t.subject) for t in targets}
+    targeted = {t.class_id for t in targets}
     involved = {t.teacher_id for t in targets}
     for school_class in classes:
-        if any(class_id == school_class.id for class_id, _ in expected):
+        if school_class.id in targeted:
             involved.add(school_class.head_teacher_id)
         involved |= {
             a.teacher_id
@@ -470,7 +469,7 @@ def _every_listed_one_is_targeted(
         raise _bad_scope(
             "scope.teacher_ids", f"{min(idle)} teaches none of the classes (or not the subject)"
         )
-    empty = set(scope.class_ids) - {t.class_id for t in targets}
+    empty = set(scope.class_ids) - targeted
     if empty:
         raise _bad_scope("scope.class_ids", f"no listed teacher teaches {min(empty)}")
 
@@ -486,7 +485,7 @@ def _class_in(context: Context, school_id: str, class_id: str) -> SchoolClass:
 
 
 def _classes_of(context: Context, school_id: str) -> list[SchoolClass]:
-    return _every(
+    return every_page(
         lambda start: context.repos.directory.list_classes(
             school_id, limit=MAX_PAGE_SIZE, start_key=start
         )
@@ -628,15 +627,3 @@ def _report_link(
 
 
 # ------------------------------------------------------------------------------------- helpers
-
-
-def _every(read: Callable[[Any], Page[T]]) -> list[T]:
-    """Every item of a list, page after page (for lists bounded by the district's size)."""
-    items: list[T] = []
-    start: Any = None
-    while True:
-        page = read(start)
-        items.extend(page.items)
-        if page.next_key is None:
-            return items
-        start = page.next_key

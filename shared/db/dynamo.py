@@ -60,6 +60,19 @@ class Page(Generic[T]):
     next_key: dict[str, Any] | None
 
 
+def every_page(read: Callable[[dict[str, Any] | None], Page[T]]) -> list[T]:
+    """Every item of a list, page after page (`read(start_key)` reads one page): for lists
+    bounded by a school's or the district's size (a class's students, a school's classes)."""
+    items: list[T] = []
+    start: dict[str, Any] | None = None
+    while True:
+        page = read(start)
+        items.extend(page.items)
+        if page.next_key is None:
+            return items
+        start = page.next_key
+
+
 # ----------------------------------------------------------------------------- errors
 
 

@@ -18,6 +18,7 @@ from shared.error_codes import ErrorCode, message
 from shared.exceptions import InvalidInput
 from shared.ingest.result import ValidationResult
 from shared.text import neutralize, starts_formula
+from shared.xlsx import new_workbook
 
 _XML_INVALID: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 ROW_HEADER: Final = "行号"
@@ -120,20 +121,10 @@ def report_csv(result: ValidationResult) -> bytes:
 
 
 def report_xlsx(result: ValidationResult) -> bytes:
-    import xlsxwriter
 
     header, rows = report_table(result)
     buffer = io.BytesIO()
-    # Strings stay strings: no formula, number or URL conversion of what teachers typed.
-    workbook = xlsxwriter.Workbook(
-        buffer,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
+    workbook = new_workbook(buffer)
     bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     warn = workbook.add_format({"font_color": "#C00000", "text_wrap": True})
     detail = workbook.add_worksheet("错误明细")

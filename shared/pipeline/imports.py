@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from shared.db.dynamo import every_page
 from shared.db.repositories import Repositories
 from shared.domain.models import (
     GuardianLink,
@@ -254,13 +255,9 @@ def _guardian(repos: Repositories, name: str, mobile: str) -> User:
 
 
 def _all_classes(repos: Repositories, school_id: str) -> Iterable[SchoolClass]:
-    start: Any = None
-    while True:
-        page = repos.directory.list_classes(school_id, limit=1000, start_key=start)
-        yield from page.items
-        if page.next_key is None:
-            return
-        start = page.next_key
+    return every_page(
+        lambda start: repos.directory.list_classes(school_id, limit=1000, start_key=start)
+    )
 
 
 def _text(value: Any) -> str:

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from shared.access.policy import task_covers_class
+from shared.db.dynamo import every_page
 from shared.db.repositories import Repositories
 from shared.domain.models import (
     SUBMISSION_STATUS_ZH,
@@ -364,14 +365,10 @@ class UploadValidator:
         return Outcome(status.value, workbook.id)
 
     def _school_classes(self, school_id: str) -> list[SchoolClass]:
-        classes: list[SchoolClass] = []
-        start: Any = None
-        while True:
-            page = self.ctx.repos.directory.list_classes(school_id, limit=1000, start_key=start)
-            classes += page.items
-            if page.next_key is None:
-                return classes
-            start = page.next_key
+        directory = self.ctx.repos.directory
+        return every_page(
+            lambda start: directory.list_classes(school_id, limit=1000, start_key=start)
+        )
 
     def _download(self, ref: ObjectRef) -> bytes:
         kwargs: dict[str, Any] = {"Bucket": ref.bucket, "Key": ref.key}
@@ -439,16 +436,10 @@ class UploadValidator:
         )
 
     def _class_students(self, class_id: str) -> list[Any]:
-        students: list[Any] = []
-        start: Any = None
-        while True:
-            page = self.ctx.repos.directory.list_class_students(
-                class_id, limit=1000, start_key=start
-            )
-            students += page.items
-            if page.next_key is None:
-                return students
-            start = page.next_key
+        directory = self.ctx.repos.directory
+        return every_page(
+            lambda start: directory.list_class_students(class_id, limit=1000, start_key=start)
+        )
 
     def _finish(
         self,
@@ -577,16 +568,14 @@ class UploadValidator:
     ) -> dict[str, Record]:
         """The class's records of the template and term that readers see now, of any task:
         what a re-upload continues (corrections) or supersedes (another task's), by id."""
-        found: dict[str, Record] = {}
-        start: Any = None
-        while True:
-            page = self.ctx.repos.records.list_class_records(
-                _class_of(submission), template.id, task.term, limit=1000, start_key=start
+        records = self.ctx.repos.records
+        class_id = _class_of(submission)
+        current = every_page(
+            lambda start: records.list_class_records(
+                class_id, template.id, task.term, limit=1000, start_key=start
             )
-            found.update((r.id, r) for r in page.items)
-            if page.next_key is None:
-                return found
-            start = page.next_key
+        )
+        return {r.id: r for r in current}
 
     def _task_titles(self, task_ids: set[str | None]) -> dict[str, str]:
         """Tasks' titles for history entries and warnings (a task gone says so)."""

@@ -32,6 +32,7 @@ from shared.templates.model import (
     Template,
 )
 from shared.text import neutralize
+from shared.xlsx import new_workbook
 
 DATA_SHEET: Final = "数据"  # the data sheet's name when the file is not for one class
 GUIDE_SHEET: Final = "说明"
@@ -86,22 +87,12 @@ def template_workbook(
     without one, `blank_rows` empty rows with the same dropdowns and messages, and the fixed
     values shown in the title and in the guide (a row holding only them would be a bad row).
     Raises InvalidInput for a fixed key the template lacks or a roster it cannot hold."""
-    import xlsxwriter
 
     if blank_rows < 0:
         raise _invalid("blank_rows 不能为负数")
     layout = _Layout.of(template, roster=roster, fixed=fixed, class_name=class_name)
     buffer = io.BytesIO()
-    # Strings stay strings: no formula, number or URL conversion of anything written.
-    workbook = xlsxwriter.Workbook(
-        buffer,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
+    workbook = new_workbook(buffer)
     workbook.set_properties({"title": _clip(title, 255), "comments": template.ref})
     formats = _Formats(workbook)
     data = workbook.add_worksheet(_sheet_name(class_name))
