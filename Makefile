@@ -4,7 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test lint format bench synth clean venv
+.PHONY: run demo test lint format bench synth clean venv system
+
+## system: the system packages the suite needs, installed with apt when missing (checked on
+## every run, not only when the venv is built): Node.js for the AWS CDK's bindings, LibreOffice
+## (headless) to re-save the pre-filled template as another office suite would
+system:
+	@command -v node >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs)
+	@command -v soffice >/dev/null || (apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui)
 
 # The CDK's jsii runtime runs on Node.js; it warns about Node 20's end of life on every call
 # (the variable lists the major versions whose warning is silenced).
@@ -13,9 +20,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 venv: $(STAMP)
 
 # The virtual environment is built from the project's own files and rebuilt when they change.
-$(STAMP): pyproject.toml
-	command -v node >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs)
-	command -v soffice >/dev/null || (apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui)
+$(STAMP): pyproject.toml | system
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
@@ -32,7 +37,7 @@ demo: $(STAMP)
 	$(BIN)/growth local demo
 
 ## test: set up .venv, lint, type-check and run the whole test suite
-test: $(STAMP) lint
+test: system $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 -q
 
 ## lint: ruff (lint + format check) and mypy (strict)
@@ -50,6 +55,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.bench_validation
+	$(BIN)/python -m benchmarks.bench_wide
 	$(BIN)/python -m benchmarks.bench_imports
 	$(BIN)/python -m benchmarks.bench_pipeline
 

@@ -335,8 +335,8 @@ def test_a_teacher_fills_fitness_results_and_the_engine_accepts_them() -> None:
 @pytest.fixture(scope="module")
 def soffice_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A LibreOffice user profile of this test process's own, so parallel runs don't clash."""
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice is not installed (make venv installs libreoffice-calc-nogui)")
+    # Not a skip: a template that LibreOffice or WPS breaks must not pass unnoticed.
+    assert shutil.which("soffice"), "LibreOffice is missing: `make test` installs it (apt)"
     return tmp_path_factory.mktemp("soffice-profile")
 
 

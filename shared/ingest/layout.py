@@ -47,8 +47,7 @@ def unpivot(sheet: SheetData, header_map: HeaderMap, template: Template) -> Shee
     values = pa.concat_arrays(
         [sheet.columns[i].take(pa.array(r, pa.int64())) for r, i in zip(taken, wide, strict=True)]
     ).take(pa.array(order))
-    slot = {index: position for position, index in enumerate(wide)}
-    position = np.fromiter((slot[i] for i in origin.tolist()), np.int64, len(origin))
+    position = np.searchsorted(np.asarray(wide, np.int64), origin)  # `wide` is sorted
     keys = pa.array([header_map.wide[i] for i in wide], pa.string()).take(pa.array(position))
 
     header = list(sheet.header)
