@@ -9,7 +9,7 @@ from typing import Any
 from chalice.app import Chalice
 
 from chalicelib.api import Api
-from chalicelib.health import HealthView, health_status
+from chalicelib.health import AuthConfigView, HealthView, auth_config, health_status
 from chalicelib.services import audit_trail, collection, corrections, directory, records
 from chalicelib.views import (
     ClassPage,
@@ -58,6 +58,18 @@ route = api.route
 @route("/v1/health", "GET", summary="健康检查", tag="system", public=True, response=HealthView)
 def health() -> HealthView:
     return health_status()
+
+
+@route(
+    "/v1/auth/config",
+    "GET",
+    summary="登录配置（OpenID Connect 签发方与客户端）",
+    tag="system",
+    public=True,
+    response=AuthConfigView,
+)
+def auth() -> AuthConfigView:
+    return auth_config(api.context().verifier)
 
 
 @route("/v1/openapi.json", "GET", summary="本 API 的 OpenAPI 3.1 文档", tag="system", public=True)

@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     templates.add_argument("--json-schema", action="store_true", help="输出记录的 JSON Schema")
     templates.set_defaults(handler=_templates)
 
+    openapi = commands.add_parser(
+        "openapi", help="输出 API 的 OpenAPI 文档（网页据此生成类型化客户端）"
+    )
+    openapi.add_argument("--out", type=Path, help="写入此文件；不给则输出到标准输出")
+    openapi.set_defaults(handler=_openapi)
+
     sample = commands.add_parser("sample", help="生成一个示例区的上报文件")
     sample.add_argument("out", type=Path)
     sample.add_argument("--seed", type=int, default=2024)
@@ -270,6 +276,20 @@ def _template(args: argparse.Namespace) -> int:
             ErrorCode.INPUT_UNREADABLE, path=str(args.out), detail=exc.strerror
         ) from exc
     print(f"模板已保存：{args.out}（{len(roster)} 名学生）")
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    """The API document as the running API serves it at /v1/openapi.json (no AWS needed)."""
+    from growth.local.platform import import_app
+
+    api = import_app().api
+    document = json.dumps(api.openapi(), ensure_ascii=False, indent=1, sort_keys=True)
+    if args.out is None:
+        print(document)
+    else:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(document + "\n", encoding="utf-8")
     return 0
 
 

@@ -12,6 +12,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -22,6 +23,7 @@ from growth.cli import main
 from growth.local.platform import Platform
 from shared.aws import AwsClients
 from shared.db.tables import TABLES
+from shared.domain.models import Role
 from shared.resources import (
     BUCKETS,
     UPLOAD_EVENTS,
@@ -248,3 +250,140 @@ def test_a_partial_batch_failure_deletes_exactly_the_others(
     seen = local_functions.bodies("probe")
     assert [seen.count(b) for b in bodies] == [1, 2, 1, 1]
     eventually(lambda: queue_counts(aws, queue.url) == (0, 0), what="the queue to empty")
+
+
+# ------------------------------------------------------------------ signing in to the web app
+
+
+def test_the_web_app_signs_in_through_the_dev_issuers_code_flow_with_pkce(
+    platform: Platform,
+) -> None:
+    import base64
+    import hashlib
+    import re
+    import secrets
+    from urllib.parse import parse_qs, urlsplit
+
+    # Given the web app's origin, and what the API says about signing in
+    origin = api(platform)
+    config = requests.get(f"{origin}/v1/auth/config", timeout=10).json()
+    discovery = requests.get(
+        f"{config['issuer']}/.well-known/openid-configuration", timeout=10
+    ).json()
+    assert discovery["issuer"] == config["issuer"]
+    assert discovery["code_challenge_methods_supported"] == ["S256"]
+    verifier = secrets.token_urlsafe(48)
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
+    request = {
+        "response_type": "code",
+        "client_id": config["client_id"],
+        "redirect_uri": f"{origin}/auth/callback",
+        "scope": "openid",
+        "state": "s-1",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    # When a person opens the sign-in page, it lists the demo accounts by login
+    page = requests.get(discovery["authorization_endpoint"], params=request, timeout=10)
+    assert page.status_code == 200
+    teacher = next(d for d in platform.logins if d.role is Role.TEACHER)
+    assert f'data-login="{teacher.login}"' in page.text
+    # And one click signs in: back to the app with a code and the state
+    clicked = requests.post(
+        discovery["authorization_endpoint"],
+        data={**request, "login": teacher.login},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert clicked.status_code == 302
+    back = urlsplit(clicked.headers["Location"])
+    assert f"{back.scheme}://{back.netloc}{back.path}" == f"{origin}/auth/callback"
+    returned = {k: v[0] for k, v in parse_qs(back.query).items()}
+    assert returned["state"] == "s-1"
+    # Then the code and its verifier buy an ID token the API accepts, once
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": returned["code"],
+        "redirect_uri": request["redirect_uri"],
+        "client_id": config["client_id"],
+        "code_verifier": verifier,
+    }
+    token = requests.post(
+        discovery["token_endpoint"], data=exchange, headers={"Origin": origin}, timeout=10
+    )
+    assert token.status_code == 200, token.text
+    assert token.headers["Access-Control-Allow-Origin"] == origin
+    me = requests.get(
+        f"{origin}/v1/me",
+        headers={"Authorization": f"Bearer {token.json()['id_token']}"},
+        timeout=10,
+    )
+    assert me.json()["user"]["id"] == teacher.user_id
+    again = requests.post(discovery["token_endpoint"], data=exchange, timeout=10)
+    assert again.status_code == 400
+    # And a wrong verifier, or a redirect to another site, gets nothing
+    clicked = requests.post(
+        discovery["authorization_endpoint"],
+        data={**request, "login": teacher.login},
+        allow_redirects=False,
+        timeout=10,
+    )
+    code = parse_qs(urlsplit(clicked.headers["Location"]).query)["code"][0]
+    wrong = {**exchange, "code": code, "code_verifier": secrets.token_urlsafe(48)}
+    assert requests.post(discovery["token_endpoint"], data=wrong, timeout=10).status_code == 400
+    elsewhere = {**request, "redirect_uri": "https://evil.example/cb"}
+    refused = requests.get(discovery["authorization_endpoint"], params=elsewhere, timeout=10)
+    assert refused.status_code == 400
+    assert re.search("redirect_uri", refused.text)
+
+
+def test_the_web_app_is_served_beside_the_api(platform: Platform, tmp_path: Path) -> None:
+    from growth.local.web import WebFiles
+
+    # Given a build (index.html and a hashed asset)
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<!doctype html><title>成长档案</title>")
+    (tmp_path / "assets" / "app-1a2b.js").write_text("console.log(1)")
+    web = WebFiles(tmp_path)
+    # Then the app's paths are answered from it, /v1 is left to the API
+    served = _serve(web, "/students/me")
+    assert served[0] == 200
+    assert "成长档案" in served[2].decode()
+    asset = _serve(web, "/assets/app-1a2b.js")
+    assert "immutable" in asset[1]["Cache-Control"]
+    assert _serve(web, "/assets/missing.js")[0] == 404
+    assert _serve(web, "/../../etc/passwd")[2].startswith(b"<!doctype html>")
+    assert _serve(web, "/v1/me") is None
+    # And the platform serves the real build, or says how to make it
+    root = requests.get(f"{api(platform)}/", timeout=10)
+    assert root.status_code == 200
+    assert root.headers["X-Frame-Options"] == "DENY"
+
+
+def _serve(web: Any, path: str) -> tuple[int, dict[str, str], bytes] | None:
+    import io
+
+    class Fake:
+        command = "GET"
+
+        def __init__(self) -> None:
+            self.path = path
+            self.status = 0
+            self.headers: dict[str, str] = {}
+            self.wfile = io.BytesIO()
+
+        def send_response(self, status: int) -> None:
+            self.status = status
+
+        def send_header(self, name: str, value: str) -> None:
+            self.headers[name] = value
+
+        def end_headers(self) -> None:
+            pass
+
+    fake = Fake()
+    if not web.serve(fake):
+        return None
+    return fake.status, fake.headers, fake.wfile.getvalue()

@@ -72,6 +72,8 @@ def banner(platform: Platform) -> str:
         "",
         "学生过程性成长数据管理系统 — 本地平台已启动（Ctrl-C 停止）",
         "",
+        f"  网页（在浏览器中打开，选择演示账号登录）  {ends.api_url}/",
+        "",
         f"  API                 {ends.api_url}/v1",
         f"  OpenAPI 文档        {ends.openapi_url}",
         f"  开发令牌签发方      {ends.issuer}（JWKS：{ends.issuer}/.well-known/jwks.json）",

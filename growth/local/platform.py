@@ -28,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from growth.local.issuer import JwksServer
+from growth.local.issuer import Account, IssuerServer
 from growth.local.provision import Names, Provisioned, provision
 from growth.local.runner import (
     QueueConsumer,
@@ -71,6 +71,9 @@ REGION: Final = "cn-north-1"
 _running: list[Platform] = []
 
 
+WEB_DIST: Final = Path(__file__).resolve().parents[2] / "web" / "dist"
+
+
 @dataclass(frozen=True)
 class PlatformConfig:
     """What to run and where. Port 0 means any free port (tests)."""
@@ -88,6 +91,8 @@ class PlatformConfig:
     functions: tuple[FunctionDefinition, ...] = FUNCTIONS
     demo: DemoSize = field(default_factory=DemoSize)
     poll_wait_s: int = 1
+    # The web app's production build, served at / beside the API (built by `make run`).
+    web_dist: Path = WEB_DIST
 
 
 class Environment:
@@ -160,15 +165,17 @@ class Platform:
             self.state.prepare()
             moto_url = self._start_moto(stack)
             issuer_server = _bind(
-                lambda port: JwksServer(config.host, port), config.host, self._issuer_port()
+                lambda port: IssuerServer(config.host, port), config.host, self._issuer_port()
             )
             stack.callback(issuer_server.stop)
             issuer = self.state.issuer(f"http://{config.host}:{issuer_server.port}/dev-issuer")
-            issuer_server.publish(issuer.jwks_url, issuer.jwks())
+            issuer_server.publish(issuer.issuer, issuer.audience, issuer.jwks())
             issuer_server.start()
             self.threads.append(issuer_server.thread)
             api_server = _bind(
-                lambda port: _api_server(config.host, port), config.host, config.port
+                lambda port: _api_server(config.host, port, config.web_dist),
+                config.host,
+                config.port,
             )
             stack.callback(api_server.server_close)
             api_url = f"http://{config.host}:{api_server.server_address[1]}"
@@ -189,6 +196,15 @@ class Platform:
             environment.apply(self.provisioned.environment())
             self.logins = self._seed(clients)
             self.state.save_users(UsersFile(self.endpoints, tuple(self.logins)))
+            # The sign-in page lists the demo people; codes go back only to the web app here.
+            issuer_server.allow(
+                [
+                    Account(d.login, d.user_id, d.role, d.name, d.school, d.note)
+                    for d in self.logins
+                ],
+                lambda account: issuer.mint(account.user_id, account.login),
+                web_origins=[api_url],
+            )
 
             # The functions run before the API answers: a caller who sees the API up can
             # count on its uploads being processed.
@@ -271,7 +287,7 @@ class Platform:
     def _serve_api(self, stack: ExitStack, server: Any) -> None:
         from chalicelib.context import Context
 
-        module = _import_app()
+        module = import_app()
         api, app = module.api, module.app
 
         original_class = app.__class__
@@ -353,7 +369,7 @@ def _bind(make: Callable[[int], T], host: str, port: int) -> T:
         raise
 
 
-def _import_app() -> Any:
+def import_app() -> Any:
     """The Chalice app of `app.py`, at the root of the source tree beside `growth/` (it is not
     an installed module: `growth` runs from `.venv/bin`, whose path does not include it)."""
     root = Path(__file__).resolve().parents[2]
@@ -376,16 +392,24 @@ def _thread_local_app_class() -> type:
     return LocalChalice
 
 
-def _api_server(host: str, port: int) -> Any:
-    """Chalice's local HTTP server for the app, bound now, logging requests to our logger."""
+def _api_server(host: str, port: int, web_dist: Path) -> Any:
+    """Chalice's local HTTP server for the app, bound now, logging requests to our logger; it
+    also serves the web app's build at / (same origin as the API, as CloudFront does in AWS)."""
     from chalice.config import Config
     from chalice.local import ChaliceRequestHandler, LocalDevServer, ThreadedHTTPServer
 
-    app = _import_app().app
+    from growth.local.web import WebFiles
+
+    app = import_app().app
+    web = WebFiles(web_dist)
 
     log = logging.getLogger("growth.local.api")
 
     class RequestHandler(ChaliceRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.startswith("/v1/") or not web.serve(self):
+                super().do_GET()
+
         def log_request(self, code: Any = "-", size: Any = "-") -> None:
             # The path without its query, which could carry a 学籍号 (R26).
             log.info("%s %s %s", self.command, self.path.split("?", 1)[0], code)
