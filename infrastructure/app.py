@@ -5,7 +5,8 @@
 
 With `--reference` it synthesizes, into `cdk.out/`, the two configurations the tests check: a
 dev stage in a global region (with its Cognito user pool) and a prod stage in the Beijing region
-(with an external OpenID Connect issuer, as the China regions have no Cognito user pools).
+(with an external OpenID Connect issuer, as the China regions have no Cognito user pools, and
+the web app on its own domain, as CloudFront there serves no pages on its default one).
 Otherwise it synthesizes the one stage its CDK context describes (infrastructure.config).
 
 cdk-nag's AWS Solutions rules and CloudFormation's own validation run on every synthesis and
@@ -34,6 +35,8 @@ REFERENCE_STAGES: Final = (
         district_code="310112",
         auth_issuer="https://idp.example.edu.cn/realms/growth",
         auth_audience="growth-web",
+        web_domain="growth.example.edu.cn",
+        web_iam_certificate_id="ASCAEXAMPLE0CERTIFICATE",
     ),
 )
 

@@ -13,6 +13,11 @@ Read from CDK context (`cdk.json`, overridable with `-c key=value`):
     auth_issuer      an external OpenID Connect issuer   (required in the China regions, which
     auth_audience    and its client id                    have no Cognito user pools; elsewhere
     auth_jwks_url    (optional) where it publishes keys   unset means a Cognito user pool)
+    web_domain       the web app's own domain name       (optional in the global regions, where
+                                                         CloudFront's default domain serves it;
+                                                         needed in the China regions)
+    web_certificate_arn     with its ACM certificate in us-east-1,
+    web_iam_certificate_id  or its IAM server certificate's id (the only kind in China)
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from typing import Final, Literal
 Stage = Literal["dev", "prod"]
 STAGES: Final[tuple[Stage, ...]] = ("dev", "prod")
 DEFAULT_REGION: Final = "cn-north-1"  # Beijing
+# CloudFront uses ACM certificates from us-east-1 only, whatever the stack's region.
+_ACM_FOR_CLOUDFRONT: Final = re.compile(r"^arn:aws:acm:us-east-1:\d{12}:certificate/[\w-]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,12 @@ class StageConfig:
     auth_issuer: str | None = None
     auth_audience: str | None = None
     auth_jwks_url: str | None = None
+    # The web app's own domain name (its DNS record points at the distribution) and the
+    # certificate CloudFront serves it with: an ACM certificate in us-east-1, or an IAM server
+    # certificate (by id), the only kind CloudFront takes in the China regions.
+    web_domain: str | None = None
+    web_certificate_arn: str | None = None
+    web_iam_certificate_id: str | None = None
 
     def __post_init__(self) -> None:
         if (self.auth_issuer is None) != (self.auth_audience is None):
@@ -58,6 +71,25 @@ class StageConfig:
             raise ValueError(
                 f"{self.region} has no Cognito user pools: set auth_issuer and auth_audience "
                 "to the district's OpenID Connect provider (see the README, Deployment)"
+            )
+        self._check_web_domain()
+
+    def _check_web_domain(self) -> None:
+        certificates = [c for c in (self.web_certificate_arn, self.web_iam_certificate_id) if c]
+        if (self.web_domain is None) != (not certificates) or len(certificates) > 1:
+            raise ValueError(
+                "web_domain is set with one certificate: web_certificate_arn (ACM) or "
+                "web_iam_certificate_id (IAM)"
+            )
+        if self.china and self.web_certificate_arn:
+            raise ValueError(
+                f"CloudFront in {self.region} takes no ACM certificates: upload the "
+                "certificate to IAM and set web_iam_certificate_id (see the README, Deployment)"
+            )
+        if self.web_certificate_arn and not _ACM_FOR_CLOUDFRONT.match(self.web_certificate_arn):
+            raise ValueError(
+                "web_certificate_arn must be an ACM certificate in us-east-1 (CloudFront's "
+                f"region), not {self.web_certificate_arn!r}"
             )
 
     @property
@@ -69,6 +101,12 @@ class StageConfig:
     def china(self) -> bool:
         """The AWS China regions (Beijing, Ningxia): no X-Ray, no SQS DLQ redrive API."""
         return self.region.startswith("cn-")
+
+    @property
+    def web_unreachable(self) -> bool:
+        """A China stage without its own domain: CloudFront there serves no web pages on its
+        default *.cloudfront.cn domain (see the README, Deployment)."""
+        return self.china and self.web_domain is None
 
     @property
     def retain_data(self) -> bool:
@@ -118,4 +156,7 @@ def from_context(get: object) -> StageConfig:
         auth_issuer=text("auth_issuer"),
         auth_audience=text("auth_audience"),
         auth_jwks_url=text("auth_jwks_url"),
+        web_domain=text("web_domain"),
+        web_certificate_arn=text("web_certificate_arn"),
+        web_iam_certificate_id=text("web_iam_certificate_id"),
     )

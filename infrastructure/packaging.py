@@ -27,6 +27,8 @@ from packaging.utils import canonicalize_name
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 BUILD: Final = ROOT / "build" / "lambda"
+# The web app's production build (`make web`), deployed to its bucket when it is there.
+WEB_DIST: Final = ROOT / "web" / "dist"
 
 PYTHON_VERSION: Final = "3.11"  # the interpreter the test suite runs on; Lambda's python3.11
 PLATFORM: Final = "manylinux2014_aarch64"  # Lambda's arm64 (Graviton) machines
@@ -180,10 +182,16 @@ def build_code(build: Path = BUILD) -> Path:
 class Assets:
     code: Path
     layers: dict[str, Path]
+    web: Path | None = None  # the web app's build; None: the stack deploys no web files
 
 
-def build_assets(build: Path = BUILD) -> Assets:
-    return Assets(build_code(build), {layer.name: build_layer(layer, build) for layer in LAYERS})
+def build_assets(build: Path = BUILD, *, web: Path | None = WEB_DIST) -> Assets:
+    """The Lambda assets, and the web app's build if `web` holds one (an `index.html`): the
+    web app is built by `make web`, not here, and a synthesis without it is complete otherwise."""
+    built = web if web is not None and (web / "index.html").is_file() else None
+    return Assets(
+        build_code(build), {layer.name: build_layer(layer, build) for layer in LAYERS}, built
+    )
 
 
 def directory_size(path: Path) -> int:

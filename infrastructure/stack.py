@@ -1,8 +1,8 @@
 """The whole system as one CDK stack per stage: storage (a customer-managed key, the buckets of
 `shared.resources`, the tables of `shared.db.tables`), the lake's Glue tables and Athena
 workgroup, the Cognito user pool, the queues and functions of `shared.resources`, the API
-(`app.py` + `chalicelib/` behind API Gateway, one method per Chalice route) and the operators'
-alarms.
+(`app.py` + `chalicelib/` behind API Gateway, one method per Chalice route), the web app
+served same-origin with it (`infrastructure.web`) and the operators' alarms.
 
 Everything is built from the same definitions the code, the tests and the local platform use;
 IAM is written out per function from `infrastructure.functions.ACCESS` (no CDK `grant*`
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
@@ -38,6 +39,7 @@ from constructs import Construct
 from infrastructure.config import StageConfig
 from infrastructure.functions import ACCESS, API, Access
 from infrastructure.packaging import LAYERS, PYTHON_VERSION, Assets
+from infrastructure.web import SIGN_IN_CALLBACK_PATH, SIGNED_OUT_PATH, WebApp, s3_origins
 from shared import constants
 from shared.db.tables import IDEMPOTENCY, TABLES, TableDefinition
 from shared.lake.schema import glue_table_input, terms_of_years
@@ -59,6 +61,9 @@ from shared.templates.registry import builtin_registry
 RUNTIME: Final = lambda_.Runtime(f"python{PYTHON_VERSION}", lambda_.RuntimeFamily.PYTHON)
 API_TIMEOUT_S: Final = 29  # API Gateway's integration limit
 API_MEMORY_MB: Final = 1024
+API_STAGE: Final = "api"
+# Browsers may POST uploads to their presigned URLs for this long before asking again.
+UPLOAD_CORS_MAX_AGE_S: Final = 600
 
 # Old upload versions are the backups of what schools sent (R11): kept, but moved to a
 # cheaper class once a newer version has replaced them.
@@ -98,7 +103,24 @@ class GrowthStack(cdk.Stack):
         cdk.CfnOutput(self, "UploadsBucket", value=self.buckets["uploads"].bucket_name)
         self.event_bus = events.EventBus(self, "EventBus", event_bus_name=f"{config.prefix}-events")
         self._lake_catalogue()
-        self.user_pool = self._user_pool() if config.cognito else None
+        # The REST API first (its routes come with its function, below): the distribution in
+        # front of it gives the web app its origin, which the app client and the uploads
+        # bucket's CORS rule name.
+        self.api = self._rest_api()
+        self.web = WebApp(
+            self,
+            "Web",
+            config=config,
+            api=self.api,
+            api_stage=API_STAGE,
+            access_logs=self.access_logs,
+            connect_sources=self._browser_connect_sources(),
+            build=assets.web,
+            removal=removal,
+        )
+        self._outputs_for_web()
+        self._uploads_from_browsers(self.web.origin)
+        self.user_pool = self._user_pool(self.web.origin) if config.cognito else None
 
         self.alarm_topic = self._alarm_topic()
         self.layers = {
@@ -123,7 +145,7 @@ class GrowthStack(cdk.Stack):
         self.api_methods: list[apigateway.Method] = []
         for definition in FUNCTIONS:
             self._pipeline_function(definition)
-        self.api = self._api()
+        self._api_routes()
 
     # -- storage ------------------------------------------------------------------------------
 
@@ -301,10 +323,11 @@ class GrowthStack(cdk.Stack):
 
     # -- identity -----------------------------------------------------------------------------
 
-    def _user_pool(self) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
+    def _user_pool(self, web_origin: str) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
         """Staff, students and parents sign in here; the API accepts the ID tokens of its app
         client (shared.identity.tokens). Accounts are created by administrators, never by
-        self sign-up; a user's `sub` is their id in the directory."""
+        self sign-up; a user's `sub` is their id in the directory. The web app signs people in
+        on the pool's hosted pages (code flow with PKCE) and comes back to `web_origin`."""
         pool = cognito.UserPool(
             self,
             "UserPool",
@@ -328,11 +351,26 @@ class GrowthStack(cdk.Stack):
             deletion_protection=self.config.retain_data,
             removal_policy=self.removal,
         )
+        pool.add_domain(
+            "SignIn",
+            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=self._sign_in_prefix()),
+        )
         client = pool.add_client(
             "WebClient",
             user_pool_client_name=f"{self.config.prefix}-web",
             generate_secret=False,
             auth_flows=cognito.AuthFlow(user_srp=True),
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[
+                    cognito.OAuthScope.OPENID,
+                    cognito.OAuthScope.EMAIL,
+                    cognito.OAuthScope.PROFILE,
+                ],
+                callback_urls=[f"{web_origin}{SIGN_IN_CALLBACK_PATH}"],
+                logout_urls=[f"{web_origin}{SIGNED_OUT_PATH}"],
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
             id_token_validity=cdk.Duration.hours(1),
             access_token_validity=cdk.Duration.hours(1),
             refresh_token_validity=cdk.Duration.days(30),
@@ -340,6 +378,45 @@ class GrowthStack(cdk.Stack):
             enable_token_revocation=True,
         )
         return pool, client
+
+    def _sign_in_prefix(self) -> str:
+        """The hosted sign-in pages' domain prefix (unique in the region across all accounts)."""
+        return f"{self.config.prefix}-{cdk.Aws.ACCOUNT_ID}"
+
+    # -- the web app ----------------------------------------------------------------------------
+
+    def _browser_connect_sources(self) -> list[str]:
+        """The origins the web app fetches from besides its own: the identity provider's
+        (discovery and the token endpoint) and the uploads bucket's (presigned POSTs)."""
+        if self.config.cognito:
+            identity = [
+                f"https://cognito-idp.{self.region}.{cdk.Aws.URL_SUFFIX}",
+                f"https://{self._sign_in_prefix()}.auth.{self.region}.amazoncognito.com",
+            ]
+        else:
+            assert self.config.auth_issuer is not None
+            issuer = urlsplit(self.config.auth_issuer)
+            identity = [f"{issuer.scheme}://{issuer.netloc}"]
+        return [*identity, *s3_origins(self._uploads_bucket_name(), self.region)]
+
+    def _uploads_from_browsers(self, web_origin: str) -> None:
+        """The app's pages POST files to the uploads bucket's presigned URLs (and only POST:
+        error reports are downloaded by following a presigned link, which needs no CORS)."""
+        self.buckets[UPLOADS.logical_name].add_cors_rule(
+            allowed_methods=[s3.HttpMethods.POST],
+            allowed_origins=[web_origin],
+            allowed_headers=["*"],
+            max_age=UPLOAD_CORS_MAX_AGE_S,
+        )
+
+    def _outputs_for_web(self) -> None:
+        cdk.CfnOutput(self, "WebUrl", value=self.web.origin)
+        # The DNS name the web domain's CNAME record points at, and what `aws s3 sync` and an
+        # invalidation need for a deployment by hand.
+        distribution = self.web.distribution
+        cdk.CfnOutput(self, "WebDistributionDomain", value=distribution.distribution_domain_name)
+        cdk.CfnOutput(self, "WebDistributionId", value=distribution.distribution_id)
+        cdk.CfnOutput(self, "WebBucket", value=self.web.bucket.bucket_name)
 
     # -- functions ----------------------------------------------------------------------------
 
@@ -590,7 +667,54 @@ class GrowthStack(cdk.Stack):
         assert isinstance(element, cdk.CfnElement)
         return str(self.resolve(self.get_logical_id(element)))
 
-    def _api(self) -> apigateway.RestApi:
+    def _rest_api(self) -> apigateway.RestApi:
+        """The REST API and its stage; its methods come with its function (`_api_routes`).
+        Regional: the web app's distribution is the API's CDN."""
+        from app import app as chalice_app
+
+        access_logs = logs.LogGroup(
+            self,
+            "ApiAccessLogs",
+            retention=_retention(self.config.log_retention_days),
+            removal_policy=self.removal,
+        )
+        logging = self.config.api_gateway_logging
+        api = apigateway.RestApi(
+            self,
+            "Api",
+            rest_api_name=f"{self.config.prefix}-api",
+            description="学生过程性成长数据管理系统 API",
+            endpoint_types=[apigateway.EndpointType.REGIONAL],
+            cloud_watch_role=False,  # an account-level setting: see the README
+            binary_media_types=list(chalice_app.api.binary_types),
+            deploy_options=apigateway.StageOptions(
+                stage_name=API_STAGE,
+                tracing_enabled=not self.config.china,
+                throttling_rate_limit=200,
+                throttling_burst_limit=400,
+                logging_level=apigateway.MethodLoggingLevel.ERROR if logging else None,
+                access_log_destination=apigateway.LogGroupLogDestination(access_logs)
+                if logging
+                else None,
+                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=False,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=False,
+                )
+                if logging
+                else None,
+            ),
+        )
+        cdk.CfnOutput(self, "ApiUrl", value=api.url)
+        return api
+
+    def _api_routes(self) -> None:
         """`app.py` behind API Gateway: one method per Chalice route, so that Chalice finds its
         route in `requestContext.resourcePath` exactly as when `chalice deploy` creates it."""
         from app import app as chalice_app
@@ -619,44 +743,7 @@ class GrowthStack(cdk.Stack):
                 ),
             },
         )
-        access_logs = logs.LogGroup(
-            self,
-            "ApiAccessLogs",
-            retention=_retention(self.config.log_retention_days),
-            removal_policy=self.removal,
-        )
-        logging = self.config.api_gateway_logging
-        api = apigateway.RestApi(
-            self,
-            "Api",
-            rest_api_name=f"{self.config.prefix}-api",
-            description="学生过程性成长数据管理系统 API",
-            cloud_watch_role=False,  # an account-level setting: see the README
-            binary_media_types=list(chalice_app.api.binary_types),
-            deploy_options=apigateway.StageOptions(
-                stage_name="api",
-                tracing_enabled=not self.config.china,
-                throttling_rate_limit=200,
-                throttling_burst_limit=400,
-                logging_level=apigateway.MethodLoggingLevel.ERROR if logging else None,
-                access_log_destination=apigateway.LogGroupLogDestination(access_logs)
-                if logging
-                else None,
-                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
-                    caller=False,
-                    http_method=True,
-                    ip=False,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=False,
-                )
-                if logging
-                else None,
-            ),
-        )
+        api = self.api
         validator = api.add_request_validator(
             "Validate", validate_request_parameters=True, validate_request_body=True
         )
@@ -669,8 +756,6 @@ class GrowthStack(cdk.Stack):
                 self.api_methods.append(
                     resource.add_method(method, integration, request_validator=validator)
                 )
-        cdk.CfnOutput(self, "ApiUrl", value=api.url)
-        return api
 
     def _auth_environment(self) -> dict[str, str]:
         """Whose ID tokens the API accepts: the stack's user pool, or the configured issuer."""

@@ -1,0 +1,127 @@
+"""The web app as people use it, for the browser tests: the local platform (real functions, a
+small demo district) serving the built app, and Debian's Chromium driven by Playwright.
+
+Each role's journey signs in through the real redirect flow (the dev issuer's page, one click on
+a demo account), as a person would. Screenshots go to build/screenshots/ for a person to look
+at; axe-core checks each page for accessibility problems (WCAG 2.1 AA rules).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+import requests
+
+from growth.local.platform import WEB_DIST, Platform, PlatformConfig
+from growth.local.seed import DemoSize
+
+ROOT: Final = Path(__file__).resolve().parents[1]
+SCREENSHOTS: Final = ROOT / "build" / "screenshots"
+AXE: Final = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+SMALL: Final = DemoSize(schools=1, classes_per_grade=1, students_per_class=6, families_per_class=2)
+PHONE: Final = {"width": 360, "height": 740}  # a common Android phone in CSS pixels
+DESKTOP: Final = {"width": 1280, "height": 860}
+# Debian's Chromium as root in a container, with nothing reaching out to the internet.
+CHROMIUM_ARGS: Final = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium")
+    assert found, "Chromium is missing: `make test` installs it (apt: chromium)"
+    return found
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """The platform with the real validation function, serving the built web app."""
+    assert (WEB_DIST / "index.html").is_file(), "the web app is not built: run `make web`"
+    config = PlatformConfig(
+        state_dir=tmp_path_factory.mktemp("web-state"), port=0, demo=SMALL, web_dist=WEB_DIST
+    )
+    with Platform(config) as platform:
+        yield platform
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def base_url(platform: Platform) -> str:
+    assert platform.endpoints is not None
+    return platform.endpoints.api_url
+
+
+def new_page(browser: Any, *, phone: bool = False) -> Any:
+    """A page in a fresh browser context (no session shared with other tests)."""
+    context = browser.new_context(
+        viewport=PHONE if phone else DESKTOP,
+        locale="zh-CN",
+        device_scale_factor=2 if phone else 1,
+        is_mobile=phone,
+        has_touch=phone,
+    )
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def sign_in(page: Any, platform: Platform, login: str, path: str = "/") -> None:
+    """Open `path`, be sent to the issuer's sign-in page, pick `login`, come back."""
+    origin = base_url(platform)
+    page.goto(f"{origin}{path}")
+    page.locator(f'button[data-login="{login}"]').click()
+    page.wait_for_url(f"{origin}/**")
+    page.wait_for_load_state("networkidle")
+
+
+def screenshot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def accessibility_problems(page: Any) -> list[dict[str, Any]]:
+    """Serious and critical axe-core violations of WCAG 2.0/2.1 A and AA rules on the page."""
+    assert AXE.is_file(), "axe-core is missing from web/node_modules: run `make web`"
+    page.add_script_tag(path=str(AXE))
+    report = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": len(v["nodes"])}
+        for v in report["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def api_as(platform: Platform, login: str) -> requests.Session:
+    """The API over HTTP as a demo person (for arranging what a journey needs)."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {platform.state.mint_token(login)}"
+    return session
+
+
+def describe(problems: list[dict[str, Any]]) -> str:
+    return json.dumps(problems, ensure_ascii=False, indent=1)
