@@ -4,14 +4,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test lint format bench synth clean venv system
+WEB    := web
+WEB_STAMP := $(WEB)/node_modules/.installed
+
+.PHONY: run demo test lint format bench synth clean venv system web
 
 ## system: the system packages the suite needs, installed with apt when missing (checked on
-## every run, not only when the venv is built): Node.js for the AWS CDK's bindings, LibreOffice
-## (headless) to re-save the pre-filled template as another office suite would
+## every run, not only when the venv is built): Node.js for the web app's build and the AWS
+## CDK's bindings, LibreOffice (headless) to re-save the pre-filled template as another office
+## suite would, Chromium and a Chinese font for the browser tests
 system:
-	@command -v node >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs)
+	@command -v node >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
 	@command -v soffice >/dev/null || (apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || (apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei)
 
 # The CDK's jsii runtime runs on Node.js; it warns about Node 20's end of life on every call
 # (the variable lists the major versions whose warning is silenced).
@@ -25,9 +31,21 @@ $(STAMP): pyproject.toml | system
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## run: set up .venv and run the whole system locally (moto as AWS, the API on
-## http://127.0.0.1:8000, the function runner, a generated demo district); Ctrl-C stops it
-run: $(STAMP)
+# The web app's packages, from its lockfile (again whenever the lockfile changes).
+$(WEB_STAMP): $(WEB)/package-lock.json | system
+	cd $(WEB) && npm ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+
+## web: the web app built into web/dist: its API client typed from the API's OpenAPI document
+## (an API change that breaks a page fails here), type-checked, bundled
+web: $(STAMP) $(WEB_STAMP)
+	$(BIN)/growth openapi --out $(WEB)/src/api/openapi.json
+	cd $(WEB) && npm run build
+
+## run: set up .venv, build the web app and run the whole system locally (moto as AWS, the web
+## app and the API on http://127.0.0.1:8000, the function runner, a generated demo district);
+## Ctrl-C stops it
+run: $(STAMP) web
 	$(BIN)/growth local
 
 ## demo: the upload pipeline's story with nobody at the keyboard: start the platform, set a
@@ -36,8 +54,10 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/growth local demo
 
-## test: set up .venv, lint, type-check and run the whole test suite
-test: system $(STAMP) lint
+## test: set up .venv, lint, type-check, build the web app and run every test: the web app's
+## unit tests (vitest), then the Python suite with the browser tests (Playwright, Chromium)
+test: system $(STAMP) lint web
+	cd $(WEB) && npm test
 	$(BIN)/python -m pytest -n 2 -q
 
 ## lint: ruff (lint + format check) and mypy (strict)
@@ -69,4 +89,5 @@ synth: $(STAMP)
 	$(BIN)/cfn-lint cdk.out/*.template.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build cdk.out *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build cdk.out *.egg-info \
+		$(WEB)/node_modules $(WEB)/dist

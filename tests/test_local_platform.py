@@ -267,9 +267,13 @@ def test_the_web_app_signs_in_through_the_dev_issuers_code_flow_with_pkce(
     # Given the web app's origin, and what the API says about signing in
     origin = api(platform)
     config = requests.get(f"{origin}/v1/auth/config", timeout=10).json()
-    discovery = requests.get(
-        f"{config['issuer']}/.well-known/openid-configuration", timeout=10
-    ).json()
+    answer = requests.get(
+        f"{config['issuer']}/.well-known/openid-configuration",
+        headers={"Origin": origin},
+        timeout=10,
+    )
+    assert answer.headers["Access-Control-Allow-Origin"] == origin  # the browser reads it
+    discovery = answer.json()
     assert discovery["issuer"] == config["issuer"]
     assert discovery["code_challenge_methods_supported"] == ["S256"]
     verifier = secrets.token_urlsafe(48)

@@ -144,7 +144,8 @@ class IssuerServer:
         if route == ".well-known/jwks.json":
             _send(request, 200, "application/json", self._jwks, cache="max-age=300")
         elif route == ".well-known/openid-configuration":
-            _send(request, 200, "application/json", json.dumps(self._discovery()).encode())
+            body = json.dumps(self._discovery()).encode()
+            _send(request, 200, "application/json", body, extra=self._cors(request))
         elif route == "authorize":
             self._authorize_page(request, _query(request.path))
         else:
@@ -221,9 +222,15 @@ class IssuerServer:
         request.send_header("Content-Length", "0")
         request.end_headers()
 
-    def _token(self, request: BaseHTTPRequestHandler, form: dict[str, str]) -> None:
+    def _cors(self, request: BaseHTTPRequestHandler) -> dict[str, str]:
+        """What lets the web app (and only it) read discovery and the token answer."""
         origin = request.headers.get("Origin")
-        cors = {"Access-Control-Allow-Origin": origin} if origin in self._origins else {}
+        if origin not in self._origins:
+            return {}
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+    def _token(self, request: BaseHTTPRequestHandler, form: dict[str, str]) -> None:
+        cors = self._cors(request)
         with self._lock:
             grant = self._codes.pop(form.get("code", ""), None)  # a code is good once
         error = _token_error(grant, form)

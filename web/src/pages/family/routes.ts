@@ -1,0 +1,21 @@
+import type { RouteRecordRaw } from 'vue-router'
+import type { Role } from '@/api/client'
+
+/** Students and guardians: mobile first. */
+export const FAMILY: readonly Role[] = ['student', 'guardian']
+
+export const familyRoutes: RouteRecordRaw[] = [
+  {
+    path: '/growth',
+    name: 'growth',
+    component: () => import('./GrowthRecords.vue'),
+    meta: { roles: FAMILY },
+  },
+  {
+    path: '/growth/records/:recordId',
+    name: 'growth-record',
+    component: () => import('./RecordDetail.vue'),
+    props: true,
+    meta: { roles: FAMILY },
+  },
+]
