@@ -9,6 +9,9 @@ from hypothesis import settings
 
 from shared.templates import TemplateRegistry, builtin_registry
 
+# The web app's fixtures (a platform serving the build, Chromium), for every browser test.
+from tests.web_world import browser, web  # noqa: F401
+
 # Timings on a shared 2-core CI machine vary too much for per-example deadlines.
 settings.register_profile("ci", deadline=None)
 settings.load_profile("ci")
