@@ -72,10 +72,11 @@ format: $(STAMP)
 
 ## bench: throughput beside the raw parsers and peer validators, cold starts, and the validation
 ## function's time and memory per upload on the local platform (slow; not part of test)
-bench: $(STAMP)
+bench: $(STAMP) web
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.bench_validation
 	$(BIN)/python -m benchmarks.bench_wide
+	$(BIN)/python -m benchmarks.bench_web
 	$(BIN)/python -m benchmarks.bench_imports
 	$(BIN)/python -m benchmarks.bench_pipeline
 

@@ -18,4 +18,17 @@ export const familyRoutes: RouteRecordRaw[] = [
     props: true,
     meta: { roles: FAMILY },
   },
+  {
+    path: '/growth/records/:recordId/flag',
+    name: 'growth-record-flag',
+    component: () => import('./FlagRecord.vue'),
+    props: true,
+    meta: { roles: FAMILY },
+  },
+  {
+    path: '/growth/corrections',
+    name: 'growth-corrections',
+    component: () => import('./MyCorrections.vue'),
+    meta: { roles: FAMILY },
+  },
 ]
