@@ -86,11 +86,13 @@ def new_page(browser: Any, *, phone: bool = False) -> Any:
 
 
 def sign_in(page: Any, platform: Platform, login: str, path: str = "/") -> None:
-    """Open `path`, be sent to the issuer's sign-in page, pick `login`, come back."""
+    """Open `path`, be sent to the issuer's sign-in page, pick `login`, come back — and wait
+    until the app has left its sign-in callback (the token exchange can outlast the network
+    going quiet on a busy machine)."""
     origin = base_url(platform)
     page.goto(f"{origin}{path}")
     page.locator(f'button[data-login="{login}"]').click()
-    page.wait_for_url(f"{origin}/**")
+    page.wait_for_url(lambda url: url.startswith(f"{origin}/") and "/auth/callback" not in url)
     page.wait_for_load_state("networkidle")
 
 
