@@ -12,6 +12,7 @@ from chalicelib.api import Api
 from chalicelib.health import AuthConfigView, HealthView, auth_config, health_status
 from chalicelib.services import audit_trail, collection, corrections, directory, records
 from chalicelib.views import (
+    AssignmentList,
     ClassPage,
     ClassView,
     MeView,
@@ -137,6 +138,13 @@ route(
     response=UserView,
     status=201,
 )(directory.create_staff)
+route(
+    "/v1/classes/{class_id}/assignments",
+    "GET",
+    summary="班级的任课安排",
+    tag="staff",
+    response=AssignmentList,
+)(directory.list_assignments)
 route(
     "/v1/classes/{class_id}/assignments",
     "POST",

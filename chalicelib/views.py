@@ -75,6 +75,21 @@ class ClassView(View):
         return cls(**school_class.model_dump(include=set(cls.model_fields)))
 
 
+class AssignmentView(View):
+    """A teaching assignment (任课安排): who teaches which subject in a class."""
+
+    class_id: str
+    teacher_id: str
+    teacher_name: str = Field(description="The teacher's name; 「已删除的用户」 if gone.")
+    subject: str
+
+
+class AssignmentList(View):
+    """A class's teaching assignments (few, so never paged), by subject then teacher."""
+
+    items: list[AssignmentView]
+
+
 class UserView(View):
     id: str
     role: Role

@@ -12,6 +12,9 @@ from pydantic import Field
 from chalicelib.context import Context
 from chalicelib.services.common import audit, next_token, start_key
 from chalicelib.views import (
+    DELETED_USER_NAME,
+    AssignmentList,
+    AssignmentView,
     ClassPage,
     ClassView,
     MeView,
@@ -202,6 +205,32 @@ def create_staff(
     user = User(id=body.id, role=body.role, name=body.name, school_id=school_id, mobile=body.mobile)
     context.repos.directory.put_user(user)
     return UserView.of(user, principal)
+
+
+def list_assignments(context: Context, principal: Principal, class_id: str) -> AssignmentList:
+    """Who teaches what in a class (任课安排), for whoever sees the class."""
+    school_class = _visible_class(context, principal, class_id)
+    directory = context.repos.directory
+    assignments = sorted(
+        directory.list_class_assignments(school_class.id), key=lambda a: (a.subject, a.teacher_id)
+    )
+    names: dict[str, str] = {}
+    for teacher_id in {a.teacher_id for a in assignments}:
+        try:
+            names[teacher_id] = directory.get_user(teacher_id).name
+        except NotFound:
+            names[teacher_id] = DELETED_USER_NAME
+    return AssignmentList(
+        items=[
+            AssignmentView(
+                class_id=a.class_id,
+                teacher_id=a.teacher_id,
+                teacher_name=names[a.teacher_id],
+                subject=a.subject,
+            )
+            for a in assignments
+        ]
+    )
 
 
 def add_assignment(

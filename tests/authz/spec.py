@@ -216,6 +216,7 @@ DIRECTORY_AND_RECORDS: list[RouteRule] = [
         SCHOOL_WRITE,
         body=lambda t: {"id": f"NEW{next(_new)}", "role": "teacher", "name": "新老师"},
     ),
+    RouteRule("GET", "/v1/classes/{class_id}/assignments", CLASS_READ),
     RouteRule(
         "POST",
         "/v1/classes/{class_id}/assignments",

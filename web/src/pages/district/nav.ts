@@ -1,0 +1,6 @@
+/** The district admin's pages, as the links at the top of each (AreaNav). */
+export const DISTRICT_NAV = [
+  { name: 'district-tasks', to: { name: 'district-tasks' }, label: '数据上报任务' },
+  { name: 'district-new-task', to: { name: 'district-new-task' }, label: '新建任务' },
+  { name: 'district-templates', to: { name: 'district-templates' }, label: '模板' },
+]
