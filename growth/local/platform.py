@@ -121,10 +121,13 @@ class Environment:
 
 
 def _forget_settings() -> None:
-    # Settings are parsed once per process; a changed environment must be read again.
-    from shared.settings import auth_settings, ingest_limits, table_settings
+    """Settings are parsed, and a function's clients built, once per process (once per Lambda
+    container); a changed environment — this platform starting or stopping, after anything else
+    ran in the process — must be read again."""
+    from functions.validate.app import application
+    from shared.settings import auth_settings, ingest_limits, redrive_settings, table_settings
 
-    for cached in (auth_settings, ingest_limits, table_settings):
+    for cached in (auth_settings, ingest_limits, table_settings, redrive_settings, application):
         cached.cache_clear()
 
 
