@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { classRows, detailRows, missingByTeacher, schoolRows, tallyText, type Completion } from './completion'
+import {
+  classRows,
+  detailRows,
+  missingByTeacher,
+  rateBarOption,
+  ratesText,
+  schoolRows,
+  tallyText,
+  type Completion,
+} from './completion'
 import type { SchoolClass, StaffMember } from './directory'
 
 const classes: SchoolClass[] = [
@@ -59,5 +68,16 @@ describe('completion views', () => {
 
   it('says a tally in words', () => {
     expect(tallyText({ expected: 15, received: 3, rate: 0.2 })).toBe('已上报 3 / 15（20%）')
+  })
+
+  it('charts rates as whole percentages, top row first, and says them in the same order', () => {
+    const rows = [
+      { name: '二年级(1)班', rate: 0 },
+      { name: '一年级(1)班', rate: 2 / 3 },
+    ]
+    const option = rateBarOption(rows)
+    expect(option.yAxis).toMatchObject({ type: 'category', data: ['二年级(1)班', '一年级(1)班'], inverse: true })
+    expect(option.series).toMatchObject([{ type: 'bar', data: [0, 67] }])
+    expect(ratesText(rows)).toBe('二年级(1)班 0%，一年级(1)班 67%')
   })
 })

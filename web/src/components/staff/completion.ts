@@ -4,6 +4,8 @@
  * is still missing.
  */
 import type { Schemas } from '@/api/client'
+import type { ChartOption } from '@/charts/types'
+import { formatPercent } from '@/lib/format'
 import { classOrder, type School, type SchoolClass, type StaffMember } from './directory'
 
 export type Completion = Schemas['CompletionView']
@@ -132,4 +134,33 @@ export function missingByTeacher(rows: readonly DetailRow[]): MissingTeacher[] {
 /** A completion in words: 「已上报 3 / 15（20%）」. */
 export function tallyText(tally: { expected: number; received: number; rate: number }): string {
   return `已上报 ${tally.received} / ${tally.expected}（${Math.round(tally.rate * 100)}%）`
+}
+
+/** A rate per school or class, as the staff pages chart it (and say it, for screen readers). */
+export interface NamedRate {
+  name: string
+  rate: number
+}
+
+/** Completion rates as horizontal bars, 0–100 %, the first row at the top. */
+export function rateBarOption(rows: readonly NamedRate[]): ChartOption {
+  return {
+    grid: { left: 8, right: 48, top: 16, bottom: 8, containLabel: true },
+    tooltip: { trigger: 'axis', valueFormatter: (v) => `${v}%` },
+    xAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
+    yAxis: { type: 'category', data: rows.map((r) => r.name), inverse: true },
+    series: [
+      {
+        type: 'bar',
+        data: rows.map((r) => Math.round(r.rate * 100)),
+        itemStyle: { color: '#1463c7' },
+        label: { show: true, position: 'right', formatter: '{c}%' },
+      },
+    ],
+  }
+}
+
+/** The same rates in words, in the same order: 「一年级(1)班 50%，二年级(1)班 0%」. */
+export function ratesText(rows: readonly NamedRate[]): string {
+  return rows.map((r) => `${r.name} ${formatPercent(r.rate)}`).join('，')
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compareValues, nextSort, sortRows } from './sorting'
+import { compareValues, sortRows } from './sorting'
 
 describe('sortRows', () => {
   const rows = [
@@ -45,16 +45,5 @@ describe('compareValues', () => {
     expect(compareValues(false, true)).toBeLessThan(0)
     expect(compareValues('', '数学')).toBeGreaterThan(0)
     expect(compareValues(null, null)).toBe(0)
-  })
-})
-
-describe('nextSort', () => {
-  it('sorts a new column in its first direction and flips the same column', () => {
-    expect(nextSort(null, 'rate')).toEqual({ key: 'rate', direction: 'ascending' })
-    expect(nextSort({ key: 'rate', direction: 'ascending' }, 'rate')).toEqual({ key: 'rate', direction: 'descending' })
-    expect(nextSort({ key: 'rate', direction: 'ascending' }, 'name', 'descending')).toEqual({
-      key: 'name',
-      direction: 'descending',
-    })
   })
 })

@@ -1,16 +1,11 @@
 /**
  * Sorting the rows of a staff table (SortableTable.vue): by one column, up or down; empty
  * values always last; numbers as numbers; text in Chinese order with numbers in names taken as
- * numbers (一年级(2)班 before 一年级(10)班).
+ * numbers (一年级(2)班 before 一年级(10)班). Which column and which way: lib/tableSort.ts.
  */
+import type { SortDirection } from '@/lib/tableSort'
 
 export type SortValue = string | number | boolean | null | undefined
-export type SortDirection = 'ascending' | 'descending'
-
-export interface SortState {
-  key: string
-  direction: SortDirection
-}
 
 const collator = new Intl.Collator('zh-Hans-CN', { numeric: true, sensitivity: 'base' })
 
@@ -40,12 +35,4 @@ export function sortRows<Row>(rows: readonly Row[], value: (row: Row) => SortVal
       return sign * compareValues(x.key, y.key) || x.index - y.index
     })
     .map((entry) => entry.row)
-}
-
-/** The next sort after a click on column `key`: a new column sorts ascending, the same flips. */
-export function nextSort(current: SortState | null, key: string, firstDirection: SortDirection = 'ascending'): SortState {
-  if (current?.key === key) {
-    return { key, direction: current.direction === 'ascending' ? 'descending' : 'ascending' }
-  }
-  return { key, direction: firstDirection }
 }

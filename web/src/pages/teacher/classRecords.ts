@@ -11,6 +11,7 @@
  *     other field is a column (身高, 体重, 50米跑 …).
  */
 import type { Schemas } from '@/api/client'
+import type { SortState } from '@/lib/tableSort'
 
 export type RecordView = Schemas['RecordView']
 export type RecordField = Schemas['RecordFieldView']
@@ -167,20 +168,15 @@ function cell(field: RecordField, recordId: string): TableCell {
 
 const byChinese = new Intl.Collator('zh-CN', { numeric: true })
 
-export type SortDirection = 'ascending' | 'descending'
-
-export interface SortState {
-  /** 'name' or a column id. */
-  column: string
-  direction: SortDirection
-}
-
-/** Rows sorted by a column; students without a value stay last either way. */
+/**
+ * Rows sorted by a column (`sort.key`: 'name' or a column id); students without a value stay
+ * last either way.
+ */
 export function sortRows(rows: readonly TableRow[], sort: SortState | null): TableRow[] {
   if (!sort) return [...rows]
   const sign = sort.direction === 'ascending' ? 1 : -1
   const valueOf = (row: TableRow): number | string | null =>
-    sort.column === 'name' ? row.name : (row.cells[sort.column]?.value ?? null)
+    sort.key === 'name' ? row.name : (row.cells[sort.key]?.value ?? null)
   return [...rows].sort((a, b) => {
     const x = valueOf(a)
     const y = valueOf(b)
@@ -190,12 +186,6 @@ export function sortRows(rows: readonly TableRow[], sort: SortState | null): Tab
     if (typeof y === 'number') return 1
     return sign * byChinese.compare(x, y)
   })
-}
-
-/** The next sort when a header is pressed: ascending, then descending, then ascending again. */
-export function nextSort(current: SortState | null, column: string): SortState {
-  if (current?.column === column && current.direction === 'ascending') return { column, direction: 'descending' }
-  return { column, direction: 'ascending' }
 }
 
 export interface ColumnStats {
