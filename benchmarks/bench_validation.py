@@ -216,7 +216,8 @@ def render_table(measurements: list[Measurement], comparisons: list[Comparison])
     )
 
 
-def git_commit() -> str | None:
+def git_commit(paths: tuple[str, ...] = ("shared", "growth")) -> str | None:
+    """The commit measured, marked dirty when `paths` (what the figures depend on) changed."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
@@ -226,7 +227,7 @@ def git_commit() -> str | None:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "shared", "growth"],
+            ["git", "status", "--porcelain", "--", *paths],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from benchmarks.bench_validation import git_commit
 from benchmarks.table import table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -363,27 +364,6 @@ def _one_run(
 # ------------------------------------------------------------------------------------ main
 
 
-def git_commit() -> str | None:
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "web"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + ("-dirty" if dirty else "")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.bench_web", description=__doc__.split("\n")[0]
@@ -435,7 +415,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     log = args.out / "web.jsonl"
-    stamp = {"timestamp": datetime.now(UTC).isoformat(timespec="seconds"), "commit": git_commit()}
+    stamp = {
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(("web",)),
+    }
     lines = [
         {
             "name": "web/family-first-load-js-gzip",

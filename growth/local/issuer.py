@@ -29,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from growth.local.http import send
 from shared.domain.models import Role
 
 CODE_LIFETIME_S: Final = 120
@@ -142,10 +143,10 @@ class IssuerServer:
     def _get(self, request: BaseHTTPRequestHandler) -> None:
         route = self._route(request.path)
         if route == ".well-known/jwks.json":
-            _send(request, 200, "application/json", self._jwks, cache="max-age=300")
+            send(request, 200, "application/json", self._jwks, cache="max-age=300")
         elif route == ".well-known/openid-configuration":
             body = json.dumps(self._discovery()).encode()
-            _send(request, 200, "application/json", body, extra=self._cors(request))
+            send(request, 200, "application/json", body, extra=self._cors(request))
         elif route == "authorize":
             self._authorize_page(request, _query(request.path))
         else:
@@ -198,7 +199,7 @@ class IssuerServer:
         if problem is not None:
             _send_text(request, 400, f"登录请求无效：{problem}")
             return
-        _send(request, 200, "text/html; charset=utf-8", _sign_in_page(self._accounts, params))
+        send(request, 200, "text/html; charset=utf-8", _sign_in_page(self._accounts, params))
 
     def _sign_in(self, request: BaseHTTPRequestHandler, form: dict[str, str]) -> None:
         problem = self._checked(form)
@@ -236,11 +237,11 @@ class IssuerServer:
         error = _token_error(grant, form)
         if error is not None or grant is None or self._mint is None:
             body = json.dumps({"error": error or "invalid_grant"}).encode()
-            _send(request, 400, "application/json", body, extra=cors)
+            send(request, 400, "application/json", body, extra=cors)
             return
         token = self._mint(grant.account)
         answer = {"id_token": token, "token_type": "Bearer", "expires_in": 3600}
-        _send(request, 200, "application/json", json.dumps(answer).encode(), extra=cors)
+        send(request, 200, "application/json", json.dumps(answer).encode(), extra=cors)
 
     def _forget_old_codes(self) -> None:
         now = time.monotonic()
@@ -315,24 +316,5 @@ def _query(path: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
 
 
-def _send(
-    request: BaseHTTPRequestHandler,
-    status: int,
-    content_type: str,
-    body: bytes,
-    *,
-    cache: str = "no-store",
-    extra: dict[str, str] | None = None,
-) -> None:
-    request.send_response(status)
-    request.send_header("Content-Type", content_type)
-    request.send_header("Content-Length", str(len(body)))
-    request.send_header("Cache-Control", cache)
-    for name, value in (extra or {}).items():
-        request.send_header(name, value)
-    request.end_headers()
-    request.wfile.write(body)
-
-
 def _send_text(request: BaseHTTPRequestHandler, status: int, text: str) -> None:
-    _send(request, status, "text/plain; charset=utf-8", text.encode())
+    send(request, status, "text/plain; charset=utf-8", text.encode())

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import unquote, urlsplit
 
+from growth.local.http import send
+
 # What CloudFront's response-headers policy sets in AWS (infrastructure), minus HSTS (plain
 # HTTP here) and the CSP (locally the issuer and moto listen on ports of their own).
 _HEADERS: Final = {
@@ -36,12 +38,12 @@ class WebFiles:
             return False
         index = self.root / "index.html"
         if not index.is_file():
-            _send(request, 200, "text/html; charset=utf-8", _NOT_BUILT.encode(), "no-store")
+            send(request, 200, "text/html; charset=utf-8", _NOT_BUILT.encode(), extra=_HEADERS)
             return True
         target = (self.root / path.lstrip("/")).resolve()
         if not target.is_relative_to(self.root) or not target.is_file():
             if path.startswith("/assets/"):  # a missing asset is a 404, not the app
-                _send(request, 404, "text/plain; charset=utf-8", b"not found", "no-store")
+                send(request, 404, "text/plain; charset=utf-8", b"not found", extra=_HEADERS)
                 return True
             target = index
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
@@ -49,17 +51,5 @@ class WebFiles:
             kind += "; charset=utf-8"
         long_lived = target.is_relative_to(self.root / "assets")
         cache = "public, max-age=31536000, immutable" if long_lived else "no-cache"
-        _send(request, 200, kind, target.read_bytes(), cache)
+        send(request, 200, kind, target.read_bytes(), cache=cache, extra=_HEADERS)
         return True
-
-
-def _send(request: BaseHTTPRequestHandler, status: int, kind: str, body: bytes, cache: str) -> None:
-    request.send_response(status)
-    request.send_header("Content-Type", kind)
-    request.send_header("Content-Length", str(len(body)))
-    request.send_header("Cache-Control", cache)
-    for name, value in _HEADERS.items():
-        request.send_header(name, value)
-    request.end_headers()
-    if request.command != "HEAD":
-        request.wfile.write(body)

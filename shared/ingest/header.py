@@ -65,11 +65,12 @@ class HeaderMatcher:
             for alias, value in spelled.value_aliases.items():
                 self._wide_values[normalize_header(alias)] = value
             self._derived = frozenset(normalize_header(h) for h in template.wide.ignore)
-        own = {normalize_header(c.header) for c in template.columns} | set(self._lookup)
+        # 学号 and 性别 help only where the template has no such column of its own.
+        keys = {c.key for c in template.columns}
         self._helpers = {
             name: helper
             for name, helper in HELPER_HEADERS.items()
-            if name not in own and helper not in {c.key for c in template.columns}
+            if name not in self._lookup and helper not in keys
         }
 
     def wide_value(self, cell: str) -> tuple[str, str | None] | None:

@@ -10,6 +10,8 @@ import codecs
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Final
@@ -245,28 +247,10 @@ def read_workbook(
     limits: IngestLimits,
     choice: SheetChoice | None = None,
 ) -> SheetData:
-    import python_calamine as calamine
-
-    from shared.ingest.guards import WorkbookScan, check_xls, check_xlsx
-
-    scan = WorkbookScan()
-    if kind is FileKind.XLSX:
-        scan = check_xlsx(data, limits)
-    else:
-        check_xls(data, limits)
-    try:
-        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    scan = _scan(data, kind, limits)
+    with _calamine_errors():
+        workbook = _open(data)
         sheet = _read_best_sheet(workbook, find_header, limits, kind, choice or SheetChoice())
-    except calamine.PasswordError as exc:
-        raise FileRejected(ErrorCode.FILE_ENCRYPTED) from exc
-    except calamine.CalamineError as exc:
-        raise FileRejected(ErrorCode.FILE_CORRUPT, detail="无法解析工作簿") from exc
-    except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException
-        if isinstance(exc, FileRejected | KeyboardInterrupt | SystemExit | MemoryError):
-            raise
-        if type(exc).__name__ != "PanicException":
-            raise
-        raise FileRejected(ErrorCode.FILE_CORRUPT, detail="无法解析工作簿") from exc
     part = _sheet_part(data, str(sheet.source["sheet"])) if scan.error_cells else None
     if part is not None:
         _show_error_cells(sheet, scan.error_cells.get(part))
@@ -313,25 +297,50 @@ def _show_error_cells(sheet: SheetData, cells: dict[tuple[int, int], str] | None
 def sheet_names(data: bytes, limits: IngestLimits) -> list[str]:
     """The visible worksheets of a workbook that may hold data (not instructions), in order;
     the workbook is checked for hostile content first. Empty for a CSV file."""
-    import python_calamine as calamine
-
-    from shared.ingest.guards import check_xls, check_xlsx
     from shared.ingest.sniff import sniff
 
     kind = sniff(data)
     if kind is FileKind.CSV:
         return []
+    _scan(data, kind, limits)
+    with _calamine_errors():
+        return _data_sheets(_open(data))
+
+
+def _scan(data: bytes, kind: FileKind, limits: IngestLimits) -> Any:
+    """Refuse a hostile workbook before calamine allocates anything (guards)."""
+    from shared.ingest.guards import WorkbookScan, check_xls, check_xlsx
+
     if kind is FileKind.XLSX:
-        check_xlsx(data, limits)
-    else:
-        check_xls(data, limits)
+        return check_xlsx(data, limits)
+    check_xls(data, limits)
+    return WorkbookScan()
+
+
+def _open(data: bytes) -> Any:
+    import python_calamine as calamine
+
+    return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+
+
+@contextmanager
+def _calamine_errors() -> Iterator[None]:
+    """calamine's failures as the file's fault: encrypted, corrupt, or a Rust panic (which
+    arrives as pyo3's PanicException)."""
+    import python_calamine as calamine
+
     try:
-        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        yield
     except calamine.PasswordError as exc:
         raise FileRejected(ErrorCode.FILE_ENCRYPTED) from exc
     except calamine.CalamineError as exc:
         raise FileRejected(ErrorCode.FILE_CORRUPT, detail="无法解析工作簿") from exc
-    return _data_sheets(workbook)
+    except BaseException as exc:
+        if isinstance(exc, FileRejected | KeyboardInterrupt | SystemExit | MemoryError):
+            raise
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise FileRejected(ErrorCode.FILE_CORRUPT, detail="无法解析工作簿") from exc
 
 
 def _data_sheets(workbook: Any) -> list[str]:

@@ -36,7 +36,7 @@ from shared.domain.models import (
     SubmissionPart,
     SubmissionStatus,
 )
-from shared.error_codes import ErrorCode, message
+from shared.error_codes import ErrorCode, message, severity
 from shared.exceptions import Conflict, FileRejected, NotFound
 from shared.ingest.sheet import FileIssue
 from shared.pipeline.imports import (
@@ -735,7 +735,6 @@ def _error_groups(
 ) -> list[ErrorGroup]:
     """What the uploader is told: whole-file errors, then the row errors by code, then the
     whole-file warnings (a column ignored, rows that replace another task's)."""
-    from shared.error_codes import severity
 
     def whole_file(issue: FileIssue) -> ErrorGroup:
         return ErrorGroup(
