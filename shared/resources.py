@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from shared import constants
+from shared.events import DETAIL_TYPES, SubmissionValidated
 
 MINUTE: Final = 60
 DAY: Final = 24 * 60 * MINUTE
@@ -43,7 +44,30 @@ class FunctionDefinition:
     batch_size: int = 10
     timeout_s: int = 5 * MINUTE
     memory_mb: int = 2048
-    schedule: str | None = None  # EventBridge schedule expression, for scheduled functions
+    schedule: ScheduleDefinition | None = None  # for scheduled functions
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleDefinition:
+    """An EventBridge Scheduler schedule that invokes a function. Scheduler (unlike scheduled
+    rules, which run in UTC) takes a time zone, and exists in the China regions. A failed
+    invocation is retried `retry_attempts` times, then its event goes to `dead_letters`."""
+
+    expression: str  # cron(...) or rate(...), in `timezone`
+    dead_letters: QueueDefinition
+    timezone: str = "Asia/Shanghai"
+    retry_attempts: int = 2
+    max_event_age_s: int = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class EventRuleDefinition:
+    """An EventBridge rule on the system's bus: events of these detail types go to the queue
+    (whose function consumes them)."""
+
+    name: str
+    detail_types: tuple[str, ...]
+    queue: QueueDefinition
 
 
 UPLOADS: Final = BucketDefinition("uploads")
@@ -53,7 +77,13 @@ BUCKETS: Final = (UPLOADS, REPORTS, LAKE)
 
 VALIDATE_TIMEOUT_S: Final = 5 * MINUTE
 UPLOAD_EVENTS: Final = QueueDefinition("upload_events", visibility_timeout_s=6 * VALIDATE_TIMEOUT_S)
-QUEUES: Final = (UPLOAD_EVENTS,)
+PROGRESS_TIMEOUT_S: Final = 2 * MINUTE
+PROGRESS_EVENTS: Final = QueueDefinition(
+    "progress_events", visibility_timeout_s=6 * PROGRESS_TIMEOUT_S
+)
+# Where the reminders schedule's failed invocations end, after Scheduler's retries (alarmed).
+REMINDER_FAILURES: Final = QueueDefinition("reminder_failures", visibility_timeout_s=MINUTE)
+QUEUES: Final = (UPLOAD_EVENTS, PROGRESS_EVENTS, REMINDER_FAILURES)
 
 VALIDATE: Final = FunctionDefinition(
     name="validate",
@@ -71,13 +101,36 @@ REDRIVE: Final = FunctionDefinition(
     timeout_s=5 * MINUTE,
     memory_mb=256,
 )
-FUNCTIONS: Final = (VALIDATE, REDRIVE)
+# Keeps completion and workload aggregates current on every domain event.
+PROGRESS: Final = FunctionDefinition(
+    name="progress",
+    handler="functions.progress.handler:handler",
+    queue=PROGRESS_EVENTS,
+    batch_size=10,
+    timeout_s=PROGRESS_TIMEOUT_S,
+    memory_mb=512,
+)
+# Sends the reminder digests. Its schedule ticks every half hour of the day outside the quiet
+# hours (Asia/Shanghai); the function acts at the times the district configured (default 08:30
+# and 16:30) on school days, so the district changes the times without a deployment.
+REMINDERS: Final = FunctionDefinition(
+    name="reminders",
+    handler="functions.reminders.handler:handler",
+    queue=None,
+    timeout_s=5 * MINUTE,
+    memory_mb=512,
+    schedule=ScheduleDefinition(
+        expression="cron(0/30 7-20 * * ? *)", dead_letters=REMINDER_FAILURES
+    ),
+)
+FUNCTIONS: Final = (VALIDATE, REDRIVE, PROGRESS, REMINDERS)
+
+RULES: Final = (EventRuleDefinition("progress", detail_types=DETAIL_TYPES, queue=PROGRESS_EVENTS),)
 
 # The uploads bucket tells the upload-events queue about every object created under this prefix.
 UPLOAD_PREFIX: Final = "uploads/"
-# The event bus source and detail types the pipeline publishes.
-EVENT_SOURCE: Final = "growth.pipeline"
-SUBMISSION_VALIDATED: Final = "SubmissionValidated"
+# The detail type of the event the pipeline publishes for every finished upload.
+SUBMISSION_VALIDATED: Final = SubmissionValidated.detail_type
 
 # Which environment variable names each resource for the code (shared.settings reads them; the
 # local platform and the CDK stack set them), by logical name.

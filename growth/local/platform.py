@@ -52,7 +52,9 @@ from shared.resources import (
     BUCKETS,
     FUNCTIONS,
     QUEUES,
+    RULES,
     BucketDefinition,
+    EventRuleDefinition,
     FunctionDefinition,
     QueueDefinition,
 )
@@ -89,6 +91,7 @@ class PlatformConfig:
     buckets: tuple[BucketDefinition, ...] = BUCKETS
     queues: tuple[QueueDefinition, ...] = QUEUES
     functions: tuple[FunctionDefinition, ...] = FUNCTIONS
+    rules: tuple[EventRuleDefinition, ...] = RULES
     demo: DemoSize = field(default_factory=DemoSize)
     poll_wait_s: int = 1
     # The web app's production build, served at / beside the API (built by `make run`).
@@ -195,6 +198,7 @@ class Platform:
                 region=config.region,
                 buckets=config.buckets,
                 queues=config.queues,
+                rules=config.rules,
             )
             environment.apply(self.provisioned.environment())
             self.logins = self._seed(clients)

@@ -1,6 +1,7 @@
 """Create on moto what the infrastructure deploys in AWS, from the same definitions: buckets and
 queues from `shared.resources`, tables from `shared.db.tables`, the uploads bucket's
-notification to the upload-events queue, and the pipeline's event bus.
+notification to the upload-events queue, the system's event bus and its rules (each sending
+its events to a function's queue).
 
 The names are local (`{prefix}-{logical name}`); the environment variables that carry them to
 the API and the functions are the ones in `shared.constants`, as the CDK stacks set them.
@@ -22,6 +23,7 @@ from shared.resources import (
     UPLOAD_PREFIX,
     UPLOADS,
     BucketDefinition,
+    EventRuleDefinition,
     QueueDefinition,
 )
 
@@ -102,6 +104,7 @@ def provision(
     region: str,
     buckets: Iterable[BucketDefinition],
     queues: Iterable[QueueDefinition],
+    rules: Iterable[EventRuleDefinition] = (),
 ) -> Provisioned:
     """Create every table, bucket, queue (with its dead-letter queue), the upload notification
     and the event bus. Table names are read from the environment, as the API reads them."""
@@ -133,7 +136,28 @@ def provision(
         },
     )
     clients.events.create_event_bus(Name=names.event_bus)
+    for rule in rules:
+        _create_rule(clients, names, rule, created[rule.queue.logical_name])
     return Provisioned(created)
+
+
+def _create_rule(
+    clients: AwsClients, names: Names, rule: EventRuleDefinition, queue: ProvisionedQueue
+) -> None:
+    """A rule on the bus sending the events of its detail types to its queue (moto delivers
+    them as EventBridge does: the whole event as the message body)."""
+    from shared.events import SOURCE
+
+    name = names.table(f"rule-{rule.name}")
+    clients.events.put_rule(
+        Name=name,
+        EventBusName=names.event_bus,
+        EventPattern=json.dumps({"source": [SOURCE], "detail-type": list(rule.detail_types)}),
+        State="ENABLED",
+    )
+    clients.events.put_targets(
+        Rule=name, EventBusName=names.event_bus, Targets=[{"Id": "queue", "Arn": queue.arn}]
+    )
 
 
 def _create_bucket(

@@ -48,7 +48,6 @@ from shared.pipeline.imports import (
     supersede_other_tasks,
 )
 from shared.pipeline.notifications import ObjectRef
-from shared.resources import EVENT_SOURCE, SUBMISSION_VALIDATED
 from shared.settings import IngestLimits, PipelineSettings
 from shared.templates.model import Template
 
@@ -452,6 +451,7 @@ class UploadValidator:
     ) -> Outcome:
         now = self.ctx.now()
         subjects: list[str] = []
+        replaced: dict[str, str | None] = {}
         if file_errors or result is None:
             status = SubmissionStatus.REJECTED
             counts = RowCounts(
@@ -461,7 +461,7 @@ class UploadValidator:
             )
         else:
             imported = self._import(submission, task, template, result, ref)
-            subjects = imported.subjects
+            subjects, replaced = imported.subjects, imported.replaced
             result.file_warnings += imported.warnings
             status = SubmissionStatus.PARTIAL if result.rows_rejected else SubmissionStatus.ACCEPTED
             counts = RowCounts(
@@ -481,7 +481,7 @@ class UploadValidator:
             subjects=subjects,
         )
         if submission.class_id is not None:  # a workbook's classes are told through its parts
-            self._publish(submission, task, status, counts)
+            self._publish(submission, task, status, counts, subjects, replaced)
         log.info(
             "submission %s %s: %d rows, %d accepted",
             submission.id,
@@ -561,7 +561,11 @@ class UploadValidator:
                 {"count": len({r.id for r in superseded}), "tasks": "、".join(others)},
             )
             warnings.append(issue)
-        return Imported(subjects=[s for s in subjects if s is not None], warnings=warnings)
+        return Imported(
+            subjects=[s for s in subjects if s is not None],
+            warnings=warnings,
+            replaced={s or "": replaced.get(s) for s in subjects or [None]},
+        )
 
     def _current_class_records(
         self, submission: Submission, template: Template, task: CollectionTask
@@ -685,29 +689,28 @@ class UploadValidator:
         task: CollectionTask,
         status: SubmissionStatus,
         counts: RowCounts,
+        subjects: list[str],
+        replaced: dict[str, str | None],
     ) -> None:
-        detail = {
-            "submission_id": submission.id,
-            "task_id": task.id,
-            "school_id": submission.school_id,
-            "class_id": submission.class_id,
-            "template_id": task.template_id,
-            "term": task.term,
-            "status": status.value,
-            "rows": counts.total,
-            "accepted": counts.accepted,
-            "rejected": counts.rejected,
-        }
-        self.ctx.events.put_events(
-            Entries=[
-                {
-                    "Source": EVENT_SOURCE,
-                    "DetailType": SUBMISSION_VALIDATED,
-                    "Detail": json.dumps(detail),
-                    "EventBusName": self.ctx.settings.event_bus,
-                }
-            ]
+        from shared.events import SubmissionValidated, publish
+
+        event = SubmissionValidated(
+            occurred_at=self.ctx.now(),
+            school_id=submission.school_id,
+            submission_id=submission.id,
+            task_id=task.id,
+            class_id=submission.class_id,
+            template_id=task.template_id,
+            term=task.term,
+            status=status.value,  # type: ignore[arg-type]
+            uploaded_by=submission.uploaded_by,
+            subjects=subjects,
+            rows=counts.total,
+            accepted=counts.accepted,
+            rejected=counts.rejected,
+            replaced=replaced,
         )
+        publish(self.ctx.events, self.ctx.settings.event_bus, [event])
 
 
 @dataclass(frozen=True, slots=True)
@@ -717,6 +720,8 @@ class Imported:
 
     subjects: list[str] = field(default_factory=list)
     warnings: list[FileIssue] = field(default_factory=list)
+    # The generation each pointer held before, by subject ("" for none): None if no upload.
+    replaced: dict[str, str | None] = field(default_factory=dict)
 
 
 def _delivered_subjects(template: Template, accepted: Any) -> list[str | None]:

@@ -1,0 +1,258 @@
+"""The domain events, typed: what the pipeline and the API publish to the event bus and what the
+consumers (the progress function; later statistics) read back.
+
+Each event is a pydantic model whose class variable `detail_type` is its EventBridge
+`detail-type`; `publish` puts one on the bus, `parse` reads an EventBridge envelope (as a rule
+delivers it to an SQS queue) back into the model. Every event names ids only — never a name, a
+学籍号 or a national ID — so a dead-lettered message or a log line carries no personal data.
+
+The JSON Schema of each and a canonical example live in `events/` (`growth events --out events`
+writes them; a test fails when they drift), and the tests publish those examples.
+
+Events say what happened, not what to do: a consumer recomputes what it keeps from current
+state, so a duplicate, a redelivery or events arriving out of order converge (R1).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from mypy_boto3_events import EventBridgeClient
+
+# Every event of the system comes from this source; rules match on the detail type.
+SOURCE: Final = "growth"
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class DomainEvent(BaseModel):
+    """What every event carries: when it happened, and the one school it concerns (None: the
+    district's own, e.g. a district task)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    detail_type: ClassVar[str]
+    occurred_at: AwareDatetime
+    school_id: Id | None = None
+
+
+class SubmissionValidated(DomainEvent):
+    """An upload finished validating: accepted, partly accepted or rejected. A school workbook
+    publishes one event per class part (the workbook itself names no class)."""
+
+    detail_type: ClassVar[str] = "SubmissionValidated"
+    type: Literal["SubmissionValidated"] = "SubmissionValidated"
+    school_id: Id
+    submission_id: Id
+    task_id: Id
+    class_id: Id | None = Field(description="None: a school workbook (its parts name classes).")
+    template_id: str
+    term: str
+    status: Literal["accepted", "partial", "rejected"]
+    uploaded_by: Id
+    subjects: list[str] = Field(default_factory=list, description="Subjects the rows delivered.")
+    rows: int = Field(ge=0)
+    accepted: int = Field(ge=0)
+    rejected: int = Field(ge=0)
+    replaced: dict[str, str | None] = Field(
+        default_factory=dict,
+        description="The generation each current pointer held before this upload moved it, "
+        'by subject ("" for a template without subjects): the submission id, or None when '
+        "the class showed nothing yet. Empty when nothing was delivered.",
+    )
+
+
+class TaskCreated(DomainEvent):
+    detail_type: ClassVar[str] = "TaskCreated"
+    type: Literal["TaskCreated"] = "TaskCreated"
+    task_id: Id
+    template_id: str
+    term: str
+    deadline: AwareDatetime
+    school_ids: list[Id] = Field(description="The schools the task concerns.")
+
+
+class TaskClosed(DomainEvent):
+    detail_type: ClassVar[str] = "TaskClosed"
+    type: Literal["TaskClosed"] = "TaskClosed"
+    task_id: Id
+
+
+class AssignmentChanged(DomainEvent):
+    """A teacher was assigned a subject of a class, or the assignment was removed."""
+
+    detail_type: ClassVar[str] = "AssignmentChanged"
+    type: Literal["AssignmentChanged"] = "AssignmentChanged"
+    school_id: Id
+    class_id: Id
+    teacher_id: Id
+    subject: str
+    change: Literal["added", "removed"]
+
+
+class RosterChanged(DomainEvent):
+    """A class's roster changed: a class created, a student added, moved or edited. `class_ids`
+    names every class whose roster it touched (a move: both)."""
+
+    detail_type: ClassVar[str] = "RosterChanged"
+    type: Literal["RosterChanged"] = "RosterChanged"
+    school_id: Id
+    class_ids: list[Id]
+    change: Literal["class_created", "student_saved"]
+
+
+class CorrectionChanged(DomainEvent):
+    """A correction was raised against a record, or resolved (corrected or declined): the
+    teacher's waiting corrections and resolution times change."""
+
+    detail_type: ClassVar[str] = "CorrectionChanged"
+    type: Literal["CorrectionChanged"] = "CorrectionChanged"
+    school_id: Id
+    correction_id: Id
+    teacher_id: Id
+    change: Literal["opened", "resolved"]
+
+
+Event = Annotated[
+    SubmissionValidated
+    | TaskCreated
+    | TaskClosed
+    | AssignmentChanged
+    | RosterChanged
+    | CorrectionChanged,
+    Field(discriminator="type"),
+]
+EVENT_TYPES: Final[tuple[type[DomainEvent], ...]] = (
+    SubmissionValidated,
+    TaskCreated,
+    TaskClosed,
+    AssignmentChanged,
+    RosterChanged,
+    CorrectionChanged,
+)
+DETAIL_TYPES: Final = tuple(t.detail_type for t in EVENT_TYPES)
+_EVENT: Final[TypeAdapter[Event]] = TypeAdapter(Event)
+
+
+class NotAnEvent(ValueError):
+    """A message that is not one of our events (dropped by consumers, never retried)."""
+
+
+def entry(event: DomainEvent, bus: str) -> dict[str, Any]:
+    """The PutEvents entry for an event."""
+    return {
+        "Source": SOURCE,
+        "DetailType": event.detail_type,
+        "Detail": event.model_dump_json(),
+        "EventBusName": bus,
+    }
+
+
+def publish(client: EventBridgeClient, bus: str, events: Iterable[DomainEvent]) -> None:
+    """Put events on the bus (10 to a call, PutEvents' limit); an entry the bus refused raises
+    (the caller's retry publishes again; consumers converge on duplicates)."""
+    batch = [entry(e, bus) for e in events]
+    for start in range(0, len(batch), 10):
+        response = client.put_events(Entries=batch[start : start + 10])  # type: ignore[arg-type]
+        if response.get("FailedEntryCount"):
+            failed = [e.get("ErrorCode") for e in response["Entries"] if e.get("ErrorCode")]
+            raise RuntimeError(f"the event bus refused {len(failed)} event(s): {failed}")
+
+
+def parse(envelope: str | dict[str, Any]) -> Event:
+    """An EventBridge event (as a rule delivers it: `source`, `detail-type`, `detail`) back into
+    its model. Raises NotAnEvent for anything else."""
+    try:
+        message = json.loads(envelope) if isinstance(envelope, str) else envelope
+    except ValueError as error:
+        raise NotAnEvent("not JSON") from error
+    if not isinstance(message, dict) or message.get("source") != SOURCE:
+        raise NotAnEvent("not an event of this system")
+    detail = message.get("detail")
+    detail_type = message.get("detail-type")
+    if not isinstance(detail, dict) or detail_type not in DETAIL_TYPES:
+        raise NotAnEvent(f"unknown detail type {detail_type!r}")
+    try:
+        return _EVENT.validate_python({**detail, "type": detail_type})
+    except ValueError as error:
+        raise NotAnEvent(f"a {detail_type} that does not validate") from error
+
+
+def envelope(
+    event: DomainEvent, *, region: str = "cn-north-1", account: str = "123456789012"
+) -> dict[str, Any]:
+    """The EventBridge envelope a rule delivers for `event` (the canonical examples' shape)."""
+    return {
+        "version": "0",
+        "id": "00000000-0000-0000-0000-000000000000",
+        "detail-type": event.detail_type,
+        "source": SOURCE,
+        "account": account,
+        "time": event.occurred_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [],
+        "detail": json.loads(event.model_dump_json()),
+    }
+
+
+def schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schema of each event's detail, by detail type."""
+    return {t.detail_type: t.model_json_schema(mode="serialization") for t in EVENT_TYPES}
+
+
+def examples() -> dict[str, DomainEvent]:
+    """One canonical example of each event, by detail type (written to `events/`, published by
+    the tests)."""
+    at = datetime.fromisoformat("2024-11-07T08:30:00+08:00")
+    deadline = datetime.fromisoformat("2024-11-15T23:59:00+08:00")
+    found: list[DomainEvent] = [
+        SubmissionValidated(
+            occurred_at=at,
+            school_id="sch1",
+            submission_id="sub1",
+            task_id="task1",
+            class_id="cls1",
+            template_id="academic-score",
+            term="2024-2025-1",
+            status="partial",
+            uploaded_by="t1",
+            subjects=["数学"],
+            rows=42,
+            accepted=40,
+            rejected=2,
+            replaced={"数学": None},
+        ),
+        TaskCreated(
+            occurred_at=at,
+            task_id="task1",
+            template_id="academic-score",
+            term="2024-2025-1",
+            deadline=deadline,
+            school_ids=["sch1", "sch2"],
+        ),
+        TaskClosed(occurred_at=at, task_id="task1"),
+        AssignmentChanged(
+            occurred_at=at,
+            school_id="sch1",
+            class_id="cls1",
+            teacher_id="t1",
+            subject="数学",
+            change="added",
+        ),
+        RosterChanged(occurred_at=at, school_id="sch1", class_ids=["cls1"], change="student_saved"),
+        CorrectionChanged(
+            occurred_at=at,
+            school_id="sch1",
+            correction_id="cor1",
+            teacher_id="t1",
+            change="opened",
+        ),
+    ]
+    return {e.detail_type: e for e in found}
