@@ -4,6 +4,7 @@ every route. Tests and the local platform build one around moto and the developm
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from shared.access.pages import PageTokens
 from shared.access.policy import Principal
 from shared.db.repositories import Repositories
 from shared.error_codes import ErrorCode
+from shared.events import DomainEvent, Publisher
 from shared.exceptions import NotFound, Unauthenticated
 from shared.templates.registry import TemplateResolver
 
@@ -24,6 +26,9 @@ if TYPE_CHECKING:
     # neither.
     from shared.identity.tokens import TokenVerifier
     from shared.settings import ApiSettings, IngestLimits
+
+
+logger = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -43,6 +48,7 @@ class Context:
     pages: PageTokens
     s3: S3Client
     settings: ApiSettings
+    events: Publisher
     limits: IngestLimits = field(default_factory=_ingest_limits)
     now: Callable[[], datetime] = utc_now
 
@@ -57,6 +63,16 @@ class Context:
             # A valid token for a user who has since been removed.
             raise Unauthenticated(ErrorCode.AUTH_INVALID, reason="unknown_user") from None
         return Principal.of(relations)
+
+    def announce(self, *events: DomainEvent) -> None:
+        """Tell the consumers (progress, statistics) what a request changed, after the change
+        is stored. A bus that refuses is logged and the request still succeeds: the change is
+        made, consumers recompute from current state on the next event of the same class and
+        task, and answering 5xx would make the caller repeat a change that is already done."""
+        try:
+            self.events.publish(*events)
+        except Exception:
+            logger.exception("could not publish %s", [e.detail_type for e in events])
 
     def templates(self) -> TemplateResolver:
         """Templates by id and version, built-in or the district's. Make one per request: it
@@ -77,4 +93,5 @@ class Context:
             pages=PageTokens(settings.page_token_secret.get_secret_value().encode()),
             s3=clients.s3,
             settings=settings,
+            events=Publisher(clients.events, settings.event_bus),
         )

@@ -76,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     openapi.add_argument("--out", type=Path, help="写入此文件；不给则输出到标准输出")
     openapi.set_defaults(handler=_openapi)
 
+    events = commands.add_parser(
+        "events", help="写出领域事件的 JSON Schema 和标准示例（events/ 目录）"
+    )
+    events.add_argument("--out", type=Path, default=Path("events"), help="写入此目录")
+    events.set_defaults(handler=_events)
+
     sample = commands.add_parser("sample", help="生成一个示例区的上报文件")
     sample.add_argument("out", type=Path)
     sample.add_argument("--seed", type=int, default=2024)
@@ -290,6 +296,18 @@ def _openapi(args: argparse.Namespace) -> int:
     else:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(document + "\n", encoding="utf-8")
+    return 0
+
+
+def _events(args: argparse.Namespace) -> int:
+    """Each domain event's JSON Schema and canonical example (an EventBridge envelope, as a
+    rule delivers it) under `--out`: what consumers outside the code read."""
+    from shared.events import event_files
+
+    for name, text in event_files().items():
+        path = args.out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
     return 0
 
 

@@ -16,7 +16,7 @@ state, so a duplicate, a redelivery or events arriving out of order converge (R1
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
@@ -166,6 +166,18 @@ def publish(client: EventBridgeClient, bus: str, events: Iterable[DomainEvent]) 
             raise RuntimeError(f"the event bus refused {len(failed)} event(s): {failed}")
 
 
+class Publisher:
+    """Publishes to the system's bus: what the API and the functions are given (the client
+    injected, built by the composition root)."""
+
+    def __init__(self, client: EventBridgeClient, bus: str) -> None:
+        self._client = client
+        self.bus = bus
+
+    def publish(self, *events: DomainEvent) -> None:
+        publish(self._client, self.bus, events)
+
+
 def parse(envelope: str | dict[str, Any]) -> Event:
     """An EventBridge event (as a rule delivers it: `source`, `detail-type`, `detail`) back into
     its model. Raises NotAnEvent for anything else."""
@@ -195,7 +207,7 @@ def envelope(
         "detail-type": event.detail_type,
         "source": SOURCE,
         "account": account,
-        "time": event.occurred_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time": event.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": region,
         "resources": [],
         "detail": json.loads(event.model_dump_json()),
@@ -256,3 +268,15 @@ def examples() -> dict[str, DomainEvent]:
         ),
     ]
     return {e.detail_type: e for e in found}
+
+
+def event_files() -> dict[str, str]:
+    """The `events/` directory's files by relative path: `schemas/<DetailType>.json` and
+    `examples/<DetailType>.json` (written by `growth events`, compared by a test)."""
+
+    def text(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+    files = {f"schemas/{name}.json": text(schema) for name, schema in schemas().items()}
+    files |= {f"examples/{name}.json": text(envelope(e)) for name, e in examples().items()}
+    return files

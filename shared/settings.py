@@ -7,9 +7,18 @@ tightened per deployment); anything that names a resource or an endpoint has no 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.constants import (
     ENV_AUDIT_TABLE,
@@ -20,16 +29,33 @@ from shared.constants import (
     ENV_AWS_REGION,
     ENV_DIRECTORY_TABLE,
     ENV_DISTRICT_CODE,
+    ENV_EMAIL_FROM,
+    ENV_EMAIL_FROM_NAME,
+    ENV_EMAIL_VIA,
     ENV_EVENT_BUS,
     ENV_IDEMPOTENCY_TABLE,
     ENV_LAKE_BUCKET,
+    ENV_NOTIFY_CHANNELS,
     ENV_PAGE_TOKEN_SECRET,
     ENV_PREFIX,
     ENV_RECORDS_TABLE,
     ENV_REDRIVE_QUEUES,
     ENV_REPORTS_BUCKET,
+    ENV_SES_IDENTITY_ARN,
+    ENV_SMTP_HOST,
+    ENV_SMTP_PORT,
+    ENV_SMTP_SECRET_ID,
+    ENV_SMTP_SECURITY,
+    ENV_SMTP_TIMEOUT_S,
     ENV_UPLOADS_BUCKET,
+    ENV_WEB_URL,
+    ENV_WECOM_AGENT_ID,
+    ENV_WECOM_BASE_URL,
+    ENV_WECOM_MSGTYPE,
+    ENV_WECOM_RATE_PER_S,
+    ENV_WECOM_SECRET_ID,
 )
+from shared.notify.port import CHANNELS, Channel
 
 MIB = 1024 * 1024
 
@@ -171,6 +197,7 @@ class ApiSettings(_UploadBuckets):
     district_code: str = Field(
         validation_alias=AliasChoices(ENV_DISTRICT_CODE, "district_code"), pattern=r"^\d{6}$"
     )
+    event_bus: str = Field(validation_alias=AliasChoices(ENV_EVENT_BUS, "event_bus"), min_length=1)
 
 
 class PipelineSettings(_UploadBuckets):
@@ -224,3 +251,137 @@ class RedriveRequest(BaseModel):
 
     queue: str = Field(min_length=1, description="The queue's logical name, e.g. upload_events.")
     max_messages: int = Field(1000, ge=1, le=100_000)
+
+
+class NotifySettings(BaseSettings):
+    """How the district's messages reach people (`shared.notify`): the enabled channels, and
+    for each what it needs. Whatever an enabled channel needs is required; nothing about a
+    disabled one is. Credentials are never here: only the ids of their Secrets Manager secrets.
+    """
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
+
+    channels: Annotated[tuple[Channel, ...], NoDecode] = Field(
+        validation_alias=AliasChoices(ENV_NOTIFY_CHANNELS, "channels"),
+        description="Enabled channels, comma-separated: email, wecom (empty: none).",
+    )
+    web_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(ENV_WEB_URL, "web_url"),
+        description="The web app's base URL (links in messages); required with any channel.",
+    )
+    # Email, through SMTP or SES.
+    email_via: Literal["smtp", "ses"] | None = Field(
+        default=None, validation_alias=AliasChoices(ENV_EMAIL_VIA, "email_via")
+    )
+    email_from: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(ENV_EMAIL_FROM, "email_from"),
+        pattern=r"^[^@\s]+@[^@\s]+$",
+    )
+    email_from_name: str = Field(
+        "学生成长数据平台", validation_alias=AliasChoices(ENV_EMAIL_FROM_NAME, "email_from_name")
+    )
+    smtp_host: str | None = Field(
+        default=None, validation_alias=AliasChoices(ENV_SMTP_HOST, "smtp_host")
+    )
+    smtp_port: int | None = Field(
+        default=None, gt=0, lt=65536, validation_alias=AliasChoices(ENV_SMTP_PORT, "smtp_port")
+    )
+    smtp_security: Literal["starttls", "tls", "plain"] = Field(
+        "starttls", validation_alias=AliasChoices(ENV_SMTP_SECURITY, "smtp_security")
+    )
+    smtp_secret_id: str | None = Field(
+        default=None, validation_alias=AliasChoices(ENV_SMTP_SECRET_ID, "smtp_secret_id")
+    )
+    smtp_timeout_s: float = Field(
+        10.0, gt=0, le=60, validation_alias=AliasChoices(ENV_SMTP_TIMEOUT_S, "smtp_timeout_s")
+    )
+    ses_identity_arn: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(ENV_SES_IDENTITY_ARN, "ses_identity_arn"),
+        pattern=r"^arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity/.+$",
+    )
+    # 企业微信.
+    wecom_secret_id: str | None = Field(
+        default=None, validation_alias=AliasChoices(ENV_WECOM_SECRET_ID, "wecom_secret_id")
+    )
+    wecom_agent_id: int | None = Field(
+        default=None, gt=0, validation_alias=AliasChoices(ENV_WECOM_AGENT_ID, "wecom_agent_id")
+    )
+    wecom_base_url: str = Field(
+        "https://qyapi.weixin.qq.com/cgi-bin",
+        validation_alias=AliasChoices(ENV_WECOM_BASE_URL, "wecom_base_url"),
+    )
+    wecom_rate_per_s: float = Field(
+        10.0,
+        gt=0,
+        le=100,
+        validation_alias=AliasChoices(ENV_WECOM_RATE_PER_S, "wecom_rate_per_s"),
+        description="Calls a second to the WeCom API, on average (bursts of up to 5).",
+    )
+    wecom_msgtype: Literal["text", "textcard"] = Field(
+        "textcard",
+        validation_alias=AliasChoices(ENV_WECOM_MSGTYPE, "wecom_msgtype"),
+        description="textcard: a card linking to the web app; text: the whole text.",
+    )
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple) and len(set(value)) != len(value):
+            raise ValueError(f"a channel listed twice; channels are {', '.join(CHANNELS)}")
+        return value
+
+    @field_validator("web_url", "wecom_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is not None and (
+            not value.startswith(("https://", "http://")) or value.endswith("/")
+        ):
+            raise ValueError("must be an http(s) URL without a trailing slash")
+        return value
+
+    @model_validator(mode="after")
+    def _enabled_channels_complete(self) -> NotifySettings:
+        missing: list[str] = []
+        if self.channels and self.web_url is None:
+            missing.append(ENV_WEB_URL)
+        if "email" in self.channels:
+            missing += [
+                name
+                for name, v in ((ENV_EMAIL_VIA, self.email_via), (ENV_EMAIL_FROM, self.email_from))
+                if v is None
+            ]
+            if self.email_via == "smtp" and not self.smtp_host:
+                missing.append(ENV_SMTP_HOST)
+            if self.email_via == "ses" and not self.ses_identity_arn:
+                missing.append(ENV_SES_IDENTITY_ARN)
+        if "wecom" in self.channels:
+            missing += [
+                name
+                for name, v in (
+                    (ENV_WECOM_SECRET_ID, self.wecom_secret_id),
+                    (ENV_WECOM_AGENT_ID, self.wecom_agent_id),
+                )
+                if v is None
+            ]
+        if missing:
+            raise ValueError(f"the enabled channels need {', '.join(missing)}")
+        if self.smtp_security == "plain" and self.smtp_secret_id is not None:
+            raise ValueError("SMTP credentials are never sent over a plain connection")
+        return self
+
+    @property
+    def smtp_port_or_default(self) -> int:
+        """The SMTP port: as configured, else the standard one for the security."""
+        if self.smtp_port is not None:
+            return self.smtp_port
+        return {"starttls": 587, "tls": 465, "plain": 25}[self.smtp_security]
+
+
+@lru_cache(maxsize=1)
+def notify_settings() -> NotifySettings:
+    return NotifySettings()

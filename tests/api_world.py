@@ -43,6 +43,7 @@ from shared.domain.models import (
     User,
     record_id_for,
 )
+from shared.events import Publisher
 from shared.identity.dev_issuer import DevIssuer, generate_key
 from shared.identity.tokens import StaticKeys, TokenVerifier
 from shared.ids import make_national_id
@@ -54,6 +55,7 @@ SETTINGS = ApiSettings(
     uploads_bucket="t-uploads",
     reports_bucket="t-reports",
     district_code="310112",
+    event_bus="t-events",
 )
 NOW = datetime(2024, 11, 20, 9, 0, tzinfo=UTC)
 TERM = "2024-2025-1"
@@ -196,6 +198,7 @@ def api_world() -> Iterator[World]:
     with mock_aws():
         clients = AwsClients(AwsSettings(region="cn-north-1"))
         create_tables(clients.dynamodb, TABLES)
+        clients.events.create_event_bus(Name=SETTINGS.event_bus)
         for bucket in (SETTINGS.uploads_bucket, SETTINGS.reports_bucket):
             clients.s3.create_bucket(
                 Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "cn-north-1"}
@@ -219,6 +222,7 @@ def api_world() -> Iterator[World]:
             pages=PageTokens(SETTINGS.page_token_secret.get_secret_value().encode()),
             s3=clients.s3,
             settings=SETTINGS,
+            events=Publisher(clients.events, SETTINGS.event_bus),
             now=lambda: NOW,
         )
         records = seed(repos)

@@ -9,17 +9,19 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from shared.db.tables import create_idempotency_table
+from shared.events import SOURCE
 from tests.api_world import SETTINGS, TABLES, World, api_world
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
-LAKE, BUS, IDEMPOTENCY = "t-lake", "t-bus", "t-idempotency"
+LAKE, IDEMPOTENCY = "t-lake", "t-idempotency"
+BUS = SETTINGS.event_bus  # the API publishes to the same bus
 
 
 @dataclass
@@ -38,6 +40,7 @@ class LambdaContext:
 class PipelineWorld:
     world: World
     events_queue: str
+    pending: list[dict[str, Any]] = field(default_factory=list)  # read, not yet asked for
 
     @property
     def s3(self) -> Any:
@@ -78,21 +81,22 @@ class PipelineWorld:
         event = {"Records": [sqs_message(body, n, receive_count) for n, body in enumerate(bodies)]}
         return dict(handler(event, context or LambdaContext()))
 
-    def events(self) -> list[dict[str, Any]]:
-        sqs = self.world.context.s3  # only for the region: use a fresh client from the factory
-        del sqs
+    def events(self, detail_type: str = "SubmissionValidated") -> list[dict[str, Any]]:
+        """The events of one type published since the last call for that type (the API's go
+        to the same bus; events of other types wait for their own call)."""
         from shared.aws import AwsClients
         from shared.settings import AwsSettings
 
         client = AwsClients(AwsSettings(region="cn-north-1")).sqs
-        found = []
-        while True:
-            got = client.receive_message(QueueUrl=self.events_queue, MaxNumberOfMessages=10)
-            if not got.get("Messages"):
-                return found
-            for m in got["Messages"]:
-                found.append(json.loads(m["Body"]))
+        while got := client.receive_message(QueueUrl=self.events_queue, MaxNumberOfMessages=10).get(
+            "Messages"
+        ):
+            for m in got:
+                self.pending.append(json.loads(m["Body"]))
                 client.delete_message(QueueUrl=self.events_queue, ReceiptHandle=m["ReceiptHandle"])
+        found = [e for e in self.pending if e["detail-type"] == detail_type]
+        self.pending = [e for e in self.pending if e["detail-type"] != detail_type]
+        return found
 
 
 def s3_record(
@@ -189,13 +193,12 @@ def pipeline_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineWorld]:
 
         clients = AwsClients(AwsSettings(region="cn-north-1"))
         create_idempotency_table(clients.dynamodb, IDEMPOTENCY)
-        clients.events.create_event_bus(Name=BUS)
         queue = clients.sqs.create_queue(QueueName="t-events")["QueueUrl"]
         arn = clients.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
         clients.events.put_rule(
-            Name="all", EventBusName=BUS, EventPattern=json.dumps({"source": ["growth.pipeline"]})
+            Name="all", EventBusName=BUS, EventPattern=json.dumps({"source": [SOURCE]})
         )
         clients.events.put_targets(Rule="all", EventBusName=BUS, Targets=[{"Id": "q", "Arn": arn}])
         for name, value in {

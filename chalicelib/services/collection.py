@@ -76,6 +76,7 @@ from shared.domain.models import (
     new_id,
 )
 from shared.error_codes import Entity, ErrorCode
+from shared.events import TaskClosed, TaskCreated
 from shared.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from shared.templates import Template, builtin_registry, record_schema
 from shared.templates.fixed import canonical_fixed
@@ -219,6 +220,17 @@ def create_task(context: Context, principal: Principal, body: TaskCreate) -> Tas
     if not targets:
         raise _bad_scope("scope", "the scope holds no class")
     context.repos.collection.create_task(task, targets)
+    context.announce(
+        TaskCreated(
+            occurred_at=now,
+            school_id=task.scope.school_id if isinstance(task.scope, SchoolScope) else None,
+            task_id=task.id,
+            template_id=task.template_id,
+            term=task.term,
+            deadline=task.deadline,
+            school_ids=sorted({t.school_id for t in targets}),
+        )
+    )
     return TaskView.of(task)
 
 
@@ -250,7 +262,15 @@ def close_task(context: Context, principal: Principal, task_id: str) -> TaskView
     """Close a task: no more submissions. Its creator closes it (the district any of its own)."""
     task = _visible_task(context, principal, task_id)
     permit(may_close_task(principal, task))
-    return TaskView.of(context.repos.collection.close_task(task))
+    closed = context.repos.collection.close_task(task)
+    context.announce(
+        TaskClosed(
+            occurred_at=context.now(),
+            school_id=task.scope.school_id if isinstance(task.scope, SchoolScope) else None,
+            task_id=task.id,
+        )
+    )
+    return TaskView.of(closed)
 
 
 def task_completion(

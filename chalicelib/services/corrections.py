@@ -118,6 +118,7 @@ def flag_record(
     except Conflict as exc:  # the same flag sent twice at once: both chose the same id
         raise Conflict(ErrorCode.CORRECTION_OPEN) from exc
     _audit(context, principal, AuditAction.FLAG_RECORD, record, correction)
+    _announce(context, record, correction)
     return CorrectionDetailView(
         correction=CorrectionView.of(correction), record=RecordViews(context).record(record)
     )
@@ -188,6 +189,7 @@ def correct_record(
     )
     _audit_change(context, principal, after, change, resolved)
     _audit(context, principal, AuditAction.RESOLVE_CORRECTION, after, resolved)
+    _announce(context, after, resolved)
     return CorrectionDetailView(
         correction=CorrectionView.of(resolved),
         record=views.record(after),
@@ -206,6 +208,7 @@ def decline_correction(
         correction, by=principal.id, at=context.now(), note=body.note
     )
     _audit(context, principal, AuditAction.RESOLVE_CORRECTION, record, resolved)
+    _announce(context, record, resolved)
     return CorrectionDetailView(
         correction=CorrectionView.of(resolved), record=RecordViews(context).record(record)
     )
@@ -228,6 +231,21 @@ def change_record(
 
 
 # ------------------------------------------------------------------------------------ helpers
+
+
+def _announce(context: Context, record: Record, correction: Correction) -> None:
+    """The responsible teacher's waiting corrections changed (their workload)."""
+    from shared.events import CorrectionChanged
+
+    context.announce(
+        CorrectionChanged(
+            occurred_at=context.now(),
+            school_id=record.school_id,
+            correction_id=correction.id,
+            teacher_id=correction.responsible_teacher_id,
+            change="opened" if correction.status is CorrectionStatus.OPEN else "resolved",
+        )
+    )
 
 
 def _visible_record(

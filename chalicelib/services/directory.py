@@ -6,6 +6,7 @@ The district admin manages schools; a school's admins manage everything inside i
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import Field
 
@@ -54,6 +55,7 @@ from shared.domain.models import (
     new_id,
 )
 from shared.error_codes import Entity
+from shared.events import AssignmentChanged, RosterChanged
 from shared.exceptions import Forbidden, NotFound
 
 
@@ -153,6 +155,14 @@ def create_class(
         head_teacher_id=body.head_teacher_id,
     )
     context.repos.directory.put_class(school_class)
+    context.announce(
+        RosterChanged(
+            occurred_at=context.now(),
+            school_id=school_id,
+            class_ids=[school_class.id],
+            change="class_created",
+        )
+    )
     return ClassView.of(school_class)
 
 
@@ -256,6 +266,7 @@ def add_assignment(
         user_id=body.teacher_id,
         details={"change": "add"},
     )
+    _assignment_changed(context, school_class, body.teacher_id, body.subject, "added")
     return ClassView.of(school_class)
 
 
@@ -280,6 +291,26 @@ def remove_assignment(
         class_id=class_id,
         user_id=teacher_id,
         details={"change": "remove"},
+    )
+    _assignment_changed(context, school_class, teacher_id, body.subject, "removed")
+
+
+def _assignment_changed(
+    context: Context,
+    school_class: SchoolClass,
+    teacher_id: str,
+    subject: str,
+    change: Literal["added", "removed"],
+) -> None:
+    context.announce(
+        AssignmentChanged(
+            occurred_at=context.now(),
+            school_id=school_class.school_id,
+            class_id=school_class.id,
+            teacher_id=teacher_id,
+            subject=subject,
+            change=change,
+        )
     )
 
 
@@ -389,6 +420,15 @@ def save_student(
         school_id=school_id,
         class_id=school_class.id,
         student_ids=[student.id],
+    )
+    moved_from = [existing.class_id] if existing and existing.class_id != student.class_id else []
+    context.announce(
+        RosterChanged(
+            occurred_at=context.now(),
+            school_id=school_id,
+            class_ids=[student.class_id, *moved_from],
+            change="student_saved",
+        )
     )
     return StudentView.of(student, principal)
 

@@ -137,11 +137,11 @@ def provision(
     )
     clients.events.create_event_bus(Name=names.event_bus)
     for rule in rules:
-        _create_rule(clients, names, rule, created[rule.queue.logical_name])
+        create_rule(clients, names, rule, created[rule.queue.logical_name])
     return Provisioned(created)
 
 
-def _create_rule(
+def create_rule(
     clients: AwsClients, names: Names, rule: EventRuleDefinition, queue: ProvisionedQueue
 ) -> None:
     """A rule on the bus sending the events of its detail types to its queue (moto delivers

@@ -197,12 +197,16 @@ def first_import(record: Record, changes: list[RecordChange]) -> dict[str, Recor
     return values
 
 
-def import_roster(repos: Repositories, accepted: pa.Table, *, school_id: str) -> dict[str, int]:
+def import_roster(
+    repos: Repositories, accepted: pa.Table, *, school_id: str
+) -> tuple[list[str], list[str]]:
     """Create or update the school's students (by 学籍号), their classes (by name) and their
-    guardians' links. A student moved to another class is moved: access follows at once."""
+    guardians' links. A student moved to another class is moved: access follows at once.
+    Returns the classes created and the classes whose rosters changed (ids, sorted)."""
     directory = repos.directory
     classes = {c.name: c for c in _all_classes(repos, school_id)}
-    counts = {"students": 0, "classes": 0, "guardians": 0}
+    created: set[str] = set()
+    touched: set[str] = set()
     for row in accepted.to_pylist():
         klass = classes.get(row["class_name"])
         if klass is None:
@@ -211,7 +215,7 @@ def import_roster(repos: Repositories, accepted: pa.Table, *, school_id: str) ->
             )
             directory.put_class(klass)
             classes[klass.name] = klass
-            counts["classes"] += 1
+            created.add(klass.id)
         try:
             existing: Student | None = directory.get_student_by_no(row["student_no"])
         except NotFound:
@@ -232,14 +236,15 @@ def import_roster(repos: Repositories, accepted: pa.Table, *, school_id: str) ->
             school_no=row.get("school_no"),
         )
         directory.save_student(student)
-        counts["students"] += 1
+        touched.add(klass.id)
+        if existing is not None:
+            touched.add(existing.class_id)
         if row.get("guardian_name") and row.get("guardian_mobile"):
             guardian = _guardian(repos, row["guardian_name"], row["guardian_mobile"])
             directory.put_guardian_link(
                 GuardianLink(guardian_id=guardian.id, student_id=student.id, relation="监护人")
             )
-            counts["guardians"] += 1
-    return counts
+    return sorted(created), sorted(touched)
 
 
 def _guardian(repos: Repositories, name: str, mobile: str) -> User:

@@ -505,7 +505,8 @@ class UploadValidator:
         assert accepted is not None
         repos, now = self.ctx.repos, self.ctx.now()
         if template.id == ROSTER_TEMPLATE:
-            import_roster(repos, accepted, school_id=submission.school_id)
+            created, touched = import_roster(repos, accepted, school_id=submission.school_id)
+            self._announce_roster(submission.school_id, created, touched)
             return Imported()
         students = repos.directory.get_students_by_nos(accepted.column("student_no").to_pylist())
         uploaded_at = submission.received_at or now
@@ -682,6 +683,25 @@ class UploadValidator:
         )
         return key
 
+    def _announce_roster(self, school_id: str, created: list[str], touched: list[str]) -> None:
+        """Rosters changed (classes created, students added or moved): progress recomputes."""
+        from shared.events import RosterChanged, publish
+
+        at = self.ctx.now()
+        events = [
+            RosterChanged(
+                occurred_at=at, school_id=school_id, class_ids=[c], change="class_created"
+            )
+            for c in created
+        ]
+        if touched:
+            events.append(
+                RosterChanged(
+                    occurred_at=at, school_id=school_id, class_ids=touched, change="student_saved"
+                )
+            )
+        publish(self.ctx.events, self.ctx.settings.event_bus, events)
+
     def _publish(
         self,
         submission: Submission,
@@ -701,7 +721,7 @@ class UploadValidator:
             class_id=submission.class_id,
             template_id=task.template_id,
             term=task.term,
-            status=status.value,  # type: ignore[arg-type]
+            status=status.value,
             uploaded_by=submission.uploaded_by,
             subjects=subjects,
             rows=counts.total,
