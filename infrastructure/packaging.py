@@ -53,9 +53,11 @@ CORE: Final = Layer(
         "cryptography",
         "apispec",
         "xlsxwriter",
+        "jinja2",
     ),
     "Models, settings, Powertools, token verification, the XLSX writer (the API hands out "
-    "pre-filled templates): what every function and the API import.",
+    "pre-filled templates), the message templates' Jinja2: what every function and the API "
+    "import.",
 )
 DATA: Final = Layer(
     "data",

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_ses import SESClient
     from mypy_boto3_sqs import SQSClient
 
 
@@ -72,6 +74,18 @@ class AwsClients:
     @cached_property
     def events(self) -> EventBridgeClient:
         client: EventBridgeClient = self._client("events")
+        return client
+
+    @cached_property
+    def secrets(self) -> SecretsManagerClient:
+        """Secrets Manager: the notification channels' credentials (shared.notify)."""
+        client: SecretsManagerClient = self._client("secretsmanager")
+        return client
+
+    @cached_property
+    def ses(self) -> SESClient:
+        """SES: email, where the district sends it through SES (global regions only)."""
+        client: SESClient = self._client("ses")
         return client
 
     @cached_property

@@ -23,6 +23,7 @@ ENV_AUTH_JWKS_URL: Final = "GROWTH_AUTH_JWKS_URL"
 ENV_DIRECTORY_TABLE: Final = "GROWTH_DIRECTORY_TABLE"
 ENV_RECORDS_TABLE: Final = "GROWTH_RECORDS_TABLE"
 ENV_AUDIT_TABLE: Final = "GROWTH_AUDIT_TABLE"
+ENV_NOTIFICATIONS_TABLE: Final = "GROWTH_NOTIFICATIONS_TABLE"
 
 # The API.
 ENV_PAGE_TOKEN_SECRET: Final = "GROWTH_PAGE_TOKEN_SECRET"  # noqa: S105 - a variable name
@@ -38,3 +39,23 @@ ENV_UPLOAD_EVENTS_QUEUE: Final = "GROWTH_UPLOAD_EVENTS_QUEUE"
 # Operations: the queues whose dead letters the redrive function may move back, as JSON
 # {"<logical name>": {"source": "<queue URL>", "dead_letters": "<queue URL>"}}.
 ENV_REDRIVE_QUEUES: Final = "GROWTH_REDRIVE_QUEUES"
+
+# Notifications (shared/notify): which channels the district enabled and how each reaches
+# people. Channels are comma-separated (`email,wecom`); email goes through SMTP or SES.
+ENV_NOTIFY_CHANNELS: Final = "GROWTH_NOTIFY_CHANNELS"
+ENV_EMAIL_VIA: Final = "GROWTH_EMAIL_VIA"  # smtp | ses
+ENV_EMAIL_FROM: Final = "GROWTH_EMAIL_FROM"  # the sender address, SMTP and SES alike
+ENV_EMAIL_FROM_NAME: Final = "GROWTH_EMAIL_FROM_NAME"  # its display name (Chinese is fine)
+ENV_SMTP_HOST: Final = "GROWTH_SMTP_HOST"
+ENV_SMTP_PORT: Final = "GROWTH_SMTP_PORT"  # unset: 587, 465 or 25 by the security
+ENV_SMTP_SECURITY: Final = "GROWTH_SMTP_SECURITY"  # starttls | tls | plain (local sink only)
+ENV_SMTP_SECRET_ID: Final = "GROWTH_SMTP_SECRET_ID"  # noqa: S105 - {"username","password"}
+ENV_SMTP_TIMEOUT_S: Final = "GROWTH_SMTP_TIMEOUT_S"
+ENV_SES_IDENTITY_ARN: Final = "GROWTH_SES_IDENTITY_ARN"
+ENV_WECOM_SECRET_ID: Final = "GROWTH_WECOM_SECRET_ID"  # noqa: S105 - {"corp_id","corp_secret"}
+ENV_WECOM_AGENT_ID: Final = "GROWTH_WECOM_AGENT_ID"
+ENV_WECOM_BASE_URL: Final = "GROWTH_WECOM_BASE_URL"
+ENV_WECOM_RATE_PER_S: Final = "GROWTH_WECOM_RATE_PER_S"
+ENV_WECOM_MSGTYPE: Final = "GROWTH_WECOM_MSGTYPE"  # text | textcard
+# The web app's base URL: links in messages point into it.
+ENV_WEB_URL: Final = "GROWTH_WEB_URL"

@@ -37,6 +37,7 @@ def config(state_dir: Path, port: int = 0) -> PlatformConfig:
         port=port,
         queues=(FAST_UPLOAD_EVENTS, PROBE_QUEUE),
         functions=(UPLOADS_PROBE, PROBE),
+        rules=(),  # no progress queue here: the domain events go nowhere
         demo=TINY,
     )
 
