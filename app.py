@@ -10,7 +10,15 @@ from chalice.app import Chalice
 
 from chalicelib.api import Api
 from chalicelib.health import AuthConfigView, HealthView, auth_config, health_status
-from chalicelib.services import audit_trail, collection, corrections, directory, records
+from chalicelib.services import (
+    audit_trail,
+    collection,
+    corrections,
+    directory,
+    progress,
+    records,
+    reminders,
+)
 from chalicelib.views import (
     AssignmentList,
     ClassPage,
@@ -49,6 +57,22 @@ from chalicelib.views_corrections import (
     CorrectionDetailView,
     CorrectionPage,
     RecordChangeResultView,
+)
+from chalicelib.views_progress import (
+    OverviewQuery,
+    OverviewView,
+    TodoQuery,
+    TodoView,
+    WorkloadQuery,
+    WorkloadView,
+)
+from chalicelib.views_reminders import (
+    CalendarUpdate,
+    CalendarView,
+    ContactUpdate,
+    NotificationSettingsView,
+    ReminderSettingsUpdate,
+    ReminderSettingsView,
 )
 
 app = Chalice(app_name="growth-api")
@@ -327,7 +351,7 @@ route(
     tag="tasks",
     query=CompletionQuery,
     response=CompletionView,
-)(collection.task_completion)
+)(progress.task_completion)
 route(
     "/v1/tasks/{task_id}/submissions",
     "POST",
@@ -352,6 +376,33 @@ route(
     tag="submissions",
     response=SubmissionView,
 )(collection.get_submission)
+
+
+# Progress: the district's overview, a school's teacher workload, a teacher's to-do list
+route(
+    "/v1/progress/overview",
+    "GET",
+    summary="全区完成情况总览（一个学期的各项任务，按学校）",
+    tag="progress",
+    query=OverviewQuery,
+    response=OverviewView,
+)(progress.district_overview)
+route(
+    "/v1/schools/{school_id}/workload",
+    "GET",
+    summary="教师工作量（校管理员、区管理员）",
+    tag="progress",
+    query=WorkloadQuery,
+    response=WorkloadView,
+)(progress.school_workload)
+route(
+    "/v1/me/todo",
+    "GET",
+    summary="我的待办（教师）：待上报与已上报",
+    tag="me",
+    query=TodoQuery,
+    response=TodoView,
+)(progress.my_todo)
 
 
 # Corrections and audit
@@ -412,3 +463,59 @@ route(
     query=audit_trail.AuditQuery,
     response=AuditPage,
 )(audit_trail.school_audit)
+
+
+# Reminders: one's notification settings, staff contact details, the district's settings
+route(
+    "/v1/me/notifications",
+    "GET",
+    summary="我的提醒设置（渠道与联系方式）",
+    tag="reminders",
+    response=NotificationSettingsView,
+)(reminders.my_notifications)
+route(
+    "/v1/me/notifications",
+    "PUT",
+    summary="修改我的提醒渠道与联系方式",
+    tag="reminders",
+    body=ContactUpdate,
+    response=NotificationSettingsView,
+)(reminders.change_my_notifications)
+route(
+    "/v1/schools/{school_id}/staff/{user_id}/contact",
+    "PUT",
+    summary="设置教职工的联系方式与提醒渠道（校管理员）",
+    tag="reminders",
+    body=ContactUpdate,
+    response=UserView,
+)(reminders.change_staff_contact)
+route(
+    "/v1/district/reminders",
+    "GET",
+    summary="全区提醒设置（区管理员）",
+    tag="reminders",
+    response=ReminderSettingsView,
+)(reminders.reminder_settings)
+route(
+    "/v1/district/reminders",
+    "PUT",
+    summary="修改提醒时间、免打扰时段与默认渠道（区管理员）",
+    tag="reminders",
+    body=ReminderSettingsUpdate,
+    response=ReminderSettingsView,
+)(reminders.change_reminder_settings)
+route(
+    "/v1/district/calendar/{year}",
+    "GET",
+    summary="某年的校历：法定节假日、调休与区里的假期（区管理员）",
+    tag="reminders",
+    response=CalendarView,
+)(reminders.school_calendar)
+route(
+    "/v1/district/calendar/{year}",
+    "PUT",
+    summary="修改某年的校历：寒暑假、增加的放假日与上课日（区管理员）",
+    tag="reminders",
+    body=CalendarUpdate,
+    response=CalendarView,
+)(reminders.change_school_calendar)

@@ -8,13 +8,15 @@ page needs no template to print it, and never a column that identifies the stude
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from shared.access.policy import Principal, Sensitive, unmasked
+from shared.access.policy import Principal, Sensitive, unmasked, unmasked_contact
 from shared.domain.models import (
+    NotifyChannel,
     Record,
     RecordChange,
     RecordValue,
@@ -24,7 +26,13 @@ from shared.domain.models import (
     Student,
     User,
 )
-from shared.privacy import mask_mobile, mask_national_id, mask_student_no
+from shared.privacy import (
+    mask_email,
+    mask_mobile,
+    mask_national_id,
+    mask_student_no,
+    mask_wecom_userid,
+)
 from shared.templates.model import Column, Template
 from shared.templates.record_edits import STATUS_SUFFIX
 
@@ -97,20 +105,33 @@ class UserView(View):
     school_id: str | None
     student_id: str | None
     mobile: str | None = Field(description="Masked unless the caller administers the user.")
+    email: str | None = Field(None, description="Masked unless the caller administers the user.")
+    wecom_userid: str | None = Field(
+        None, description="企业微信 userid; masked unless the caller administers the user."
+    )
+    notify_channel: NotifyChannel | None = Field(
+        None, description="Where reminders go (email, wecom, none); null: the district's default."
+    )
 
     @classmethod
     def of(cls, user: User, principal: Principal) -> UserView:
-        own = principal.id == user.id
-        admin = principal.is_(Role.SCHOOL_ADMIN) and principal.school_id == user.school_id
-        mobile = user.mobile if (own or admin) or user.mobile is None else mask_mobile(user.mobile)
+        full = unmasked_contact(principal, user)
+        wecom = _masked(user.wecom_userid, Sensitive.WECOM_USERID in full, mask_wecom_userid)
         return cls(
             id=user.id,
             role=user.role,
             name=user.name,
             school_id=user.school_id,
             student_id=user.student_id,
-            mobile=mobile,
+            mobile=_masked(user.mobile, Sensitive.MOBILE in full, mask_mobile),
+            email=_masked(user.email, Sensitive.EMAIL in full, mask_email),
+            wecom_userid=wecom,
+            notify_channel=user.notify_channel,
         )
+
+
+def _masked(value: str | None, full: bool, mask: Callable[[str], str]) -> str | None:
+    return value if value is None or full else mask(value)
 
 
 class StudentView(View):

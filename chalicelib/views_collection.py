@@ -7,6 +7,7 @@ submission shows its state and outcome, and its error report only as a short-liv
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -25,8 +26,10 @@ from shared.domain.models import (
     SubmissionPart,
     SubmissionStatus,
     Tally,
+    TargetCompletion,
     TaskScope,
     TaskStatus,
+    TaskTarget,
     TemplateId,
     TemplateRetirement,
     TermText,
@@ -213,12 +216,16 @@ class CompletionRowView(View):
         description="The upload the class shows for it: the latest delivered one holding the "
         "row's subject (for a row without one, the class's or the named teacher's latest)."
     )
+    uploaded_at: datetime | None = Field(None, description="When that upload arrived.")
+    late: bool = Field(False, description="It arrived after the task's deadline.")
 
 
 class CompletionView(View):
-    """Expected vs received, as far as the caller may see: the district every school, a
-    school admin their school, a teacher their classes. Drill-down: school → class → subject
-    of the class → teacher; one row per expected submission."""
+    """Expected vs received, as far as the caller may see: the district every school (and a
+    school's rows when it names one), a school admin their school, a teacher their classes.
+    Drill-down: school → class → subject of the class → teacher; one row per expected
+    submission. Answered from the aggregates the progress function keeps: `computed_at` is
+    null until it has processed the task's first event."""
 
     task_id: str
     total: TallyView
@@ -229,6 +236,46 @@ class CompletionView(View):
     )
     teachers: list[GroupTallyView]
     rows: list[CompletionRowView]
+    computed_at: datetime | None = Field(
+        None, description="When the aggregates were last brought up to date; null: not yet."
+    )
+
+    @classmethod
+    def of_schools(
+        cls, task_id: str, schools: Mapping[str, Tally], computed_at: datetime | None
+    ) -> CompletionView:
+        """The district's view of a whole task: each school's tally, no rows."""
+        expected = sum(t.expected for t in schools.values())
+        received = sum(t.received for t in schools.values())
+        return cls(
+            task_id=task_id,
+            total=TallyView.of(Tally(expected=expected, received=received)),
+            schools=[GroupTallyView.keyed(k, schools[k]) for k in sorted(schools)],
+            classes=[],
+            subjects=[],
+            teachers=[],
+            rows=[],
+            computed_at=computed_at,
+        )
+
+    @classmethod
+    def of_rows(
+        cls,
+        task_id: str,
+        rows: Sequence[tuple[TaskTarget, str | None, datetime | None, bool]],
+        computed_at: datetime | None,
+    ) -> CompletionView:
+        """Rows (target, submission meeting it, when it arrived, late) with their tallies."""
+        completion = Completion(
+            rows=[TargetCompletion(target=t, submission_id=s) for t, s, _, _ in rows]
+        )
+        arrivals = {_row_key(t): (at, late) for t, _, at, late in rows}
+        view = cls.of(task_id, completion)
+        shown = []
+        for row in view.rows:
+            arrived, late = arrivals[_view_key(row)]
+            shown.append(row.model_copy(update={"uploaded_at": arrived, "late": late}))
+        return view.model_copy(update={"computed_at": computed_at, "rows": shown})
 
     @classmethod
     def of(cls, task_id: str, completion: Completion) -> CompletionView:
@@ -265,6 +312,14 @@ class CompletionView(View):
                 for r in rows
             ],
         )
+
+
+def _row_key(target: TaskTarget) -> tuple[str, str, str, str]:
+    return (target.school_id, target.class_id, target.subject or "", target.teacher_id or "")
+
+
+def _view_key(row: CompletionRowView) -> tuple[str, str, str, str]:
+    return (row.school_id, row.class_id, row.subject or "", row.teacher_id or "")
 
 
 # ----------------------------------------------------------------------------------- submissions

@@ -150,6 +150,18 @@ def _add_local(commands: Any) -> None:
     )
     demo.add_argument("--state-dir", default=argparse.SUPPRESS, **state_dir)
     demo.set_defaults(handler=_local_demo)
+    outbox = actions.add_parser("outbox", help="列出本地平台发出的邮件（收件人、主题、正文）")
+    outbox.add_argument("--json", action="store_true", help="输出 JSON")
+    outbox.add_argument("--state-dir", default=argparse.SUPPRESS, **state_dir)
+    outbox.set_defaults(handler=_local_outbox)
+    remind = actions.add_parser(
+        "remind", help="让运行中的本地平台按指定的北京时间运行一次提醒（如同定时任务在那时触发）"
+    )
+    remind.add_argument(
+        "--at", required=True, help='北京时间，如 "2024-11-07 08:30"（也可带时区的 ISO 时间）'
+    )
+    remind.add_argument("--state-dir", default=argparse.SUPPRESS, **state_dir)
+    remind.set_defaults(handler=_local_remind)
 
 
 def _admin_create(args: argparse.Namespace) -> int:
@@ -478,6 +490,18 @@ def _local_token(args: argparse.Namespace) -> int:
     from growth.local.commands import token
 
     return token(state_dir=args.state_dir, login=args.login)
+
+
+def _local_remind(args: argparse.Namespace) -> int:
+    from growth.local.commands import remind
+
+    return remind(state_dir=args.state_dir, at=args.at)
+
+
+def _local_outbox(args: argparse.Namespace) -> int:
+    from growth.local.commands import outbox
+
+    return outbox(state_dir=args.state_dir, as_json=args.json)
 
 
 def _local_demo(args: argparse.Namespace) -> int:

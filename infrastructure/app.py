@@ -4,9 +4,11 @@
     python -m infrastructure.app --reference     # `make synth`: the reference stages, offline
 
 With `--reference` it synthesizes, into `cdk.out/`, the two configurations the tests check: a
-dev stage in a global region (with its Cognito user pool) and a prod stage in the Beijing region
-(with an external OpenID Connect issuer, as the China regions have no Cognito user pools, and
-the web app on its own domain, as CloudFront there serves no pages on its default one).
+dev stage in a global region (with its Cognito user pool, reminders by email through an SMTP
+service) and a prod stage in the Beijing region (with an external OpenID Connect issuer, as the
+China regions have no Cognito user pools, the web app on its own domain, as CloudFront there
+serves no pages on its default one, and reminders by email through the bureau's SMTP server and
+by 企业微信, as there is no SES there).
 Otherwise it synthesizes the one stage its CDK context describes (infrastructure.config).
 
 cdk-nag's AWS Solutions rules and CloudFormation's own validation run on every synthesis and
@@ -28,7 +30,15 @@ from infrastructure.packaging import Assets, build_assets
 from infrastructure.stack import GrowthStack
 
 REFERENCE_STAGES: Final = (
-    StageConfig(stage="dev", region="ap-east-1", district_code="310112"),
+    StageConfig(
+        stage="dev",
+        region="ap-east-1",
+        district_code="310112",
+        email_via="smtp",
+        email_from="noreply@mail.example.edu.cn",
+        smtp_host="smtpdm.aliyun.com",
+        smtp_security="tls",
+    ),
     StageConfig(
         stage="prod",
         region="cn-north-1",
@@ -37,6 +47,11 @@ REFERENCE_STAGES: Final = (
         auth_audience="growth-web",
         web_domain="growth.example.edu.cn",
         web_iam_certificate_id="ASCAEXAMPLE0CERTIFICATE",
+        email_via="smtp",
+        email_from="noreply@example.edu.cn",
+        email_from_name="区教育局数据上报",
+        smtp_host="mail.example.edu.cn",
+        wecom_agent_id=1000002,
     ),
 )
 

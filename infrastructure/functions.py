@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from infrastructure.packaging import CORE, DATA
-from shared.resources import QUEUES, REDRIVE, VALIDATE
+from shared.resources import PROGRESS, QUEUES, REDRIVE, REMINDERS, VALIDATE
 
 API: Final = "api"
 
@@ -47,9 +47,22 @@ class Access:
     buckets: tuple[BucketAccess, ...] = ()
     queues: tuple[QueueAccess, ...] = ()  # queues the code itself sends to or receives from
     put_events: bool = False
+    # Secrets Manager secrets it reads (GetSecretValue), by logical name (StageConfig's
+    # `secret_names`): granted only where the stage has them, i.e. uses that channel.
+    secrets: tuple[str, ...] = ()
+    # SES actions on the stage's one identity, where the stage sends email through SES.
+    ses: tuple[str, ...] = ()
 
 
 _READ: Final = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
+
+# The fields of each notification channel's secret (JSON), by the secret's logical name: what
+# `shared.notify` reads, and what operators put after deployment (the stack creates them
+# empty).
+SECRET_FIELDS: Final[dict[str, tuple[str, ...]]] = {
+    "smtp": ("username", "password"),
+    "wecom": ("corp_id", "corp_secret"),
+}
 
 ACCESS: Final[dict[str, Access]] = {
     # The HTTP API: the directory, records and audit trail; it signs upload POSTs (s3:PutObject
@@ -73,6 +86,8 @@ ACCESS: Final[dict[str, Access]] = {
             BucketAccess("uploads", ("s3:PutObject",), prefix="uploads/"),
             BucketAccess("reports", ("s3:GetObject",)),
         ),
+        # TaskCreated, TaskClosed, AssignmentChanged, RosterChanged, CorrectionChanged.
+        put_events=True,
     ),
     # The validation function: reads an upload version, writes records, lake files, a report,
     # the submission's final state and its idempotency record, and publishes an event.
@@ -118,6 +133,33 @@ ACCESS: Final[dict[str, Access]] = {
             ),
         ),
         put_events=True,
+    ),
+    # Completion and workload aggregates, recomputed from current state on every event: reads
+    # tasks, targets, assignments, submissions and corrections, rewrites a task's targets and
+    # writes the aggregates (and removes those that no longer apply).
+    PROGRESS.name: Access(
+        layers=(CORE.name,),
+        tables=(
+            TableAccess(
+                "directory",
+                (*_READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+                indexes=True,
+            ),
+        ),
+    ),
+    # The reminder digests: reads who is behind from the directory (and the district's
+    # calendar and reminder settings); claims a digest's entries in the sending ledger before
+    # sending it and records the send or the failure after (shared.db.ledger: conditional
+    # Puts in TransactWriteItems, which IAM authorises as PutItem on each item); sends through
+    # the stage's channels with their credentials.
+    REMINDERS.name: Access(
+        layers=(CORE.name,),
+        tables=(
+            TableAccess("directory", _READ, indexes=True),
+            TableAccess("notifications", ("dynamodb:PutItem",)),
+        ),
+        secrets=("smtp", "wecom"),
+        ses=("ses:SendEmail",),  # SES's SendEmail with the identity as SourceArn
     ),
     # The operators' redrive: dead letters back to their queue, for every queue.
     REDRIVE.name: Access(

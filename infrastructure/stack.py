@@ -2,7 +2,9 @@
 `shared.resources`, the tables of `shared.db.tables`), the lake's Glue tables and Athena
 workgroup, the Cognito user pool, the queues and functions of `shared.resources`, the API
 (`app.py` + `chalicelib/` behind API Gateway, one method per Chalice route), the web app
-served same-origin with it (`infrastructure.web`) and the operators' alarms.
+served same-origin with it (`infrastructure.web`), the event bus with its rules (each into a
+queue), the EventBridge Scheduler schedules of scheduled functions (in the district's time
+zone), the notification channels' secrets and the operators' alarms.
 
 Everything is built from the same definitions the code, the tests and the local platform use;
 IAM is written out per function from `infrastructure.functions.ACCESS` (no CDK `grant*`
@@ -11,6 +13,7 @@ helpers, which add wildcard actions).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -23,13 +26,13 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -37,24 +40,31 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infrastructure.config import StageConfig
-from infrastructure.functions import ACCESS, API, Access
+from infrastructure.functions import ACCESS, API, SECRET_FIELDS, Access
 from infrastructure.packaging import LAYERS, PYTHON_VERSION, Assets
 from infrastructure.web import SIGN_IN_CALLBACK_PATH, SIGNED_OUT_PATH, WebApp, s3_origins
 from shared import constants
 from shared.db.tables import IDEMPOTENCY, TABLES, TableDefinition
+from shared.events import SOURCE
 from shared.lake.schema import glue_table_input, terms_of_years
 from shared.resources import (
     BUCKET_ENV,
     BUCKETS,
     FUNCTIONS,
+    MINUTE,
+    PROGRESS_EVENTS,
     QUEUES,
+    RULES,
+    SCHEDULER_INPUT,
     TABLE_ENV,
     UPLOAD_EVENTS,
     UPLOAD_PREFIX,
     UPLOADS,
     BucketDefinition,
+    EventRuleDefinition,
     FunctionDefinition,
     QueueDefinition,
+    ScheduleDefinition,
 )
 from shared.templates.registry import builtin_registry
 
@@ -69,6 +79,14 @@ UPLOAD_CORS_MAX_AGE_S: Final = 600
 # cheaper class once a newer version has replaced them.
 NONCURRENT_TO_INFREQUENT_ACCESS_DAYS: Final = 30
 ATHENA_RESULTS_EXPIRE_DAYS: Final = 30
+
+# How long a queue's oldest message may wait before operators hear of a backlog, by queue
+# (default 15 minutes): completion pages lag behind uploads by the progress queue's age.
+BACKLOG_ALARM_S: Final = {PROGRESS_EVENTS.logical_name: 5 * MINUTE}
+DEFAULT_BACKLOG_ALARM_S: Final = 15 * MINUTE
+# Lambda's own limits for retrying an asynchronous invocation (a schedule's is one).
+LAMBDA_ASYNC_MAX_RETRIES: Final = 2
+LAMBDA_ASYNC_MAX_EVENT_AGE_S: Final = 6 * 60 * MINUTE
 
 
 class GrowthStack(cdk.Stack):
@@ -137,10 +155,19 @@ class GrowthStack(cdk.Stack):
         self.code = lambda_.Code.from_asset(str(assets.code))
         self.queues: dict[str, sqs.Queue] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
+        self.rules: dict[str, events.CfnRule] = {}
         for queue_definition in QUEUES:
             self._queue(queue_definition)
         self._notify_uploads(self.queues[UPLOAD_EVENTS.logical_name])
+        for rule in RULES:
+            self._event_rule(rule)
+        self.secrets = {
+            logical: self._channel_secret(logical, name)
+            for logical, name in config.secret_names.items()
+        }
         self.functions: dict[str, lambda_.Function] = {}
+        self.schedules: dict[str, scheduler.CfnSchedule] = {}
+        self.schedule_roles: dict[str, iam.Role] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.api_methods: list[apigateway.Method] = []
         for definition in FUNCTIONS:
@@ -469,6 +496,7 @@ class GrowthStack(cdk.Stack):
                 **environment,
                 **self._environment(),
                 **self._queue_environment(access),
+                **self._notify_environment(access),
             },
         )
         self.functions[name] = function
@@ -496,6 +524,36 @@ class GrowthStack(cdk.Stack):
             for grant in access.queues
         }
         return {constants.ENV_REDRIVE_QUEUES: self.to_json_string(pairs)}
+
+    def _notify_environment(self, access: Access) -> dict[str, str]:
+        """How a function that notifies people reaches them (`shared.settings.NotifySettings`):
+        the stage's channels, the secrets holding their credentials (by ARN), the SES identity
+        and the web app's address for links."""
+        if not (access.secrets or access.ses):
+            return {}
+        config = self.config
+        env = {
+            constants.ENV_NOTIFY_CHANNELS: ",".join(config.channels),
+            constants.ENV_WEB_URL: self.web.origin,
+        }
+        if config.email_via is not None and config.email_from is not None:
+            env[constants.ENV_EMAIL_VIA] = config.email_via
+            env[constants.ENV_EMAIL_FROM] = config.email_from
+            if config.email_from_name:
+                env[constants.ENV_EMAIL_FROM_NAME] = config.email_from_name
+        if config.email_via == "smtp" and "smtp" in access.secrets:
+            assert config.smtp_host is not None
+            env[constants.ENV_SMTP_HOST] = config.smtp_host
+            env[constants.ENV_SMTP_SECURITY] = config.smtp_security
+            if config.smtp_port is not None:
+                env[constants.ENV_SMTP_PORT] = str(config.smtp_port)
+            env[constants.ENV_SMTP_SECRET_ID] = self.secrets["smtp"].secret_arn
+        if config.ses and access.ses:
+            env[constants.ENV_SES_IDENTITY_ARN] = self._ses_identity_arn()
+        if config.wecom_agent_id is not None and "wecom" in access.secrets:
+            env[constants.ENV_WECOM_AGENT_ID] = str(config.wecom_agent_id)
+            env[constants.ENV_WECOM_SECRET_ID] = self.secrets["wecom"].secret_arn
+        return env
 
     def _statements(
         self, access: Access, log_group: logs.LogGroup
@@ -545,14 +603,39 @@ class GrowthStack(cdk.Stack):
             yield iam.PolicyStatement(
                 actions=["events:PutEvents"], resources=[self.event_bus.event_bus_arn]
             )
-        if not (access.tables or access.buckets):
+        channels = self._channel_statements(access)
+        yield from channels
+        if not (access.tables or access.buckets or channels):
             return
-        # The tables and buckets are encrypted with the data key.
+        # The tables, buckets and secrets are encrypted with the data key.
         yield iam.PolicyStatement(
             sid="UseDataKey",
             actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
             resources=[self.key.key_arn],
         )
+
+    def _channel_statements(self, access: Access) -> list[iam.PolicyStatement]:
+        """The secrets of the channels this stage uses (of those the function reads), and SES
+        on the stage's one identity where it sends email through SES."""
+        statements = []
+        secrets = [self.secrets[s] for s in access.secrets if s in self.secrets]
+        if secrets:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ReadChannelSecrets",
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[secret.secret_arn for secret in secrets],
+                )
+            )
+        if access.ses and self.config.ses:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="SendEmailFromOneIdentity",
+                    actions=list(access.ses),
+                    resources=[self._ses_identity_arn()],
+                )
+            )
+        return statements
 
     def _pipeline_function(self, definition: FunctionDefinition) -> lambda_.Function:
         function = self._function(
@@ -584,13 +667,169 @@ class GrowthStack(cdk.Stack):
                 )
             )
         if definition.schedule is not None:
-            events.Rule(
-                self,
-                f"Schedule-{definition.name}",
-                schedule=events.Schedule.expression(definition.schedule),
-                targets=[targets.LambdaFunction(function)],
-            )
+            self._schedule(definition.name, definition.schedule, function)
         return function
+
+    def _schedule(
+        self, name: str, definition: ScheduleDefinition, function: lambda_.Function
+    ) -> scheduler.CfnSchedule:
+        """An EventBridge Scheduler schedule invoking the function in the district's time zone
+        (scheduled rules run in UTC). Scheduler invokes Lambda asynchronously: it retries and
+        then dead-letters what it could not hand over (throttling, permissions), and Lambda
+        retries and then dead-letters a run that failed, to the same queue, with the same
+        limits."""
+        if not 0 <= definition.retry_attempts <= LAMBDA_ASYNC_MAX_RETRIES:
+            raise ValueError(f"{name}: Lambda retries a scheduled run at most twice")
+        if not MINUTE <= definition.max_event_age_s <= LAMBDA_ASYNC_MAX_EVENT_AGE_S:
+            raise ValueError(f"{name}: a scheduled run's event may wait 60 s to 6 hours")
+        dead_letters = self.queues[definition.dead_letters.logical_name]
+        schedule_name = f"{self.config.prefix}-{name}"
+        # Scheduler assumes the role for a schedule group (its ARN the source): the default one.
+        group_arn = self.format_arn(
+            service="scheduler", resource="schedule-group", resource_name="default"
+        )
+        # Scheduler's execution role: this schedule may invoke this function and dead-letter
+        # to this queue, nothing else (no CDK grant helpers: they add versions and actions).
+        role = iam.Role(
+            self,
+            f"ScheduleRole-{name}",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
+                    "ArnEquals": {"aws:SourceArn": group_arn},
+                },
+            ),
+            description=f"EventBridge Scheduler invokes the {name} function.",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="InvokeFunction",
+                actions=["lambda:InvokeFunction"],
+                resources=[function.function_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DeadLetters", actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn]
+            )
+        )
+        self.schedule_roles[name] = role
+        schedule = scheduler.CfnSchedule(
+            self,
+            f"Schedule-{name}",
+            name=schedule_name,
+            description=f"Invokes {name} at {definition.expression} ({definition.timezone}).",
+            schedule_expression=definition.expression,
+            schedule_expression_timezone=definition.timezone,
+            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
+            state="ENABLED",
+            target=scheduler.CfnSchedule.TargetProperty(
+                arn=function.function_arn,
+                role_arn=role.role_arn,
+                # Scheduler fills its context attributes in on each attempt.
+                input=json.dumps(SCHEDULER_INPUT),
+                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
+                    maximum_retry_attempts=definition.retry_attempts,
+                    maximum_event_age_in_seconds=definition.max_event_age_s,
+                ),
+                dead_letter_config=scheduler.CfnSchedule.DeadLetterConfigProperty(
+                    arn=dead_letters.queue_arn
+                ),
+            ),
+        )
+        # The role's policy exists before Scheduler first assumes it.
+        schedule.node.add_dependency(role)
+        # A run that fails in the function: Lambda's retries, then the dead-letter queue. Lambda
+        # sends it with the function's own role, and checks that role when the configuration
+        # is saved.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="FailedRunsToDeadLetters",
+                actions=["sqs:SendMessage"],
+                resources=[dead_letters.queue_arn],
+            )
+        )
+        invoke_config = lambda_.CfnEventInvokeConfig(
+            self,
+            f"AsyncInvoke-{name}",
+            function_name=function.function_name,
+            qualifier="$LATEST",
+            maximum_retry_attempts=definition.retry_attempts,
+            maximum_event_age_in_seconds=definition.max_event_age_s,
+            destination_config=lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
+                on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(
+                    destination=dead_letters.queue_arn
+                )
+            ),
+        )
+        assert function.role is not None
+        invoke_config.node.add_dependency(function.role)
+        self.schedules[name] = schedule
+        return schedule
+
+    def _event_rule(self, definition: EventRuleDefinition) -> events.CfnRule:
+        """Events of the system's bus with these detail types, into the queue (which its
+        function consumes). What the rule cannot deliver within EventBridge's retries (a day)
+        goes to the queue's dead-letter queue, from where the redrive function moves it back.
+        Written out (no CDK target helper: it grants EventBridge more than SendMessage);
+        EventBridge sends to SQS-managed-encrypted queues without a key grant."""
+        queue = self.queues[definition.queue.logical_name]
+        dead_letters = self.dead_letter_queues[definition.queue.logical_name]
+        rule = events.CfnRule(
+            self,
+            f"Rule-{definition.name}",
+            name=f"{self.config.prefix}-{definition.name}",
+            description=f"Domain events for the {definition.queue.logical_name} queue.",
+            event_bus_name=self.event_bus.event_bus_name,
+            event_pattern={"source": [SOURCE], "detail-type": list(definition.detail_types)},
+            state="ENABLED",
+            targets=[
+                events.CfnRule.TargetProperty(
+                    id="queue",
+                    arn=queue.queue_arn,
+                    dead_letter_config=events.CfnRule.DeadLetterConfigProperty(
+                        arn=dead_letters.queue_arn
+                    ),
+                )
+            ],
+        )
+        for target in (queue, dead_letters):
+            target.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"Rule{definition.name.capitalize()}Sends",
+                    principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                    actions=["sqs:SendMessage"],
+                    resources=[target.queue_arn],
+                    conditions={"ArnEquals": {"aws:SourceArn": rule.attr_arn}},
+                )
+            )
+        self.rules[definition.name] = rule
+        return rule
+
+    def _channel_secret(self, logical: str, name: str) -> secretsmanager.Secret:
+        """A notification channel's credentials (`SECRET_FIELDS`), created empty: operators put
+        the values after deployment (see the README, Notifications). The placeholder never
+        changes, so a later deployment leaves the values alone."""
+        placeholder = json.dumps(dict.fromkeys(SECRET_FIELDS[logical], ""))
+        secret = secretsmanager.Secret(
+            self,
+            f"Secret-{logical}",
+            secret_name=name,
+            description=f"Reminders: the {logical} channel's credentials (set by operators).",
+            secret_string_value=cdk.SecretValue.unsafe_plain_text(placeholder),
+            encryption_key=self.key,
+            removal_policy=self.removal,
+        )
+        cdk.CfnOutput(self, f"{logical.capitalize()}Secret", value=secret.secret_name)
+        return secret
+
+    def _ses_identity_arn(self) -> str:
+        assert self.config.ses_identity is not None
+        arn: str = self.format_arn(
+            service="ses", resource="identity", resource_name=self.config.ses_identity
+        )
+        return arn
 
     def _queue(self, definition: QueueDefinition) -> sqs.Queue:
         name = definition.logical_name.replace("_", "-")
@@ -616,7 +855,7 @@ class GrowthStack(cdk.Stack):
         )
         self.queues[definition.logical_name] = queue
         self.dead_letter_queues[definition.logical_name] = dead_letters
-        self._queue_alarms(name, queue, dead_letters)
+        self._queue_alarms(definition, queue, dead_letters)
         return queue
 
     def _notify_uploads(self, queue: sqs.Queue) -> None:
@@ -821,7 +1060,10 @@ class GrowthStack(cdk.Stack):
         alarm.add_alarm_action(action)
         alarm.add_ok_action(action)
 
-    def _queue_alarms(self, name: str, queue: sqs.Queue, dead_letters: sqs.Queue) -> None:
+    def _queue_alarms(
+        self, definition: QueueDefinition, queue: sqs.Queue, dead_letters: sqs.Queue
+    ) -> None:
+        name = definition.logical_name.replace("_", "-")
         five_minutes = cdk.Duration.minutes(5)
         self._alarm(
             f"{name}-dead-letters",
@@ -831,13 +1073,31 @@ class GrowthStack(cdk.Stack):
             1,
             f"{name}: 有消息进入死信队列（处理反复失败），需人工查看并重新投递。",
         )
+        scheduled = [
+            f.name
+            for f in FUNCTIONS
+            if f.schedule is not None and f.schedule.dead_letters == definition
+        ]
+        if scheduled:
+            # A schedule's dead letters: every message is a run that failed after its retries.
+            self._alarm(
+                f"{name}-failed-runs",
+                queue.metric_approximate_number_of_messages_visible(
+                    period=five_minutes, statistic="Maximum"
+                ),
+                1,
+                f"{'、'.join(scheduled)}: 定时运行在重试后仍失败（如提醒未发出），需人工查看。",
+            )
+            return
+        backlog_s = BACKLOG_ALARM_S.get(definition.logical_name, DEFAULT_BACKLOG_ALARM_S)
         self._alarm(
             f"{name}-oldest-message-age",
             queue.metric_approximate_age_of_oldest_message(
-                period=five_minutes, statistic="Maximum"
+                period=cdk.Duration.minutes(1) if backlog_s < 15 * MINUTE else five_minutes,
+                statistic="Maximum",
             ),
-            15 * 60,
-            f"{name}: 最早的消息已等待超过 15 分钟，处理积压。",
+            backlog_s,
+            f"{name}: 最早的消息已等待超过 {backlog_s // MINUTE} 分钟，处理积压。",
         )
 
     def _function_alarms(self, name: str, function: lambda_.Function) -> None:

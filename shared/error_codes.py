@@ -121,6 +121,10 @@ class ErrorCode(StrEnum):
     CORRECTION_OPEN = "CORRECTION_OPEN"
     CORRECTION_NO_TEACHER = "CORRECTION_NO_TEACHER"
     RECORD_FIELD_UNKNOWN = "RECORD_FIELD_UNKNOWN"
+    # Reminders: the district's settings and school calendar.
+    REMINDER_TIME_QUIET = "REMINDER_TIME_QUIET"
+    REMINDER_TIME_INVALID = "REMINDER_TIME_INVALID"
+    CALENDAR_INVALID = "CALENDAR_INVALID"
 
 
 @dataclass(frozen=True, slots=True)
@@ -596,6 +600,22 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         "「{column}」不是模板「{template}」中的一项，不能修改。",
         "{column} is not a column of template {template}.",
     ),
+    ErrorCode.REMINDER_TIME_QUIET: CatalogueEntry(
+        _E,
+        "提醒时间 {time} 在免打扰时段（{start}–{end}）内：免打扰时段内不发送任何提醒，"
+        "请改为其他时间。",
+        "The reminder time {time} is inside the quiet hours ({start}-{end}).",
+    ),
+    ErrorCode.REMINDER_TIME_INVALID: CatalogueEntry(
+        _E,
+        "提醒时间有误：{detail}",
+        "A reminder time is invalid: {detail}",
+    ),
+    ErrorCode.CALENDAR_INVALID: CatalogueEntry(
+        _E,
+        "校历有误：{detail}",
+        "The school calendar is invalid: {detail}",
+    ),
 }
 
 
@@ -635,6 +655,9 @@ class Entity(StrEnum):
     RECORD = "record"
     CORRECTION = "correction"
     AUDIT_EVENT = "audit event"
+    NOTIFICATION = "notification"
+    REMINDER_SETTINGS = "reminder settings"
+    SCHOOL_CALENDAR = "school calendar"
 
     @property
     def zh(self) -> str:
@@ -654,4 +677,7 @@ _ENTITY_ZH: dict[Entity, str] = {
     Entity.RECORD: "记录",
     Entity.CORRECTION: "纠错",
     Entity.AUDIT_EVENT: "审计事件",
+    Entity.NOTIFICATION: "提醒发送记录",
+    Entity.REMINDER_SETTINGS: "提醒设置",
+    Entity.SCHOOL_CALENDAR: "校历",
 }

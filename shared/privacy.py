@@ -5,7 +5,8 @@ original to recognise it, too little to reconstruct a birth date). A 学籍号 i
 the national ID (`G` + ID; `J` + an ID-shaped number; `L` + a temporary number), so it is masked
 by the same rule: the letter, then the rest masked as a national ID — whatever its form, so the
 letter alone is all a masked 学籍号 tells. Mobile numbers keep the carrier prefix and the last 4
-digits.
+digits. Staff contact details keep their first character (an email its domain too), enough to
+tell two apart, too little to write to.
 """
 
 from __future__ import annotations
@@ -38,6 +39,19 @@ def mask_mobile(value: str) -> str:
     if len(value) <= 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_email(value: str) -> str:
+    """`w***@school.edu.cn`: the first character and the domain."""
+    local, at, domain = value.partition("@")
+    if not at or not local:
+        return "*" * len(value)
+    return f"{local[0]}***@{domain}"
+
+
+def mask_wecom_userid(value: str) -> str:
+    """`W***`: a 企业微信 userid's first character."""
+    return f"{value[0]}***" if len(value) > 1 else "*"
 
 
 def _mask_id_like(value: str) -> str:

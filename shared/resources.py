@@ -60,6 +60,21 @@ class ScheduleDefinition:
     max_event_age_s: int = 3600
 
 
+# What a schedule passes its function: the shape of an EventBridge scheduled event, filled in
+# by Scheduler's context attributes when it fires, so that a retry carries the time the
+# schedule fired (`time`) with its own execution id and attempt number. The CDK stack sets it
+# as the target's input; the local runner fills it in the same way.
+SCHEDULER_INPUT: Final = {
+    "version": "0",
+    "id": "<aws.scheduler.execution-id>",
+    "detail-type": "Scheduled Event",
+    "source": "aws.scheduler",
+    "time": "<aws.scheduler.scheduled-time>",
+    "resources": ["<aws.scheduler.schedule-arn>"],
+    "detail": {"attempt": "<aws.scheduler.attempt-number>"},
+}
+
+
 @dataclass(frozen=True, slots=True)
 class EventRuleDefinition:
     """An EventBridge rule on the system's bus: events of these detail types go to the queue
@@ -138,6 +153,7 @@ TABLE_ENV: Final = {
     "directory": constants.ENV_DIRECTORY_TABLE,
     "records": constants.ENV_RECORDS_TABLE,
     "audit": constants.ENV_AUDIT_TABLE,
+    "notifications": constants.ENV_NOTIFICATIONS_TABLE,
     "idempotency": constants.ENV_IDEMPOTENCY_TABLE,
 }
 BUCKET_ENV: Final = {

@@ -35,6 +35,7 @@ from shared.constants import (
     ENV_EVENT_BUS,
     ENV_IDEMPOTENCY_TABLE,
     ENV_LAKE_BUCKET,
+    ENV_NOTIFICATIONS_TABLE,
     ENV_NOTIFY_CHANNELS,
     ENV_PAGE_TOKEN_SECRET,
     ENV_PREFIX,
@@ -58,6 +59,17 @@ from shared.constants import (
 from shared.notify.port import CHANNELS, Channel
 
 MIB = 1024 * 1024
+
+
+class ProgressTuning(BaseSettings):
+    """How the progress function spreads its work (it has nothing else to configure beyond
+    the tables). `GROWTH_PROGRESS_SCHOOLS_AT_ONCE`: schools of a task recomputed in parallel."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX + "PROGRESS_", frozen=True)
+
+    schools_at_once: int = Field(
+        8, ge=1, le=10, description="Schools recomputed at once (botocore pools 10 connections)."
+    )
 
 
 class IngestLimits(BaseSettings):
@@ -167,6 +179,12 @@ class TableSettings(BaseSettings):
         min_length=3,
         max_length=255,
         description="Append-only audit events (expire by TTL).",
+    )
+    notifications: str = Field(
+        validation_alias=AliasChoices(ENV_NOTIFICATIONS_TABLE, "notifications"),
+        min_length=3,
+        max_length=255,
+        description="The sending ledger of reminders (expires by TTL).",
     )
 
 

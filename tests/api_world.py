@@ -49,7 +49,9 @@ from shared.identity.tokens import StaticKeys, TokenVerifier
 from shared.ids import make_national_id
 from shared.settings import ApiSettings, AwsSettings, TableSettings
 
-TABLES = TableSettings(directory="t-directory", records="t-records", audit="t-audit")
+TABLES = TableSettings(
+    directory="t-directory", records="t-records", audit="t-audit", notifications="t-notifications"
+)
 SETTINGS = ApiSettings(
     page_token_secret="s" * 40,
     uploads_bucket="t-uploads",

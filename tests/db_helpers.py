@@ -35,7 +35,12 @@ T = TypeVar("T")
 
 T0 = datetime(2024, 9, 2, 8, 0, tzinfo=UTC)
 TERM = "2024-2025-1"
-TABLES = TableSettings(directory="growth-directory", records="growth-records", audit="growth-audit")
+TABLES = TableSettings(
+    directory="growth-directory",
+    records="growth-records",
+    audit="growth-audit",
+    notifications="growth-notifications",
+)
 
 
 class ScanRefused(AssertionError):

@@ -178,6 +178,7 @@ def sqs_message(body: str, n: int, receive_count: int = 1) -> dict[str, Any]:
 
 @contextmanager
 def pipeline_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineWorld]:
+    from functions.progress import app as progress_app
     from functions.validate import app as validate_app
 
     with api_world() as world:
@@ -212,12 +213,15 @@ def pipeline_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineWorld]:
             "GROWTH_DIRECTORY_TABLE": TABLES.directory,
             "GROWTH_RECORDS_TABLE": TABLES.records,
             "GROWTH_AUDIT_TABLE": TABLES.audit,
+            "GROWTH_NOTIFICATIONS_TABLE": TABLES.notifications,
             "POWERTOOLS_SERVICE_NAME": "validate",
         }.items():
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("GROWTH_AWS_ENDPOINT_URL", raising=False)
         validate_app.application.cache_clear()
+        progress_app.application.cache_clear()
         try:
             yield PipelineWorld(world, queue)
         finally:
             validate_app.application.cache_clear()
+            progress_app.application.cache_clear()

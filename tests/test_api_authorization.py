@@ -12,10 +12,16 @@ from typing import Any
 import pytest
 
 from tests.api_world import World, api_world
-from tests.authz import collection, corrections, spec
+from tests.authz import collection, corrections, progress, reminders, spec
 from tests.authz.spec import RELATIONS, ROLES, TARGETS, VISIBLE_STUDENTS, RouteRule
 
-RULES: list[RouteRule] = [*spec.DIRECTORY_AND_RECORDS, *collection.RULES, *corrections.RULES]
+RULES: list[RouteRule] = [
+    *spec.DIRECTORY_AND_RECORDS,
+    *collection.RULES,
+    *corrections.RULES,
+    *progress.RULES,
+    *reminders.RULES,
+]
 CELLS = [
     pytest.param(rule, role, relation, id=f"{rule.method} {rule.path} | {role} | {relation}")
     for rule in RULES
@@ -36,6 +42,7 @@ def _targets(world: World, extra: dict[str, dict[str, str]], relation: str) -> d
     targets = dict(TARGETS[relation])
     targets["record_id"] = world.records[targets["student_id"]]
     targets.update(extra[relation])
+    targets.update(reminders.targets(relation))
     return targets
 
 

@@ -15,6 +15,7 @@ from growth.sample import csv_bytes
 from shared.domain.models import Role, TeachingAssignment, User
 from tests.api_world import NOW
 from tests.pipeline_world import PipelineWorld, body_of, pipeline_world
+from tests.progress_world import progress_queue, settle
 
 TERM = "2024-2025-1"
 
@@ -28,6 +29,9 @@ def pw(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineWorld]:
         monkeypatch.setattr(
             built.world.context, "now", lambda: NOW + timedelta(seconds=next(ticks))
         )
+        # Completion is answered from the aggregates the progress function keeps, from the
+        # events the API and the pipeline publish.
+        progress_queue(built.world, monkeypatch)
         yield built
 
 
@@ -64,6 +68,7 @@ def send(pw: PipelineWorld, user: str, task_id: str, header: list[str], score: s
 
 
 def subjects_met(pw: PipelineWorld, task_id: str) -> dict[str, str | None]:
+    settle(pw.world)
     body: dict[str, Any] = pw.world.call("SA", "GET", f"/v1/tasks/{task_id}/completion").json_body
     return {r["subject"]: r["submission_id"] for r in body["rows"]}
 

@@ -25,6 +25,9 @@ from shared.domain.models import (
 )
 from shared.error_codes import ErrorCode
 from shared.exceptions import InvalidInput
+from shared.progress.model import class_progress, todo_entries, todo_key
+from shared.reminders.calendar import DistrictCalendar
+from shared.reminders.settings import ReminderSettings
 from tests.db_helpers import (
     T0,
     TERM,
@@ -84,6 +87,44 @@ def populate(repos: Repositories) -> None:
             school_id="sch1",
         )
     )
+    populate_progress(repos)
+    populate_reminders(repos)
+
+
+def populate_reminders(repos: Repositories) -> None:
+    """A district admin, the reminder settings and a calendar, and a ledger entry of t1's."""
+    repos.directory.put_user(User(id="admin1", role=Role.DISTRICT_ADMIN, name="区管理员"))
+    repos.reminders.put_settings(ReminderSettings())
+    repos.reminders.put_calendar(DistrictCalendar(year=2024))
+    repos.ledger.claim(
+        [("t1", "task1", "one_day", T0.date())],
+        digest_id="digest1",
+        channel="email",
+        run_at=T0,
+        now=T0,
+    )
+
+
+def populate_progress(repos: Repositories) -> None:
+    """The aggregates the progress function keeps for task1's class cls1 (its teacher t1)."""
+    task = a_task()
+    targets = [TaskTarget(task_id="task1", school_id="sch1", class_id="cls1", teacher_id="t1")]
+    computed = class_progress(
+        task,
+        school_id="sch1",
+        class_id="cls1",
+        class_name="七(1)",
+        targets=targets,
+        submissions=[],
+        previous=None,
+        now=T0,
+    )
+    progress = repos.progress
+    progress.put_class_progress(computed)
+    progress.set_todo("sch1", "t1", {todo_key("task1", "cls1"): todo_entries(task, computed)["t1"]})
+    school = progress.set_class_counts("task1", "sch1", {"cls1": computed.class_counts()}, at=T0)
+    assert school is not None
+    progress.set_school_counts(task, {"sch1": school.counts()}, at=T0)
 
 
 RECORD_ID = a_record().id
@@ -215,9 +256,39 @@ PATTERNS: list[tuple[int, str, Callable[[Repositories], Any], list[str]]] = [
         QUERY,
     ),
     (
+        17,
+        "progress.get_class_progress",
+        lambda r: r.progress.get_class_progress("task1", "sch1", "cls1"),
+        GET,
+    ),
+    (
+        17,
+        "progress.list_class_progress",
+        lambda r: r.progress.list_class_progress("task1", "sch1"),
+        QUERY,
+    ),
+    (17, "progress.get_task_progress", lambda r: r.progress.get_task_progress("task1"), GET),
+    (
+        17,
+        "progress.list_district_progress",
+        lambda r: r.progress.list_district_progress(TERM),
+        QUERY,
+    ),
+    (18, "progress.get_workload", lambda r: r.progress.get_workload("sch1", "t1"), GET),
+    (18, "progress.list_workloads", lambda r: r.progress.list_workloads("sch1"), QUERY),
+    (
         16,
         "audit.list_events",
         lambda r: r.audit.list_events("sch1", since=SINCE, until=UNTIL),
+        QUERY,
+    ),
+    (19, "reminders.get_settings", lambda r: r.reminders.get_settings(), GET),
+    (19, "reminders.get_calendar", lambda r: r.reminders.get_calendar(2024), GET),
+    (19, "directory.list_district_admins", lambda r: r.directory.list_district_admins(), QUERY),
+    (
+        20,
+        "ledger.list_entries",
+        lambda r: r.ledger.list_entries("t1", since=T0.date(), until=T0.date()),
         QUERY,
     ),
 ]

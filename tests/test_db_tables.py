@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from shared.db.tables import (
     AUDIT,
     DIRECTORY,
+    NOTIFICATIONS,
     RECORDS,
     TABLES,
     TTL_ATTRIBUTE,
@@ -66,11 +67,11 @@ def test_every_table_has_point_in_time_recovery(db: Db) -> None:
         assert recovery["PointInTimeRecoveryStatus"] == "ENABLED"
 
 
-def test_audit_events_expire_by_ttl_and_nothing_else_does(db: Db) -> None:
+def test_audit_events_and_the_sending_ledger_expire_by_ttl_and_nothing_else_does(db: Db) -> None:
     for definition in TABLES:
         ttl = db.client.describe_time_to_live(TableName=table_name(NAMES, definition))
         description = ttl["TimeToLiveDescription"]
-        if definition is AUDIT:
+        if definition in (AUDIT, NOTIFICATIONS):
             assert description["TimeToLiveStatus"] == "ENABLED"
             assert description["AttributeName"] == TTL_ATTRIBUTE
         else:
@@ -84,7 +85,7 @@ def test_create_tables_leaves_existing_tables_and_their_items_alone(db: Db) -> N
     create_tables(db.client, NAMES)
     # Then nothing was recreated
     assert db.repos.directory.get_school("sch1").name == "实验中学"
-    assert len(db.client.list_tables()["TableNames"]) == 3
+    assert len(db.client.list_tables()["TableNames"]) == len(TABLES)
 
 
 def test_the_definitions_are_plain_data_importable_without_boto3() -> None:
@@ -103,7 +104,12 @@ def test_the_definitions_are_plain_data_importable_without_boto3() -> None:
 
 
 def test_table_names_have_no_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in ("GROWTH_DIRECTORY_TABLE", "GROWTH_RECORDS_TABLE", "GROWTH_AUDIT_TABLE"):
+    for variable in (
+        "GROWTH_DIRECTORY_TABLE",
+        "GROWTH_RECORDS_TABLE",
+        "GROWTH_AUDIT_TABLE",
+        "GROWTH_NOTIFICATIONS_TABLE",
+    ):
         monkeypatch.delenv(variable, raising=False)
     with pytest.raises(ValidationError):
         TableSettings()
@@ -112,8 +118,12 @@ def test_table_names_have_no_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValidationError):
         TableSettings()  # still no audit table
     monkeypatch.setenv("GROWTH_AUDIT_TABLE", "a-prod")
+    with pytest.raises(ValidationError):
+        TableSettings()  # still no notifications table
+    monkeypatch.setenv("GROWTH_NOTIFICATIONS_TABLE", "n-prod")
     assert TableSettings().model_dump() == {
         "directory": "d-prod",
         "records": "r-prod",
         "audit": "a-prod",
+        "notifications": "n-prod",
     }

@@ -4,8 +4,9 @@ and the rest of what the stack must hold. Synthesis itself fails on any cdk-nag 
 CloudFormation validation finding not acknowledged in `infrastructure.nag`; cfn-lint runs over
 the templates too.
 
-Given the reference stages (a dev stage in a global region with Cognito, a prod stage in the
-Beijing region with an external OpenID Connect issuer)."""
+Given the reference stages (a dev stage in a global region with Cognito and email through an
+SMTP service, a prod stage in the Beijing region with an external OpenID Connect issuer, email
+through the bureau's SMTP server and 企业微信)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,19 @@ from infrastructure.packaging import (
 )
 from shared import constants
 from shared.db.tables import TABLES
-from shared.resources import BUCKETS, FUNCTIONS
+from shared.events import DETAIL_TYPES, SOURCE
+from shared.resources import (
+    BUCKETS,
+    FUNCTIONS,
+    PROGRESS,
+    PROGRESS_EVENTS,
+    QUEUES,
+    REMINDER_FAILURES,
+    REMINDERS,
+    RULES,
+    SCHEDULER_INPUT,
+    FunctionDefinition,
+)
 from shared.templates.registry import builtin_registry
 
 pytestmark = [
@@ -86,6 +99,49 @@ def ref(value: Any) -> str:
 
 def listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def function_id(template: Template, definition: FunctionDefinition) -> str:
+    """The logical id of a function of `shared.resources`."""
+    handler = definition.handler.replace(":", ".")
+    (found,) = [
+        k
+        for k, f in resources(template, "AWS::Lambda::Function").items()
+        if f["Properties"]["Handler"] == handler
+    ]
+    return found
+
+
+def queue_id(template: Template, logical_name: str, *, dead_letters: bool = False) -> str:
+    """The logical id of a queue of `shared.resources` (or of its dead-letter queue)."""
+    name = logical_name.replace("_", "-") + ("-dlq" if dead_letters else "")
+    (found,) = [
+        k
+        for k, q in resources(template, "AWS::SQS::Queue").items()
+        if _joined(q["Properties"]["QueueName"]).endswith(f"-{name}")
+    ]
+    return found
+
+
+def role_statements(template: Template, role_id: str) -> list[dict[str, Any]]:
+    """Every statement of the policies attached to a role."""
+    return [
+        statement
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        if role_id in [ref(r) for r in policy["Properties"]["Roles"]]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def function_role(template: Template, definition: FunctionDefinition | str) -> str:
+    functions = resources(template, "AWS::Lambda::Function")
+    if isinstance(definition, str):  # the API
+        (found,) = [f for f in functions.values() if f["Properties"]["Handler"] == "app.app"]
+        return ref(found["Properties"]["Role"])
+    return ref(functions[function_id(template, definition)]["Properties"]["Role"])
+
+
+SCHEDULED = [d for d in FUNCTIONS if d.schedule is not None]
 
 
 # -- R3: queues and their consumers -----------------------------------------------------------
@@ -185,7 +241,8 @@ def _joined(value: Any) -> str:
 
 def test_iam_policies_have_no_wildcard_actions_or_resources_r27(template: Template) -> None:
     policies = resources(template, "AWS::IAM::Policy")
-    assert len(policies) == len(ACCESS)  # one per function role, nothing else
+    # One per function role and per schedule's role, nothing else.
+    assert len(policies) == len(ACCESS) + len(SCHEDULED)
     for name, policy in policies.items():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             assert statement["Effect"] == "Allow"
@@ -202,13 +259,16 @@ def test_iam_policies_have_no_wildcard_actions_or_resources_r27(template: Templa
                     assert arn.count("*") == 1, arn
 
 
-def test_function_roles_carry_no_managed_policies(template: Template) -> None:
+def test_function_and_schedule_roles_carry_no_managed_policies(template: Template) -> None:
     roles = resources(template, "AWS::IAM::Role")
-    assert len(roles) == len(ACCESS)
+    assert len(roles) == len(ACCESS) + len(SCHEDULED)
+    principals = []
     for role in roles.values():
         assert "ManagedPolicyArns" not in role["Properties"]
-        principal = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
-        assert principal == {"Service": "lambda.amazonaws.com"}
+        (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        principals.append(trust["Principal"]["Service"])
+    assert principals.count("lambda.amazonaws.com") == len(ACCESS)
+    assert principals.count("scheduler.amazonaws.com") == len(SCHEDULED)
 
 
 # -- R28: encryption and TLS --------------------------------------------------------------------
@@ -390,22 +450,381 @@ def test_operators_hear_of_dead_letters_backlogs_errors_and_throttles(template: 
     metrics = sorted(
         (a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms.values()
     )
-    queues = sum(1 for d in FUNCTIONS if d.queue is not None)
-    assert metrics.count(("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == queues
-    assert metrics.count(("AWS/SQS", "ApproximateAgeOfOldestMessage")) == queues
+    schedule_dead_letters = {d.schedule.dead_letters for d in SCHEDULED if d.schedule}
+    # Every queue's dead-letter queue, and each schedule's dead letters (failed runs).
+    visible = len(QUEUES) + len(schedule_dead_letters)
+    assert metrics.count(("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == visible
+    # The backlog of every queue a function or a rule feeds (not a schedule's dead letters).
+    backlogs = len(QUEUES) - len(schedule_dead_letters)
+    assert metrics.count(("AWS/SQS", "ApproximateAgeOfOldestMessage")) == backlogs
     assert metrics.count(("AWS/Lambda", "Errors")) == len(ACCESS)
     assert metrics.count(("AWS/Lambda", "Throttles")) == len(ACCESS)
     for alarm in alarms.values():
         assert [ref(a) for a in alarm["Properties"]["AlarmActions"]] == [topic_id]
-    dead_letter_alarms = [
-        a
-        for a in alarms.values()
-        if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        assert [ref(a) for a in alarm["Properties"]["OKActions"]] == [topic_id]
+    by_queue: dict[tuple[str, str], dict[str, Any]] = {}
+    for alarm in alarms.values():
+        props = alarm["Properties"]
+        if props["Namespace"] == "AWS/SQS":
+            (dimension,) = props["Dimensions"]
+            by_queue[(ref(dimension["Value"]), props["MetricName"])] = props
+    for queue in QUEUES:
+        # Any dead letter, at once.
+        dead_letters = by_queue[
+            (
+                queue_id(template, queue.logical_name, dead_letters=True),
+                "ApproximateNumberOfMessagesVisible",
+            )
+        ]
+        assert dead_letters["Threshold"] == 1
+        assert dead_letters["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_a_failed_reminder_run_and_a_lagging_progress_queue_alarm(
+    stage: StageConfig, template: Template
+) -> None:
+    alarms = {
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in resources(template, "AWS::CloudWatch::Alarm").values()
+    }
+    prefix = stage.prefix
+    # Any message in the reminders' dead letters is a run that failed after its retries.
+    failed = alarms[f"{prefix}-reminder-failures-failed-runs"]
+    assert failed["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert ref(failed["Dimensions"][0]["Value"]) == queue_id(
+        template, REMINDER_FAILURES.logical_name
+    )
+    assert failed["Threshold"] == 1
+    assert failed["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert f"{prefix}-reminder-failures-oldest-message-age" not in alarms
+    # Completion pages lag behind uploads by the progress queue's oldest message: 5 minutes.
+    lag = alarms[f"{prefix}-progress-events-oldest-message-age"]
+    assert lag["MetricName"] == "ApproximateAgeOfOldestMessage"
+    assert ref(lag["Dimensions"][0]["Value"]) == queue_id(template, PROGRESS_EVENTS.logical_name)
+    assert lag["Threshold"] == 5 * 60
+    assert lag["Period"] == 60
+    assert alarms[f"{prefix}-upload-events-oldest-message-age"]["Threshold"] == 15 * 60
+
+
+# -- domain events, schedules, notification channels ---------------------------------------------
+
+
+def test_domain_events_reach_their_queue_through_a_rule_on_the_bus(template: Template) -> None:
+    rules = resources(template, "AWS::Events::Rule")
+    assert len(rules) == len(RULES)  # no scheduled rules: they run in UTC
+    (bus_id,) = resources(template, "AWS::Events::EventBus")
+    policies = resources(template, "AWS::SQS::QueuePolicy").values()
+    for definition in RULES:
+        (rule_id,) = [
+            k for k, r in rules.items() if r["Properties"]["Name"].endswith(f"-{definition.name}")
+        ]
+        rule = rules[rule_id]["Properties"]
+        assert "ScheduleExpression" not in rule
+        assert ref(rule["EventBusName"]) == bus_id
+        assert rule["EventPattern"] == {
+            "source": [SOURCE],
+            "detail-type": list(definition.detail_types),
+        }
+        assert rule["State"] == "ENABLED"
+        (target,) = rule["Targets"]
+        queue = queue_id(template, definition.queue.logical_name)
+        dead_letters = queue_id(template, definition.queue.logical_name, dead_letters=True)
+        assert ref(target["Arn"]) == queue
+        # What the rule cannot deliver goes where the redrive function takes it back from.
+        assert ref(target["DeadLetterConfig"]["Arn"]) == dead_letters
+        # Each queue lets EventBridge send to it for this rule only, and nothing more.
+        for target_queue in (queue, dead_letters):
+            (policy,) = [
+                p for p in policies if target_queue in [ref(q) for q in p["Properties"]["Queues"]]
+            ]
+            (send,) = [
+                s
+                for s in policy["Properties"]["PolicyDocument"]["Statement"]
+                if s["Effect"] == "Allow"
+            ]
+            assert send["Principal"] == {"Service": "events.amazonaws.com"}
+            assert send["Action"] == "sqs:SendMessage"
+            assert ref(send["Resource"]) == target_queue
+            assert send["Condition"] == {
+                "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}}
+            }
+    # Every domain event reaches the progress function.
+    assert set(next(r for r in RULES if r.queue == PROGRESS_EVENTS).detail_types) == set(
+        DETAIL_TYPES
+    )
+    mappings = resources(template, "AWS::Lambda::EventSourceMapping").values()
+    assert [
+        ref(m["Properties"]["FunctionName"])
+        for m in mappings
+        if ref(m["Properties"]["EventSourceArn"])
+        == queue_id(template, PROGRESS_EVENTS.logical_name)
+    ] == [function_id(template, PROGRESS)]
+
+
+def test_reminders_run_on_eventbridge_scheduler_in_shanghai_time(template: Template) -> None:
+    assert REMINDERS.schedule is not None
+    definition = REMINDERS.schedule
+    schedules = resources(template, "AWS::Scheduler::Schedule")
+    assert len(schedules) == len(SCHEDULED)
+    reminders = function_id(template, REMINDERS)
+    (schedule,) = [
+        s["Properties"]
+        for s in schedules.values()
+        if ref(s["Properties"]["Target"]["Arn"]) == reminders
     ]
-    for alarm in dead_letter_alarms:
-        (dimension,) = alarm["Properties"]["Dimensions"]
-        assert "dlq" in json.dumps(dimension)  # the dead-letter queue's depth
-        assert alarm["Properties"]["Threshold"] == 1
+    assert schedule["ScheduleExpression"] == definition.expression
+    assert schedule["ScheduleExpressionTimezone"] == "Asia/Shanghai"
+    assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    assert schedule["State"] == "ENABLED"
+    target = schedule["Target"]
+    assert target["RetryPolicy"] == {
+        "MaximumRetryAttempts": definition.retry_attempts,
+        "MaximumEventAgeInSeconds": definition.max_event_age_s,
+    }
+    failures = queue_id(template, REMINDER_FAILURES.logical_name)
+    assert ref(target["DeadLetterConfig"]["Arn"]) == failures
+    # The function learns which run it is (the scheduled time, in UTC), as locally.
+    payload = json.loads(target["Input"])
+    assert payload == SCHEDULER_INPUT
+    assert payload["time"] == "<aws.scheduler.scheduled-time>"
+    # Scheduler invokes Lambda asynchronously: a run that fails in the function is retried by
+    # Lambda as often, then dead-lettered to the same queue, with the function's own role.
+    (invoke_config,) = [
+        c["Properties"]
+        for c in resources(template, "AWS::Lambda::EventInvokeConfig").values()
+        if ref(c["Properties"]["FunctionName"]) == reminders
+    ]
+    assert invoke_config["MaximumRetryAttempts"] == definition.retry_attempts
+    assert invoke_config["MaximumEventAgeInSeconds"] == definition.max_event_age_s
+    assert ref(invoke_config["DestinationConfig"]["OnFailure"]["Destination"]) == failures
+    sends = [
+        s
+        for s in role_statements(template, function_role(template, REMINDERS))
+        if "sqs:SendMessage" in listed(s["Action"])
+    ]
+    assert [(s["Action"], ref(s["Resource"])) for s in sends] == [("sqs:SendMessage", failures)]
+
+
+def test_the_scheduler_role_may_invoke_its_function_and_dead_letter_nothing_else(
+    template: Template,
+) -> None:
+    schedules = resources(template, "AWS::Scheduler::Schedule").values()
+    roles = resources(template, "AWS::IAM::Role")
+    for definition in SCHEDULED:
+        assert definition.schedule is not None
+        function = function_id(template, definition)
+        (schedule,) = [s for s in schedules if ref(s["Properties"]["Target"]["Arn"]) == function]
+        role_id = ref(schedule["Properties"]["Target"]["RoleArn"])
+        (trust,) = roles[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+        assert trust["Condition"]["StringEquals"] == {
+            "aws:SourceAccount": {"Ref": "AWS::AccountId"}
+        }
+        assert _joined(trust["Condition"]["ArnEquals"]["aws:SourceArn"]).endswith(
+            ":schedule-group/default"
+        )
+        granted = sorted(
+            (action, ref(resource))
+            for statement in role_statements(template, role_id)
+            for action in listed(statement["Action"])
+            for resource in listed(statement["Resource"])
+        )
+        dead_letters = queue_id(template, definition.schedule.dead_letters.logical_name)
+        assert granted == [("lambda:InvokeFunction", function), ("sqs:SendMessage", dead_letters)]
+        # The role and its policy exist before the schedule first runs.
+        policies = [
+            k
+            for k, p in resources(template, "AWS::IAM::Policy").items()
+            if role_id in [ref(r) for r in p["Properties"]["Roles"]]
+        ]
+        assert {role_id, *policies} <= set(listed(schedule["DependsOn"]))
+
+
+def test_channel_secrets_exist_per_stage_and_only_the_reminders_function_reads_them(
+    stage: StageConfig, template: Template
+) -> None:
+    secrets = {
+        k: s["Properties"]
+        for k, s in resources(template, "AWS::SecretsManager::Secret").items()
+        if "Name" in s["Properties"]  # not the API's page token secret
+    }
+    by_name = {props["Name"]: k for k, props in secrets.items()}
+    assert set(by_name) == set(stage.secret_names.values())
+    for props in secrets.values():
+        # Created empty, filled in by operators: no credential in the template.
+        assert set(json.loads(props["SecretString"]).values()) == {""}
+        assert "KmsKeyId" in props
+    readers = {}
+    for role_id in resources(template, "AWS::IAM::Role"):
+        for statement in role_statements(template, role_id):
+            if "secretsmanager:GetSecretValue" in listed(statement["Action"]):
+                assert listed(statement["Action"]) == ["secretsmanager:GetSecretValue"]
+                readers[role_id] = sorted(ref(r) for r in listed(statement["Resource"]))
+    assert readers == {function_role(template, REMINDERS): sorted(by_name.values())}
+    # The reminders function is told the channels and which secret holds what.
+    functions = resources(template, "AWS::Lambda::Function")
+    variables = functions[function_id(template, REMINDERS)]["Properties"]["Environment"][
+        "Variables"
+    ]
+    assert variables[constants.ENV_NOTIFY_CHANNELS] == ",".join(stage.channels)
+    assert variables[constants.ENV_EMAIL_VIA] == stage.email_via
+    assert variables[constants.ENV_EMAIL_FROM] == stage.email_from
+    assert variables[constants.ENV_SMTP_HOST] == stage.smtp_host
+    assert ref(variables[constants.ENV_SMTP_SECRET_ID]) == by_name[stage.secret_names["smtp"]]
+    if stage.wecom:
+        assert variables[constants.ENV_WECOM_AGENT_ID] == str(stage.wecom_agent_id)
+        assert ref(variables[constants.ENV_WECOM_SECRET_ID]) == by_name[stage.secret_names["wecom"]]
+    else:
+        assert constants.ENV_WECOM_SECRET_ID not in variables
+    assert constants.ENV_SES_IDENTITY_ARN not in variables
+    # No SES in either reference stage: nobody may send through it.
+    for role_id in resources(template, "AWS::IAM::Role"):
+        for statement in role_statements(template, role_id):
+            assert not [a for a in listed(statement["Action"]) if a.startswith("ses:")]
+
+
+def test_the_api_and_the_progress_function_have_their_grants(template: Template) -> None:
+    api = role_statements(template, function_role(template, API))
+    (bus_id,) = resources(template, "AWS::Events::EventBus")
+    assert [ref(s["Resource"]) for s in api if s["Action"] == "events:PutEvents"] == [bus_id]
+    progress = role_statements(template, function_role(template, PROGRESS))
+    writes = {a for s in progress for a in listed(s["Action"]) if a.startswith("dynamodb:")}
+    assert writes == {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    }
+
+
+def test_ses_is_refused_in_the_china_regions() -> None:
+    ses: dict[str, Any] = {
+        "email_via": "ses",
+        "email_from": "noreply@growth.example.edu.cn",
+        "ses_identity": "growth.example.edu.cn",
+    }
+    china: dict[str, Any] = {
+        "auth_issuer": "https://idp.example.edu.cn/realms/growth",
+        "auth_audience": "growth-web",
+    }
+    for region in ("cn-north-1", "cn-northwest-1"):
+        with pytest.raises(ValueError, match=f"SES does not exist in {region}"):
+            StageConfig(stage="prod", region=region, district_code="310112", **china, **ses)
+        with pytest.raises(ValueError, match="SES does not exist"):
+            from_context({"stage": "prod", "region": region, **china, **ses}.get)
+    # SMTP is what the China regions send email with.
+    config = from_context(
+        {
+            "stage": "prod",
+            "region": "cn-northwest-1",
+            **china,
+            "email_via": "smtp",
+            "email_from": "noreply@example.edu.cn",
+            "smtp_host": "smtpdm.aliyun.com",
+            "smtp_security": "tls",
+            "wecom_agent_id": "1000002",
+        }.get
+    )
+    assert config.channels == ("email", "wecom")
+    assert config.secret_names == {"smtp": "growth-prod/smtp", "wecom": "growth-prod/wecom"}
+
+
+def test_channel_settings_are_complete_and_consistent() -> None:
+    def stage(**channel: Any) -> StageConfig:
+        return StageConfig(stage="dev", region="ap-southeast-1", district_code="310112", **channel)
+
+    assert stage().channels == ()
+    assert stage().secret_names == {}
+    with pytest.raises(ValueError, match="need email_via"):
+        stage(smtp_host="mail.example.edu.cn")
+    with pytest.raises(ValueError, match="needs email_from"):
+        stage(email_via="smtp", smtp_host="mail.example.edu.cn")
+    with pytest.raises(ValueError, match="needs smtp_host"):
+        stage(email_via="smtp", email_from="a@example.edu.cn")
+    with pytest.raises(ValueError, match="smtp_security"):
+        stage(
+            email_via="smtp",
+            email_from="a@example.edu.cn",
+            smtp_host="mail.example.edu.cn",
+            smtp_security="plain",
+        )
+    with pytest.raises(ValueError, match="needs ses_identity"):
+        stage(email_via="ses", email_from="a@example.edu.cn", ses_identity="other.edu.cn")
+    with pytest.raises(ValueError, match="go with email_via=smtp"):
+        stage(
+            email_via="ses",
+            email_from="a@example.edu.cn",
+            ses_identity="example.edu.cn",
+            smtp_host="mail.example.edu.cn",
+        )
+    with pytest.raises(ValueError, match="needs wecom_agent_id"):
+        stage(wecom_secret_name="growth/wecom")
+    with pytest.raises(ValueError, match="not a Secrets Manager secret name"):
+        stage(wecom_agent_id=1000002, wecom_secret_name="企业微信")
+    # The identity is the sender's domain or the sender itself.
+    assert stage(
+        email_via="ses", email_from="a@example.edu.cn", ses_identity="a@example.edu.cn"
+    ).ses
+    custom = stage(
+        email_via="smtp",
+        email_from="a@example.edu.cn",
+        smtp_host="mail.example.edu.cn",
+        smtp_secret_name="bureau/mail",
+    )
+    assert custom.secret_names == {"smtp": "bureau/mail"}
+
+
+def test_ses_in_a_global_region_is_sending_from_one_identity_only(
+    assets: Assets, tmp_path: Path
+) -> None:
+    # Given a stage that sends email through SES, and no 企业微信
+    config = StageConfig(
+        stage="dev",
+        region="ap-southeast-1",
+        district_code="310112",
+        email_via="ses",
+        email_from="noreply@growth.example.edu",
+        ses_identity="growth.example.edu",
+    )
+    # When it is synthesized (with every check)
+    app = checked_app(str(tmp_path))
+    stack = build(app, config, assets)
+    app.synth()
+    template: Template = json.loads((tmp_path / f"{stack.stack_name}.template.json").read_text())
+    # Then only the reminders function may send, only SendEmail, only from that identity
+    sending = {
+        role_id: [s for s in role_statements(template, role_id) if "ses:" in json.dumps(s)]
+        for role_id in resources(template, "AWS::IAM::Role")
+    }
+    sending = {role_id: found for role_id, found in sending.items() if found}
+    reminders = function_role(template, REMINDERS)
+    assert list(sending) == [reminders]
+    (statement,) = sending[reminders]
+    assert statement["Action"] == "ses:SendEmail"
+    identity_arn = (
+        "arn:<AWS::Partition>:ses:ap-southeast-1:<AWS::AccountId>:identity/growth.example.edu"
+    )
+    assert _joined(statement["Resource"]) == identity_arn
+    # And it has no secrets to read: the stack made none
+    assert not [
+        s
+        for s in resources(template, "AWS::SecretsManager::Secret").values()
+        if "Name" in s["Properties"]
+    ]
+    assert not [
+        s
+        for s in role_statements(template, reminders)
+        if "secretsmanager:GetSecretValue" in listed(s["Action"])
+    ]
+    variables = resources(template, "AWS::Lambda::Function")[function_id(template, REMINDERS)][
+        "Properties"
+    ]["Environment"]["Variables"]
+    assert variables[constants.ENV_NOTIFY_CHANNELS] == "email"
+    assert variables[constants.ENV_EMAIL_VIA] == "ses"
+    assert _joined(variables[constants.ENV_SES_IDENTITY_ARN]) == identity_arn
+    assert constants.ENV_SMTP_SECRET_ID not in variables
 
 
 # -- the templates as a whole ---------------------------------------------------------------------
@@ -491,21 +910,23 @@ def test_adding_a_function_is_its_definition_and_its_access(
 ) -> None:
     import infrastructure.stack
     from infrastructure.functions import Access, TableAccess
-    from shared.resources import FunctionDefinition
+    from shared.resources import ScheduleDefinition
 
     # Given a new scheduled function: a definition and what it may do, nothing else
-    reminders = FunctionDefinition(
-        name="reminders",
-        handler="functions.reminders.handler:handler",
+    digest = FunctionDefinition(
+        name="digest",
+        handler="functions.digest.handler:handler",
         queue=None,
         timeout_s=60,
         memory_mb=256,
-        schedule="cron(0 0 ? * MON-FRI *)",
+        schedule=ScheduleDefinition(
+            "cron(0 18 ? * FRI *)", dead_letters=REMINDER_FAILURES, retry_attempts=1
+        ),
     )
-    monkeypatch.setattr(infrastructure.stack, "FUNCTIONS", (*FUNCTIONS, reminders))
+    monkeypatch.setattr(infrastructure.stack, "FUNCTIONS", (*FUNCTIONS, digest))
     monkeypatch.setitem(
         ACCESS,
-        "reminders",
+        "digest",
         Access(layers=("core",), tables=(TableAccess("directory", ("dynamodb:Query",)),)),
     )
     # When the stage is synthesized (with every check)
@@ -514,27 +935,21 @@ def test_adding_a_function_is_its_definition_and_its_access(
     app.synth()
     template: Template = json.loads((tmp_path / f"{stack.stack_name}.template.json").read_text())
     # Then it is a function with its own role, alarms, and its schedule
-    functions = resources(template, "AWS::Lambda::Function")
-    (function_id,) = [
-        k
-        for k, f in functions.items()
-        if f["Properties"]["Handler"] == "functions.reminders.handler.handler"
+    digest_id = function_id(template, digest)
+    (schedule,) = [
+        s["Properties"]
+        for s in resources(template, "AWS::Scheduler::Schedule").values()
+        if ref(s["Properties"]["Target"]["Arn"]) == digest_id
     ]
-    (rule,) = resources(template, "AWS::Events::Rule").values()
-    assert rule["Properties"]["ScheduleExpression"] == "cron(0 0 ? * MON-FRI *)"
-    assert ref(rule["Properties"]["Targets"][0]["Arn"]) == function_id
-    role = functions[function_id]["Properties"]["Role"]
-    (policy,) = [
-        p
-        for p in resources(template, "AWS::IAM::Policy").values()
-        if ref(p["Properties"]["Roles"][0]) == ref(role)
-    ]
-    actions = [s["Action"] for s in policy["Properties"]["PolicyDocument"]["Statement"]]
-    assert "dynamodb:Query" in actions
+    assert schedule["ScheduleExpression"] == "cron(0 18 ? * FRI *)"
+    assert schedule["ScheduleExpressionTimezone"] == "Asia/Shanghai"
+    assert schedule["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 1
+    statements = role_statements(template, function_role(template, digest))
+    assert "dynamodb:Query" in [s["Action"] for s in statements]
     names = [
         a["Properties"]["AlarmName"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
     ]
-    assert "growth-dev-reminders-errors" in names
+    assert "growth-dev-digest-errors" in names
 
 
 def test_the_packaged_functions_import_from_their_layers_alone(

@@ -13,15 +13,18 @@ import botocore.client
 import pytest
 
 from infrastructure.functions import ACCESS, API, Access
-from shared.resources import VALIDATE
+from shared.events import DETAIL_TYPES
+from shared.resources import PROGRESS, VALIDATE
 from tests.api_world import SETTINGS, TABLES
 from tests.pipeline_world import (
     IDEMPOTENCY,
     LAKE,
+    LambdaContext,
     PipelineWorld,
     body_of,
     pipeline_world,
     roster_upload,
+    sqs_message,
 )
 from tests.test_pipeline import class_file, new_task, submit
 
@@ -32,12 +35,14 @@ NAMES = {
     TABLES.directory: "directory",
     TABLES.records: "records",
     TABLES.audit: "audit",
+    TABLES.notifications: "notifications",
     IDEMPOTENCY: "idempotency",
     SETTINGS.uploads_bucket: "uploads",
     SETTINGS.reports_bucket: "reports",
     LAKE: "lake",
 }
 DLQ = ":dead-letters"
+SES = "ses"  # the stage's one SES identity (the only one a function may send from)
 _TRANSACT = {
     "Put": "PutItem",
     "Update": "UpdateItem",
@@ -76,6 +81,11 @@ def iam_uses(service: str, operation: str, params: dict[str, Any]) -> list[Use]:
         return [(f"sqs:{action.get(operation, operation)}", NAMES[params["QueueUrl"]], "")]
     if service == "events" and operation == "PutEvents":
         return [("events:PutEvents", "bus", "")]
+    if service == "secretsmanager" and operation == "GetSecretValue":
+        # A channel's secret, by its logical name (tests map the ids they create).
+        return [("secretsmanager:GetSecretValue", NAMES[params["SecretId"]], "")]
+    if service == "ses" and operation in ("SendEmail", "SendRawEmail"):
+        return [(f"ses:{operation}", SES, params.get("SourceArn", ""))]
     raise AssertionError(f"no IAM mapping for {service}:{operation}: add one")
 
 
@@ -118,6 +128,11 @@ def granted(access: Access, use: Use) -> bool:
     action, resource, detail = use
     if resource == "bus":
         return access.put_events and action == "events:PutEvents"
+    if action == "secretsmanager:GetSecretValue":
+        return resource in access.secrets
+    if resource == SES:
+        # Granted on the identity's ARN only: the call must name it (SourceArn).
+        return action in access.ses and bool(detail)
     for queue in access.queues:
         if resource == queue.queue:
             return action in queue.source_actions
@@ -144,6 +159,8 @@ def grants(access: Access) -> set[tuple[str, str]]:
     given |= {(a, q.queue + DLQ) for q in access.queues for a in q.dead_letter_actions}
     if access.put_events:
         given.add(("events:PutEvents", "bus"))
+    given |= {("secretsmanager:GetSecretValue", secret) for secret in access.secrets}
+    given |= {(action, SES) for action in access.ses}
     return given
 
 
@@ -248,7 +265,6 @@ def test_the_redrive_function_uses_exactly_what_it_is_granted(
     from shared.constants import ENV_AWS_REGION, ENV_REDRIVE_QUEUES
     from shared.resources import QUEUES, REDRIVE
     from shared.settings import redrive_settings
-    from tests.pipeline_world import LambdaContext
 
     monkeypatch.setenv(ENV_AWS_REGION, "cn-north-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -277,3 +293,44 @@ def test_the_redrive_function_uses_exactly_what_it_is_granted(
     access = ACCESS[REDRIVE.name]
     assert not [use for use in recorder.uses if not granted(access, use)]
     assert grants(access) == {(action, resource) for action, resource, _ in recorder.uses}
+
+
+# Granted, and needed on paths this scenario does not take (each names the path).
+PROGRESS_UNUSED_BY_SCENARIO = {
+    # An assignment or roster change: the open tasks covering the class are the school's task
+    # items (a Query) and the tasks themselves (one BatchGetItem).
+    ("dynamodb:BatchGetItem", "directory"),
+    # An assignment removed or moved to another teacher: the class's old targets are deleted.
+    ("dynamodb:DeleteItem", "directory"),
+}
+
+
+def test_the_progress_function_uses_exactly_what_it_is_granted(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    progress = pytest.importorskip("functions.progress.handler")
+    with pipeline_world(monkeypatch) as pw:
+        # Given a task, a partly bad class file and its replacement, validated: the events the
+        # API and the pipeline published, as the rule delivers them to the progress queue
+        task_id = new_task(pw)
+        _, first = submit(pw, task_id, class_file(pw, score_s1="60"))
+        _, second = submit(pw, task_id, class_file(pw, score_s1="99", bad=False))
+        for record in (first, second):
+            assert pw.deliver(body_of(record)) == {"batchItemFailures": []}
+        events = [event for detail_type in DETAIL_TYPES for event in pw.events(detail_type)]
+        assert {e["detail-type"] for e in events} >= {"TaskCreated", "SubmissionValidated"}
+        batch = {"Records": [sqs_message(json.dumps(e), n) for n, e in enumerate(events)]}
+        # When the function processes them, and the same batch again (a redelivery), recorded
+        with recorder.recording():
+            for _ in range(2):
+                result = progress.handler(batch, LambdaContext(function_name=PROGRESS.name))
+                assert result == {"batchItemFailures": []}
+    # Then every call it made is granted
+    access = ACCESS[PROGRESS.name]
+    refused = sorted(use for use in recorder.uses if not granted(access, use))
+    assert not refused, f"calls not granted to {PROGRESS.name}: {refused}"
+    # And every grant is used, or named above with the path that needs it
+    used = {(action, resource) for action, resource, _ in recorder.uses}
+    assert grants(access) - used == PROGRESS_UNUSED_BY_SCENARIO

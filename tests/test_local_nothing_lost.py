@@ -64,6 +64,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         port=0,
         queues=(QUEUE,),
         functions=(FAULTY,),
+        rules=(),  # no progress queue here: the domain events go nowhere
         demo=SIZE,
     )
     try:

@@ -25,6 +25,7 @@ from growth.local.runner import (
     QueueSource,
     RateSchedule,
     Scheduler,
+    SqsDeadLetters,
     failed_message_ids,
     load_handler,
     parse_schedule,
@@ -32,7 +33,7 @@ from growth.local.runner import (
     sqs_event,
 )
 from shared.aws import AwsClients
-from shared.resources import FunctionDefinition, QueueDefinition
+from shared.resources import FunctionDefinition, QueueDefinition, ScheduleDefinition
 from shared.settings import AwsSettings
 from tests import local_functions
 
@@ -370,14 +371,51 @@ def test_cron_schedules_fire_at_the_next_matching_minute(
     assert schedule.next_after(moment) == datetime.fromisoformat(expected).replace(tzinfo=UTC)
 
 
-def test_the_scheduler_invokes_a_due_function_with_a_scheduled_event() -> None:
-    # Given a function on rate(5 minutes), created at START
-    reminder = FunctionDefinition(
-        name="remind",
-        handler="tests.local_functions:record_only",
+@pytest.mark.parametrize(
+    ("expression", "after", "expected"),
+    [
+        # 08:30 and every half hour to 20:30 in Shanghai: 00:30 to 12:30 UTC
+        ("cron(0/30 7-20 * * ? *)", "2024-11-07T00:10", "2024-11-07T00:30"),
+        ("cron(0/30 7-20 * * ? *)", "2024-11-07T12:30", "2024-11-07T23:00"),
+        # 08:30 Shanghai on weekdays: Friday 2024-11-08 00:30 UTC, then Monday's
+        ("cron(30 8 ? * MON-FRI *)", "2024-11-07T00:30", "2024-11-08T00:30"),
+        ("cron(30 8 ? * MON-FRI *)", "2024-11-08T00:30", "2024-11-11T00:30"),
+        # 07:00 Shanghai is 23:00 UTC of the day before, on Shanghai's date
+        ("cron(0 7 1 * ? *)", "2024-11-20T00:00", "2024-11-30T23:00"),
+    ],
+)
+def test_cron_schedules_are_read_in_the_schedule_time_zone(
+    expression: str, after: str, expected: str
+) -> None:
+    schedule = parse_schedule(expression, started=START, timezone="Asia/Shanghai")
+    moment = datetime.fromisoformat(after).replace(tzinfo=UTC)
+    assert schedule.next_after(moment) == datetime.fromisoformat(expected).replace(tzinfo=UTC)
+
+
+def test_a_wall_clock_time_a_daylight_saving_change_skips_is_skipped() -> None:
+    # 02:30 does not exist in New York on 2024-03-10 (clocks go from 02:00 to 03:00)
+    schedule = parse_schedule("cron(30 2 * * ? *)", started=START, timezone="America/New_York")
+    moment = datetime(2024, 3, 9, 8, 0, tzinfo=UTC)  # 03:00 on the 9th in New York
+    assert schedule.next_after(moment) == datetime(2024, 3, 11, 6, 30, tzinfo=UTC)
+
+
+DEAD_LETTERS = QueueDefinition("probe_failures", visibility_timeout_s=60)
+
+
+def _scheduled(
+    name: str, expression: str, handler: str = "tests.local_functions:handle"
+) -> FunctionDefinition:
+    return FunctionDefinition(
+        name=name,
+        handler=handler,
         queue=None,
-        schedule="rate(5 minutes)",
+        schedule=ScheduleDefinition(expression=expression, dead_letters=DEAD_LETTERS),
     )
+
+
+def test_the_scheduler_invokes_a_due_function_with_the_schedules_input() -> None:
+    # Given a function on rate(5 minutes), created at START
+    reminder = _scheduled("remind", "rate(5 minutes)", "tests.local_functions:record_only")
     handler = load_handler(reminder.handler)
     scheduler = Scheduler([(reminder, handler)], region=REGION, clock=lambda: START)
     before = len(local_functions.calls("remind"))
@@ -388,28 +426,79 @@ def test_the_scheduler_invokes_a_due_function_with_a_scheduled_event() -> None:
     calls = local_functions.calls("remind")[before:]
     assert len(calls) == 1
     event = calls[0].event
-    # Then with the event EventBridge sends
+    # Then with the input EventBridge Scheduler passes (shared.resources.SCHEDULER_INPUT)
     assert event["detail-type"] == "Scheduled Event"
-    assert event["source"] == "aws.events"
+    assert event["source"] == "aws.scheduler"
     assert event["time"] == "2024-11-20T09:05:30Z"
-    assert event["region"] == REGION
-    assert event["resources"] == ["arn:aws-cn:events:cn-north-1:123456789012:rule/remind-schedule"]
-    assert event["detail"] == {}
+    assert event["resources"] == [
+        "arn:aws-cn:scheduler:cn-north-1:123456789012:schedule/default/remind"
+    ]
+    assert event["detail"] == {"attempt": "1"}
+    assert len(event["id"]) == 16
 
 
-def test_a_failing_scheduled_function_is_logged_and_keeps_its_schedule(
-    caplog: pytest.LogCaptureFixture,
+def test_a_failing_scheduled_run_is_retried_then_dead_lettered(
+    queue: Queue, caplog: pytest.LogCaptureFixture
 ) -> None:
-    failing = FunctionDefinition(
-        name="failing",
-        handler="tests.local_functions:handle",
-        queue=None,
-        schedule="rate(1 minute)",
+    # Given a scheduled function that always fails, its schedule's dead letters in a queue
+    failing = _scheduled("failing", "rate(1 minute)")
+    calls: list[dict[str, Any]] = []
+
+    def always_raise(event: dict[str, Any], context: Any) -> None:
+        calls.append(event)
+        raise RuntimeError("scheduled failure")
+
+    dead_letters = SqsDeadLetters(queue.sqs, {DEAD_LETTERS.logical_name: queue.dead_letter_url})
+    scheduler = Scheduler(
+        [(failing, always_raise)],
+        region=REGION,
+        clock=lambda: START,
+        dead_letters=dead_letters,
+        sleep=lambda _: None,
     )
-    scheduler = Scheduler([(failing, _raise)], region=REGION, clock=lambda: START)
+    # When its time comes
     assert scheduler.fire_due(START + timedelta(minutes=1)) == ["failing"]
+    # Then it was tried 1 + retry_attempts times, every time as the same run
+    assert len(calls) == 3
+    assert {c["time"] for c in calls} == {"2024-11-20T09:01:30Z"}
+    assert [c["detail"]["attempt"] for c in calls] == ["1", "2", "3"]
+    assert len({c["id"] for c in calls}) == 3
     assert "the handler raised RuntimeError" in caplog.text
+    # And its event is in the dead-letter queue, saying why
+    (message,) = queue.sqs.receive_message(
+        QueueUrl=queue.dead_letter_url, MessageAttributeNames=["All"]
+    )["Messages"]
+    assert json.loads(message["Body"]) == calls[-1]
+    assert message["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "InvocationFailed"
+    assert message["MessageAttributes"]["RETRY_ATTEMPTS"]["StringValue"] == "2"
+    # And the schedule goes on
     assert scheduler.entries[0].next_at == START + timedelta(minutes=2)
+
+
+def test_a_run_that_succeeds_on_a_retry_is_not_dead_lettered(queue: Queue) -> None:
+    failing = _scheduled("flaky", "rate(1 minute)")
+    attempts: list[str] = []
+
+    def fail_once(event: dict[str, Any], context: Any) -> dict[str, str]:
+        attempts.append(event["detail"]["attempt"])
+        if len(attempts) == 1:
+            raise RuntimeError("first attempt fails")
+        return {"ok": "yes"}
+
+    dead_letters = SqsDeadLetters(queue.sqs, {DEAD_LETTERS.logical_name: queue.dead_letter_url})
+    scheduler = Scheduler(
+        [(failing, fail_once)], region=REGION, dead_letters=dead_letters, sleep=lambda _: None
+    )
+    # When it is fired by hand, as `growth local remind --at` does
+    at = datetime(2024, 11, 7, 0, 30, tzinfo=UTC)
+    fired = scheduler.fire("flaky", at)
+    # Then the second attempt succeeded and nothing was dead-lettered
+    assert fired.succeeded
+    assert fired.attempts == 2
+    assert not fired.dead_lettered
+    assert fired.result == {"ok": "yes"}
+    assert attempts == ["1", "2"]
+    assert queue.counts(queue.dead_letter_url) == (0, 0)
 
 
 def _raise(event: dict[str, Any], context: Any) -> None:
@@ -425,7 +514,7 @@ def _scheduler_thread(scheduler: Scheduler, stop: threading.Event) -> threading.
 
 def test_the_scheduler_thread_ends_once_stopped() -> None:
     # Given the scheduler running on its thread, its one rule a day away
-    daily = FunctionDefinition(name="daily", handler="m:f", queue=None, schedule="rate(1 day)")
+    daily = _scheduled("daily", "rate(1 day)", "m:f")
     stop = threading.Event()
     thread = _scheduler_thread(Scheduler([(daily, _raise)], region=REGION), stop)
     # When the platform stops
@@ -444,7 +533,7 @@ def test_a_scheduler_with_no_rule_ends_its_thread_without_being_stopped() -> Non
 
 
 def test_scheduled_events_are_plain_json() -> None:
-    function = FunctionDefinition(name="f", handler="m:f", queue=None, schedule="rate(1 day)")
+    function = _scheduled("f", "rate(1 day)", "m:f")
     event = scheduled_event(function, START, region="us-east-1")
     assert json.loads(json.dumps(event)) == event
-    assert event["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/f-schedule"]
+    assert event["resources"] == ["arn:aws:scheduler:us-east-1:123456789012:schedule/default/f"]

@@ -24,6 +24,7 @@ from growth.local.demo import FINAL, XLSX, Client, Sources, filled_template
 from growth.local.platform import Platform
 from growth.local.seed import DemoDistrict, plan_district
 from shared.term import Term
+from tests.progress_world import completion_when, computed
 from tests.web_world import (
     accessibility_problems,
     api_as,
@@ -102,6 +103,12 @@ def upload_class_file(
     finally:
         client.close()
     assert submission["status"] == "accepted", submission
+    # Completion shows it once the progress function has caught up (a moment later).
+    completion_when(
+        api_as(platform, login),
+        f"{base_url(platform)}/v1/tasks/{task_id}/completion",
+        lambda body: submission["id"] in {r["submission_id"] for r in body["rows"]},
+    )
     return submission
 
 
@@ -213,6 +220,11 @@ def test_a_district_admin_creates_a_task_and_sees_completion_move(
         page.wait_for_url(re.compile(r"/district/tasks/[^/]+/completion$"))
         task_id = page.url.rsplit("/", 2)[-2]
         district = api_as(web, "district")
+        completion = f"{base_url(web)}/v1/tasks/{task_id}/completion"
+        # (the page asked before the progress function had counted the new task: once it
+        # has, the page shows what it counted)
+        expected = completion_when(district, completion, computed)["total"]["expected"]
+        page.reload()
         task = district.get(f"{base_url(web)}/v1/tasks/{task_id}", timeout=30).json()
         assert (task["title"], task["term"], task["scope"]) == (title, term(), {"kind": "district"})
         assert task["fixed"] == {
@@ -220,9 +232,6 @@ def test_a_district_admin_creates_a_task_and_sees_completion_move(
             "assessment_date": exam_day().isoformat(),
         }
         assert task["deadline"].startswith(deadline[:10])
-        expected = district.get(
-            f"{base_url(web)}/v1/tasks/{task_id}/completion", timeout=30
-        ).json()["total"]["expected"]
         assert expected == 15  # five classes × 语文, 数学, 英语
         total = page.get_by_test_id("district-total")
         total.get_by_text(f"已上报 0 / {expected}（0%）").wait_for()
@@ -391,6 +400,12 @@ def test_a_school_admin_sets_a_school_task_for_some_classes(
         # Then the task is in the school's list as the school's own, shown with its completion:
         # the one class's 数学, from its teacher, not yet received
         page.wait_for_url(re.compile(r"/school/completion\?task="))
+        completion_when(
+            api_as(web, "admin-sch1"),
+            f"{base_url(web)}/v1/tasks/{page.url.split('task=')[1]}/completion",
+            computed,
+        )
+        page.reload()
         card = page.locator("li", has_text="一年级数学作业（校级）")
         card.get_by_text("本校任务").wait_for()
         rows = page.get_by_test_id("completion-rows")

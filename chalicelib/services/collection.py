@@ -11,7 +11,7 @@ object key; validating the file is the event pipeline's work.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any, Final
 
@@ -19,8 +19,6 @@ from chalicelib.api import Download
 from chalicelib.context import Context
 from chalicelib.services.common import audit, next_token, start_key
 from chalicelib.views_collection import (
-    CompletionQuery,
-    CompletionView,
     ReportLinkView,
     SubmissionCreate,
     SubmissionPage,
@@ -53,7 +51,6 @@ from shared.access.policy import (
     sees_class,
     sees_school,
     sees_submission,
-    sees_target,
     sees_task,
     task_covers_class,
 )
@@ -71,13 +68,12 @@ from shared.domain.models import (
     TaskTarget,
     TeachingAssignment,
     TemplateRetirement,
-    class_targets,
-    compute_completion,
     new_id,
 )
 from shared.error_codes import Entity, ErrorCode
 from shared.events import TaskClosed, TaskCreated
 from shared.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from shared.targets import assignments_of, expand, targets_of_classes
 from shared.templates import Template, builtin_registry, record_schema
 from shared.templates.fixed import canonical_fixed
 from shared.templates.registry import parse_template
@@ -93,8 +89,6 @@ from shared.uploads import (
 
 # Characters a file name may not hold on Windows (where most schools open the report).
 _UNSAFE_IN_FILENAME: Final = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-# Class assignments read at once when a task is created (botocore pools 10 connections).
-_ASSIGNMENT_READS: Final = 8
 
 # ------------------------------------------------------------------------------------ templates
 
@@ -273,33 +267,6 @@ def close_task(context: Context, principal: Principal, task_id: str) -> TaskView
     return TaskView.of(closed)
 
 
-def task_completion(
-    context: Context, principal: Principal, task_id: str, query: CompletionQuery
-) -> CompletionView:
-    """Expected vs received per school, class, subject of a class and teacher, as far as the
-    caller may see (a subject counts once a delivered upload for the class holds it:
-    `compute_completion`)."""
-    task = _visible_task(context, principal, task_id)
-    school_id = query.school_id
-    if school_id is not None:
-        require(sees_school(principal, school_id), Entity.SCHOOL)
-    elif not principal.is_(Role.DISTRICT_ADMIN):
-        school_id = principal.school_id
-    collection = context.repos.collection
-    targets = every_page(
-        lambda start: collection.list_task_targets(
-            task.id, school_id=school_id, limit=MAX_PAGE_SIZE, start_key=start
-        )
-    )
-    submissions = every_page(
-        lambda start: collection.list_task_submissions(
-            task.id, school_id=school_id, limit=MAX_PAGE_SIZE, start_key=start
-        )
-    )
-    visible = [t for t in targets if sees_target(principal, t)]
-    return CompletionView.of(task.id, compute_completion(visible, submissions))
-
-
 XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -373,7 +340,7 @@ def _targets(context: Context, task: CollectionTask, template: Template) -> list
     else:
         school_ids = _district_schools(context, scope)
     classes = [c for school_id in school_ids for c in _classes_of(context, school_id)]
-    return _class_targets(context, task, template, classes)
+    return targets_of_classes(context.repos.directory, task, template, classes)
 
 
 def _district_schools(context: Context, scope: SchoolsScope) -> list[str]:
@@ -396,7 +363,7 @@ def _school_targets(
     if not classes:
         classes = _classes_of(context, scope.school_id)
     if not scope.teacher_ids:
-        return _class_targets(context, task, template, classes)
+        return targets_of_classes(context.repos.directory, task, template, classes)
     directory = context.repos.directory
     for teacher_id in scope.teacher_ids:
         try:
@@ -409,58 +376,10 @@ def _school_targets(
             or teacher.school_id != (scope.school_id)
         ):
             raise _bad_scope("scope.teacher_ids", f"no teacher {teacher_id} in the school")
-    assignments = _assignments_of(context, classes)
-    targets = _expand(task, template, classes, assignments, scope.teacher_ids)
+    assignments = assignments_of(directory, classes)
+    targets = expand(task, template, classes, assignments, scope.teacher_ids)
     _every_listed_one_is_targeted(scope, classes, assignments, targets)
     return targets
-
-
-def _class_targets(
-    context: Context, task: CollectionTask, template: Template, classes: list[SchoolClass]
-) -> list[TaskTarget]:
-    # Only a template keyed by subject needs to know who teaches what.
-    assignments = _assignments_of(context, classes) if _keyed_by_subject(template) else {}
-    return _expand(task, template, classes, assignments, ())
-
-
-def _expand(
-    task: CollectionTask,
-    template: Template,
-    classes: list[SchoolClass],
-    assignments: Mapping[str, list[TeachingAssignment]],
-    teacher_ids: Sequence[str],
-) -> list[TaskTarget]:
-    by_subject = _keyed_by_subject(template)
-    return [
-        target
-        for school_class in classes
-        for target in class_targets(
-            task,
-            school_class,
-            assignments.get(school_class.id, []),
-            by_subject=by_subject,
-            teacher_ids=teacher_ids,
-        )
-    ]
-
-
-def _keyed_by_subject(template: Template) -> bool:
-    """A template whose rows are told apart by subject (academic-score) is reported per
-    subject of a class: each subject teacher owes their own part."""
-    return "subject" in template.unique
-
-
-def _assignments_of(
-    context: Context, classes: list[SchoolClass]
-) -> dict[str, list[TeachingAssignment]]:
-    """Who teaches what in each class: one Query per class, a few at a time (a district task
-    spans thousands of classes; one after another they would outlast the API's time limit)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    directory = context.repos.directory
-    with ThreadPoolExecutor(max_workers=_ASSIGNMENT_READS) as pool:
-        found = pool.map(directory.list_class_assignments, [c.id for c in classes])
-        return {c.id: assignments for c, assignments in zip(classes, found, strict=True)}
 
 
 def _every_listed_one_is_targeted(

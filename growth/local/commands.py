@@ -1,4 +1,5 @@
-"""The `growth local` commands: run the platform, list the demo logins, print a token."""
+"""The `growth local` commands: run the platform, list the demo logins, print a token, show
+the mail it sent, fire the reminders as if at a given time."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
+from typing import Any, Final
+from zoneinfo import ZoneInfo
 
+from growth.local.mail import read_outbox
 from growth.local.platform import Platform, PlatformConfig
 from growth.local.state import DEFAULT_STATE_DIR, DemoLogin, LocalError, LocalState
 from growth.textui import table
@@ -68,6 +73,13 @@ def banner(platform: Platform) -> str:
     if platform.endpoints is None or platform.provisioned is None:
         raise LocalError("本地平台尚未启动")
     ends, config = platform.endpoints, platform.config
+    mail = (
+        []
+        if platform.mail is None
+        else [
+            f"  邮件（SMTP 收件箱）{config.host}:{platform.mail.port}（查看：growth local outbox）"
+        ]
+    )
     lines = [
         "",
         "学生过程性成长数据管理系统 — 本地平台已启动（Ctrl-C 停止）",
@@ -78,6 +90,7 @@ def banner(platform: Platform) -> str:
         f"  OpenAPI 文档        {ends.openapi_url}",
         f"  开发令牌签发方      {ends.issuer}（JWKS：{ends.issuer}/.well-known/jwks.json）",
         f"  AWS（moto 服务器）  {ends.moto_url}",
+        *mail,
         f"  状态目录            {config.state_dir}/",
         "",
         "函数（本地运行器扮演 Lambda 的 SQS 事件源映射和 EventBridge 定时规则）：",
@@ -92,7 +105,12 @@ def banner(platform: Platform) -> str:
                 f"{queue.max_receive_count} 次失败后进入 {dead_letters}）"
             )
         if function.schedule is not None:
-            lines.append(f"  {function.name:<10} ← 定时 {function.schedule}")
+            schedule = function.schedule
+            lines.append(
+                f"  {function.name:<10} ← 定时 {schedule.expression}（{schedule.timezone}；"
+                f"失败重试 {schedule.retry_attempts} 次后进入 "
+                f"{platform.names.queue(schedule.dead_letters)}）"
+            )
     logins = platform.logins
     students = sum(1 for u in logins if u.role is Role.STUDENT)
     teacher = next((u.login for u in logins if u.role is Role.TEACHER), "district")
@@ -152,3 +170,79 @@ def token(*, state_dir: Path | None, login: str) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_ERROR
     return 0
+
+
+def outbox(*, state_dir: Path | None, as_json: bool) -> int:
+    """`growth local outbox [--json]`: the email the platform's last run sent, oldest first."""
+    messages = read_outbox(state_dir or DEFAULT_STATE_DIR)
+    if as_json:
+        print(json.dumps(messages, ensure_ascii=False, indent=2))
+        return 0
+    if not messages:
+        print("发件箱是空的：本地平台这次运行还没有发出邮件。")
+        return 0
+    print(f"共 {len(messages)} 封邮件（先发的在前）")
+    for number, message in enumerate(messages, 1):
+        print(
+            "\n".join(
+                [
+                    "",
+                    f"─── 第 {number} 封 " + "─" * 40,
+                    f"收件人  {'、'.join(message['to'])}",
+                    f"主题    {message['subject']}",
+                    f"时间    {message['received_at']}",
+                    "",
+                    message["text"].rstrip(),
+                ]
+            )
+        )
+    return 0
+
+
+_SKIPPED: Final = {
+    "quiet_hours": "在免打扰时段内：不发送任何提醒",
+    "not_a_send_time": "不是区里设定的提醒时间（默认 08:30、16:30）：不发送",
+    "not_a_school_day": "不是上课日（周末、节假日或假期）：不发送",
+}
+
+
+def remind(*, state_dir: Path | None, at: str) -> int:
+    """`growth local remind --at "2024-11-07 08:30"`: run the reminders function on the
+    running platform as if its schedule fired at that Asia/Shanghai time; say what it did."""
+    from growth.local.control import fire, parse_at
+    from shared.resources import REMINDERS
+
+    state = LocalState(state_dir or DEFAULT_STATE_DIR)
+    try:
+        moment = parse_at(at)
+        endpoints = state.load_users().endpoints
+        answer = fire(endpoints.api_url, state.control_key(), REMINDERS.name, moment)
+    except LocalError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(describe_run(answer, moment))
+    return 0 if answer["succeeded"] else 1
+
+
+def describe_run(answer: dict[str, Any], moment: datetime) -> str:
+    """What a fired reminders run did, in words."""
+    local = moment.astimezone(ZoneInfo("Asia/Shanghai"))
+    lines = [f"提醒已按 {local:%Y-%m-%d %H:%M}（北京时间）运行。"]
+    if not answer["succeeded"]:
+        lines.append(f"运行失败，共尝试 {answer['attempts']} 次（{answer['error']}）。")
+        if answer["dead_lettered"]:
+            lines.append("这次运行的事件已进入死信队列（reminder_failures）。")
+        return "\n".join(lines)
+    result = answer.get("result") or {}
+    if result.get("skipped"):
+        lines.append(_SKIPPED.get(result["skipped"], result["skipped"]))
+        return "\n".join(lines)
+    lines.append(
+        f"计划 {result.get('planned', 0)} 份提醒：发出 {result.get('sent', 0)} 份，"
+        f"此前已发过 {result.get('already_sent', 0)} 份，"
+        f"无联系方式 {result.get('unreachable', 0)} 份。"
+    )
+    if answer["attempts"] > 1:
+        lines.append(f"（第 {answer['attempts']} 次尝试成功）")
+    lines.append("发出的邮件：growth local outbox")
+    return "\n".join(lines)

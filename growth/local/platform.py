@@ -3,6 +3,7 @@
     moto (server mode)   AWS: tables, buckets, queues, the notification and the bus, created
                          from the definitions the infrastructure deploys
     issuer               the development issuer's JWKS at its issuer URL (port + 1)
+    mail                 an SMTP sink the email channel sends to, recording into the outbox
     API                  the Chalice app on Chalice's local server, its context built from the
                          environment exactly as in Lambda (Context.from_environment)
     runner               the SQS event-source mapping of each function, and the schedules
@@ -28,13 +29,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from growth.local.control import Control
 from growth.local.issuer import Account, IssuerServer
+from growth.local.mail import SmtpSink
 from growth.local.provision import Names, Provisioned, provision
 from growth.local.runner import (
     QueueConsumer,
     QueueSource,
     Runner,
     Scheduler,
+    SqsDeadLetters,
     load_handler,
 )
 from growth.local.seed import DemoSize, seed_demo
@@ -68,6 +72,7 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 DEFAULT_PORT: Final = 8000
+LOCAL_SENDER: Final = "noreply@growth.local"
 REGION: Final = "cn-north-1"
 # moto's state, the process environment and the API's context are per process: one platform.
 _running: list[Platform] = []
@@ -85,6 +90,7 @@ class PlatformConfig:
     port: int = DEFAULT_PORT
     issuer_port: int | None = None  # None: port + 1, or any free port when port is 0
     moto_port: int = 0
+    smtp_port: int = 0  # the mail sink's; 0: any free port
     region: str = REGION
     prefix: str = "growth-local"
     district_code: str = MINHANG
@@ -127,10 +133,27 @@ def _forget_settings() -> None:
     """Settings are parsed, and a function's clients built, once per process (once per Lambda
     container); a changed environment — this platform starting or stopping, after anything else
     ran in the process — must be read again."""
+    from functions.progress.app import application as progress_application
+    from functions.reminders.app import application as reminders_application
     from functions.validate.app import application
-    from shared.settings import auth_settings, ingest_limits, redrive_settings, table_settings
+    from shared.settings import (
+        auth_settings,
+        ingest_limits,
+        notify_settings,
+        redrive_settings,
+        table_settings,
+    )
 
-    for cached in (auth_settings, ingest_limits, table_settings, redrive_settings, application):
+    for cached in (
+        auth_settings,
+        ingest_limits,
+        table_settings,
+        redrive_settings,
+        notify_settings,
+        application,
+        progress_application,
+        reminders_application,
+    ):
         cached.cache_clear()
 
 
@@ -145,6 +168,8 @@ class Platform:
         self.logins: Sequence[DemoLogin] = ()
         self.provisioned: Provisioned | None = None
         self.runner: Runner | None = None
+        self.mail: SmtpSink | None = None
+        self.control: Control | None = None
         self.threads: list[threading.Thread] = []
         self._stack: ExitStack | None = None
 
@@ -178,8 +203,9 @@ class Platform:
             issuer_server.publish(issuer.issuer, issuer.audience, issuer.jwks())
             issuer_server.start()
             self.threads.append(issuer_server.thread)
+            self.control = control = Control(self.state.control_key())
             api_server = _bind(
-                lambda port: _api_server(config.host, port, config.web_dist),
+                lambda port: _api_server(config.host, port, config.web_dist, control),
                 config.host,
                 config.port,
             )
@@ -190,6 +216,7 @@ class Platform:
             environment = Environment()
             stack.callback(environment.restore)
             environment.apply(self._environment(moto_url, issuer))
+            environment.apply(self._start_mail(stack, api_url))
             clients = _clients()
             stack.callback(_close, clients)
             self.provisioned = provision(
@@ -218,6 +245,7 @@ class Platform:
             self.runner = self._runner(clients, self.provisioned)
             stack.callback(self.runner.stop)
             self.runner.start()
+            control.attach(self.runner.scheduler)
             self.threads += self.runner.threads
             self._serve_api(stack, api_server)
             self._stack = stack.pop_all()
@@ -264,6 +292,25 @@ class Platform:
         stack.callback(add_version_and_sequencer())
         return url
 
+    def _start_mail(self, stack: ExitStack, web_url: str) -> dict[str, str | None]:
+        """Start the SMTP sink; the environment that sends the functions' email to it."""
+        mail = SmtpSink(self.config.host, self.config.smtp_port, state_dir=self.config.state_dir)
+        mail.start()
+        stack.callback(mail.stop)
+        self.mail = mail
+        if mail.thread is not None:
+            self.threads.append(mail.thread)
+        return {
+            constants.ENV_NOTIFY_CHANNELS: "email",
+            constants.ENV_EMAIL_VIA: "smtp",
+            constants.ENV_EMAIL_FROM: LOCAL_SENDER,
+            constants.ENV_SMTP_HOST: self.config.host,
+            constants.ENV_SMTP_PORT: str(mail.port),
+            constants.ENV_SMTP_SECURITY: "plain",
+            constants.ENV_SMTP_SECRET_ID: None,  # the sink asks for no credentials
+            constants.ENV_WEB_URL: web_url,  # the web app is served beside the API
+        }
+
     def _environment(self, moto_url: str, issuer: DevIssuer) -> dict[str, str | None]:
         config = self.config
         return {
@@ -281,6 +328,9 @@ class Platform:
             constants.ENV_AUTH_JWKS_URL: issuer.jwks_url,
             constants.ENV_PAGE_TOKEN_SECRET: self.state.page_token_secret(),
             constants.ENV_DISTRICT_CODE: config.district_code,
+            # moto, unlike DynamoDB, is not safe for an index read while another thread writes:
+            # the progress function recomputes a task's schools one after another here.
+            "GROWTH_PROGRESS_SCHOOLS_AT_ONCE": "1",
             **self.names.environment(config.buckets),
         }
 
@@ -342,7 +392,15 @@ class Platform:
                 )
             if function.schedule is not None:
                 scheduled.append((function, handler))
-        scheduler = Scheduler(scheduled, region=self.config.region) if scheduled else None
+        scheduler = None
+        if scheduled:
+            # A schedule's failed runs end in its dead-letter queue (a queue the platform made).
+            urls = {logical: queue.url for logical, queue in provisioned.queues.items()}
+            scheduler = Scheduler(
+                scheduled,
+                region=self.config.region,
+                dead_letters=SqsDeadLetters(clients.sqs, urls),
+            )
         return Runner(consumers, scheduler)
 
 
@@ -399,7 +457,7 @@ def _thread_local_app_class() -> type:
     return LocalChalice
 
 
-def _api_server(host: str, port: int, web_dist: Path) -> Any:
+def _api_server(host: str, port: int, web_dist: Path, control: Control) -> Any:
     """Chalice's local HTTP server for the app, bound now, logging requests to our logger; it
     also serves the web app's build at / (same origin as the API, as CloudFront does in AWS)."""
     from chalice.config import Config
@@ -416,6 +474,11 @@ def _api_server(host: str, port: int, web_dist: Path) -> Any:
         def do_GET(self) -> None:
             if self.path.startswith("/v1/") or not web.serve(self):
                 super().do_GET()
+
+        def do_POST(self) -> None:
+            # `growth local remind --at` fires a schedule here (growth/local/control.py).
+            if not control.serve(self):
+                super().do_POST()
 
         def log_request(self, code: Any = "-", size: Any = "-") -> None:
             # The path without its query, which could carry a 学籍号 (R26).

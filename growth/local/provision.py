@@ -137,6 +137,8 @@ def provision(
     )
     clients.events.create_event_bus(Name=names.event_bus)
     for rule in rules:
+        if rule.queue.logical_name not in created:
+            raise ValueError(f"rule {rule.name} sends to {rule.queue.logical_name}, not created")
         create_rule(clients, names, rule, created[rule.queue.logical_name])
     return Provisioned(created)
 

@@ -15,17 +15,21 @@ For a function with a queue, one thread does what the event-source mapping does 
 * after `maxReceiveCount` receives SQS itself (moto, checked in the tests) moves a message to
   the dead-letter queue: the runner does nothing special for it.
 
+For a scheduled function, what EventBridge Scheduler does: its cron is read in the schedule's
+time zone (Asia/Shanghai), the function gets the schedule's input with the scheduled time, a
+failed invocation is tried again `retry_attempts` times, and after the last its event goes to
+the schedule's dead-letter queue.
+
 Differences from AWS, on purpose: one poller per function (Lambda scales to several concurrent
 batches), polls of `poll_wait_s` (Lambda long-polls for 20 s; a short poll lets Ctrl-C stop
 the platform at once), a timed-out handler runs on to its end (its result is thrown away), and
-a failed scheduled invocation is logged, not retried twice as Lambda's asynchronous invocation is.
+a failed scheduled invocation is retried a second later (Scheduler backs off for minutes).
 """
 
 from __future__ import annotations
 
 import base64
 import calendar
-import contextlib
 import hashlib
 import importlib
 import json
@@ -34,12 +38,13 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Final, Protocol
+from zoneinfo import ZoneInfo
 
-from shared.resources import FunctionDefinition
+from shared.resources import SCHEDULER_INPUT, FunctionDefinition, QueueDefinition
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -363,8 +368,9 @@ def _cron_value(text: str, names: dict[str, int] | None) -> int:
 
 @dataclass(frozen=True, slots=True)
 class CronSchedule:
-    """EventBridge's six-field cron in UTC: minutes hours day-of-month month day-of-week year
-    (day-of-week 1 = SUN; one of the two day fields is `?`)."""
+    """EventBridge's six-field cron: minutes hours day-of-month month day-of-week year
+    (day-of-week 1 = SUN; one of the two day fields is `?`), read in `timezone` — UTC for a
+    scheduled rule, the schedule's own zone (e.g. Asia/Shanghai) for EventBridge Scheduler."""
 
     expression: str
     minutes: frozenset[int]
@@ -373,9 +379,10 @@ class CronSchedule:
     months: frozenset[int]
     weekdays: frozenset[int] | None  # None: any (`?`)
     years: frozenset[int]
+    timezone: tzinfo = UTC
 
     @classmethod
-    def parse(cls, expression: str, fields: str) -> CronSchedule:
+    def parse(cls, expression: str, fields: str, timezone: tzinfo = UTC) -> CronSchedule:
         parts = fields.split()
         if len(parts) != 6:
             raise ValueError(f"{expression!r}: cron needs six fields")
@@ -390,6 +397,7 @@ class CronSchedule:
             frozenset(_cron_field(month, 1, 12, _MONTHS)),
             None if weekday == "?" else frozenset(_cron_field(weekday, 1, 7, _WEEKDAYS)),
             frozenset(_cron_field(year, 1970, 2199)),
+            timezone,
         )
 
     def _day_matches(self, day: datetime) -> bool:
@@ -401,21 +409,34 @@ class CronSchedule:
         return self.weekdays is not None and weekday in self.weekdays
 
     def next_after(self, moment: datetime) -> datetime:
-        start = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        # Matched on the wall clock of the schedule's zone, answered in UTC. A wall-clock time
+        # that does not exist (a daylight-saving gap) is skipped, as Scheduler skips it.
+        local = moment.astimezone(self.timezone).replace(tzinfo=None)
+        start = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
         day = start.replace(hour=0, minute=0)
         for _ in range(366 * 5):
             if self._day_matches(day):
                 for hour in sorted(self.hours):
                     for minute in sorted(self.minutes):
                         candidate = day.replace(hour=hour, minute=minute)
-                        if candidate >= start:
-                            return candidate
+                        if candidate < start:
+                            continue
+                        aware = candidate.replace(tzinfo=self.timezone)
+                        if (
+                            aware.astimezone(UTC).astimezone(self.timezone).replace(tzinfo=None)
+                            != candidate
+                        ):
+                            continue  # not a time on that day's clock
+                        at = aware.astimezone(UTC)
+                        if at > moment:
+                            return at
             day += timedelta(days=1)
         raise ValueError(f"{self.expression!r} does not fire in the next five years")
 
 
-def parse_schedule(expression: str, *, started: datetime) -> Schedule:
-    """An EventBridge schedule expression: `rate(5 minutes)` or `cron(0 8 ? * MON-FRI *)`."""
+def parse_schedule(expression: str, *, started: datetime, timezone: str | tzinfo = UTC) -> Schedule:
+    """An EventBridge schedule expression: `rate(5 minutes)` or `cron(0 8 ? * MON-FRI *)`,
+    a cron read in `timezone` (an IANA name such as Asia/Shanghai, or a tzinfo)."""
     rate = _RATE.match(expression)
     if rate:
         value, unit = int(rate[1]), rate[2]
@@ -424,24 +445,85 @@ def parse_schedule(expression: str, *, started: datetime) -> Schedule:
         period = timedelta(seconds=value * _UNIT_SECONDS[unit.rstrip("s")])
         return RateSchedule(expression, period, started)
     if expression.startswith("cron(") and expression.endswith(")"):
-        return CronSchedule.parse(expression, expression[5:-1])
+        zone = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
+        return CronSchedule.parse(expression, expression[5:-1], zone)
     raise ValueError(f"{expression!r} is not an EventBridge schedule expression")
 
 
-def scheduled_event(function: FunctionDefinition, at: datetime, *, region: str) -> dict[str, Any]:
-    """The event EventBridge passes a function when its schedule rule fires."""
-    rule = f"arn:{partition_of(region)}:events:{region}:{ACCOUNT}:rule/{function.name}-schedule"
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": ACCOUNT,
-        "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": region,
-        "resources": [rule],
-        "detail": {},
+def schedule_arn(function: FunctionDefinition, *, region: str) -> str:
+    return (
+        f"arn:{partition_of(region)}:scheduler:{region}:{ACCOUNT}:schedule/default/{function.name}"
+    )
+
+
+def scheduled_event(
+    function: FunctionDefinition, at: datetime, *, region: str, attempt: int = 1
+) -> dict[str, Any]:
+    """What the function's schedule passes it when it fires at `at`: Scheduler's input
+    (`shared.resources.SCHEDULER_INPUT`) with its context attributes filled in — the scheduled
+    time, a fresh execution id per attempt, the attempt number, the schedule's ARN."""
+    values = {
+        "<aws.scheduler.execution-id>": uuid.uuid4().hex[:16],
+        "<aws.scheduler.scheduled-time>": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "<aws.scheduler.schedule-arn>": schedule_arn(function, region=region),
+        "<aws.scheduler.attempt-number>": str(attempt),
     }
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, str):
+            return values.get(value, value)
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        return value
+
+    event: dict[str, Any] = fill(SCHEDULER_INPUT)
+    return event
+
+
+class DeadLetters(Protocol):
+    """Where a schedule's event goes after its last failed attempt."""
+
+    def send(self, queue: QueueDefinition, event: dict[str, Any], *, error: str) -> None: ...
+
+
+class SqsDeadLetters:
+    """Scheduler's dead-letter queue: the event as the message body, and why, as Scheduler
+    sets them (ERROR_CODE, ERROR_MESSAGE, RETRY_ATTEMPTS)."""
+
+    def __init__(self, sqs: SQSClient, urls: Mapping[str, str]) -> None:
+        self._sqs = sqs
+        self._urls = dict(urls)  # queue URL by logical name
+
+    def send(self, queue: QueueDefinition, event: dict[str, Any], *, error: str) -> None:
+        attempt = str(event.get("detail", {}).get("attempt", "1"))
+        self._sqs.send_message(
+            QueueUrl=self._urls[queue.logical_name],
+            MessageBody=json.dumps(event),
+            MessageAttributes={
+                "ERROR_CODE": {"DataType": "String", "StringValue": "InvocationFailed"},
+                "ERROR_MESSAGE": {"DataType": "String", "StringValue": error[:256] or "-"},
+                "RETRY_ATTEMPTS": {"DataType": "Number", "StringValue": str(int(attempt) - 1)},
+            },
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Fired:
+    """What became of one firing of a schedule: every attempt, the last result or error, and
+    whether the event went to the dead-letter queue."""
+
+    function: str
+    at: datetime
+    attempts: int
+    result: Any = None
+    error: str | None = None
+    dead_lettered: bool = False
+
+    @property
+    def succeeded(self) -> bool:
+        return self.error is None
 
 
 @dataclass
@@ -453,7 +535,11 @@ class ScheduledFunction:
 
 
 class Scheduler:
-    """EventBridge's schedule rules: each scheduled function is invoked when its rule fires."""
+    """EventBridge Scheduler's schedules: each scheduled function is invoked when its schedule
+    fires (a cron in the schedule's time zone). A failed invocation is tried again
+    `retry_attempts` times, `retry_delay_s` apart (Scheduler backs off for minutes; locally a
+    second), each attempt with the same scheduled time; after the last, the event goes to the
+    schedule's dead-letter queue. Events are never dropped for age locally."""
 
     def __init__(
         self,
@@ -461,18 +547,65 @@ class Scheduler:
         *,
         region: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        dead_letters: DeadLetters | None = None,
+        retry_delay_s: float = 1.0,
+        sleep: Callable[[float], Any] = time.sleep,
     ) -> None:
         self._region = region
         self._clock = clock
+        self._dead_letters = dead_letters
+        self._retry_delay_s = retry_delay_s
+        self._sleep = sleep
         now = clock()
         self.entries = []
         for function, handler in functions:
-            if function.schedule is None:
+            definition = function.schedule
+            if definition is None:
                 raise ValueError(f"{function.name} has no schedule")
-            schedule = parse_schedule(function.schedule, started=now)
+            schedule = parse_schedule(
+                definition.expression, started=now, timezone=definition.timezone
+            )
             self.entries.append(
                 ScheduledFunction(function, handler, schedule, schedule.next_after(now))
             )
+
+    def fire(self, name: str, at: datetime) -> Fired:
+        """Invoke the function `name` as if its schedule fired at `at` (`growth local remind
+        --at`): every attempt, then the dead-letter queue if all failed."""
+        for entry in self.entries:
+            if entry.function.name == name:
+                return self._fire(entry, at)
+        raise KeyError(f"no scheduled function {name!r}")
+
+    def _fire(self, entry: ScheduledFunction, at: datetime) -> Fired:
+        function = entry.function
+        definition = function.schedule
+        assert definition is not None  # only scheduled functions are entries
+        attempts, error = 0, ""
+        for attempt in range(1, definition.retry_attempts + 2):
+            if attempt > 1:
+                self._sleep(self._retry_delay_s)
+            event = scheduled_event(function, at, region=self._region, attempt=attempt)
+            attempts = attempt
+            try:
+                result = invoke(function, entry.handler, event, region=self._region)
+            except InvocationFailed as exc:
+                error = str(exc)
+                logger.info("%s: attempt %d of the %s run failed", function.name, attempt, at)
+                continue
+            return Fired(function.name, at, attempts, result=result)
+        dead_lettered = False
+        if self._dead_letters is not None:
+            self._dead_letters.send(definition.dead_letters, event, error=error)
+            dead_lettered = True
+            logger.warning(
+                "%s: the %s run failed %d times; its event is in %s",
+                function.name,
+                at,
+                attempts,
+                definition.dead_letters.logical_name,
+            )
+        return Fired(function.name, at, attempts, error=error, dead_lettered=dead_lettered)
 
     def fire_due(self, now: datetime) -> list[str]:
         """Invoke every function whose time has come; the names of those invoked."""
@@ -480,10 +613,7 @@ class Scheduler:
         for entry in self.entries:
             if entry.next_at > now:
                 continue
-            event = scheduled_event(entry.function, entry.next_at, region=self._region)
-            # A failed scheduled invocation is logged by `invoke` and not retried.
-            with contextlib.suppress(InvocationFailed):
-                invoke(entry.function, entry.handler, event, region=self._region)
+            self._fire(entry, entry.next_at)
             fired.append(entry.function.name)
             entry.next_at = entry.schedule.next_after(max(now, entry.next_at))
         return fired

@@ -38,6 +38,10 @@ HEAD_TEACHER_SUBJECT: Final = "语文"
 GRADE_SUBJECTS: Final = (("math", "数学"), ("english", "英语"))  # one teacher per grade each
 
 
+# Demo staff's email addresses (a reserved domain: mail to it only ever reaches the local sink).
+DEMO_MAIL_DOMAIN: Final = "demo.growth.example"
+
+
 @dataclass(frozen=True, slots=True)
 class DemoSize:
     schools: int = 3  # taken in order from growth.sample's Minhang schools (at most 4)
@@ -69,7 +73,9 @@ class DemoDistrict:
         student_id: str | None = None,
         mobile: str | None = None,
     ) -> User:
-        """A user with a login; a guardian is shown with the school of their child."""
+        """A user with a login; a guardian is shown with the school of their child. Staff and
+        the district's admin get an email address (reminders go to the local mail sink)."""
+        reached = role in (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER)
         user = User(
             id=stable_id(login),
             role=role,
@@ -77,6 +83,7 @@ class DemoDistrict:
             school_id=school.id if school and role is not Role.GUARDIAN else None,
             student_id=student_id,
             mobile=mobile,
+            email=f"{login}@{DEMO_MAIL_DOMAIN}" if reached else None,
         )
         self.users.append(user)
         self.logins.append(

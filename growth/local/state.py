@@ -26,6 +26,7 @@ DEFAULT_STATE_DIR: Final = Path(".local")
 KEY_FILE: Final = "dev-issuer.pem"
 SECRET_FILE: Final = "page-token-secret"  # noqa: S105 - a file name
 USERS_FILE: Final = "users.json"
+CONTROL_KEY_FILE: Final = "control-key"  # who may fire the platform's schedules (remind --at)
 AUDIENCE: Final = "growth-local"  # the dev issuer's "app client id"
 
 
@@ -103,8 +104,15 @@ class LocalState:
 
     def page_token_secret(self) -> str:
         """The API's page-token secret, made on first use."""
+        return self._secret(SECRET_FILE)
+
+    def control_key(self) -> str:
+        """The key `growth local remind` shows the running platform, made on first use."""
+        return self._secret(CONTROL_KEY_FILE)
+
+    def _secret(self, name: str) -> str:
         self.prepare()
-        path = self.directory / SECRET_FILE
+        path = self.directory / name
         if not path.exists():
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="ascii") as file:

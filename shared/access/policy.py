@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Final
 
 from shared.domain.models import (
     CollectionTask,
@@ -86,6 +87,12 @@ class Sensitive(StrEnum):
     NATIONAL_ID = "national_id"
     STUDENT_NO = "student_no"
     MOBILE = "mobile"
+    EMAIL = "email"
+    WECOM_USERID = "wecom_userid"
+
+
+# A user's contact details: how the school and the reminders reach them.
+CONTACT: Final = frozenset({Sensitive.MOBILE, Sensitive.EMAIL, Sensitive.WECOM_USERID})
 
 
 # ----------------------------------------------------------------------------- what one may see
@@ -175,6 +182,22 @@ def sees_audit(p: Principal, school_id: str) -> bool:
     return p.is_(Role.DISTRICT_ADMIN) or (p.is_(Role.SCHOOL_ADMIN) and p.school_id == school_id)
 
 
+def sees_district_progress(p: Principal) -> bool:
+    """Every school's completion of every district task (the district's overview)."""
+    return p.is_(Role.DISTRICT_ADMIN)
+
+
+def sees_workload(p: Principal, school_id: str) -> bool:
+    """Each teacher's workload in a school: its admins and the district; not the teachers,
+    who see their own to-do list (`has_todo_list`)."""
+    return p.is_(Role.DISTRICT_ADMIN) or (p.is_(Role.SCHOOL_ADMIN) and p.school_id == school_id)
+
+
+def has_todo_list(p: Principal) -> bool:
+    """What a task expects is expected of teachers: only they have a to-do list."""
+    return p.is_(Role.TEACHER) and p.school_id is not None
+
+
 def unmasked(p: Principal, student: Student) -> frozenset[Sensitive]:
     """The sensitive fields of this student the caller may see in full (minimum necessary):
     the school's administrators keep the roster (学籍, ID numbers, guardians' phones); the
@@ -197,6 +220,17 @@ def unmasked(p: Principal, student: Student) -> frozenset[Sensitive]:
     return frozenset(full)
 
 
+def unmasked_contact(p: Principal, user: User) -> frozenset[Sensitive]:
+    """The contact details of `user` (mobile, email, 企业微信 userid) the caller sees in full:
+    their own, and those of the staff of the school they administer. Everyone else — the
+    district included — sees them masked: reminders reach people without anyone reading the
+    address."""
+    own = p.id == user.id
+    school = user.school_id
+    admin = p.is_(Role.SCHOOL_ADMIN) and school is not None and p.school_id == school
+    return CONTACT if own or admin else frozenset()
+
+
 # ------------------------------------------------------------------------------ what one may do
 
 
@@ -211,6 +245,27 @@ def may_manage_school(p: Principal, school_id: str) -> bool:
 
 def may_manage_templates(p: Principal) -> bool:
     return p.is_(Role.DISTRICT_ADMIN)
+
+
+def may_manage_reminders(p: Principal) -> bool:
+    """The district's reminder settings and school calendar: its admins."""
+    return p.is_(Role.DISTRICT_ADMIN)
+
+
+def may_change_contact(p: Principal, user: User) -> bool:
+    """A member of staff's contact details: the admins of their school (a user changes their
+    own through `/v1/me/notifications`)."""
+    return (
+        user.is_staff
+        and p.is_(Role.SCHOOL_ADMIN)
+        and user.school_id is not None
+        and p.school_id == user.school_id
+    )
+
+
+def receives_reminders(p: Principal) -> bool:
+    """Reminders go to staff and the district's admins: only they have notification settings."""
+    return p.is_(Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER)
 
 
 def may_create_tasks(p: Principal) -> bool:

@@ -29,6 +29,7 @@ from shared.domain.models import (
     CollectionTask,
     ErrorGroup,
     RowCounts,
+    SchoolClass,
     Submission,
     SubmissionPart,
     SubmissionStatus,
@@ -225,20 +226,61 @@ class CollectionRepository:
         task_id: str,
         *,
         school_id: str | None = None,
+        class_id: str | None = None,
         limit: int = DEFAULT_PAGE_SIZE,
         start_key: Start = None,
+        consistent: bool = False,
     ) -> Page[TaskTarget]:
-        """What a task expects, by school, class and subject (optionally one school's).
-        Targets stored before targets had subjects read as targets without one."""
+        """What a task expects, by school, class and subject (optionally one school's, or one
+        class's: a class is named with its school). Targets stored before targets had
+        subjects read as targets without one. `consistent`: read what was just written (the
+        progress function, right after the API or itself rewrote them)."""
+        if class_id is not None and school_id is None:
+            raise ValueError("name the school of the class")
+        prefix = keys.target_prefix(school_id)
+        if class_id is not None:
+            prefix += f"{class_id}#"
         return query_models(
             self._table,
             TaskTarget,
             Entity.COLLECTION_TASK,
             keys.task(task_id).pk,
-            prefix=keys.target_prefix(school_id),
+            prefix=prefix,
             limit=limit,
             start_key=start_key,
+            consistent=consistent,
         )
+
+    def replace_class_targets(
+        self,
+        task: CollectionTask,
+        school_class: SchoolClass,
+        before: Sequence[TaskTarget],
+        after: Sequence[TaskTarget],
+    ) -> None:
+        """Rewrite what an open task expects of one class (its teaching changed, or it was
+        created after the task): the targets in `after` are put, those only in `before` are
+        deleted. A target's key names its teacher, so a subject moving to another teacher is a
+        new item and the old one's removal. Plain Puts and Deletes, a handful per class;
+        replaying the same change writes the same items. The first targets of a school the
+        task did not reach yet also give the school its task item (its task list)."""
+        for target in after:
+            if (target.task_id, target.school_id, target.class_id) != (
+                task.id,
+                school_class.school_id,
+                school_class.id,
+            ):
+                raise ValueError("a target of another task or class")
+        old = {_target_key(t) for t in before}
+        new = {_target_key(t): t for t in after}
+        with storage_errors(Entity.COLLECTION_TASK):
+            if new and not before:
+                self._table.put(_task_school_item(task, school_class.school_id))
+            for key, target in new.items():
+                if key not in old:
+                    self._table.put(_target_item(target))
+            for key in old - set(new):
+                self._table.delete(*key)
 
     def list_teacher_targets(
         self, teacher_id: str, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
@@ -399,10 +441,14 @@ def _task_school_item(task: CollectionTask, school_id: str) -> Item:
     )
 
 
-def _target_item(target: TaskTarget) -> Item:
-    key = keys.target(
+def _target_key(target: TaskTarget) -> keys.Key:
+    return keys.target(
         target.task_id, target.school_id, target.class_id, target.subject, target.teacher_id
     )
+
+
+def _target_item(target: TaskTarget) -> Item:
+    key = _target_key(target)
     attributes: dict[str, Any] = {**key._asdict(), "item_type": keys.TARGET}
     if target.teacher_id:
         subject_part = f"#{target.subject}" if target.subject is not None else ""

@@ -188,6 +188,20 @@ class DirectoryRepository:
             start_key=start_key,
         )
 
+    def list_district_admins(
+        self, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
+    ) -> Page[User]:
+        """The district's admins (a handful), in id order."""
+        return query_models(
+            self._table,
+            User,
+            Entity.USER,
+            keys.DISTRICT_ADMINS,
+            index="gsi1",
+            limit=limit,
+            start_key=start_key,
+        )
+
     # ------------------------------------------------------------------ teaching assignments
 
     def put_assignment(self, assignment: TeachingAssignment) -> None:
@@ -417,6 +431,9 @@ def _user_item(user: User) -> Item:
             "gsi1pk": keys.school_staff(user.school_id),
             "gsi1sk": f"{user.role.value}#USER#{user.id}",
         }
+    elif user.role is Role.DISTRICT_ADMIN:
+        # The district's admins are listed too: the reminders send them the district summary.
+        index = {"gsi1pk": keys.DISTRICT_ADMINS, "gsi1sk": f"USER#{user.id}"}
     return _item(keys.user(user.id), keys.USER, user, **index)
 
 

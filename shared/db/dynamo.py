@@ -187,6 +187,38 @@ class Table:
         _add_condition(kwargs, condition, values)
         self.client.put_item(**kwargs)
 
+    def update(
+        self,
+        pk: str,
+        sk: str,
+        expression: str,
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+        return_new: bool = False,
+    ) -> Item | None:
+        """UpdateItem: `expression` (SET / ADD / REMOVE) if `condition` holds
+        (ConditionalCheckFailedException otherwise), with explicit placeholders (`names`
+        `#x` → attribute or map key, `values` `:x` → plain value). Returns the whole item as
+        written when `return_new` (ReturnValues ALL_NEW), else None."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "Key": _key({"pk": pk, "sk": sk}),
+            "UpdateExpression": expression,
+        }
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        if names:
+            kwargs["ExpressionAttributeNames"] = dict(names)
+        if values:
+            kwargs["ExpressionAttributeValues"] = {k: to_value(v) for k, v in values.items()}
+        if return_new:
+            kwargs["ReturnValues"] = "ALL_NEW"
+        response = self.client.update_item(**kwargs)
+        item: Item | None = response.get("Attributes") if return_new else None
+        return item
+
     def delete(self, pk: str, sk: str, condition: str | None = None, **values: Any) -> None:
         kwargs: dict[str, Any] = {"TableName": self.name, "Key": _key({"pk": pk, "sk": sk})}
         _add_condition(kwargs, condition, values)

@@ -9,7 +9,7 @@ data. `#` separates the parts; ids and subjects may not contain it (the models r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Final, NamedTuple
 
 # Item types, stored as `item_type` so that a dump of a table reads by itself.
@@ -31,6 +31,13 @@ CORRECTION: Final = "correction"
 RECORD: Final = "record"
 RECORD_CHANGE: Final = "record_change"
 AUDIT_EVENT: Final = "audit_event"
+REMINDER_SETTINGS: Final = "reminder_settings"
+DISTRICT_CALENDAR: Final = "district_calendar"
+NOTIFICATION: Final = "notification"
+CLASS_PROGRESS: Final = "class_progress"
+SCHOOL_PROGRESS: Final = "school_progress"
+TASK_PROGRESS: Final = "task_progress"
+TEACHER_WORKLOAD: Final = "teacher_workload"
 
 
 class Key(NamedTuple):
@@ -138,6 +145,46 @@ def correction(correction_id: str) -> Key:
     return Key(f"CORRECTION#{correction_id}", "CORRECTION")
 
 
+# ---- directory table: completion and workload aggregates (the progress function's)
+
+
+def progress_partition(task_id: str) -> str:
+    """A task's aggregates: its summary, one item per school and one per class."""
+    return f"PROGRESS#{task_id}"
+
+
+def task_progress(task_id: str) -> Key:
+    """The task's summary: each school's tally (the district's view of the task)."""
+    return Key(progress_partition(task_id), "TASK")
+
+
+def school_progress(task_id: str, school_id: str) -> Key:
+    """One school's per-class tallies. Its sort key is the prefix of its classes' keys, so
+    that one Query (`begins_with SCHOOL#sch#`) could read the school with its classes."""
+    return Key(progress_partition(task_id), school_progress_prefix(school_id))
+
+
+def school_progress_prefix(school_id: str) -> str:
+    return f"SCHOOL#{school_id}#"
+
+
+def class_progress(task_id: str, school_id: str, class_id: str) -> Key:
+    return Key(progress_partition(task_id), f"{class_progress_prefix(school_id)}{class_id}")
+
+
+def class_progress_prefix(school_id: str) -> str:
+    return f"{school_progress_prefix(school_id)}CLASS#"
+
+
+def workload_partition(school_id: str) -> str:
+    """A school's teachers' workload: one item per teacher."""
+    return f"SCHOOL#{school_id}#WORKLOAD"
+
+
+def teacher_workload(school_id: str, teacher_id: str) -> Key:
+    return Key(workload_partition(school_id), f"USER#{teacher_id}")
+
+
 # ---- directory table: index keys (gsi1 unless named gsi2)
 
 
@@ -176,10 +223,16 @@ def student_guardians(student_id: str) -> str:
 TEMPLATES: Final = "TEMPLATES"
 RETIRED_TEMPLATES: Final = "TEMPLATES#RETIRED"
 DISTRICT_TASKS: Final = "DISTRICT#TASKS"
+DISTRICT_ADMINS: Final = "DISTRICT#ADMINS"
 
 
 def school_tasks(school_id: str) -> str:
     return f"SCHOOL#{school_id}#TASKS"
+
+
+def district_progress(term: str) -> str:
+    """The district's tasks of a term, each with every school's tally (its overview)."""
+    return f"DISTRICT#PROGRESS#{term}"
 
 
 def teacher_targets(teacher_id: str) -> str:
@@ -196,6 +249,17 @@ def open_corrections(teacher_id: str) -> str:
 
 def flagged_corrections(user_id: str) -> str:  # gsi2
     return f"USER#{user_id}#FLAGGED"
+
+
+# ---- directory table: the district's reminder settings and school calendar
+
+
+def reminder_settings() -> Key:
+    return Key("DISTRICT#REMINDERS", "SETTINGS")
+
+
+def district_calendar(year: int) -> Key:
+    return Key("DISTRICT#CALENDAR", f"YEAR#{year:04d}")
 
 
 # ---- records table
@@ -247,3 +311,16 @@ def audit_partition(school_id: str | None) -> str:
 
 def audit_event(school_id: str | None, at: datetime, event_id: str) -> Key:
     return Key(audit_partition(school_id), f"{stamp(at)}#{event_id}")
+
+
+# ---- notifications table
+
+
+def notification_partition(recipient_id: str) -> str:
+    return f"RECIPIENT#{recipient_id}"
+
+
+def notification(recipient_id: str, on: date, task_id: str, stage: str) -> Key:
+    """One ledger entry: a recipient, the date it counts for, a task and a stage (the date
+    first, so a recipient's entries read by date)."""
+    return Key(notification_partition(recipient_id), f"{on.isoformat()}#TASK#{task_id}#{stage}")

@@ -20,7 +20,10 @@ from shared.db.audit import AUDIT_RETENTION, AuditRepository
 from shared.db.collection import CollectionRepository
 from shared.db.directory import DirectoryRepository
 from shared.db.dynamo import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from shared.db.ledger import NotificationLedger
+from shared.db.progress import ProgressRepository
 from shared.db.records import CorrectionRepository, RecordRepository
+from shared.db.reminders import ReminderConfigRepository
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -35,6 +38,9 @@ class Repositories:
     records: RecordRepository
     corrections: CorrectionRepository
     audit: AuditRepository
+    progress: ProgressRepository
+    reminders: ReminderConfigRepository
+    ledger: NotificationLedger
 
     @classmethod
     def build(cls, client: DynamoDBClient, tables: TableSettings) -> Repositories:
@@ -45,6 +51,9 @@ class Repositories:
             records=RecordRepository(client, tables.records),
             corrections=CorrectionRepository(client, tables.directory, tables.records),
             audit=AuditRepository(client, tables.audit),
+            progress=ProgressRepository(client, tables.directory),
+            reminders=ReminderConfigRepository(client, tables.directory),
+            ledger=NotificationLedger(client, tables.notifications),
         )
 
 
@@ -56,7 +65,10 @@ __all__ = [
     "CollectionRepository",
     "CorrectionRepository",
     "DirectoryRepository",
+    "NotificationLedger",
     "Page",
+    "ProgressRepository",
     "RecordRepository",
+    "ReminderConfigRepository",
     "Repositories",
 ]

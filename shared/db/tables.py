@@ -1,13 +1,14 @@
 """The DynamoDB tables as plain data: the one definition that tests (on moto), the local
 platform and the CDK stacks all create tables from, so that they cannot drift.
 
-Three tables, each with generic key names (`pk`, `sk`, `gsi1pk`, ...) so that one table holds
+Four tables, each with generic key names (`pk`, `sk`, `gsi1pk`, ...) so that one table holds
 several kinds of item (see docs/dynamodb.md for every item shape and access pattern):
 
 - `directory`: schools, classes, users, teaching assignments, students, guardian links,
   district templates, collection tasks and their targets, submissions, corrections;
 - `records`: accepted records and their change history;
-- `audit`: append-only audit events, expiring by TTL.
+- `audit`: append-only audit events, expiring by TTL;
+- `notifications`: the sending ledger of reminders, expiring by TTL.
 
 This module imports nothing from boto3: the CDK code reads the same dataclasses. Point-in-time
 recovery and the TTL attribute are data here too; encryption (a customer-managed KMS key),
@@ -68,7 +69,7 @@ class TableDefinition:
     """One table: keys, global secondary indexes, TTL, recovery. `logical_name` matches a field
     of `TableSettings`, which holds the deployed name."""
 
-    logical_name: Literal["directory", "records", "audit", "idempotency"]
+    logical_name: Literal["directory", "records", "audit", "notifications", "idempotency"]
     partition_key: KeyAttribute
     sort_key: KeyAttribute | None
     global_indexes: tuple[GlobalIndex, ...] = ()
@@ -134,7 +135,16 @@ AUDIT: Final = TableDefinition(
     description="Append-only audit events, expiring after the retention period.",
 )
 
-TABLES: Final = (DIRECTORY, RECORDS, AUDIT)
+NOTIFICATIONS: Final = TableDefinition(
+    logical_name="notifications",
+    partition_key=KeyAttribute(PK),
+    sort_key=KeyAttribute(SK),
+    ttl_attribute=TTL_ATTRIBUTE,
+    description="The sending ledger: which reminder digests were claimed, sent or failed, "
+    "so that a retry or an overlapping run never sends one twice.",
+)
+
+TABLES: Final = (DIRECTORY, RECORDS, AUDIT, NOTIFICATIONS)
 
 # Powertools idempotency records of the pipeline (its own key and TTL attribute names): one per
 # object version being or having been processed.
@@ -163,7 +173,12 @@ def create_idempotency_table(client: DynamoDBClient, name: str) -> None:
 
 def table_name(settings: TableSettings, definition: TableDefinition) -> str:
     """The deployed name of a table."""
-    names = {"directory": settings.directory, "records": settings.records, "audit": settings.audit}
+    names = {
+        "directory": settings.directory,
+        "records": settings.records,
+        "audit": settings.audit,
+        "notifications": settings.notifications,
+    }
     return names[definition.logical_name]
 
 

@@ -52,6 +52,15 @@ Subject = Annotated[
 ]
 TemplateId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=64)]
 Mobile = Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=254, pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+    ),
+]
+# 企业微信 userids: letters, digits and _ - . @, as the admin console allows (1–64).
+WecomUserId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")]
+NotifyChannel = Literal["email", "wecom", "none"]
 # A value in a record: what a template column holds once typed (dates as ISO text).
 RecordValue = str | int | float | bool | None
 
@@ -118,6 +127,12 @@ class User(_Model):
     school_id: Id | None = None
     student_id: Id | None = Field(None, description="A student's own login: which student.")
     mobile: Mobile | None = Field(None, repr=False)
+    # How reminders reach a member of staff (shared.reminders): masked like the mobile.
+    email: Email | None = Field(None, repr=False)
+    wecom_userid: WecomUserId | None = Field(None, repr=False, description="企业微信 userid.")
+    notify_channel: NotifyChannel | None = Field(
+        None, description="Where reminders go; None: the district's default; none: nowhere."
+    )
 
     @model_validator(mode="after")
     def _links_match_the_role(self) -> User:
@@ -962,6 +977,9 @@ class AuditAction(StrEnum):
     CHANGE_ROSTER = "change_roster"
     CHANGE_ASSIGNMENT = "change_assignment"
     READ_AUDIT = "read_audit"
+    CHANGE_CONTACT = "change_contact"  # a member of staff's contact details, by an admin
+    CHANGE_REMINDER_SETTINGS = "change_reminder_settings"
+    CHANGE_CALENDAR = "change_calendar"
 
 
 _ID_OR_MOBILE: Final = re.compile(r"\d{11,}")

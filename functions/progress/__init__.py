@@ -1,0 +1,1 @@
+"""The progress function: domain events (EventBridge → SQS) → completion and workload aggregates."""

@@ -1,0 +1,38 @@
+"""The progress function's composition root: settings, clients, repositories and the use case,
+built once per Lambda container on first use (never at import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from shared.progress.service import Progress
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    progress: Progress
+
+
+@lru_cache(maxsize=1)
+def application() -> Application:
+    """The Lambda container's application, from the environment (the tables' names, the
+    region, and how many schools to recompute at once)."""
+    from shared.aws import AwsClients
+    from shared.db.repositories import Repositories
+    from shared.settings import AwsSettings, ProgressTuning, table_settings
+    from shared.templates import TemplateResolver
+
+    clients = AwsClients(AwsSettings())
+    repos = Repositories.build(clients.dynamodb, table_settings())
+    # One resolver per container: a template version never changes once published.
+    templates = TemplateResolver(repos.collection.get_template)
+    tuning = ProgressTuning()
+    progress = Progress(
+        repos,
+        templates,
+        now=lambda: datetime.now(UTC),
+        schools_at_once=tuning.schools_at_once,
+    )
+    return Application(progress)

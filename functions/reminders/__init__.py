@@ -1,0 +1,1 @@
+"""The reminders function: EventBridge Scheduler's half-hourly tick → the reminder digests."""

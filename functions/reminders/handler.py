@@ -1,0 +1,46 @@
+"""Lambda entry point: the reminders schedule fired (EventBridge Scheduler, every half hour).
+
+The event's `time` is the run's moment — the time the schedule fired, which every retry of the
+same run carries too — so a retried 08:30 run is still the 08:30 run. A run that could not
+deliver everything raises: the scheduler invokes it again (the ledger keeps what was sent from
+going twice), and after its last retry the event goes to the dead-letter queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from functions.reminders.app import application
+from shared.reminders.service import ReminderDeps, run_reminders
+
+logger = Logger(service="reminders")
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+class ScheduledRun(BaseModel):
+    """What the schedule passes: Scheduler's input (`shared.resources.SCHEDULER_INPUT`, the
+    shape of an EventBridge scheduled event). Only `time` matters."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    time: AwareDatetime
+
+
+def make_handler(deps: Callable[[], ReminderDeps]) -> Handler:
+    """The handler over the dependencies `deps()` gives (the container's, or a test's)."""
+
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        run = ScheduledRun.model_validate(event)
+        remaining = context.get_remaining_time_in_millis
+        report = run_reminders(run.time, replace(deps(), time_left_s=lambda: remaining() / 1000))
+        return report.summary()
+
+    return handle
+
+
+handler = logger.inject_lambda_context(make_handler(application))
