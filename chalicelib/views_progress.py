@@ -23,7 +23,7 @@ class OverviewQuery(PageQuery):
     term: TermText = Field(description="e.g. 2024-2025-1")
 
 
-class CountsView(View):
+class ProgressCountsView(View):
     expected: int
     received: int
     late: int = Field(description="Received after the deadline.")
@@ -32,11 +32,11 @@ class CountsView(View):
     last_upload_at: datetime | None
 
     @classmethod
-    def of(cls, counts: Counts) -> CountsView:
+    def of(cls, counts: Counts) -> ProgressCountsView:
         return cls(**_counts(counts))
 
 
-class SchoolProgressView(CountsView):
+class SchoolProgressView(ProgressCountsView):
     school_id: str
     classes: int = Field(description="Classes the task expects something of.")
     classes_complete: int = Field(description="Of those, classes that delivered everything.")
@@ -60,7 +60,7 @@ class TaskProgressView(View):
     status: TaskStatus
     status_zh: str
     past_deadline: bool = Field(description="The deadline has passed.")
-    total: CountsView
+    total: ProgressCountsView
     schools: list[SchoolProgressView]
     computed_at: datetime | None = Field(description="Last brought up to date; null: not yet.")
 
@@ -75,7 +75,7 @@ class TaskProgressView(View):
             status=task.status,
             status_zh=TASK_STATUS_ZH[task.status],
             past_deadline=now > task.deadline,
-            total=CountsView.of(task.total()),
+            total=ProgressCountsView.of(task.total()),
             schools=[SchoolProgressView.keyed(k, task.schools[k]) for k in sorted(task.schools)],
             computed_at=task.computed_at,
         )

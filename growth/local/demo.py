@@ -4,7 +4,9 @@ keyboard, over real HTTP against the local platform.
 The district sets a task; teachers ask for presigned POSTs and upload a clean sheet, a sheet
 with the mistakes real files have, its corrected re-upload, and hostile files; the demo waits
 for the pipeline, prints each outcome, asks the API for the task's completion and DuckDB for the
-lake's accepted rows per class, then stops. Exit 0 only if every outcome is the expected one.
+lake's accepted rows per class; then the reminders' story (growth/local/demo_reminders.py:
+exactly the people behind are told, once), then stops. Exit 0 only if every outcome is the
+expected one.
 """
 
 from __future__ import annotations
@@ -624,6 +626,17 @@ def quiet_functions(config: PlatformConfig) -> Iterator[None]:
             logger.setLevel(level)
 
 
+def _remind(platform: Platform, wait_s: float) -> bool:
+    from growth.local.demo_reminders import remind_story
+
+    client = Client(platform)
+    try:
+        plan = plan_district(platform.config.district_code, platform.config.demo)
+        return remind_story(platform, client, plan, wait_s)
+    finally:
+        client.close()
+
+
 def run(*, port: int, state_dir: Path | None, wait_s: float = 120.0) -> int:
     """Start the platform (any free port unless `port`), play the scenario, stop."""
     with tempfile.TemporaryDirectory(prefix="growth-demo-") as scratch:
@@ -638,6 +651,7 @@ def run(*, port: int, state_dir: Path | None, wait_s: float = 120.0) -> int:
                 print(f"已启动（{took:.1f} 秒）：API {ends.api_url}，moto {ends.moto_url}\n")
                 outcomes = run_scenario(platform, scenario(), wait_s)
                 good = report(outcomes, read_lake())
+                good &= _remind(platform, wait_s)
         except LocalError as exc:
             print(f"错误：{exc}", file=sys.stderr)
             return EXIT_ERROR

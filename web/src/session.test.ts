@@ -19,7 +19,7 @@ function child(id: string, name: string): StudentCard {
 
 function me(role: Me['user']['role'], children: StudentCard[] = [], student: StudentCard | null = null): Me {
   return {
-    user: { id: `u-${role}`, role, name: '王芳', school_id: 'sch1', student_id: student?.id ?? null, mobile: null },
+    user: { id: `u-${role}`, role, name: '王芳', school_id: 'sch1', student_id: student?.id ?? null, mobile: null, email: null, wecom_userid: null, notify_channel: null },
     classes: [],
     children,
     student,

@@ -15,6 +15,7 @@ import { commonRoutes } from '@/pages/common/routes'
 import { districtRoutes } from '@/pages/district/routes'
 import { familyRoutes } from '@/pages/family/routes'
 import { schoolRoutes } from '@/pages/school/routes'
+import { staffRoutes } from '@/pages/staff/routes'
 import { teacherRoutes } from '@/pages/teacher/routes'
 import { clearSession, homeFor, loadSession, useSession } from '@/session'
 
@@ -43,6 +44,7 @@ const routes: RouteRecordRaw[] = [
   ...teacherRoutes,
   ...schoolRoutes,
   ...districtRoutes,
+  ...staffRoutes,
   ...commonRoutes, // last: it ends with the catch-all 页面不存在
 ]
 

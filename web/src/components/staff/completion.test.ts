@@ -15,24 +15,27 @@ const classes: SchoolClass[] = [
   { id: 'c2', school_id: 's1', grade: 2, name: '二年级(1)班', head_teacher_id: 't2' },
   { id: 'c1', school_id: 's1', grade: 1, name: '一年级(1)班', head_teacher_id: 't1' },
 ]
+// Reminders' contact details, none set.
+const NO_CONTACT = { email: null, wecom_userid: null, notify_channel: null }
 const staff: StaffMember[] = [
-  { id: 't1', role: 'teacher', name: '王芳', school_id: 's1', student_id: null, mobile: null },
-  { id: 't2', role: 'teacher', name: '李强', school_id: 's1', student_id: null, mobile: null },
-  { id: 'm1', role: 'teacher', name: '苏昕', school_id: 's1', student_id: null, mobile: null },
+  { id: 't1', role: 'teacher', name: '王芳', school_id: 's1', student_id: null, mobile: null, ...NO_CONTACT },
+  { id: 't2', role: 'teacher', name: '李强', school_id: 's1', student_id: null, mobile: null, ...NO_CONTACT },
+  { id: 'm1', role: 'teacher', name: '苏昕', school_id: 's1', student_id: null, mobile: null, ...NO_CONTACT },
 ]
 const tally = (id: string, expected: number, received: number) => ({ id, expected, received, rate: received / expected })
 const completion: Completion = {
   task_id: 'task',
+  computed_at: '2024-11-08T06:00:01+00:00',
   total: { expected: 4, received: 1, rate: 0.25 },
   schools: [tally('s1', 4, 1)],
   classes: [tally('c1', 2, 1), tally('c2', 2, 0)],
   subjects: [],
   teachers: [],
   rows: [
-    { school_id: 's1', class_id: 'c1', subject: '数学', teacher_id: 'm1', received: true, submission_id: 'x' },
-    { school_id: 's1', class_id: 'c1', subject: '语文', teacher_id: 't1', received: false, submission_id: null },
-    { school_id: 's1', class_id: 'c2', subject: '数学', teacher_id: 'm1', received: false, submission_id: null },
-    { school_id: 's1', class_id: 'c2', subject: null, teacher_id: null, received: false, submission_id: null },
+    { school_id: 's1', class_id: 'c1', subject: '数学', teacher_id: 'm1', received: true, submission_id: 'x', uploaded_at: '2024-11-08T06:00:00+00:00', late: false },
+    { school_id: 's1', class_id: 'c1', subject: '语文', teacher_id: 't1', received: false, submission_id: null, uploaded_at: null, late: false },
+    { school_id: 's1', class_id: 'c2', subject: '数学', teacher_id: 'm1', received: false, submission_id: null, uploaded_at: null, late: false },
+    { school_id: 's1', class_id: 'c2', subject: null, teacher_id: null, received: false, submission_id: null, uploaded_at: null, late: false },
   ],
 }
 

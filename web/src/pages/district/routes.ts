@@ -8,6 +8,13 @@ export const districtRoutes: RouteRecordRaw[] = [
     meta: { roles: ['district_admin'] },
   },
   {
+    // ?term=2024-2025-1 (default: this term)
+    path: '/district/progress',
+    name: 'district-progress',
+    component: () => import('./DistrictProgress.vue'),
+    meta: { roles: ['district_admin'] },
+  },
+  {
     path: '/district/tasks/new',
     name: 'district-new-task',
     component: () => import('./NewTask.vue'),
@@ -25,6 +32,19 @@ export const districtRoutes: RouteRecordRaw[] = [
     path: '/district/templates',
     name: 'district-templates',
     component: () => import('./Templates.vue'),
+    meta: { roles: ['district_admin'] },
+  },
+  {
+    path: '/district/reminders',
+    name: 'district-reminders',
+    component: () => import('./ReminderSettings.vue'),
+    meta: { roles: ['district_admin'] },
+  },
+  {
+    // ?year=2025 (default: this year)
+    path: '/district/calendar',
+    name: 'district-calendar',
+    component: () => import('./SchoolCalendar.vue'),
     meta: { roles: ['district_admin'] },
   },
 ]

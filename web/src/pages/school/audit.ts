@@ -18,6 +18,9 @@ export const ACTION_NAMES: Record<AuditEvent['action'], string> = {
   change_roster: '修改学生名册',
   change_assignment: '调整任课安排',
   read_audit: '查看审计记录',
+  change_contact: '修改教职工联系方式',
+  change_reminder_settings: '修改提醒设置',
+  change_calendar: '修改校历',
 }
 
 const CHANGES: Record<string, Record<string, string>> = {

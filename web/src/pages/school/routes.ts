@@ -8,6 +8,13 @@ export const schoolRoutes: RouteRecordRaw[] = [
     meta: { roles: ['school_admin'] },
   },
   {
+    // ?term=2024-2025-1 (default: this term), ?term=all
+    path: '/school/workload',
+    name: 'school-workload',
+    component: () => import('./SchoolWorkload.vue'),
+    meta: { roles: ['school_admin'] },
+  },
+  {
     path: '/school/tasks/new',
     name: 'school-new-task',
     component: () => import('./NewSchoolTask.vue'),

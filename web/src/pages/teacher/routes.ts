@@ -11,6 +11,12 @@ export const teacherRoutes: RouteRecordRaw[] = [
     meta: TEACHER,
   },
   {
+    path: '/teacher/todo',
+    name: 'teacher-todo',
+    component: () => import('./MyTodo.vue'),
+    meta: TEACHER,
+  },
+  {
     path: '/teacher/tasks/:taskId',
     name: 'teacher-task',
     component: () => import('./TaskDetail.vue'),

@@ -19,10 +19,13 @@ const row = (class_id: string, subject: string | null, teacher_id: string | null
   teacher_id,
   received,
   submission_id: received ? 'sub' : null,
+  uploaded_at: received ? '2024-11-08T06:00:00+00:00' : null,
+  late: false,
 })
 const tally = { expected: 0, received: 0, rate: 0 }
 const completion: CompletionView = {
   task_id: 't',
+  computed_at: '2024-11-08T06:00:01+00:00',
   total: tally,
   schools: [],
   classes: [],
