@@ -108,11 +108,14 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
 
 def _register(spec: APISpec, model: type[BaseModel]) -> None:
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, definition in schema.pop("$defs", {}).items():
-        if name not in spec.components.schemas:
+    for name, definition in [*schema.pop("$defs", {}).items(), (model.__name__, schema)]:
+        known = spec.components.schemas.get(name)
+        if known is None:
             spec.components.schema(name, definition)
-    if model.__name__ not in spec.components.schemas:
-        spec.components.schema(model.__name__, schema)
+        elif known != definition:
+            # Schemas are named after their classes: two classes of one name would be
+            # documented as whichever came first.
+            raise ValueError(f"two different models are both named {name}")
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:

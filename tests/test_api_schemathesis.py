@@ -96,3 +96,26 @@ def test_api_survives_fuzzing(
         schemathesis.checks.positive_data_acceptance,
     ]
     case.call_and_validate(base_url=base_url, headers=headers, excluded_checks=excluded)
+
+
+def test_two_models_of_one_name_are_refused_in_the_document() -> None:
+    """Schemas are named after their classes: a second class of the same name would be
+    documented as the first (the web app's types would be wrong), so building refuses it."""
+    from apispec import APISpec
+    from pydantic import BaseModel
+
+    from chalicelib.openapi import _register
+
+    class Counts(BaseModel):
+        expected: int
+
+    first = Counts
+
+    class Counts(BaseModel):  # type: ignore[no-redef]
+        total: int
+
+    spec = APISpec(title="t", version="1", openapi_version="3.1.0")
+    _register(spec, first)
+    _register(spec, first)  # the same model again is fine
+    with pytest.raises(ValueError, match="both named Counts"):
+        _register(spec, Counts)
