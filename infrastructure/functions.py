@@ -147,8 +147,9 @@ ACCESS: Final[dict[str, Access]] = {
             ),
         ),
     ),
-    # The reminder digests: reads who is behind from the directory (and the district's
-    # calendar and reminder settings); claims a digest's entries in the sending ledger before
+    # The reminder digests: reads who is behind from the directory — the progress aggregates,
+    # a task's targets and submissions where they lag — with the staff, classes, the
+    # district's calendar and reminder settings; claims a digest's entries in the ledger before
     # sending it and records the send or the failure after (shared.db.ledger: conditional
     # Puts in TransactWriteItems, which IAM authorises as PutItem on each item); sends through
     # the stage's channels with their credentials.

@@ -9,6 +9,9 @@
 Task `task1` (a district task, per subject) is due Friday 2024-11-08 17:00 in Shanghai; c1 has
 delivered 数学, nothing else came in. Task `task2` (sch1's own, per class) is due the same
 day; nothing came in.
+
+No progress aggregates exist until a test computes them (`compute_progress`): until then the
+runs read what is missing live (the aggregates' fallback).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from shared.domain.models import (
     User,
 )
 from shared.notify.port import Channel, Message, Recipient, SendFailed
-from shared.reminders.missing import LiveMissingItems
+from shared.reminders.missing import AggregateMissingItems, LiveMissingItems
 from shared.reminders.service import ReminderDeps
 from shared.reminders.settings import SHANGHAI
 
@@ -191,6 +194,31 @@ def seed(repos: Repositories) -> None:
     )
 
 
+def compute_progress(repos: Repositories, task_id: str, *school_ids: str) -> None:
+    """The aggregates the progress function keeps for a task, as its TaskCreated event leaves
+    them: every class of the schools named (default: those the task has targets in)."""
+    from shared.events import TaskCreated
+    from shared.progress.service import Progress
+
+    task = repos.collection.get_task(task_id)
+    if not school_ids:
+        targets = repos.collection.list_task_targets(task_id, limit=1000).items
+        school_ids = tuple(sorted({t.school_id for t in targets}))
+
+    def no_template(template_id: str, version: int | None) -> Any:
+        raise AssertionError("TaskCreated needs no template")
+
+    event = TaskCreated(
+        occurred_at=CREATED,
+        task_id=task.id,
+        template_id=task.template_id,
+        term=task.term,
+        deadline=task.deadline,
+        school_ids=list(school_ids),
+    )
+    Progress(repos, no_template, now=lambda: CREATED).handle(event)
+
+
 @dataclass
 class Sent:
     recipient: Recipient
@@ -244,7 +272,7 @@ def deps(repos: Repositories, notifier: Any, **changes: Any) -> ReminderDeps:
     fields: dict[str, Any] = {
         "repos": repos,
         "notifiers": Notifiers({notifier.channel: notifier}),
-        "missing": LiveMissingItems(repos.collection),
+        "missing": AggregateMissingItems(repos.progress, LiveMissingItems(repos.collection)),
         "district_code": "310112",
         "web_url": WEB,
         "clock": lambda: datetime.now(SHANGHAI),

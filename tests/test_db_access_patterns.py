@@ -270,6 +270,12 @@ PATTERNS: list[tuple[int, str, Callable[[Repositories], Any], list[str]]] = [
     (17, "progress.get_task_progress", lambda r: r.progress.get_task_progress("task1"), GET),
     (
         17,
+        "progress.list_task_aggregates",
+        lambda r: r.progress.list_task_aggregates("task1"),
+        QUERY,
+    ),
+    (
+        17,
         "progress.list_district_progress",
         lambda r: r.progress.list_district_progress(TERM),
         QUERY,

@@ -1,20 +1,28 @@
 """Least privilege, checked against behaviour: the functions run on moto through the paths of the
-pipeline and API tests while every AWS call they make is recorded; each call must be granted by
-`infrastructure.functions.ACCESS` (the stack writes the roles from it, see test_infrastructure),
-and each grant must be used by some call, or be listed below with the path that needs it."""
+pipeline, API and reminders tests while every AWS call they make is recorded; each call must be
+granted by `infrastructure.functions.ACCESS` (the stack writes the roles from it, see
+test_infrastructure), and each grant must be used by some call, or be listed below with the path
+that needs it. The reminders function runs in both kinds of stage (email through SMTP, email
+through SES), since a stage grants only the channels it uses."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import botocore.client
 import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
 
+from infrastructure.config import StageConfig
 from infrastructure.functions import ACCESS, API, Access
 from shared.events import DETAIL_TYPES
-from shared.resources import PROGRESS, VALIDATE
+from shared.resources import PROGRESS, REMINDERS, VALIDATE
 from tests.api_world import SETTINGS, TABLES
 from tests.pipeline_world import (
     IDEMPOTENCY,
@@ -334,3 +342,179 @@ def test_the_progress_function_uses_exactly_what_it_is_granted(
     # And every grant is used, or named above with the path that needs it
     used = {(action, resource) for action, resource, _ in recorder.uses}
     assert grants(access) - used == PROGRESS_UNUSED_BY_SCENARIO
+
+
+# ------------------------------------------------------------------------------- reminders
+
+# The reminders function in the two kinds of stage there are: email through an SMTP server
+# (the China regions' only email; any region) and email through SES (global regions only),
+# 企业微信 in both. Each stage grants the secrets of its channels and SES where it sends
+# through SES (`infrastructure.stack`'s `_channel_statements`): `in_stage` gives the same.
+SMTP_STAGE = StageConfig(
+    stage="dev",
+    region="cn-north-1",
+    district_code="310112",
+    auth_issuer="https://idp.example.edu.cn/realms/growth",
+    auth_audience="growth-web",
+    email_via="smtp",
+    email_from="noreply@edu.example.cn",
+    smtp_host="mail.edu.example.cn",
+    smtp_security="starttls",
+    wecom_agent_id=1000002,
+)
+SES_STAGE = StageConfig(
+    stage="dev",
+    region="ap-southeast-1",
+    district_code="310112",
+    email_via="ses",
+    email_from="noreply@edu.example.cn",
+    ses_identity="edu.example.cn",
+    wecom_agent_id=1000002,
+)
+# Granted, and needed on paths this scenario does not take (each names the path).
+REMINDERS_UNUSED_BY_SCENARIO: set[tuple[str, str]] = set()
+
+
+def in_stage(access: Access, config: StageConfig) -> Access:
+    """What a function is given in a stage: the secrets of the channels the stage uses, and
+    SES only where it sends email through SES."""
+    return replace(
+        access,
+        secrets=tuple(s for s in access.secrets if s in config.secret_names),
+        ses=access.ses if config.ses else (),
+    )
+
+
+def run_reminders_in(
+    config: StageConfig, recorder: Recorder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> set[Use]:
+    """The reminders function's run the day before task1 and task2's deadline, in a stage
+    like `config`, on moto: every AWS call it made.
+
+    The district of tests/reminders_world.py, task1's aggregates computed by the progress
+    function and task2's not (the run reads what task2 misses from its targets): the school
+    admins and t1, t2 are reached by email, t3 by 企业微信 (t4 has no address). Email goes to
+    a local server that requires STARTTLS and a login with the credentials from the stage's
+    SMTP secret, or to SES from the stage's verified identity; 企业微信 to a local server
+    answering with recorded API responses, with the corp id and secret from its secret."""
+    import boto3
+    from moto import mock_aws
+
+    from functions.reminders import app
+    from functions.reminders.handler import handler
+    from shared import constants
+    from shared.aws import AwsClients
+    from shared.db.repositories import Repositories
+    from shared.db.tables import create_tables
+    from shared.notify.secrets import forget_secrets
+    from shared.notify.wecom import WecomNotifier
+    from shared.resources import SCHEDULER_INPUT, TABLE_ENV
+    from shared.settings import AwsSettings, notify_settings
+    from tests.reminders_world import compute_progress, seed
+    from tests.test_notify_smtp import starttls_server
+    from tests.test_notify_wecom import wecom_server
+
+    region = config.region
+    tmp_path.mkdir()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.setenv(name, region)
+    monkeypatch.delenv(constants.ENV_AWS_ENDPOINT_URL, raising=False)
+    with ExitStack() as stack:
+        stack.enter_context(mock_aws())
+        smtp, smtp_port = stack.enter_context(starttls_server(tmp_path, monkeypatch))
+        wecom = stack.enter_context(wecom_server())
+        stack.callback(forget_secrets)
+        stack.callback(WecomNotifier.forget_tokens)
+        stack.callback(notify_settings.cache_clear)
+        stack.callback(app.application.cache_clear)
+        forget_secrets()
+        WecomNotifier.forget_tokens()
+        # Given the district, its tables and task1's aggregates
+        clients = AwsClients(AwsSettings(region=region))
+        create_tables(clients.dynamodb, TABLES)
+        repos = Repositories.build(clients.dynamodb, TABLES)
+        seed(repos)
+        t3 = repos.directory.get_user("t3")
+        repos.directory.put_user(
+            t3.model_copy(update={"notify_channel": "wecom", "wecom_userid": "ZhaoLaoShi"})
+        )
+        compute_progress(repos, "task1")
+        # And the stage's channels: their secrets, and SES's verified identity
+        env = {
+            constants.ENV_DISTRICT_CODE: config.district_code,
+            **{TABLE_ENV[name]: getattr(TABLES, name) for name in type(TABLES).model_fields},
+            constants.ENV_NOTIFY_CHANNELS: ",".join(config.channels),
+            constants.ENV_WEB_URL: "https://growth.example.edu.cn",
+            constants.ENV_EMAIL_VIA: str(config.email_via),
+            constants.ENV_EMAIL_FROM: str(config.email_from),
+            constants.ENV_WECOM_AGENT_ID: str(config.wecom_agent_id),
+            constants.ENV_WECOM_BASE_URL: wecom.base_url,
+        }
+        secrets = boto3.client("secretsmanager", region_name=region)
+        values = {
+            "smtp": {"username": "growth-mailer", "password": "s3cret-password"},
+            "wecom": {"corp_id": "ww0123456789abcdef", "corp_secret": "corp-secret"},
+        }
+        arns = {}
+        for logical, name in config.secret_names.items():
+            created = secrets.create_secret(Name=name, SecretString=json.dumps(values[logical]))
+            arns[logical] = created["ARN"]
+            monkeypatch.setitem(NAMES, created["ARN"], logical)
+        env[constants.ENV_WECOM_SECRET_ID] = arns["wecom"]
+        if config.ses:
+            assert config.ses_identity is not None
+            boto3.client("ses", region_name=region).verify_domain_identity(
+                Domain=config.ses_identity
+            )
+            env[constants.ENV_SES_IDENTITY_ARN] = (
+                f"arn:aws:ses:{region}:{DEFAULT_ACCOUNT_ID}:identity/{config.ses_identity}"
+            )
+        else:
+            env[constants.ENV_SMTP_HOST] = "127.0.0.1"
+            env[constants.ENV_SMTP_PORT] = str(smtp_port)
+            env[constants.ENV_SMTP_SECURITY] = config.smtp_security
+            env[constants.ENV_SMTP_SECRET_ID] = arns["smtp"]
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        wecom.answer("/gettoken", "gettoken_ok.json")
+        wecom.answer("/message/send", "send_ok.json")
+        notify_settings.cache_clear()
+        app.application.cache_clear()
+        # When the schedule fires at 08:30 the day before the deadline, recorded
+        event = {**SCHEDULER_INPUT, "time": "2024-11-07T00:30:00Z", "detail": {"attempt": "1"}}
+        context = LambdaContext(function_name=REMINDERS.name)
+        with recorder.recording():
+            report = handler(event, context)
+        uses = set(recorder.uses)
+        recorder.uses.clear()
+        # Then the five digests went out: four emails, one 企业微信 message
+        assert (report["sent"], report["unreachable"], report["failed"]) == (5, 1, 0), report
+        assert [c.path for c in wecom.calls] == ["/gettoken", "/message/send"]
+        if config.ses:
+            assert len(ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages) == 4
+        else:
+            assert len(smtp.received) == 4
+            assert smtp.logins == ["growth-mailer"] * 4
+    return uses
+
+
+def test_the_reminders_function_uses_exactly_what_it_is_granted(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    access = ACCESS[REMINDERS.name]
+    used: set[tuple[str, str]] = set()
+    for config in (SMTP_STAGE, SES_STAGE):
+        # Given a stage's channels, when the function runs in it
+        uses = run_reminders_in(config, recorder, monkeypatch, tmp_path / config.region)
+        # Then every call it made is granted in that stage
+        given = in_stage(access, config)
+        refused = sorted(use for use in uses if not granted(given, use))
+        assert not refused, f"calls not granted to {REMINDERS.name} ({config.region}): {refused}"
+        # And it used every grant of that stage
+        stage_used = {(action, resource) for action, resource, _ in uses}
+        assert grants(given) - stage_used == REMINDERS_UNUSED_BY_SCENARIO
+        used |= stage_used
+    # And between the two, every grant of ACCESS (SES in one, the SMTP secret in the other)
+    assert grants(access) - used == REMINDERS_UNUSED_BY_SCENARIO

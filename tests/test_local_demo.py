@@ -13,12 +13,15 @@ from growth.local import demo
 
 @pytest.fixture
 def fresh_function() -> Iterator[None]:
+    from functions.progress import app as progress_app
     from functions.validate import app as validate_app
 
-    # The function's container state is per process; this run's is built on this platform.
+    # The functions' container state is per process; this run's is built on this platform.
     validate_app.application.cache_clear()
+    progress_app.application.cache_clear()
     yield
     validate_app.application.cache_clear()
+    progress_app.application.cache_clear()
 
 
 @pytest.mark.usefixtures("fresh_function")
@@ -34,7 +37,14 @@ def test_the_demo_runs_the_scenario_and_exits_0(
     # Then every upload ended as expected and the lake holds the accepted rows per class
     assert code == 0, out
     assert "演示完成：每个结果都符合预期。" in out
-    assert out.count("✓") == len(demo.scenario())
+    # And the reminders reached exactly the people behind, once, then the district
+    reminded = [
+        "✓ 截止前一天",
+        "✓ 再运行一次：不重复发送",
+        "✓ 截止后：校管理员各一封，区管理员一封汇总",
+    ]
+    assert all(line in out for line in reminded), out
+    assert out.count("✓") == len(demo.scenario()) + len(reminded)
     assert "sch1-1-1  30" in out
     assert "sch1-1-2  30" in out
     # And the platform is gone: the demo's state directory holds the logins it made

@@ -9,6 +9,7 @@ import json
 import logging
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -248,13 +249,17 @@ def _certificate(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def test_starttls_and_credentials_from_secrets_manager_read_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@contextmanager
+def starttls_server(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Scripted, int]]:
+    """A server on a local port that requires STARTTLS and then a login (growth-mailer,
+    s3cret-password: `Scripted.authenticate`), with a self-signed certificate this process
+    trusts (SSL_CERT_FILE) written to `directory`: its handler, which keeps what it received
+    and who logged in, and its port."""
     import ssl
 
-    # Given a server that requires STARTTLS and a login, with a certificate this process trusts
-    cert, key = _certificate(tmp_path)
+    cert, key = _certificate(directory)
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert, key)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
@@ -270,42 +275,52 @@ def test_starttls_and_credentials_from_secrets_manager_read_once(
         authenticator=handler.authenticate,
     )
     controller.start()
-    # And the credentials in Secrets Manager, named by the settings
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
+
+
+def test_starttls_and_credentials_from_secrets_manager_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     forget_secrets()
-    try:
-        with mock_aws():
-            client = boto3.client("secretsmanager", region_name="cn-north-1")
-            client.create_secret(
-                Name="growth/smtp",
-                SecretString=json.dumps(
-                    {"username": "growth-mailer", "password": "s3cret-password"}
-                ),
-            )
-            reads: list[int] = []
-            client.meta.events.register(
-                "before-call.secrets-manager.GetSecretValue", lambda **_: reads.append(1)
-            )
-            settings = NotifySettings(
-                channels=("email",),
-                web_url="https://growth.example.cn",
-                email_via="smtp",
-                email_from=SENDER,
-                email_from_name=SENDER_NAME,
-                smtp_host="127.0.0.1",
-                smtp_port=controller.port,
-                smtp_security="starttls",
-                smtp_secret_id="growth/smtp",
-                smtp_timeout_s=5,
-            )
-            email = Notifiers.from_settings(settings, secrets_client=client).for_("email")
-            # When two messages are sent
-            email.send(RECIPIENT, MESSAGE)
-            email.send(RECIPIENT, MESSAGE)
-    finally:
-        controller.stop()
-        forget_secrets()
+    # Given a server that requires STARTTLS and a login, with a certificate this process trusts
+    with starttls_server(tmp_path, monkeypatch) as (handler, port):
+        try:
+            # And the credentials in Secrets Manager, named by the settings
+            with mock_aws():
+                client = boto3.client("secretsmanager", region_name="cn-north-1")
+                client.create_secret(
+                    Name="growth/smtp",
+                    SecretString=json.dumps(
+                        {"username": "growth-mailer", "password": "s3cret-password"}
+                    ),
+                )
+                reads: list[int] = []
+                client.meta.events.register(
+                    "before-call.secrets-manager.GetSecretValue", lambda **_: reads.append(1)
+                )
+                settings = NotifySettings(
+                    channels=("email",),
+                    web_url="https://growth.example.cn",
+                    email_via="smtp",
+                    email_from=SENDER,
+                    email_from_name=SENDER_NAME,
+                    smtp_host="127.0.0.1",
+                    smtp_port=port,
+                    smtp_security="starttls",
+                    smtp_secret_id="growth/smtp",
+                    smtp_timeout_s=5,
+                )
+                email = Notifiers.from_settings(settings, secrets_client=client).for_("email")
+                # When two messages are sent
+                email.send(RECIPIENT, MESSAGE)
+                email.send(RECIPIENT, MESSAGE)
+        finally:
+            forget_secrets()
     # Then both arrived, each after a login over TLS, with the secret read once
     assert len(handler.received) == 2
     assert handler.logins == ["growth-mailer", "growth-mailer"]

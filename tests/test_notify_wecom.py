@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -58,8 +59,10 @@ class FakeWecom:
         return [c.path for c in self.calls]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeWecom]:
+@contextmanager
+def wecom_server() -> Iterator[FakeWecom]:
+    """The API on a local port, answering as scripted (`FakeWecom.answer`); its `base_url`
+    is what the adapter is given."""
     fake = FakeWecom()
 
     class Handler(BaseHTTPRequestHandler):
@@ -89,10 +92,18 @@ def server() -> Iterator[FakeWecom]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     fake.base_url = f"http://127.0.0.1:{server.server_address[1]}/cgi-bin"
-    yield fake
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeWecom]:
+    with wecom_server() as fake:
+        yield fake
 
 
 @pytest.fixture

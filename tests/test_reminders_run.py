@@ -12,7 +12,7 @@ import json
 import logging
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,11 +25,18 @@ from growth.local.runner import Scheduler, SqsDeadLetters
 from shared.db.repositories import Repositories
 from shared.notify.port import SendFailed
 from shared.notify.smtp import SmtpNotifier, SmtpServer
-from shared.reminders.missing import LiveMissingItems, TaskMissing
+from shared.reminders.missing import MissingItems, TaskMissing
 from shared.reminders.service import RemindersFailed, run_reminders
 from shared.reminders.stages import Stage
 from shared.resources import REMINDER_FAILURES, REMINDERS
-from tests.reminders_world import USERS, RecordingNotifier, at, deps, reminders_db
+from tests.reminders_world import (
+    USERS,
+    RecordingNotifier,
+    at,
+    compute_progress,
+    deps,
+    reminders_db,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -94,6 +101,38 @@ def test_a_rerun_a_later_slot_and_the_next_day_send_nothing_new(
     assert "实验中学：未上报 2 / 应上报 3" in summary.text
 
 
+def test_a_run_reads_the_progress_aggregates_and_computes_live_what_they_do_not_cover(
+    world: tuple[Any, Repositories],
+) -> None:
+    client, repos = world
+    # Given the progress function has computed task1 but not yet task2
+    compute_progress(repos, "task1")
+    partitions: list[str] = []
+
+    def query(params: dict[str, Any], **_: Any) -> None:
+        partitions.append(params["ExpressionAttributeValues"][":pk"]["S"])
+
+    client.meta.events.register("provide-client-params.dynamodb.Query", query)
+    notifier = RecordingNotifier()
+    # When the run the day before the deadline goes
+    report = run_reminders(THE_DAY_BEFORE, deps(repos, notifier))
+    # Then task1 came from its aggregates (no target or submission of it read) and task2 from
+    # its targets and submissions: nobody's reminder was skipped
+    assert "PROGRESS#task1" in partitions
+    assert not [p for p in partitions if p.startswith("TASK#task1")]
+    assert {"TASK#task2", "TASK#task2#SUBMISSIONS"} <= set(partitions)
+    assert sorted(report.sent) == notifier.recipients() == ["sa1", "sa2", "t1", "t2", "t3"]
+    (message,) = notifier.to("t2")
+    assert "七年级(1)班 语文" in message.text
+    assert "七年级(2)班 数学" in message.text
+    (message,) = notifier.to("t1")  # task2's c1, as its head teacher
+    assert "社会实践记录" in message.text
+    # And the class names came with the aggregates: sch2's classes were not read (sch1's
+    # were, for task2's head teachers)
+    assert "SCHOOL#sch1#CLASSES" in partitions
+    assert "SCHOOL#sch2#CLASSES" not in partitions
+
+
 def test_a_run_off_the_send_times_reads_nothing_but_the_settings(
     world: tuple[Any, Repositories],
 ) -> None:
@@ -115,25 +154,25 @@ class Rendezvous:
     """MissingItems that holds every run at the same point until all have reached it, so that
     the runs plan the same digests before either claims one."""
 
-    def __init__(self, inner: LiveMissingItems, parties: int) -> None:
+    def __init__(self, inner: MissingItems, parties: int) -> None:
         self._inner = inner
         self._barrier = threading.Barrier(parties, timeout=20)
         self._waited: set[int] = set()
         self._lock = threading.Lock()
 
-    def of(self, task: Any) -> TaskMissing:
+    def of(self, task: Any, school_ids: Collection[str]) -> TaskMissing:
         with self._lock:
             first = threading.get_ident() not in self._waited
             self._waited.add(threading.get_ident())
         if first:
             self._barrier.wait()
-        return self._inner.of(task)
+        return self._inner.of(task, school_ids)
 
 
 def test_two_invocations_at_once_send_each_digest_once(world: tuple[Any, Repositories]) -> None:
     _, repos = world
     notifier = RecordingNotifier()
-    missing = Rendezvous(LiveMissingItems(repos.collection), parties=2)
+    missing = Rendezvous(deps(repos, notifier).missing, parties=2)
     outcomes: list[Any] = []
 
     def invoke() -> None:

@@ -11,7 +11,7 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.constants import ENV_DISTRICT_CODE
-from shared.reminders.missing import LiveMissingItems
+from shared.reminders.missing import AggregateMissingItems, LiveMissingItems
 from shared.reminders.service import NotifierLookup, ReminderDeps
 
 if TYPE_CHECKING:
@@ -31,12 +31,12 @@ class RemindersSettings(BaseSettings):
 def build(
     repos: Repositories, notifiers: NotifierLookup, *, district_code: str, web_url: str
 ) -> ReminderDeps:
-    """A run's dependencies: missing items computed live from targets and submissions (the
-    progress aggregates can stand in behind the same port), the wall clock for the ledger."""
+    """A run's dependencies: missing items from the progress aggregates (computed live from
+    targets and submissions where the aggregates lag), the wall clock for the ledger."""
     return ReminderDeps(
         repos=repos,
         notifiers=notifiers,
-        missing=LiveMissingItems(repos.collection),
+        missing=AggregateMissingItems(repos.progress, LiveMissingItems(repos.collection)),
         district_code=district_code,
         web_url=web_url,
         clock=lambda: datetime.now(UTC),

@@ -1,5 +1,5 @@
 """Completion and workload aggregates (directory table), written by the progress function and
-read by the API: each page one GetItem or one Query.
+read by the API and the reminders function: each page one GetItem or one Query.
 
     PROGRESS#task / TASK                   the task's summary: each school's counts
                                            (district tasks: gsi1 DISTRICT#PROGRESS#<term>)
@@ -51,6 +51,13 @@ if TYPE_CHECKING:
 
 Start = Mapping[str, Any] | None
 T = TypeVar("T")
+# What a task's partition holds: its summary, one item per school, one per class.
+TaskAggregate = TaskProgress | SchoolProgress | ClassProgress
+_AGGREGATES: Final[dict[str, type[TaskAggregate]]] = {
+    keys.TASK_PROGRESS: TaskProgress,
+    keys.SCHOOL_PROGRESS: SchoolProgress,
+    keys.CLASS_PROGRESS: ClassProgress,
+}
 
 # Map keys written by one UpdateItem (each has its own condition; an expression stays well
 # under DynamoDB's 4 KB limit).
@@ -180,6 +187,18 @@ class ProgressRepository:
     def get_task_progress(self, task_id: str) -> TaskProgress | None:
         """A task's summary (each school's counts), or None before anything was computed."""
         return find_model(self._table, TaskProgress, keys.task_progress(task_id), _ENTITY)
+
+    def list_task_aggregates(
+        self, task_id: str, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
+    ) -> Page[TaskAggregate]:
+        """Everything kept for a task, one Query of its partition: each school's item followed
+        by its classes' (by school and class id), then the summary (sort key `TASK`). Nothing
+        before the progress function first handled the task."""
+        with storage_errors(_ENTITY):
+            page = self._table.query(
+                keys.progress_partition(task_id), limit=limit, start_key=start_key
+            )
+        return Page([_aggregate(item) for item in page.items], page.next_key)
 
     def list_district_progress(
         self, term: str, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
@@ -377,6 +396,14 @@ def _set_all(
         values[f":b{n}"] = value
         sets.append(f"#b{n} = :b{n}")
     return "SET " + ", ".join(sets), names, values
+
+
+def _aggregate(item: Item) -> TaskAggregate:
+    kind = item.get("item_type", {}).get("S", "")
+    model = _AGGREGATES.get(kind)
+    if model is None:
+        raise ValueError(f"not a progress aggregate: {kind!r}")
+    return to_model(model, item)
 
 
 def _workload_base(school_id: str, teacher_id: str) -> dict[str, Any]:

@@ -120,8 +120,8 @@ class Digest:
 
 @dataclass(frozen=True)
 class Directory:
-    """Who works where, as the run read it: schools and classes by id, each school's staff,
-    the district admins."""
+    """Who works where, as the run read it: schools and classes by id (the classes of the
+    schools whose items need them), each school's staff, the district admins."""
 
     schools: Mapping[str, School] = field(default_factory=dict)
     classes: Mapping[str, SchoolClass] = field(default_factory=dict)
@@ -218,7 +218,7 @@ def _route(
     owner = staff.get(owner_id) if owner_id else None
     if owner is not None and owner.role is not Role.TEACHER:
         owner = None
-    class_name = school_class.name if school_class else "（已删除的班级）"
+    class_name = item.class_name or (school_class.name if school_class else "（已删除的班级）")
     if owner is not None and Role.TEACHER in audience:
         _add(plans, owner, task, stage, item, class_name, f"{web_url}/teacher/tasks/{task.id}")
     # The school's admins hear at their stages, and always of what no teacher can hear.

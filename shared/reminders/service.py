@@ -5,9 +5,12 @@
 1. Read the district's settings; a moment in the quiet hours or off the configured send
    times ends the run (nothing else is read: the schedule ticks every half hour).
 2. Read the calendar; a day that is not a school day ends the run.
-3. Read the open tasks (the district's, and each school's own), keep those at a stage today,
-   ask `MissingItems` what each misses, read the staff and classes of the schools concerned
-   (and the district admins, when a district task passed its deadline).
+3. Read the open tasks (the district's, and each school's list: its own tasks and the
+   district's that expect something of it), keep those at a stage today, ask `MissingItems`
+   what each misses (the progress aggregates, live where they lag), read the staff of the
+   schools concerned — and their classes where an item needs one: a class name the aggregates
+   did not give, or a head teacher for an item naming no teacher — and the district admins,
+   when a district task passed its deadline.
 4. Plan one digest per recipient (`planner.plan`).
 5. Deliver each: claim its ledger entries in one transaction (another run holding them: it
    is skipped), render, send — a retryable failure is tried again after a pause, a couple of
@@ -149,11 +152,11 @@ def run_reminders(moment: datetime, deps: ReminderDeps) -> RunReport:
             deps.district_code, limit=MAX_PAGE_SIZE, start_key=start
         )
     )
-    tasks = _open_tasks(repos, [s.id for s in schools])
+    tasks, concerned = _open_tasks(repos, [s.id for s in schools])
     deadline_years = {t.deadline.astimezone(SHANGHAI).year for t in tasks}
     calendar = _calendar(repos, {local.year - 1, local.year, local.year + 1} | deadline_years)
     staged = staged_tasks(tasks, moment, calendar)
-    missing = {task.id: deps.missing.of(task) for task, _ in staged}
+    missing = {task.id: deps.missing.of(task, concerned.get(task.id, set())) for task, _ in staged}
     district_summary = any(
         stage.stage is Stage.PASSED and task.is_district_task for task, stage in staged
     )
@@ -187,17 +190,24 @@ def _calendar(repos: Repositories, years: Iterable[int]) -> SchoolCalendar:
     return SchoolCalendar(found)
 
 
-def _open_tasks(repos: Repositories, school_ids: Sequence[str]) -> list[CollectionTask]:
-    """The open tasks of the district: its own (one Query, page after page) and each school's
-    own (a Query and a BatchGet per school; a school's list also holds the district's)."""
+def _open_tasks(
+    repos: Repositories, school_ids: Sequence[str]
+) -> tuple[list[CollectionTask], dict[str, set[str]]]:
+    """The open tasks of the district — its own (one Query, page after page) and each
+    school's own (a Query and a BatchGet per school) — and, by task id, the schools each
+    expects something of: those whose list holds it (a school's list holds its own tasks and
+    the district's that have targets in it)."""
     collection = repos.collection
     tasks = every_page(
         lambda start: collection.list_district_tasks(limit=MAX_PAGE_SIZE, start_key=start)
     )
+    concerned: dict[str, set[str]] = {}
     for school_id in school_ids:
-        own = _whole(collection.list_school_tasks, school_id)
-        tasks += [t for t in own if not t.is_district_task]
-    return [t for t in tasks if t.status is TaskStatus.OPEN]
+        listed = _whole(collection.list_school_tasks, school_id)
+        tasks += [t for t in listed if not t.is_district_task]
+        for task in listed:
+            concerned.setdefault(task.id, set()).add(school_id)
+    return [t for t in tasks if t.status is TaskStatus.OPEN], concerned
 
 
 def _whole(read: Callable[..., Page[T]], school_id: str) -> list[T]:
@@ -212,13 +222,21 @@ def _directory(
     *,
     district_admins: bool,
 ) -> Directory:
-    """Who works where, for the schools that miss something."""
+    """Who works where, for the schools that miss something: each one's staff, and its
+    classes when an item of it needs them (a class name the aggregates did not give, or the
+    head teacher of a class whose item names no teacher)."""
     directory = repos.directory
-    school_ids = sorted({item.school_id for s in shortfalls for item in s.items})
+    items = [item for shortfall in shortfalls for item in shortfall.items]
+    school_ids = sorted({item.school_id for item in items})
+    need_classes = {
+        item.school_id for item in items if item.class_name is None or item.teacher_id is None
+    }
     staff: dict[str, list[User]] = {}
     classes: dict[str, SchoolClass] = {}
     for school_id in school_ids:
         staff[school_id] = _whole(directory.list_staff, school_id)
+        if school_id not in need_classes:
+            continue
         for school_class in _whole(directory.list_classes, school_id):
             classes[school_class.id] = school_class
     admins: list[User] = []
