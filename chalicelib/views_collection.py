@@ -225,7 +225,7 @@ class CompletionView(View):
     school's rows when it names one), a school admin their school, a teacher their classes.
     Drill-down: school → class → subject of the class → teacher; one row per expected
     submission. Answered from the aggregates the progress function keeps: `computed_at` is
-    null until it has processed the task's first event."""
+    null until it has counted a first school of the task."""
 
     task_id: str
     total: TallyView

@@ -136,7 +136,8 @@ ACCESS: Final[dict[str, Access]] = {
     ),
     # Completion and workload aggregates, recomputed from current state on every event: reads
     # tasks, targets, assignments, submissions and corrections, rewrites a task's targets and
-    # writes the aggregates (and removes those that no longer apply).
+    # writes the aggregates (and removes those that no longer apply); a task created or closed
+    # is fanned out one SchoolProgressRequested a school, published to the bus it consumes.
     PROGRESS.name: Access(
         layers=(CORE.name,),
         tables=(
@@ -146,6 +147,7 @@ ACCESS: Final[dict[str, Access]] = {
                 indexes=True,
             ),
         ),
+        put_events=True,
     ),
     # The reminder digests: reads who is behind from the directory — the progress aggregates,
     # a task's targets and submissions where they lag — with the staff, classes, the

@@ -10,7 +10,9 @@ The JSON Schema of each and a canonical example live in `events/` (`growth event
 writes them; a test fails when they drift), and the tests publish those examples.
 
 Events say what happened, not what to do: a consumer recomputes what it keeps from current
-state, so a duplicate, a redelivery or events arriving out of order converge (R1).
+state, so a duplicate, a redelivery or events arriving out of order converge (R1). The one
+exception is `SchoolProgressRequested`, which the progress function publishes to itself to
+spread a task's schools over many invocations; doing it twice does no harm either.
 """
 
 from __future__ import annotations
@@ -120,13 +122,29 @@ class CorrectionChanged(DomainEvent):
     change: Literal["opened", "resolved"]
 
 
+class SchoolProgressRequested(DomainEvent):
+    """The progress function asks itself to recompute one school's classes of a task: a task
+    created or closed is fanned out one message a school, so no invocation recomputes more
+    than one school of it (a district task spans 200). Not a fact but a request; the school
+    is recomputed from current state, so a duplicate or a redelivery changes nothing."""
+
+    detail_type: ClassVar[str] = "SchoolProgressRequested"
+    type: Literal["SchoolProgressRequested"] = "SchoolProgressRequested"
+    school_id: Id
+    task_id: Id
+    reason: Literal["task_created", "task_closed"] = Field(
+        description="The task's event that asked for it."
+    )
+
+
 Event = Annotated[
     SubmissionValidated
     | TaskCreated
     | TaskClosed
     | AssignmentChanged
     | RosterChanged
-    | CorrectionChanged,
+    | CorrectionChanged
+    | SchoolProgressRequested,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: Final[tuple[type[DomainEvent], ...]] = (
@@ -136,6 +154,7 @@ EVENT_TYPES: Final[tuple[type[DomainEvent], ...]] = (
     AssignmentChanged,
     RosterChanged,
     CorrectionChanged,
+    SchoolProgressRequested,
 )
 DETAIL_TYPES: Final = tuple(t.detail_type for t in EVENT_TYPES)
 _EVENT: Final[TypeAdapter[Event]] = TypeAdapter(Event)
@@ -265,6 +284,9 @@ def examples() -> dict[str, DomainEvent]:
             correction_id="cor1",
             teacher_id="t1",
             change="opened",
+        ),
+        SchoolProgressRequested(
+            occurred_at=at, school_id="sch1", task_id="task1", reason="task_created"
         ),
     ]
     return {e.detail_type: e for e in found}

@@ -61,17 +61,6 @@ from shared.notify.port import CHANNELS, Channel
 MIB = 1024 * 1024
 
 
-class ProgressTuning(BaseSettings):
-    """How the progress function spreads its work (it has nothing else to configure beyond
-    the tables). `GROWTH_PROGRESS_SCHOOLS_AT_ONCE`: schools of a task recomputed in parallel."""
-
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX + "PROGRESS_", frozen=True)
-
-    schools_at_once: int = Field(
-        8, ge=1, le=10, description="Schools recomputed at once (botocore pools 10 connections)."
-    )
-
-
 class IngestLimits(BaseSettings):
     """What a single uploaded spreadsheet may be. Anything beyond is refused before parsing."""
 
@@ -228,6 +217,15 @@ class PipelineSettings(_UploadBuckets):
     idempotency_table: str = Field(
         validation_alias=AliasChoices(ENV_IDEMPOTENCY_TABLE, "idempotency_table"), min_length=3
     )
+
+
+class ProgressSettings(BaseSettings):
+    """What the progress function needs beyond its tables: the bus it publishes its per-school
+    requests to (they come back to it through its rule and queue)."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
+
+    event_bus: str = Field(validation_alias=AliasChoices(ENV_EVENT_BUS, "event_bus"), min_length=1)
 
 
 class QueuePair(BaseModel):

@@ -8,7 +8,9 @@ drains it through the real handler, batch by batch, as Lambda's SQS event-source
 
 Tests that make submissions without the pipeline publish the event the pipeline would
 (`publish`, with `validated(submission)`); tests about ordering and duplicates hand events to
-the handler directly (`run`).
+the handler directly (`run`). What the function publishes itself — a task's per-school
+requests — comes back through the rule to the queue: `settle` delivers it, `run` leaves it
+there.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from typing import Any
 import pytest
 
 from growth.local.runner import sqs_event
+from shared.constants import ENV_EVENT_BUS
 from shared.domain.models import Submission
-from shared.events import SOURCE, DomainEvent, SubmissionValidated, envelope
+from shared.events import SOURCE, DomainEvent, Event, SubmissionValidated, envelope, parse
 from shared.resources import PROGRESS_EVENTS, RULES, TABLE_ENV
 from tests.api_world import SETTINGS, TABLES, World
 from tests.pipeline_world import LambdaContext
@@ -40,8 +43,10 @@ class ProgressQueue:
     arn: str
 
     def drain(self, *, max_batches: int = 200) -> int:
-        """Deliver every queued event to the function, ten at a time; fail the test if the
-        function reports a failure. Returns how many events it handled."""
+        """Deliver every queued event to the function, ten at a time, until the queue is
+        empty — what the function publishes itself (a task's per-school requests) comes back
+        to it through the rule, and is delivered too; fail the test if the function reports a
+        failure. Returns how many events it handled."""
         handled = 0
         for _ in range(max_batches):
             got = self.sqs.receive_message(
@@ -56,6 +61,17 @@ class ProgressQueue:
                 self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
             handled += len(messages)
         raise AssertionError("the progress queue never emptied")
+
+    def take(self) -> list[Event]:
+        """Everything queued, taken off the queue undelivered (to hand to `run` as chosen)."""
+        taken: list[Event] = []
+        while got := self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get(
+            "Messages"
+        ):
+            for message in got:
+                taken.append(parse(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+        return taken
 
     def publish(self, *events: DomainEvent) -> None:
         """Put events on the bus, as the pipeline or the API would."""
@@ -97,14 +113,14 @@ def progress_queue(world: World, monkeypatch: pytest.MonkeyPatch) -> ProgressQue
 
 
 def function_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What the function is deployed with: the region and the tables' names."""
+    """What the function is deployed with: the region, the tables' names and the bus."""
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.delenv("GROWTH_AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "progress")
-    # One school after another: moto, unlike DynamoDB, is not safe for a table read (an
-    # index Query walks the whole table) while another thread writes to it.
-    monkeypatch.setenv("GROWTH_PROGRESS_SCHOOLS_AT_ONCE", "1")
+    # Where it publishes its per-school requests: the world's bus, whose progress rule brings
+    # them back to the queue.
+    monkeypatch.setenv(ENV_EVENT_BUS, SETTINGS.event_bus)
     for name, value in TABLES.model_dump().items():
         monkeypatch.setenv(TABLE_ENV[name], value)
 
@@ -178,9 +194,14 @@ def bodies(events: Iterable[DomainEvent]) -> list[str]:
 _QUEUES: dict[int, ProgressQueue] = {}
 
 
+def queue_of(world: World) -> ProgressQueue:
+    """The progress queue of `world` (set up by `progress_queue`)."""
+    return _QUEUES[id(world)]
+
+
 def settle(world: World) -> int:
     """Let the progress function catch up with everything published in `world` so far."""
-    return _QUEUES[id(world)].drain()
+    return queue_of(world).drain()
 
 
 def announce_validated(world: World, submission: Submission) -> None:
@@ -209,5 +230,5 @@ def completion_when(
 
 
 def computed(body: dict[str, Any]) -> bool:
-    """The progress function has processed the task's first event."""
+    """The progress function has counted a first school of the task."""
     return body.get("computed_at") is not None

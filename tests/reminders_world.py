@@ -197,7 +197,7 @@ def seed(repos: Repositories) -> None:
 def compute_progress(repos: Repositories, task_id: str, *school_ids: str) -> None:
     """The aggregates the progress function keeps for a task, as its TaskCreated event leaves
     them: every class of the schools named (default: those the task has targets in)."""
-    from shared.events import TaskCreated
+    from shared.events import SchoolProgressRequested, TaskCreated
     from shared.progress.service import Progress
 
     task = repos.collection.get_task(task_id)
@@ -216,7 +216,12 @@ def compute_progress(repos: Repositories, task_id: str, *school_ids: str) -> Non
         deadline=task.deadline,
         school_ids=list(school_ids),
     )
-    Progress(repos, no_template, now=lambda: CREATED).handle(event)
+    # The summary, then each school's request as the bus would bring it back.
+    requested: list[SchoolProgressRequested] = []
+    progress = Progress(repos, no_template, now=lambda: CREATED, publish=requested.extend)
+    progress.handle(event)
+    for request in requested:
+        progress.handle(request)
 
 
 @dataclass

@@ -330,11 +330,19 @@ def test_the_progress_function_uses_exactly_what_it_is_granted(
         events = [event for detail_type in DETAIL_TYPES for event in pw.events(detail_type)]
         assert {e["detail-type"] for e in events} >= {"TaskCreated", "SubmissionValidated"}
         batch = {"Records": [sqs_message(json.dumps(e), n) for n, e in enumerate(events)]}
-        # When the function processes them, and the same batch again (a redelivery), recorded
+        # When the function processes them, and the same batch again (a redelivery), then the
+        # per-school requests it published for the task (each school recomputed by its own
+        # message), recorded
         with recorder.recording():
             for _ in range(2):
                 result = progress.handler(batch, LambdaContext(function_name=PROGRESS.name))
                 assert result == {"batchItemFailures": []}
+        requests = pw.events("SchoolProgressRequested")  # (the test's queue: not recorded)
+        assert requests, "TaskCreated fans out one request a school"
+        fanned = {"Records": [sqs_message(json.dumps(e), n) for n, e in enumerate(requests)]}
+        with recorder.recording():
+            result = progress.handler(fanned, LambdaContext(function_name=PROGRESS.name))
+            assert result == {"batchItemFailures": []}
     # Then every call it made is granted
     access = ACCESS[PROGRESS.name]
     refused = sorted(use for use in recorder.uses if not granted(access, use))

@@ -21,10 +21,16 @@ from shared.domain.models import (
     SubmissionStatus,
     TaskStatus,
 )
-from shared.events import CorrectionChanged, SubmissionValidated, TaskClosed, TaskCreated
+from shared.events import (
+    CorrectionChanged,
+    SchoolProgressRequested,
+    SubmissionValidated,
+    TaskClosed,
+    TaskCreated,
+)
 from shared.uploads import upload_key
 from tests.api_world import NOW, TERM, World, api_world
-from tests.progress_world import progress_queue, run, settle, validated
+from tests.progress_world import progress_queue, queue_of, run, settle, validated
 
 DEADLINE = datetime.fromisoformat("2024-12-31T23:59:00+08:00")
 
@@ -36,8 +42,11 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         yield built
 
 
-def a_task(world: World, scope: dict[str, Any] | None = None, **changes: Any) -> str:
-    """A score task set through the API (which publishes TaskCreated), caught up with."""
+def a_task(
+    world: World, scope: dict[str, Any] | None = None, *, settled: bool = True, **changes: Any
+) -> str:
+    """A score task set through the API (which publishes TaskCreated), caught up with
+    (`settled`) or its event still in the progress queue."""
     body = {
         "template_id": "academic-score",
         "term": TERM,
@@ -50,7 +59,8 @@ def a_task(world: World, scope: dict[str, Any] | None = None, **changes: Any) ->
         "D" if body["scope"]["kind"] != "school" else "SA", "POST", "/v1/tasks", body
     )
     assert response.status_code == 201, response.json_body
-    settle(world)
+    if settled:
+        settle(world)
     return str(response.json_body["id"])
 
 
@@ -153,6 +163,67 @@ def test_a_new_task_expects_every_class_of_every_school_from_its_teachers(world:
     }
 
 
+def test_a_new_task_is_recomputed_one_school_a_message(world: World) -> None:
+    # Given a district task just set (its TaskCreated waiting in the progress queue)
+    task_id = a_task(world, settled=False)
+    queue = queue_of(world)
+    [created] = queue.take()
+    assert isinstance(created, TaskCreated)
+    # When the function handles the TaskCreated
+    assert run(created) == {"batchItemFailures": []}
+    # Then it wrote the task's summary but counted no class: it asked for one school a message
+    summary = world.repos.progress.get_task_progress(task_id)
+    assert summary is not None
+    assert (summary.schools, summary.computed_at) == ({}, None)
+    assert world.repos.progress.list_class_progress(task_id, "A", limit=MAX_PAGE_SIZE).items == []
+    taken = queue.take()
+    requests = [r for r in taken if isinstance(r, SchoolProgressRequested)]
+    assert len(requests) == len(taken)
+    assert sorted((r.school_id, r.task_id, r.reason) for r in requests) == [
+        ("A", task_id, "task_created"),
+        ("B", task_id, "task_created"),
+    ]
+    # When school A's request is handled, then school A alone is counted
+    school_a = next(r for r in requests if r.school_id == "A")
+    assert run(school_a) == {"batchItemFailures": []}
+    assert set(picture(world, task_id)["schools"]) == {"A"}
+    # And with B's, what a task settled in one go shows
+    assert run(*requests) == {"batchItemFailures": []}
+    fanned_out = picture(world, task_id)
+    assert {k: (v["expected"], v["received"]) for k, v in fanned_out["schools"].items()} == {
+        "A": (2, 0),
+        "B": (1, 0),
+    }
+    assert set(fanned_out["classes"]) == {"A1", "A2", "B1"}
+    assert queue.take() == []  # a school's request asks for nothing more
+
+
+def test_a_task_created_twice_and_its_requests_redelivered_converge(world: World) -> None:
+    # Given a task settled, and T1's upload for A1 counted
+    task_id = a_task(world)
+    assert run(an_upload(world, task_id, "A1", "T1", "sub-1")) == {"batchItemFailures": []}
+    once = picture(world, task_id)
+    # When its TaskCreated is delivered twice, and every request it fans out is delivered
+    # twice in one batch and then again (a redelivery)
+    task = world.repos.collection.get_task(task_id)
+    created = TaskCreated(
+        occurred_at=NOW,
+        task_id=task_id,
+        template_id=task.template_id,
+        term=task.term,
+        deadline=task.deadline,
+        school_ids=["A", "B"],
+    )
+    assert run(created, created) == {"batchItemFailures": []}
+    requests = queue_of(world).take()
+    assert sorted(r.school_id or "" for r in requests) == ["A", "A", "B", "B"]
+    assert run(*requests) == {"batchItemFailures": []}
+    assert run(*requests, receive_count=5) == {"batchItemFailures": []}
+    # Then the aggregates are what they were
+    assert picture(world, task_id) == once
+    assert once["schools"]["A"]["received"] == 1
+
+
 # ----------------------------------------------------------------- duplicates, redeliveries
 
 
@@ -176,6 +247,7 @@ def test_duplicate_and_redelivered_events_change_nothing(world: World) -> None:
         school_ids=["A", "B"],
     )
     assert run(created) == {"batchItemFailures": []}
+    settle(world)  # and the requests it fanned out, one a school
     # Then the aggregates say exactly what they said after the first delivery
     assert picture(world, task_id) == once
     assert once["schools"]["A"]["received"] == 1
@@ -207,6 +279,7 @@ def test_events_in_reverse_order_converge_on_what_the_class_shows(world: World) 
         school_ids=["A", "B"],
     )
     assert run(chinese, math, wide, created) == {"batchItemFailures": []}
+    settle(world)
     reversed_order = picture(world, task_id)
     # Then each subject is met by the upload the class shows for it
     assert row(world, task_id, "A1", "数学").submission_id == "sub-math"
@@ -214,6 +287,7 @@ def test_events_in_reverse_order_converge_on_what_the_class_shows(world: World) 
     assert reversed_order["schools"]["A"]["received"] == 2
     # And delivering them in order now changes nothing
     assert run(created, wide, math, chinese) == {"batchItemFailures": []}
+    settle(world)
     assert picture(world, task_id) == reversed_order
 
 
@@ -342,6 +416,7 @@ def test_a_closed_task_shows_closed_and_leaves_the_todo_lists(world: World) -> N
     # And an old reading of the task, delivered late, does not reopen it
     stale = an_upload(world, task_id, "A2", "T2", "sub-2")
     assert run(stale, TaskClosed(occurred_at=NOW, task_id=task_id)) == {"batchItemFailures": []}
+    settle(world)
     assert picture(world, task_id)["status"] is TaskStatus.CLOSED
 
 

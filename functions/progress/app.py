@@ -18,21 +18,22 @@ class Application:
 @lru_cache(maxsize=1)
 def application() -> Application:
     """The Lambda container's application, from the environment (the tables' names, the
-    region, and how many schools to recompute at once)."""
+    region and the event bus its per-school requests go to)."""
     from shared.aws import AwsClients
     from shared.db.repositories import Repositories
-    from shared.settings import AwsSettings, ProgressTuning, table_settings
+    from shared.events import Publisher
+    from shared.settings import AwsSettings, ProgressSettings, table_settings
     from shared.templates import TemplateResolver
 
     clients = AwsClients(AwsSettings())
     repos = Repositories.build(clients.dynamodb, table_settings())
     # One resolver per container: a template version never changes once published.
     templates = TemplateResolver(repos.collection.get_template)
-    tuning = ProgressTuning()
+    publisher = Publisher(clients.events, ProgressSettings().event_bus)
     progress = Progress(
         repos,
         templates,
         now=lambda: datetime.now(UTC),
-        schools_at_once=tuning.schools_at_once,
+        publish=lambda requests: publisher.publish(*requests),
     )
     return Application(progress)

@@ -138,10 +138,15 @@ def _behind(
     schools = [s["id"] for s in client.ok("district", "GET", "/v1/schools")["items"]]
 
     def counted() -> bool:
+        # Every school counted (the task is recomputed one school a message) and both uploads.
         done = client.ok("district", "GET", f"/v1/tasks/{task_id}/completion")
-        return done["computed_at"] is not None and done["total"]["received"] == delivered
+        return (
+            done["computed_at"] is not None
+            and {s["id"] for s in done["schools"]} == set(schools)
+            and done["total"]["received"] == delivered
+        )
 
-    _wait(counted, wait_s, "完成情况统计到两份上交")
+    _wait(counted, wait_s, "完成情况统计到每所学校和两份上交")
     behind = {}
     for school in schools:
         path = f"/v1/tasks/{task_id}/completion?school_id={school}"

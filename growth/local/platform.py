@@ -328,9 +328,6 @@ class Platform:
             constants.ENV_AUTH_JWKS_URL: issuer.jwks_url,
             constants.ENV_PAGE_TOKEN_SECRET: self.state.page_token_secret(),
             constants.ENV_DISTRICT_CODE: config.district_code,
-            # moto, unlike DynamoDB, is not safe for an index read while another thread writes:
-            # the progress function recomputes a task's schools one after another here.
-            "GROWTH_PROGRESS_SCHOOLS_AT_ONCE": "1",
             **self.names.environment(config.buckets),
         }
 

@@ -36,7 +36,7 @@ class CompletionRow:
 class CompletionReport:
     """A task's completion as far as the caller sees it: the rows of one school's classes,
     or (the district's view of the whole task) each school's counts. `computed_at` is None
-    until the progress function has processed the task's first event."""
+    until the progress function has counted a first school of the task."""
 
     rows: list[CompletionRow]
     schools: dict[str, Counts]

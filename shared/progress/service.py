@@ -11,15 +11,19 @@ race reads again). Then, in order: the to-do entries of every teacher ever expec
 class, the class's counts in its school's map, and the school's counts (derived from that
 map as written) in the task's summary. A crash between steps is repaired by the redelivery,
 which recomputes and writes each step again.
+
+A task created or closed concerns every class of up to 200 schools, more than one invocation
+can recompute in its time limit: the function writes the task's summary and publishes one
+`SchoolProgressRequested` a school, which come back to it through the bus and its queue, each
+recomputing one school's classes.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
 
 from shared.access.policy import task_covers_class
 from shared.db.dynamo import MAX_PAGE_SIZE, every_page
@@ -40,6 +44,7 @@ from shared.events import (
     CorrectionChanged,
     Event,
     RosterChanged,
+    SchoolProgressRequested,
     SubmissionValidated,
     TaskClosed,
     TaskCreated,
@@ -65,12 +70,14 @@ log = logging.getLogger(__name__)
 _ATTEMPTS: Final = 5
 
 Templates = Callable[[str, int | None], "Template"]
+# Puts the fan-out's requests on the bus (in the function: `shared.events.publish`, ten to a
+# PutEvents call); they come back to the progress function through its rule and queue.
+Requests = Callable[[Sequence[SchoolProgressRequested]], None]
 
 
 class Progress:
-    """The progress use case over the repositories, a template lookup and a clock.
-    `schools_at_once`: the schools of a task recomputed in parallel (a district task spans
-    200; one after another they would outlast the function's time limit)."""
+    """The progress use case over the repositories, a template lookup, a clock and where its
+    per-school requests are published."""
 
     def __init__(
         self,
@@ -78,12 +85,12 @@ class Progress:
         templates: Templates,
         now: Callable[[], datetime],
         *,
-        schools_at_once: int = 1,
+        publish: Requests,
     ) -> None:
         self._repos = repos
         self._templates = templates
         self._now = now
-        self._schools_at_once = schools_at_once
+        self._publish_requests = publish
 
     def handle(self, event: Event) -> None:
         """Bring the aggregates the event concerns up to date with current state."""
@@ -91,9 +98,11 @@ class Progress:
             case SubmissionValidated():
                 self._submission_validated(event)
             case TaskCreated():
-                self._task_changed(event.task_id, event.school_ids)
+                self._task_changed(event.task_id, event.school_ids, "task_created")
             case TaskClosed():
-                self._task_changed(event.task_id, ())
+                self._task_changed(event.task_id, (), "task_closed")
+            case SchoolProgressRequested():
+                self._school_requested(event)
             case AssignmentChanged():
                 self._assignment_changed(event)
             case RosterChanged():
@@ -116,9 +125,15 @@ class Progress:
             fresh = None
         self.recompute_classes(task, event.school_id, [event.class_id], fresh=fresh)
 
-    def _task_changed(self, task_id: str, school_ids: Iterable[str]) -> None:
-        """A task created or closed: every class of every school it concerns (the schools
-        named, those the summary knows and those its scope names)."""
+    def _task_changed(
+        self,
+        task_id: str,
+        school_ids: Iterable[str],
+        reason: Literal["task_created", "task_closed"],
+    ) -> None:
+        """A task created or closed: its summary now, then every class of every school it
+        concerns (the schools named, those the summary knows and those its scope names), one
+        request a school, each recomputed by an invocation of its own."""
         task = self._task(task_id)
         if task is None:
             return
@@ -129,14 +144,25 @@ class Progress:
         elif isinstance(task.scope, SchoolsScope):
             schools |= set(task.scope.school_ids)
         # The summary first: a closed task shows closed even while its schools are redone.
-        self._repos.progress.set_school_counts(task, {}, at=self._now())
-        if len(schools) <= 1 or self._schools_at_once <= 1:
-            for school_id in sorted(schools):
-                self.recompute_school(task, school_id)
+        now = self._now()
+        self._repos.progress.set_school_counts(task, {}, at=now)
+        # Published after the summary: a failure here retries the event, which writes the
+        # summary again and requests every school again (a school done twice is done once).
+        self._publish_requests(
+            [
+                SchoolProgressRequested(
+                    occurred_at=now, school_id=school_id, task_id=task.id, reason=reason
+                )
+                for school_id in sorted(schools)
+            ]
+        )
+
+    def _school_requested(self, event: SchoolProgressRequested) -> None:
+        """One school of a task created or closed: its classes, from current state."""
+        task = self._task(event.task_id)
+        if task is None:
             return
-        with ThreadPoolExecutor(max_workers=self._schools_at_once) as pool:
-            for _ in pool.map(lambda s: self.recompute_school(task, s), sorted(schools)):
-                pass  # re-raises the first failure
+        self.recompute_school(task, event.school_id)
 
     def _assignment_changed(self, event: AssignmentChanged) -> None:
         """Who teaches what in a class changed: each open task keyed by subject that covers
@@ -212,7 +238,7 @@ class Progress:
     ) -> None:
         """Recompute some classes of one school, then the school and the task's summary."""
         done = [self._recompute_class(task, school_id, c, fresh) for c in class_ids]
-        self._publish(task, school_id, [p for p in done if p is not None])
+        self._roll_up(task, school_id, [p for p in done if p is not None])
 
     def recompute_school(self, task: CollectionTask, school_id: str) -> None:
         """Recompute every class of a school that the task expects something of (or did):
@@ -268,7 +294,7 @@ class Progress:
             put.append(computed)
             done.append(computed)
         self._write_todo(task, put)
-        self._publish(task, school_id, [p for p in done if p is not None])
+        self._roll_up(task, school_id, [p for p in done if p is not None])
 
     def _recompute_class(
         self, task: CollectionTask, school_id: str, class_id: str, fresh: Submission | None
@@ -323,7 +349,7 @@ class Progress:
         for (school_id, teacher_id), entries in sorted(by_teacher.items()):
             self._repos.progress.set_todo(school_id, teacher_id, entries)
 
-    def _publish(self, task: CollectionTask, school_id: str, computed: list[ClassProgress]) -> None:
+    def _roll_up(self, task: CollectionTask, school_id: str, computed: list[ClassProgress]) -> None:
         """The classes' counts into the school's map, then the school's into the summary."""
         if not computed:
             return
