@@ -87,6 +87,20 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=2024)
     sample.set_defaults(handler=_sample)
 
+    query = commands.add_parser(
+        "query", help="用 SQL 查询数据湖（DuckDB）：一条 SQL，或 analytics/ 中的一个分析视图"
+    )
+    query.add_argument("sql", nargs="?", help="SQL 语句，表名如 records_academic_score")
+    query.add_argument("--view", help="分析视图名，如 score_distribution")
+    query.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    query.add_argument(
+        "--lake", type=Path, help="本地 Parquet 数据湖目录；不给则查运行中的本地平台"
+    )
+    query.add_argument(
+        "--state-dir", type=Path, default=None, help="本地平台的状态目录，默认 .local/"
+    )
+    query.set_defaults(handler=_query)
+
     demo = commands.add_parser("demo", help="生成示例文件并逐个校验，展示系统效果")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.set_defaults(handler=_demo)
@@ -508,6 +522,14 @@ def _local_demo(args: argparse.Namespace) -> int:
     from growth.local.demo import run
 
     return run(port=args.demo_port, state_dir=args.state_dir)
+
+
+def _query(args: argparse.Namespace) -> int:
+    from analytics.cli import run
+
+    return run(
+        sql=args.sql, view=args.view, fmt=args.format, lake=args.lake, state_dir=args.state_dir
+    )
 
 
 if __name__ == "__main__":
