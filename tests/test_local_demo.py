@@ -46,6 +46,9 @@ def test_the_demo_runs_the_scenario_and_exits_0(
     assert all(line in out for line in reminded), out
     assert out.count("✓") == len(demo.scenario()) + len(reminded)
     assert "sch1-1-1  30" in out
+    # And a class's distribution and one student's band, as the statistics compute them
+    assert "sch1-1-1 数学期中成绩的分布（统计模块，按数据湖）：30 人" in out
+    assert "家长看到的是「班级前" in out or "家长看到的是「班级后" in out
     assert "sch1-1-2  30" in out
     # And the platform is gone: the demo's state directory holds the logins it made
     assert (tmp_path / "users.json").is_file()

@@ -546,6 +546,56 @@ class LakeView:
 PERSONAL_COLUMNS: Final = frozenset({"name", "student_no", "national_id", "student_id"})
 
 
+def print_class_statistics(class_id: str = "sch1-1-1") -> None:
+    """A class's 数学 distribution from the lake and one student's position, as the statistics
+    (shared/statistics) compute them: what a teacher's class page and a family's band show."""
+    from shared.aws import AwsClients
+    from shared.lake.query import LakeQuery
+    from shared.settings import AwsSettings, PipelineSettings
+    from shared.statistics.ranks import band, percentile_ranks
+    from shared.statistics.summary import summarize
+
+    clients = AwsClients(AwsSettings())
+    try:
+        with LakeQuery(clients.s3, PipelineSettings().lake_bucket) as lake:
+            rows = lake.arrow(CLASS_SCORES_SQL, [class_id])
+    finally:
+        clients.s3.close()
+    scores = rows.column("score")
+    summary = summarize(scores, full_marks=float(rows.column("full_marks")[0].as_py()))
+    ranks = percentile_ranks(scores)
+    print(
+        f"\n{class_id} 数学期中成绩的分布（统计模块，按数据湖）：{summary.count} 人，"
+        f"平均 {summary.mean:.1f}，中位数 {summary.median:.1f}（Q1 {summary.q1:.1f}，"
+        f"Q3 {summary.q3:.1f}），标准差 {summary.std:.1f}，"
+        f"及格率 {summary.pass_rate:.0%}，优秀率 {summary.excellent_rate:.0%}"
+    )
+    print(
+        "  分数段 "
+        + "  ".join(
+            f"{lo:.0f}–{hi:.0f}:{n}"
+            for lo, hi, n in zip(
+                summary.histogram.edges,
+                summary.histogram.edges[1:],
+                summary.histogram.counts,
+                strict=False,
+            )
+            if n
+        )
+    )
+    print(
+        f"  一名学生 {scores[0].as_py():.1f} 分：班级百分位 {ranks[0]:.0f}，"
+        f"家长看到的是「班级{band(float(ranks[0]))}」，而不是同学的分数"
+    )
+
+
+CLASS_SCORES_SQL: Final = (
+    "SELECT student_key, score, full_marks FROM records_academic_score "
+    "WHERE class = ? AND subject = '数学' AND assessment_type = '期中考试' "
+    "AND score IS NOT NULL ORDER BY student_key"
+)
+
+
 def read_lake() -> LakeView:
     """Accepted rows per class and the table's columns, by DuckDB over the Parquet objects."""
     from shared.aws import AwsClients
@@ -651,6 +701,7 @@ def run(*, port: int, state_dir: Path | None, wait_s: float = 120.0) -> int:
                 print(f"已启动（{took:.1f} 秒）：API {ends.api_url}，moto {ends.moto_url}\n")
                 outcomes = run_scenario(platform, scenario(), wait_s)
                 good = report(outcomes, read_lake())
+                print_class_statistics()
                 good &= _remind(platform, wait_s)
         except LocalError as exc:
             print(f"错误：{exc}", file=sys.stderr)
