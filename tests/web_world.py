@@ -52,7 +52,25 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         state_dir=tmp_path_factory.mktemp("web-state"), port=0, demo=SMALL, web_dist=WEB_DIST
     )
     with Platform(config) as platform:
+        _until_tokens_verify(platform)
         yield platform
+
+
+def _until_tokens_verify(platform: Platform, timeout_s: float = 60) -> None:
+    """Wait until the API verifies a token: its first verification fetches the issuer's keys,
+    which on a loaded machine can take longer than the verifier waits (it answers 503, as it
+    should, and the next request tries again). Journeys start once that has happened."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    with api_as(platform, "district") as session:
+        while True:
+            answer = session.get(f"{base_url(platform)}/v1/me", timeout=30)
+            if answer.status_code == 200:
+                return
+            assert answer.status_code == 503, answer.text
+            assert time.monotonic() < deadline, f"tokens not verified in {timeout_s} s"
+            time.sleep(0.5)
 
 
 @pytest.fixture(scope="session")
