@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from infrastructure.packaging import CORE, DATA
-from shared.resources import PROGRESS, QUEUES, REDRIVE, REMINDERS, VALIDATE
+from shared.resources import PROGRESS, QUEUES, REDRIVE, REMINDERS, STATISTICS, VALIDATE
 
 API: Final = "api"
 
@@ -148,6 +148,27 @@ ACCESS: Final[dict[str, Access]] = {
             ),
         ),
         put_events=True,
+    ),
+    # Statistics, recomputed from a class's current records on every accepted upload and
+    # changed record: reads the class and its records (records table, by class), writes the
+    # class's figures, its students' insights, the grade roll-ups (an epoch counter, then a
+    # conditional Put) and the class's index (conditional Put); removes what no longer applies.
+    STATISTICS.name: Access(
+        layers=(CORE.name,),
+        tables=(
+            TableAccess(
+                "directory",
+                (
+                    *_READ,
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:BatchWriteItem",
+                ),
+                indexes=True,
+            ),
+            TableAccess("records", ("dynamodb:Query", "dynamodb:BatchGetItem"), indexes=True),
+        ),
     ),
     # The reminder digests: reads who is behind from the directory — the progress aggregates,
     # a task's targets and submissions where they lag — with the staff, classes, the

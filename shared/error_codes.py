@@ -658,6 +658,8 @@ class Entity(StrEnum):
     NOTIFICATION = "notification"
     REMINDER_SETTINGS = "reminder settings"
     SCHOOL_CALENDAR = "school calendar"
+    STATISTIC = "statistic"
+    WARNING_RULES = "warning rules"
 
     @property
     def zh(self) -> str:
@@ -680,4 +682,6 @@ _ENTITY_ZH: dict[Entity, str] = {
     Entity.NOTIFICATION: "提醒发送记录",
     Entity.REMINDER_SETTINGS: "提醒设置",
     Entity.SCHOOL_CALENDAR: "校历",
+    Entity.STATISTIC: "统计",
+    Entity.WARNING_RULES: "预警规则",
 }

@@ -122,6 +122,22 @@ class CorrectionChanged(DomainEvent):
     change: Literal["opened", "resolved"]
 
 
+class RecordChanged(DomainEvent):
+    """A stored record's values changed after its upload: a teacher corrected it (a family's
+    flag resolved) or changed it directly. Names the class, template and term whose figures it
+    moves; ids only (issue 13's outbound event adds the natural key and the values)."""
+
+    detail_type: ClassVar[str] = "RecordChanged"
+    type: Literal["RecordChanged"] = "RecordChanged"
+    school_id: Id
+    class_id: Id
+    record_id: Id
+    template_id: str
+    term: str
+    subject: str | None = None
+    change: Literal["corrected", "changed"]
+
+
 class SchoolProgressRequested(DomainEvent):
     """The progress function asks itself to recompute one school's classes of a task: a task
     created or closed is fanned out one message a school, so no invocation recomputes more
@@ -144,6 +160,7 @@ Event = Annotated[
     | AssignmentChanged
     | RosterChanged
     | CorrectionChanged
+    | RecordChanged
     | SchoolProgressRequested,
     Field(discriminator="type"),
 ]
@@ -154,6 +171,7 @@ EVENT_TYPES: Final[tuple[type[DomainEvent], ...]] = (
     AssignmentChanged,
     RosterChanged,
     CorrectionChanged,
+    RecordChanged,
     SchoolProgressRequested,
 )
 DETAIL_TYPES: Final = tuple(t.detail_type for t in EVENT_TYPES)
@@ -284,6 +302,16 @@ def examples() -> dict[str, DomainEvent]:
             correction_id="cor1",
             teacher_id="t1",
             change="opened",
+        ),
+        RecordChanged(
+            occurred_at=at,
+            school_id="sch1",
+            class_id="cls1",
+            record_id="0123456789abcdef0123456789abcdef",
+            template_id="academic-score",
+            term="2024-2025-1",
+            subject="数学",
+            change="corrected",
         ),
         SchoolProgressRequested(
             occurred_at=at, school_id="sch1", task_id="task1", reason="task_created"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from shared import constants
-from shared.events import DETAIL_TYPES, SubmissionValidated
+from shared.events import DETAIL_TYPES, RecordChanged, SubmissionValidated
 
 MINUTE: Final = 60
 DAY: Final = 24 * 60 * MINUTE
@@ -96,9 +96,13 @@ PROGRESS_TIMEOUT_S: Final = 2 * MINUTE
 PROGRESS_EVENTS: Final = QueueDefinition(
     "progress_events", visibility_timeout_s=6 * PROGRESS_TIMEOUT_S
 )
+STATISTICS_TIMEOUT_S: Final = 2 * MINUTE
+STATISTICS_EVENTS: Final = QueueDefinition(
+    "statistics_events", visibility_timeout_s=6 * STATISTICS_TIMEOUT_S
+)
 # Where the reminders schedule's failed invocations end, after Scheduler's retries (alarmed).
 REMINDER_FAILURES: Final = QueueDefinition("reminder_failures", visibility_timeout_s=MINUTE)
-QUEUES: Final = (UPLOAD_EVENTS, PROGRESS_EVENTS, REMINDER_FAILURES)
+QUEUES: Final = (UPLOAD_EVENTS, PROGRESS_EVENTS, STATISTICS_EVENTS, REMINDER_FAILURES)
 
 VALIDATE: Final = FunctionDefinition(
     name="validate",
@@ -138,9 +142,30 @@ REMINDERS: Final = FunctionDefinition(
         expression="cron(0/30 7-20 * * ? *)", dead_letters=REMINDER_FAILURES
     ),
 )
-FUNCTIONS: Final = (VALIDATE, REDRIVE, PROGRESS, REMINDERS)
+# Keeps statistics current: a class's figures, its students' places and the grade roll-ups,
+# recomputed on every accepted upload and changed record (docs/statistics.md).
+STATISTICS: Final = FunctionDefinition(
+    name="statistics",
+    handler="functions.statistics.handler:handler",
+    queue=STATISTICS_EVENTS,
+    batch_size=10,
+    timeout_s=STATISTICS_TIMEOUT_S,
+    memory_mb=1024,
+)
+FUNCTIONS: Final = (VALIDATE, REDRIVE, PROGRESS, STATISTICS, REMINDERS)
 
-RULES: Final = (EventRuleDefinition("progress", detail_types=DETAIL_TYPES, queue=PROGRESS_EVENTS),)
+# What moves figures: an accepted upload, or a record changed after it.
+STATISTICS_DETAIL_TYPES: Final = (SubmissionValidated.detail_type, RecordChanged.detail_type)
+RULES: Final = (
+    EventRuleDefinition(
+        "progress",
+        detail_types=tuple(t for t in DETAIL_TYPES if t != RecordChanged.detail_type),
+        queue=PROGRESS_EVENTS,
+    ),
+    EventRuleDefinition(
+        "statistics", detail_types=STATISTICS_DETAIL_TYPES, queue=STATISTICS_EVENTS
+    ),
+)
 
 # The uploads bucket tells the upload-events queue about every object created under this prefix.
 UPLOAD_PREFIX: Final = "uploads/"

@@ -21,7 +21,7 @@ from shared.events import (
     examples,
     parse,
 )
-from shared.resources import PROGRESS_EVENTS, RULES
+from shared.resources import RULES, EventRuleDefinition
 
 EVENTS_DIR = Path(__file__).resolve().parents[1] / "events"
 
@@ -51,7 +51,10 @@ def test_the_canonical_examples_read_back_as_their_models() -> None:
         assert parse(envelope) == examples()[detail_type]
 
 
-def test_the_examples_reach_the_progress_queue_through_the_rule() -> None:
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+def test_each_rule_brings_the_examples_of_its_detail_types_to_its_queue(
+    rule: EventRuleDefinition,
+) -> None:
     from growth.local.provision import Names, ProvisionedQueue, create_rule
     from shared.aws import AwsClients
     from shared.settings import AwsSettings
@@ -60,12 +63,11 @@ def test_the_examples_reach_the_progress_queue_through_the_rule() -> None:
         clients = AwsClients(AwsSettings(region="cn-north-1"))
         names = Names("t")
         clients.events.create_event_bus(Name=names.event_bus)
-        url = clients.sqs.create_queue(QueueName="progress")["QueueUrl"]
+        url = clients.sqs.create_queue(QueueName=rule.queue.logical_name)["QueueUrl"]
         arn = clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
-        (rule,) = [r for r in RULES if r.queue == PROGRESS_EVENTS]
-        create_rule(clients, names, rule, ProvisionedQueue(PROGRESS_EVENTS, url, arn, "", ""))
+        create_rule(clients, names, rule, ProvisionedQueue(rule.queue, url, arn, "", ""))
         publisher = Publisher(clients.events, names.event_bus)
         for envelope in _example_files().values():
             publisher.publish(parse(envelope))
@@ -87,8 +89,9 @@ def test_the_examples_reach_the_progress_queue_through_the_rule() -> None:
             received += [parse(m["Body"]) for m in batch]
             for m in batch:
                 clients.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    expected = [e for e in examples().values() if e.detail_type in rule.detail_types]
     assert sorted(received, key=lambda e: e.detail_type) == sorted(
-        examples().values(), key=lambda e: e.detail_type
+        expected, key=lambda e: e.detail_type
     )
 
 

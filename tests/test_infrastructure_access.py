@@ -22,7 +22,7 @@ from moto.ses.models import ses_backends
 from infrastructure.config import StageConfig
 from infrastructure.functions import ACCESS, API, Access
 from shared.events import DETAIL_TYPES
-from shared.resources import PROGRESS, REMINDERS, VALIDATE
+from shared.resources import PROGRESS, REMINDERS, STATISTICS, VALIDATE
 from tests.api_world import SETTINGS, TABLES
 from tests.pipeline_world import (
     IDEMPOTENCY,
@@ -350,6 +350,48 @@ def test_the_progress_function_uses_exactly_what_it_is_granted(
     # And every grant is used, or named above with the path that needs it
     used = {(action, resource) for action, resource, _ in recorder.uses}
     assert grants(access) - used == PROGRESS_UNUSED_BY_SCENARIO
+
+
+STATISTICS_UNUSED_BY_SCENARIO = {
+    # An assessment no longer in a class's records: its class item is deleted.
+    ("dynamodb:DeleteItem", "directory"),
+}
+
+
+def test_the_statistics_function_uses_exactly_what_it_is_granted(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    statistics = pytest.importorskip("functions.statistics.handler")
+    from functions.statistics.app import application
+
+    application.cache_clear()
+    with pipeline_world(monkeypatch) as pw:
+        # Given a partly bad class file, then its replacement, validated: the events the pipeline published, as the rule delivers them
+        task_id = new_task(pw)
+        _, first = submit(pw, task_id, class_file(pw, score_s1="60"))
+        assert pw.deliver(body_of(first)) == {"batchItemFailures": []}
+        validated = pw.events("SubmissionValidated")
+        batch = {"Records": [sqs_message(json.dumps(e), n) for n, e in enumerate(validated)]}
+        with recorder.recording():
+            result = statistics.handler(batch, LambdaContext(function_name=STATISTICS.name))
+            assert result == {"batchItemFailures": []}
+        _, second = submit(pw, task_id, class_file(pw, score_s1="99", bad=False))
+        assert pw.deliver(body_of(second)) == {"batchItemFailures": []}
+        validated = pw.events("SubmissionValidated")
+        batch = {"Records": [sqs_message(json.dumps(e), n) for n, e in enumerate(validated)]}
+        # When the function processes the events of both (the first again: a redelivery)
+        with recorder.recording():
+            result = statistics.handler(batch, LambdaContext(function_name=STATISTICS.name))
+            assert result == {"batchItemFailures": []}
+    application.cache_clear()
+    # Then every call it made is granted
+    access = ACCESS[STATISTICS.name]
+    refused = sorted(use for use in recorder.uses if not granted(access, use))
+    assert not refused, f"calls not granted to {STATISTICS.name}: {refused}"
+    used = {(action, resource) for action, resource, _ in recorder.uses}
+    assert grants(access) - used == STATISTICS_UNUSED_BY_SCENARIO
 
 
 # ------------------------------------------------------------------------------- reminders

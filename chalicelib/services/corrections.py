@@ -190,6 +190,7 @@ def correct_record(
     _audit_change(context, principal, after, change, resolved)
     _audit(context, principal, AuditAction.RESOLVE_CORRECTION, after, resolved)
     _announce(context, after, resolved)
+    _announce_change(context, after, "corrected")
     return CorrectionDetailView(
         correction=CorrectionView.of(resolved),
         record=views.record(after),
@@ -227,6 +228,7 @@ def change_record(
         record, body.values, by=principal.id, at=at, reason=body.reason
     )
     _audit_change(context, principal, after, change, None)
+    _announce_change(context, after, "changed")
     return RecordChangeResultView(record=views.record(after), change=views.change(change))
 
 
@@ -244,6 +246,26 @@ def _announce(context: Context, record: Record, correction: Correction) -> None:
             correction_id=correction.id,
             teacher_id=correction.responsible_teacher_id,
             change="opened" if correction.status is CorrectionStatus.OPEN else "resolved",
+        )
+    )
+
+
+def _announce_change(
+    context: Context, record: Record, change: Literal["corrected", "changed"]
+) -> None:
+    """The record's values changed: the figures of its class move (statistics)."""
+    from shared.events import RecordChanged
+
+    context.announce(
+        RecordChanged(
+            occurred_at=context.now(),
+            school_id=record.school_id,
+            class_id=record.class_id,
+            record_id=record.id,
+            template_id=record.template_id,
+            term=record.term,
+            subject=record.subject,
+            change=change,
         )
     )
 

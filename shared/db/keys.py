@@ -324,3 +324,78 @@ def notification(recipient_id: str, on: date, task_id: str, stage: str) -> Key:
     """One ledger entry: a recipient, the date it counts for, a task and a stage (the date
     first, so a recipient's entries read by date)."""
     return Key(notification_partition(recipient_id), f"{on.isoformat()}#TASK#{task_id}#{stage}")
+
+
+# ---- directory table: statistics (the statistics function's)
+
+
+def stats_partition(template_id: str, term: str, assessment: str, metric: str) -> str:
+    """One statistic (a metric of an assessment): every class's, school's and the district's
+    distribution of it, by grade, and the roll-ups' epoch counters."""
+    return f"STATS#{template_id}#{term}#{assessment}#{metric}"
+
+
+def class_stats_sk(grade: int, school_id: str, class_id: str) -> str:
+    return f"{class_stats_prefix(grade, school_id)}{class_id}"
+
+
+def school_stats_sk(grade: int, school_id: str) -> str:
+    return f"S#{grade_part(grade)}{school_id}"
+
+
+def district_stats_sk(grade: int) -> str:
+    return f"{DISTRICT_STATS_PREFIX}{grade_part(grade)}"
+
+
+def class_stats_prefix(grade: int, school_id: str) -> str:
+    """A school grade's classes (`begins_with`)."""
+    return f"C#{grade_part(grade)}{school_id}#"
+
+
+def school_stats_prefix(grade: int) -> str:
+    """A district grade's schools (`begins_with`)."""
+    return f"S#{grade_part(grade)}"
+
+
+DISTRICT_STATS_PREFIX: Final = "D#"
+
+
+def epoch_sk(roll_up_sk: str) -> str:
+    """The counter that orders the writes of one roll-up (docs/statistics.md, Roll-up)."""
+    return f"N#{roll_up_sk}"
+
+
+def class_stats_index(class_id: str, template_id: str, term: str) -> Key:
+    """Which statistics a class's records of a template and term make (recomputed together)."""
+    return Key(f"STATS#CLASS#{class_id}#{template_id}#{term}", "INDEX")
+
+
+def stats_catalog(template_id: str, term: str) -> str:
+    """The statistics there are of a template in a term (pickers on the pages)."""
+    return f"STATS#CATALOG#{template_id}#{term}"
+
+
+def stats_catalog_sk(assessment: str, metric: str) -> str:
+    return f"{assessment}#{metric}"
+
+
+def insights_partition(student_id: str) -> str:
+    """A student's position in each statistic they have a value in (their trend)."""
+    return f"INSIGHTS#{student_id}"
+
+
+def insight_sk(template_id: str, term: str, assessment: str, metric: str) -> str:
+    return f"{template_id}#{term}#{assessment}#{metric}"
+
+
+def class_warnings(class_id: str) -> str:
+    """A class's early warnings, for its head teacher and subject teachers."""
+    return f"WARNINGS#CLASS#{class_id}"
+
+
+def warning_prefix(template_id: str, term: str) -> str:
+    return f"{template_id}#{term}#"
+
+
+def warning_rules() -> Key:
+    return Key("DISTRICT#STATISTICS", "WARNING_RULES")

@@ -24,6 +24,7 @@ from shared.db.ledger import NotificationLedger
 from shared.db.progress import ProgressRepository
 from shared.db.records import CorrectionRepository, RecordRepository
 from shared.db.reminders import ReminderConfigRepository
+from shared.db.statistics import StatisticsRepository
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -41,6 +42,7 @@ class Repositories:
     progress: ProgressRepository
     reminders: ReminderConfigRepository
     ledger: NotificationLedger
+    statistics: StatisticsRepository
 
     @classmethod
     def build(cls, client: DynamoDBClient, tables: TableSettings) -> Repositories:
@@ -54,6 +56,7 @@ class Repositories:
             progress=ProgressRepository(client, tables.directory),
             reminders=ReminderConfigRepository(client, tables.directory),
             ledger=NotificationLedger(client, tables.notifications),
+            statistics=StatisticsRepository(client, tables.directory),
         )
 
 
@@ -71,4 +74,5 @@ __all__ = [
     "RecordRepository",
     "ReminderConfigRepository",
     "Repositories",
+    "StatisticsRepository",
 ]

@@ -1,0 +1,389 @@
+"""Statistics aggregates (directory table), written by the statistics function and read by the
+API: each page one Query (or one GetItem), plus one BatchGetItem of the roll-ups it compares
+against.
+
+    STATS#tpl#term#assessment#metric / C#G07#sch#cls   a class: values, percentiles, summary
+    STATS#tpl#term#assessment#metric / S#G07#sch       a school's grade: merged distribution
+    STATS#tpl#term#assessment#metric / D#G07#          the district's grade
+    STATS#tpl#term#assessment#metric / N#S#G07#sch     epoch counter of a roll-up's writes
+    STATS#CLASS#cls#tpl#term / INDEX                   the statistics a class's records make
+    STATS#CATALOG#tpl#term / assessment#metric         what statistics a term has
+    INSIGHTS#student / tpl#term#assessment#metric      a student's value and class percentile
+    WARNINGS#CLASS#cls / tpl#term#kind#…#student       a class's early warnings
+    DISTRICT#STATISTICS / WARNING_RULES                the district's warning rules
+
+A roll-up (a grade of a school from its classes, of the district from its schools) is written
+by whichever worker changed one of its parts, so several may write it at once. Each takes a
+number from the roll-up's epoch counter *after* writing its part, then reads the parts
+(strongly) and puts the merge on condition that the stored epoch is lower than its own. The
+worker with the highest epoch read after every part written before any epoch was taken, so
+its merge is complete; a worker holding a lower epoch never overwrites it (docs/statistics.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from botocore.exceptions import ClientError
+
+from shared.db import keys
+from shared.db.codec import Item, from_item, to_item
+from shared.db.dynamo import Table, storage_errors
+from shared.error_codes import Entity
+from shared.statistics.distribution import Distribution
+from shared.statistics.model import ClassStatistic, Insight, RollUp, StatisticInfo, StatKey
+from shared.statistics.summary import Summary
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+CLASS_STATISTIC: Final = "class_statistic"
+ROLL_UP: Final = "statistic_roll_up"
+INSIGHT: Final = "insight"
+STATISTIC_INFO: Final = "statistic_info"
+STATS_INDEX: Final = "class_statistics_index"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    grade: int
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClassIndex:
+    """A class's statistics of a template and term (by `StatKey.name`), and the version that
+    orders the class's recomputes."""
+
+    version: int
+    statistics: dict[str, IndexEntry]
+
+
+def _binary(value: Any) -> bytes:
+    return bytes(getattr(value, "value", value))
+
+
+class StatisticsRepository:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._table = Table(client, table_name)
+
+    # ----------------------------------------------------------------------------- classes
+
+    def get_class_index(self, class_id: str, template_id: str, term: str) -> ClassIndex:
+        """The statistics a class's records made when last computed (read strongly)."""
+        key = keys.class_stats_index(class_id, template_id, term)
+        with storage_errors(Entity.STATISTIC):
+            item = self._table.get(key.pk, key.sk, consistent=True)
+        if item is None:
+            return ClassIndex(version=0, statistics={})
+        plain = from_item(item)
+        return ClassIndex(
+            version=plain["version"],
+            statistics={
+                name: IndexEntry(grade=entry["grade"], digest=entry["digest"])
+                for name, entry in plain.get("statistics", {}).items()
+            },
+        )
+
+    def put_class_index(
+        self, class_id: str, template_id: str, term: str, index: ClassIndex, *, read: int
+    ) -> bool:
+        """Store the class's index if it is still the version `read` was; whether it was (a
+        worker that lost the race recomputes: docs/statistics.md)."""
+        key = keys.class_stats_index(class_id, template_id, term)
+        item = {
+            **key._asdict(),
+            "item_type": STATS_INDEX,
+            "version": index.version,
+            "statistics": {
+                name: {"grade": e.grade, "digest": e.digest} for name, e in index.statistics.items()
+            },
+        }
+        try:
+            self._table.put(
+                to_item(item),
+                "attribute_not_exists(pk) OR #version = :read",
+                read=read,
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            with storage_errors(Entity.STATISTIC):
+                raise
+        return True
+
+    def get_class_statistics(
+        self, stats: Iterable[tuple[StatKey, int, str, str]], *, consistent: bool = False
+    ) -> dict[StatKey, ClassStatistic]:
+        """Class statistics by (stat, grade, school, class); absent ones are left out."""
+        wanted = {
+            (stat.partition, keys.class_stats_sk(grade, school_id, class_id)): stat
+            for stat, grade, school_id, class_id in stats
+        }
+        with storage_errors(Entity.STATISTIC):
+            items = self._table.batch_get(list(wanted), consistent=consistent)
+        return {
+            wanted[(i["pk"]["S"], i["sk"]["S"])]: _class_statistic(
+                wanted[(i["pk"]["S"], i["sk"]["S"])], i
+            )
+            for i in items
+        }
+
+    def put_class_statistic(self, statistic: ClassStatistic) -> None:
+        with storage_errors(Entity.STATISTIC):
+            self._table.put(_class_item(statistic))
+
+    def delete_class_statistic(
+        self, stat: StatKey, grade: int, school_id: str, class_id: str
+    ) -> None:
+        with storage_errors(Entity.STATISTIC):
+            self._table.delete(stat.partition, keys.class_stats_sk(grade, school_id, class_id))
+
+    def list_school_grade_classes(
+        self, stat: StatKey, grade: int, school_id: str, *, consistent: bool = False
+    ) -> list[ClassStatistic]:
+        with storage_errors(Entity.STATISTIC):
+            items = self._table.query_all(
+                stat.partition,
+                prefix=keys.class_stats_prefix(grade, school_id),
+                consistent=consistent,
+            )
+        return [_class_statistic(stat, i) for i in items]
+
+    # ----------------------------------------------------------------------------- roll-ups
+
+    def next_epoch(self, stat: StatKey, roll_up_sk: str) -> int:
+        """A number from the roll-up's counter, higher than every one taken before."""
+        with storage_errors(Entity.STATISTIC):
+            item = self._table.update(
+                stat.partition,
+                keys.epoch_sk(roll_up_sk),
+                "ADD #epoch :one",
+                names={"#epoch": "epoch"},
+                values={":one": 1},
+                return_new=True,
+            )
+        assert item is not None
+        return int(item["epoch"]["N"])
+
+    def put_roll_up(self, roll_up: RollUp) -> bool:
+        """Write a roll-up unless one of a later epoch is there; whether it was written."""
+        item = _roll_up_item(roll_up)
+        try:
+            self._table.put(
+                item,
+                "attribute_not_exists(pk) OR #epoch < :epoch",
+                epoch=roll_up.epoch,
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            with storage_errors(Entity.STATISTIC):
+                raise
+        return True
+
+    def list_school_roll_ups(
+        self, stat: StatKey, grade: int, *, consistent: bool = False
+    ) -> list[RollUp]:
+        """Every school's roll-up of a grade (the district's comparison)."""
+        with storage_errors(Entity.STATISTIC):
+            items = self._table.query_all(
+                stat.partition, prefix=keys.school_stats_prefix(grade), consistent=consistent
+            )
+        return [_roll_up(stat, i) for i in items]
+
+    def list_district_roll_ups(self, stat: StatKey) -> list[RollUp]:
+        """The district's roll-up of every grade that has the statistic."""
+        with storage_errors(Entity.STATISTIC):
+            items = self._table.query_all(stat.partition, prefix=keys.DISTRICT_STATS_PREFIX)
+        return [_roll_up(stat, i) for i in items]
+
+    def get_roll_ups(
+        self, wanted: Iterable[tuple[StatKey, int, str | None]]
+    ) -> dict[tuple[StatKey, int, str | None], RollUp]:
+        """Roll-ups by (stat, grade, school or None for the district's): one BatchGetItem."""
+        by_key = {
+            (
+                stat.partition,
+                keys.school_stats_sk(grade, school)
+                if school is not None
+                else keys.district_stats_sk(grade),
+            ): (stat, grade, school)
+            for stat, grade, school in wanted
+        }
+        with storage_errors(Entity.STATISTIC):
+            items = self._table.batch_get(list(by_key))
+        found = {}
+        for item in items:
+            place = by_key[(item["pk"]["S"], item["sk"]["S"])]
+            found[place] = _roll_up(place[0], item)
+        return found
+
+    # ----------------------------------------------------------------------------- catalog
+
+    def put_infos(self, infos: Sequence[StatisticInfo]) -> None:
+        items = [
+            to_item(
+                {
+                    "pk": keys.stats_catalog(info.template_id, info.term),
+                    "sk": keys.stats_catalog_sk(info.key, info.metric),
+                    "item_type": STATISTIC_INFO,
+                    **info.model_dump(mode="json", exclude_none=True),
+                }
+            )
+            for info in infos
+        ]
+        with storage_errors(Entity.STATISTIC):
+            self._table.batch_put(items)
+
+    def list_infos(self, template_id: str, term: str) -> list[StatisticInfo]:
+        with storage_errors(Entity.STATISTIC):
+            items = self._table.query_all(keys.stats_catalog(template_id, term))
+        return [_info(i) for i in items]
+
+    # ----------------------------------------------------------------------------- insights
+
+    def put_insights(self, insights: Sequence[Insight]) -> None:
+        with storage_errors(Entity.STUDENT):
+            self._table.batch_put([_insight_item(i) for i in insights])
+
+    def delete_insights(self, stat: StatKey, student_ids: Iterable[str]) -> None:
+        sk = keys.insight_sk(*stat)
+        with storage_errors(Entity.STUDENT):
+            self._table.batch_delete([(keys.insights_partition(s), sk) for s in student_ids])
+
+    def list_insights(self, student_id: str, template_id: str | None = None) -> list[Insight]:
+        """A student's insights (of one template), by term and statistic."""
+        prefix = f"{template_id}#" if template_id else None
+        with storage_errors(Entity.STUDENT):
+            items = self._table.query_all(keys.insights_partition(student_id), prefix=prefix)
+        return [_insight(i) for i in items]
+
+
+# ------------------------------------------------------------------------------- items
+
+
+def _summary_attributes(summary: Summary) -> dict[str, Any]:
+    return {"summary": summary.model_dump_json()}
+
+
+def _class_item(s: ClassStatistic) -> Item:
+    attributes: dict[str, Any] = {
+        "pk": s.stat.partition,
+        "sk": keys.class_stats_sk(s.grade, s.school_id, s.class_id),
+        "item_type": CLASS_STATISTIC,
+        "school_id": s.school_id,
+        "class_id": s.class_id,
+        "grade": s.grade,
+        "full_marks": s.full_marks,
+        "values": s.values,
+        "statuses": s.statuses,
+        "percentiles": s.percentiles,
+        "distribution": s.distribution.to_bytes(),
+        "digest": s.digest,
+        "computed_at": s.computed_at.isoformat(),
+        **_summary_attributes(s.summary),
+    }
+    return to_item(attributes)
+
+
+def _class_statistic(stat: StatKey, item: Item) -> ClassStatistic:
+    raw = item["distribution"]["B"]
+    plain = from_item({k: v for k, v in item.items() if k != "distribution"})
+    return ClassStatistic(
+        stat=stat,
+        school_id=plain["school_id"],
+        class_id=plain["class_id"],
+        grade=plain["grade"],
+        full_marks=float(plain["full_marks"]),
+        values={k: float(v) for k, v in plain.get("values", {}).items()},
+        statuses=dict(plain.get("statuses", {})),
+        percentiles={k: float(v) for k, v in plain.get("percentiles", {}).items()},
+        distribution=Distribution.from_bytes(_binary(raw)),
+        summary=Summary.model_validate_json(plain["summary"]),
+        digest=plain["digest"],
+        computed_at=datetime.fromisoformat(plain["computed_at"]),
+    )
+
+
+def _roll_up_item(r: RollUp) -> Item:
+    sk = (
+        keys.school_stats_sk(r.grade, r.school_id)
+        if r.school_id is not None
+        else keys.district_stats_sk(r.grade)
+    )
+    attributes: dict[str, Any] = {
+        "pk": r.stat.partition,
+        "sk": sk,
+        "item_type": ROLL_UP,
+        "grade": r.grade,
+        "full_marks": r.full_marks,
+        "distribution": r.distribution.to_bytes(),
+        "epoch": r.epoch,
+        "computed_at": r.computed_at.isoformat(),
+        **_summary_attributes(r.summary),
+    }
+    if r.school_id is not None:
+        attributes["school_id"] = r.school_id
+    return to_item(attributes)
+
+
+def _roll_up(stat: StatKey, item: Item) -> RollUp:
+    raw = item["distribution"]["B"]
+    plain = from_item({k: v for k, v in item.items() if k != "distribution"})
+    return RollUp(
+        stat=stat,
+        grade=plain["grade"],
+        school_id=plain.get("school_id"),
+        full_marks=float(plain["full_marks"]),
+        distribution=Distribution.from_bytes(_binary(raw)),
+        summary=Summary.model_validate_json(plain["summary"]),
+        epoch=plain["epoch"],
+        computed_at=datetime.fromisoformat(plain["computed_at"]),
+    )
+
+
+def _info(item: Item) -> StatisticInfo:
+    plain = {k: v for k, v in from_item(item).items() if k not in {"pk", "sk", "item_type"}}
+    return StatisticInfo.model_validate(plain)
+
+
+def _insight_item(i: Insight) -> Item:
+    stat = i.info.stat
+    attributes: dict[str, Any] = {
+        "pk": keys.insights_partition(i.student_id),
+        "sk": keys.insight_sk(*stat),
+        "item_type": INSIGHT,
+        "student_id": i.student_id,
+        "info": i.info.model_dump(mode="json", exclude_none=True),
+        "school_id": i.school_id,
+        "class_id": i.class_id,
+        "grade": i.grade,
+        "class_count": i.class_count,
+        "computed_at": i.computed_at.isoformat(),
+    }
+    for name in ("value", "status", "class_percentile"):
+        if getattr(i, name) is not None:
+            attributes[name] = getattr(i, name)
+    return to_item(attributes)
+
+
+def _insight(item: Item) -> Insight:
+    plain = from_item(item)
+    return Insight(
+        student_id=plain["student_id"],
+        info=StatisticInfo.model_validate(plain["info"]),
+        school_id=plain["school_id"],
+        class_id=plain["class_id"],
+        grade=plain["grade"],
+        value=None if plain.get("value") is None else float(plain["value"]),
+        status=plain.get("status"),
+        class_percentile=(
+            None if plain.get("class_percentile") is None else float(plain["class_percentile"])
+        ),
+        class_count=plain["class_count"],
+        computed_at=datetime.fromisoformat(plain["computed_at"]),
+    )
