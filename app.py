@@ -18,6 +18,7 @@ from chalicelib.services import (
     progress,
     records,
     reminders,
+    statistics,
 )
 from chalicelib.views import (
     AssignmentList,
@@ -73,6 +74,17 @@ from chalicelib.views_reminders import (
     NotificationSettingsView,
     ReminderSettingsUpdate,
     ReminderSettingsView,
+)
+from chalicelib.views_statistics import (
+    AssessmentList,
+    CatalogQuery,
+    ClassStatisticsView,
+    DistrictStatisticsView,
+    GradeStatisticQuery,
+    InsightsQuery,
+    SchoolStatisticsView,
+    StatisticQuery,
+    StudentInsightsView,
 )
 
 app = Chalice(app_name="growth-api")
@@ -403,6 +415,50 @@ route(
     query=TodoQuery,
     response=TodoView,
 )(progress.my_todo)
+
+
+# Statistics: a class against its grade (its teachers), a school's grades (its admins), the
+# district's schools (the district), a student's insights (the student, family and teachers)
+route(
+    "/v1/statistics/assessments",
+    "GET",
+    summary="有统计的考核（一个模板、一个学期）",
+    tag="statistics",
+    query=CatalogQuery,
+    response=AssessmentList,
+)(statistics.assessments)
+route(
+    "/v1/classes/{class_id}/statistics",
+    "GET",
+    summary="班级成绩分布与每名学生的位置（班主任、任课教师、校管理员）",
+    tag="statistics",
+    query=StatisticQuery,
+    response=ClassStatisticsView,
+)(statistics.class_statistics)
+route(
+    "/v1/schools/{school_id}/statistics",
+    "GET",
+    summary="学校各年级与各班的分布（小于 5 人不显示）",
+    tag="statistics",
+    query=GradeStatisticQuery,
+    response=SchoolStatisticsView,
+)(statistics.school_statistics)
+route(
+    "/v1/district/statistics",
+    "GET",
+    summary="全区各校对比（一个年级）与各年级指标",
+    tag="statistics",
+    query=GradeStatisticQuery,
+    response=DistrictStatisticsView,
+)(statistics.district_statistics)
+route(
+    "/v1/students/{student_id}/insights",
+    "GET",
+    summary="学生的成长分析：各科最近成绩、所处区间与趋势",
+    tag="statistics",
+    query=InsightsQuery,
+    response=StudentInsightsView,
+)(statistics.student_insights)
 
 
 # Corrections and audit

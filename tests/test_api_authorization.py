@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.api_world import World, api_world
-from tests.authz import collection, corrections, progress, reminders, spec
+from tests.authz import collection, corrections, progress, reminders, spec, statistics
 from tests.authz.spec import RELATIONS, ROLES, TARGETS, VISIBLE_STUDENTS, RouteRule
 
 RULES: list[RouteRule] = [
@@ -21,6 +21,7 @@ RULES: list[RouteRule] = [
     *corrections.RULES,
     *progress.RULES,
     *reminders.RULES,
+    *statistics.RULES,
 ]
 CELLS = [
     pytest.param(rule, role, relation, id=f"{rule.method} {rule.path} | {role} | {relation}")

@@ -17,30 +17,29 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from growth.local.demo import FINAL, XLSX, Client, Sources, filled_template
 from growth.local.platform import Platform
 from growth.local.seed import DemoDistrict, plan_district
-from shared.term import Term
 from tests.progress_world import completion_when
 from tests.web_world import (
     accessibility_problems,
     api_as,
     base_url,
+    create_district_task,
     describe,
     new_page,
     screenshot,
     sign_in,
+    term,
+    upload_class_scores,
 )
 
 pytestmark = pytest.mark.timeout(600)
 
-SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
 SCHOOL: Final = "sch1"
 CLASS: Final = "sch1-1-1"  # 一年级(1)班
 CLASS_NAME: Final = "一年级(1)班"
@@ -54,19 +53,6 @@ EXPECTED_PER_TASK: Final = 15  # five classes × 语文, 数学, 英语
 SOON: Final = timedelta(seconds=15)
 
 
-def today() -> date:
-    return datetime.now(SHANGHAI).date()
-
-
-def term() -> str:
-    return str(Term.of(today()))
-
-
-def exam_day() -> date:
-    """A day of the current term, not in the future (a fixed 考核日期 must be both)."""
-    return min(today(), Term.of(today()).start + timedelta(days=30))
-
-
 @dataclass(frozen=True)
 class World:
     platform: Platform
@@ -78,48 +64,6 @@ class World:
     school_name: str
     names: dict[str, str]  # login -> name
     ids: dict[str, str]  # login -> user id
-
-
-def create_task(platform: Platform, title: str, deadline: datetime) -> str:
-    answer = api_as(platform, "district").post(
-        f"{base_url(platform)}/v1/tasks",
-        json={
-            "template_id": "academic-score",
-            "term": term(),
-            "title": title,
-            "deadline": deadline.isoformat(),
-            "scope": {"kind": "district"},
-            "fixed": {"assessment_type": "单元测验", "assessment_date": exam_day().isoformat()},
-        },
-        timeout=30,
-    )
-    assert answer.status_code == 201, answer.text
-    task_id: str = answer.json()["id"]
-    return task_id
-
-
-def upload_math(platform: Platform, plan: DemoDistrict, task_id: str) -> None:
-    """The math teacher downloads the task's template pre-filled with the class roster, fills
-    in 数学 and every score and uploads it, as the teacher's page would; validated."""
-    client = Client(platform)
-    try:
-        body = filled_template(MATH_TEACHER, CLASS)(Sources(plan, client, task_id))
-        asked = client.ok(
-            MATH_TEACHER,
-            "POST",
-            f"/v1/tasks/{task_id}/submissions",
-            json={"class_id": CLASS, "filename": "一年级1班数学.xlsx", "content_type": XLSX},
-        )
-        client.post_file(asked["upload"], "一年级1班数学.xlsx", body, XLSX)
-    finally:
-        client.close()
-    submission = completion_when(
-        api_as(platform, MATH_TEACHER),
-        f"{base_url(platform)}/v1/submissions/{asked['submission']['id']}",
-        lambda found: found["status"] in FINAL,
-        timeout_s=120,
-    )
-    assert submission["status"] == "accepted", submission
 
 
 def overview_url(platform: Platform) -> str:
@@ -139,9 +83,9 @@ def world(web: Platform) -> World:
     plan = plan_district(web.config.district_code, web.config.demo)
     now = datetime.now(UTC)
     open_title, past_title = "期中成绩（总览）", "单元测验（已截止）"
-    past_task = create_task(web, past_title, now + SOON)
-    open_task = create_task(web, open_title, now + timedelta(days=21))
-    upload_math(web, plan, open_task)
+    past_task = create_district_task(web, past_title, now + SOON)
+    open_task = create_district_task(web, open_title, now + timedelta(days=21))
+    upload_class_scores(web, plan, open_task, MATH_TEACHER, CLASS)
 
     def ready(body: dict[str, Any]) -> bool:
         tasks = {t["task_id"]: t for t in body["tasks"]}

@@ -12,32 +12,34 @@ critical WCAG 2.1 A/AA violation) and photographed into build/screenshots/.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from growth.local.demo import FINAL, XLSX, Client, Sources, filled_template
 from growth.local.platform import Platform
 from growth.local.seed import DemoDistrict, plan_district
 from shared.term import Term
 from tests.progress_world import completion_when, computed
 from tests.web_world import (
+    SHANGHAI,
     accessibility_problems,
     api_as,
     base_url,
+    create_district_task,
     describe,
+    exam_day,
     new_page,
     screenshot,
     sign_in,
+    term,
+    today,
+    upload_class_scores,
 )
 
 pytestmark = pytest.mark.timeout(600)
 
-SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
 SCHOOL: Final = "sch1"
 CLASS: Final = "sch1-1-1"  # 一年级(1)班
 CLASS_NAME: Final = "一年级(1)班"
@@ -45,19 +47,6 @@ MATH_TEACHER: Final = "teacher-sch1-1-math"  # 数学 in 一年级(1)班
 HEAD_TEACHER: Final = "teacher-sch1-1-1"  # head teacher of 一年级(1)班, 语文
 OTHER_TEACHER: Final = "teacher-sch1-2-math"  # teaches 二年级(1)班 only
 RETIRED_TEMPLATE: Final = "reading-log"
-
-
-def today() -> date:
-    return datetime.now(SHANGHAI).date()
-
-
-def exam_day() -> date:
-    """A day of the current term, not in the future (a fixed 考核日期 must be both)."""
-    return min(today(), Term.of(today()).start + timedelta(days=30))
-
-
-def term() -> str:
-    return str(Term.of(today()))
 
 
 @dataclass(frozen=True)
@@ -72,38 +61,12 @@ def name_of(platform: Platform, login: str) -> str:
     return next(d.name for d in platform.logins if d.login == login)
 
 
-def wait_for_submission(client: Client, login: str, submission_id: str) -> dict[str, Any]:
-    started = time.monotonic()
-    while True:
-        submission: dict[str, Any] = client.ok(login, "GET", f"/v1/submissions/{submission_id}")
-        if submission["status"] in FINAL:
-            return submission
-        assert time.monotonic() - started < 120, f"still {submission['status']} after 120 s"
-        time.sleep(0.3)
-
-
 def upload_class_file(
     platform: Platform, plan: DemoDistrict, task_id: str, login: str, class_id: str
 ) -> dict[str, Any]:
-    """A teacher downloads the task's template pre-filled with the class roster (an audited
-    export), fills in 学科 数学 and every score, and uploads it through a presigned POST, as
-    the teacher's page would; the submission once validated."""
-    client = Client(platform)
-    try:
-        body = filled_template(login, class_id)(Sources(plan, client, task_id))
-        filename = "一年级1班数学.xlsx"
-        asked = client.ok(
-            login,
-            "POST",
-            f"/v1/tasks/{task_id}/submissions",
-            json={"class_id": class_id, "filename": filename, "content_type": XLSX},
-        )
-        client.post_file(asked["upload"], filename, body, XLSX)
-        submission = wait_for_submission(client, login, asked["submission"]["id"])
-    finally:
-        client.close()
-    assert submission["status"] == "accepted", submission
-    # Completion shows it once the progress function has caught up (a moment later).
+    """A teacher uploads a class's 数学 scores (`upload_class_scores`), and completion shows
+    it once the progress function has caught up (a moment later)."""
+    submission = upload_class_scores(platform, plan, task_id, login, class_id)
     completion_when(
         api_as(platform, login),
         f"{base_url(platform)}/v1/tasks/{task_id}/completion",
@@ -117,23 +80,8 @@ def arranged(web: Platform) -> Arranged:
     """Once for the module: a district task (学业成绩, fixing 单元测验 on a day of this term)
     with 一年级(1)班's 数学 uploaded by its teacher; a district template, retired."""
     plan = plan_district(web.config.district_code, web.config.demo)
-    district = api_as(web, "district")
-    base = base_url(web)
     title = "单元测验成绩（已安排）"
-    answer = district.post(
-        f"{base}/v1/tasks",
-        json={
-            "template_id": "academic-score",
-            "term": term(),
-            "title": title,
-            "deadline": (datetime.now(UTC) + timedelta(days=20)).isoformat(),
-            "scope": {"kind": "district"},
-            "fixed": {"assessment_type": "单元测验", "assessment_date": exam_day().isoformat()},
-        },
-        timeout=30,
-    )
-    assert answer.status_code == 201, answer.text
-    task_id = answer.json()["id"]
+    task_id = create_district_task(web, title, datetime.now(UTC) + timedelta(days=20))
     upload_class_file(web, plan, task_id, MATH_TEACHER, CLASS)
     template: dict[str, Any] = {
         "id": RETIRED_TEMPLATE,
@@ -148,6 +96,8 @@ def arranged(web: Platform) -> Arranged:
         ],
         "unique": ["student_no", "book"],
     }
+    district = api_as(web, "district")
+    base = base_url(web)
     created = district.post(f"{base}/v1/templates", json=template, timeout=30)
     assert created.status_code == 201, created.text
     retired = district.post(f"{base}/v1/templates/{RETIRED_TEMPLATE}/retire", timeout=30)

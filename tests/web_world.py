@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
+from growth.local.demo import FINAL, XLSX, Client, Sources, filled_template
 from growth.local.platform import WEB_DIST, Platform, PlatformConfig
-from growth.local.seed import DemoSize
+from growth.local.seed import DemoDistrict, DemoSize
+from shared.term import Term
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 SCREENSHOTS: Final = ROOT / "build" / "screenshots"
@@ -26,6 +31,7 @@ AXE: Final = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SMALL: Final = DemoSize(schools=1, classes_per_grade=1, students_per_class=6, families_per_class=2)
 PHONE: Final = {"width": 360, "height": 740}  # a common Android phone in CSS pixels
 DESKTOP: Final = {"width": 1280, "height": 860}
+SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
 # Debian's Chromium as root in a container, with nothing reaching out to the internet.
 CHROMIUM_ARGS: Final = [
     "--no-sandbox",
@@ -60,8 +66,6 @@ def _until_tokens_verify(platform: Platform, timeout_s: float = 60) -> None:
     """Wait until the API verifies a token: its first verification fetches the issuer's keys,
     which on a loaded machine can take longer than the verifier waits (it answers 503, as it
     should, and the next request tries again). Journeys start once that has happened."""
-    import time
-
     deadline = time.monotonic() + timeout_s
     with api_as(platform, "district") as session:
         while True:
@@ -145,3 +149,77 @@ def api_as(platform: Platform, login: str) -> requests.Session:
 
 def describe(problems: list[dict[str, Any]]) -> str:
     return json.dumps(problems, ensure_ascii=False, indent=1)
+
+
+# ------------------------------------------------------------------ arranging district tasks
+
+
+def today() -> date:
+    return datetime.now(SHANGHAI).date()
+
+
+def term() -> str:
+    """This term, as the API writes it (2024-2025-1)."""
+    return str(Term.of(today()))
+
+
+def exam_day() -> date:
+    """A day of the current term, not in the future (a fixed 考核日期 must be both)."""
+    return min(today(), Term.of(today()).start + timedelta(days=30))
+
+
+def create_district_task(platform: Platform, title: str, deadline: datetime) -> str:
+    """A district task of this term set by the district admin through the API: 学业成绩 for
+    every school, fixing 单元测验 on `exam_day()`. Answers its id."""
+    answer = api_as(platform, "district").post(
+        f"{base_url(platform)}/v1/tasks",
+        json={
+            "template_id": "academic-score",
+            "term": term(),
+            "title": title,
+            "deadline": deadline.isoformat(),
+            "scope": {"kind": "district"},
+            "fixed": {"assessment_type": "单元测验", "assessment_date": exam_day().isoformat()},
+        },
+        timeout=30,
+    )
+    assert answer.status_code == 201, answer.text
+    task_id: str = answer.json()["id"]
+    return task_id
+
+
+def upload_class_scores(
+    platform: Platform, plan: DemoDistrict, task_id: str, login: str, class_id: str
+) -> dict[str, Any]:
+    """A teacher downloads the task's template pre-filled with the class roster (an audited
+    export), fills in 学科 数学 and every score, and uploads it through a presigned POST, as
+    the teacher's page would. Answers the submission once validated (and accepted)."""
+    filename = "一年级1班数学.xlsx"
+    client = Client(platform)
+    try:
+        body = filled_template(login, class_id)(Sources(plan, client, task_id))
+        asked = client.ok(
+            login,
+            "POST",
+            f"/v1/tasks/{task_id}/submissions",
+            json={"class_id": class_id, "filename": filename, "content_type": XLSX},
+        )
+        client.post_file(asked["upload"], filename, body, XLSX)
+        submission = _until_validated(client, login, asked["submission"]["id"])
+    finally:
+        client.close()
+    assert submission["status"] == "accepted", submission
+    return submission
+
+
+def _until_validated(
+    client: Client, login: str, submission_id: str, timeout_s: float = 120
+) -> dict[str, Any]:
+    started = time.monotonic()
+    while True:
+        submission: dict[str, Any] = client.ok(login, "GET", f"/v1/submissions/{submission_id}")
+        if submission["status"] in FINAL:
+            return submission
+        elapsed = time.monotonic() - started
+        assert elapsed < timeout_s, f"still {submission['status']} after {timeout_s} s"
+        time.sleep(0.3)

@@ -35,6 +35,9 @@ from shared.domain.models import (
 from shared.error_codes import Entity
 from shared.exceptions import Forbidden, NotFound
 
+# The subject whose teacher sees a class's fitness figures, beside its head teacher.
+PE_SUBJECT: Final = "体育与健康"
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
@@ -191,6 +194,46 @@ def sees_workload(p: Principal, school_id: str) -> bool:
     """Each teacher's workload in a school: its admins and the district; not the teachers,
     who see their own to-do list (`has_todo_list`)."""
     return p.is_(Role.DISTRICT_ADMIN) or (p.is_(Role.SCHOOL_ADMIN) and p.school_id == school_id)
+
+
+def sees_statistics_catalog(p: Principal) -> bool:
+    """Which statistics there are (labels only): the staff who open statistics pages."""
+    return p.is_(Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER)
+
+
+def sees_class_statistics(p: Principal, school_class: SchoolClass, subject: str | None) -> bool:
+    """A class's figures with its students' names and places: its head teacher, the teacher
+    of that subject (a statistic without a subject — the fitness test — its 体育与健康
+    teacher), and its school's admins. Not the district: district pages name no student."""
+    if p.is_(Role.SCHOOL_ADMIN):
+        return p.school_id == school_class.school_id
+    if not p.is_(Role.TEACHER):
+        return False
+    if school_class.id in p.head_of:
+        return True
+    taught = p.subjects_by_class.get(school_class.id, frozenset())
+    return (subject or PE_SUBJECT) in taught
+
+
+def sees_school_statistics(p: Principal, school_id: str) -> bool:
+    """A school's grades and classes (figures only, suppressed where small)."""
+    return p.is_(Role.DISTRICT_ADMIN) or (p.is_(Role.SCHOOL_ADMIN) and p.school_id == school_id)
+
+
+def sees_district_statistics(p: Principal) -> bool:
+    return p.is_(Role.DISTRICT_ADMIN)
+
+
+def sees_student_insights(p: Principal, student: Student) -> bool:
+    """A student's insights: whoever sees the student, except the district (its pages name no
+    student; a student's figures are the school's and the family's)."""
+    return not p.is_(Role.DISTRICT_ADMIN) and sees_student(p, student)
+
+
+def sees_student_places(p: Principal, student: Student) -> bool:
+    """Percentile ranks and their changes, not only bands: the student's teachers and school.
+    Families see bands (班级前 25%), never a rank."""
+    return p.is_(Role.SCHOOL_ADMIN, Role.TEACHER) and sees_student(p, student)
 
 
 def has_todo_list(p: Principal) -> bool:

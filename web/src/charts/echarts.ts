@@ -5,11 +5,11 @@
  * option type to types.ts. (Even this minimal set is ~160 KB gzip: keep charts off the family
  * pages' first screen.)
  */
-import { BarChart, LineChart } from 'echarts/charts'
+import { BarChart, BoxplotChart, LineChart } from 'echarts/charts'
 import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from 'echarts/components'
 import { init, use } from 'echarts/core'
 import { SVGRenderer } from 'echarts/renderers'
 
-use([BarChart, LineChart, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, SVGRenderer])
+use([BarChart, BoxplotChart, LineChart, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, SVGRenderer])
 
 export { init }

@@ -1,5 +1,5 @@
 // The option type of the charts registered in echarts.ts (types only: no ECharts code is loaded).
-import type { BarSeriesOption, LineSeriesOption } from 'echarts/charts'
+import type { BarSeriesOption, BoxplotSeriesOption, LineSeriesOption } from 'echarts/charts'
 import type {
   GridComponentOption,
   LegendComponentOption,
@@ -10,6 +10,7 @@ import type { ComposeOption } from 'echarts/core'
 
 export type ChartOption = ComposeOption<
   | BarSeriesOption
+  | BoxplotSeriesOption
   | LineSeriesOption
   | GridComponentOption
   | LegendComponentOption

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cellText, schoolMatrix, taskState, taskTotals, termFromQuery, withChosenTerm, type SchoolProgress, type TaskProgress } from './progress'
+import { cellText, schoolMatrix, taskState, taskTotals, type SchoolProgress, type TaskProgress } from './progress'
 
 function school(school_id: string, expected: number, received: number, extra: Partial<SchoolProgress> = {}): SchoolProgress {
   return {
@@ -111,17 +111,5 @@ describe('words', () => {
     expect(cellText({ expected: 10, received: 2, late: 1, rate: 0.2, overdue: true })).toBe(
       '已上报 2 / 10（20%），迟交 1 项，已过截止时间，未完成',
     )
-  })
-
-  it('takes a term from the address only when it is one', () => {
-    expect(termFromQuery('2024-2025-2')).toBe('2024-2025-2')
-    expect(termFromQuery('2024')).toBeNull()
-    expect(termFromQuery(['2024-2025-1'])).toBeNull()
-  })
-
-  it('offers the chosen term too', () => {
-    const options = [{ value: '2024-2025-1', label: '本学期' }]
-    expect(withChosenTerm(options, '2024-2025-1', (t) => t)).toEqual(options)
-    expect(withChosenTerm(options, '2020-2021-1', (t) => `T${t}`).map((o) => o.label)).toEqual(['本学期', 'T2020-2021-1'])
   })
 })

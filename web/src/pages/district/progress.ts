@@ -134,17 +134,3 @@ export function cellText(cell: Cell): string {
   if (cell.overdue) parts.push('已过截止时间，未完成')
   return parts.join('，')
 }
-
-/** A term from the address, when it is one (2024-2025-1). */
-export function termFromQuery(value: unknown): string | null {
-  return typeof value === 'string' && /^\d{4}-\d{4}-[12]$/.test(value) ? value : null
-}
-
-/** The terms to offer: those given, and the one chosen if it is not among them. */
-export function withChosenTerm(
-  options: readonly { value: string; label: string }[],
-  chosen: string,
-  label: (term: string) => string,
-): { value: string; label: string }[] {
-  return options.some((o) => o.value === chosen) ? [...options] : [...options, { value: chosen, label: label(chosen) }]
-}

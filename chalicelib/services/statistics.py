@@ -1,0 +1,265 @@
+"""Statistics in the API: a class's figures and each student's place (its teachers), a school's
+grades and classes (its admins, the district), the district's schools (the district), and a
+student's insights (the student, their guardians, their teachers and school). Answered from the
+statistics function's aggregates (`shared.statistics.queries`); who sees what is the policy's,
+what they see of it (suppression, bands) the views'."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.context import Context
+from chalicelib.views_statistics import (
+    AssessmentList,
+    AssessmentView,
+    CatalogQuery,
+    ClassFiguresView,
+    ClassStatisticsView,
+    DistrictGradeView,
+    DistrictStatisticsView,
+    GradeFiguresView,
+    GradeStatisticQuery,
+    InsightPointView,
+    InsightsQuery,
+    SchoolFiguresView,
+    SchoolStatisticsView,
+    StatisticQuery,
+    StudentInsightsView,
+    StudentPositionView,
+    SubjectInsightView,
+    family_band,
+    figures,
+)
+from shared.access.policy import (
+    Principal,
+    permit,
+    require,
+    sees_class,
+    sees_class_statistics,
+    sees_district_statistics,
+    sees_school,
+    sees_school_statistics,
+    sees_statistics_catalog,
+    sees_student,
+    sees_student_insights,
+    sees_student_places,
+)
+from shared.db.dynamo import MAX_PAGE_SIZE, every_page
+from shared.error_codes import Entity
+from shared.exceptions import NotFound
+from shared.statistics import queries
+from shared.statistics.model import RollUp, StatisticInfo, StatKey, describe
+from shared.statistics.plans import PLANS
+from shared.statistics.summary import Summary
+
+
+def assessments(context: Context, principal: Principal, query: CatalogQuery) -> AssessmentList:
+    """The statistics a template has in a term (the pages' pickers), latest first."""
+    permit(sees_statistics_catalog(principal))
+    found = queries.infos(context.repos.statistics, query.template_id, query.term)
+    return AssessmentList(items=[AssessmentView.of(i) for i in found])
+
+
+def class_statistics(
+    context: Context, principal: Principal, class_id: str, query: StatisticQuery
+) -> ClassStatisticsView:
+    """A class's distribution and each student's value and place in the class, the school's
+    grade and the district's grade, beside the grade's figures (suppressed when small)."""
+    school_class = context.repos.directory.get_class(class_id)
+    info = _info(query)
+    require(sees_class(principal, school_class), Entity.SCHOOL_CLASS)
+    permit(sees_class_statistics(principal, school_class, info.subject))
+    report = queries.class_report(context.repos.statistics, info.stat, school_class)
+    statistic = report.statistic
+    students = []
+    if statistic is not None:
+        directory = context.repos.directory
+        names = {
+            s.id: s.name
+            for s in every_page(
+                lambda start: directory.list_class_students(
+                    class_id, limit=MAX_PAGE_SIZE, start_key=start
+                )
+            )
+        }
+        for student_id in sorted({*statistic.values, *statistic.statuses}):
+            value = statistic.values.get(student_id)
+            students.append(
+                StudentPositionView(
+                    student_id=student_id,
+                    name=names.get(student_id, "（已转出）"),
+                    value=value,
+                    status=statistic.statuses.get(student_id),
+                    class_percentile=statistic.percentiles.get(student_id),
+                    grade_percentile=_place(report.school, value, info),
+                    district_percentile=_place(report.district, value, info),
+                )
+            )
+        students.sort(key=lambda s: (s.value is None, -(s.value or 0), s.name))
+    return ClassStatisticsView(
+        class_id=school_class.id,
+        class_name=school_class.name,
+        school_id=school_class.school_id,
+        grade=school_class.grade,
+        assessment=AssessmentView.of(info),
+        class_summary=figures(statistic.summary if statistic else None, "class"),
+        school_grade=figures(_summary(report.school), "school"),
+        district_grade=figures(_summary(report.district), "district"),
+        students=students,
+        computed_at=_latest(
+            statistic.computed_at if statistic else None,
+            *(r.computed_at for r in (report.school, report.district) if r is not None),
+        ),
+    )
+
+
+def school_statistics(
+    context: Context, principal: Principal, school_id: str, query: GradeStatisticQuery
+) -> SchoolStatisticsView:
+    """A school's grades against the district's, and one grade's classes (suppressed when
+    small: the page leaves the class)."""
+    require(sees_school(principal, school_id), Entity.SCHOOL)
+    permit(sees_school_statistics(principal, school_id))
+    info = _info(query)
+    grades = queries.school_report(context.repos.statistics, info.stat, school_id, query.grade)
+    directory = context.repos.directory
+    classes = {
+        c.id: c.name
+        for c in every_page(
+            lambda start: directory.list_classes(school_id, limit=MAX_PAGE_SIZE, start_key=start)
+        )
+    }
+    chosen = next((g.grade for g in grades if g.classes), query.grade)
+    shown = [
+        GradeFiguresView(
+            grade=g.grade,
+            school=figures(_summary(g.school), "school"),
+            district=figures(g.district.summary, "district"),
+            classes=[
+                ClassFiguresView(
+                    class_id=c.class_id,
+                    class_name=classes.get(c.class_id, c.class_id),
+                    summary=figures(c.summary, "school"),
+                )
+                for c in sorted(g.classes, key=lambda c: classes.get(c.class_id, c.class_id))
+                if c.summary.count
+            ],
+        )
+        for g in grades
+    ]
+    return SchoolStatisticsView(
+        school_id=school_id,
+        assessment=AssessmentView.of(info),
+        grade=chosen,
+        grades=shown,
+        computed_at=_latest(*(g.district.computed_at for g in grades)),
+    )
+
+
+def district_statistics(
+    context: Context, principal: Principal, query: GradeStatisticQuery
+) -> DistrictStatisticsView:
+    """Every school's distribution of one grade (for box plots) and each grade's district
+    figures: no student, and no school's figures over fewer than 5 students."""
+    permit(sees_district_statistics(principal))
+    info = _info(query)
+    report = queries.district_report(context.repos.statistics, info.stat, query.grade)
+    directory, district = context.repos.directory, context.settings.district_code
+    names = {
+        s.id: s.name
+        for s in every_page(
+            lambda start: directory.list_schools(district, limit=MAX_PAGE_SIZE, start_key=start)
+        )
+    }
+    return DistrictStatisticsView(
+        assessment=AssessmentView.of(info),
+        grade=report.grade,
+        district=figures(_summary(report.district), "district"),
+        schools=[
+            SchoolFiguresView(
+                school_id=s.school_id or "",
+                school_name=names.get(s.school_id or "", s.school_id or ""),
+                summary=figures(s.summary, "district"),
+            )
+            for s in sorted(report.schools, key=lambda s: names.get(s.school_id or "", ""))
+            if s.summary.count
+        ],
+        grades=[
+            DistrictGradeView(grade=g.grade, district=figures(g.summary, "district"))
+            for g in report.grades
+            if g.summary.count
+        ],
+        computed_at=_latest(*(g.computed_at for g in report.grades)),
+    )
+
+
+def student_insights(
+    context: Context, principal: Principal, student_id: str, query: InsightsQuery
+) -> StudentInsightsView:
+    """Per subject, the student's values over time with their place: bands for the student
+    and their family, percentile ranks and changes for their teachers and school."""
+    student = context.repos.directory.get_student(student_id)
+    require(sees_student(principal, student), Entity.STUDENT)
+    permit(sees_student_insights(principal, student))
+    places = sees_student_places(principal, student)
+    series = queries.student_insights(context.repos.statistics, student.id, query.template_id)
+    subjects = []
+    computed: list[datetime] = []
+    for s in series:
+        points = []
+        for p in s.points:
+            i = p.insight
+            computed.append(i.computed_at)
+            grade_place = _place(p.grade, i.value, i.info)
+            grade_count = 0 if p.grade is None else p.grade.distribution.count
+            points.append(
+                InsightPointView(
+                    assessment=AssessmentView.of(i.info),
+                    value=i.value,
+                    status=i.status,
+                    class_band=family_band(i.class_percentile, i.class_count, "班级"),
+                    grade_band=family_band(grade_place, grade_count, "年级"),
+                    class_percentile=i.class_percentile if places else None,
+                    grade_percentile=grade_place if places else None,
+                    change=p.change if places else None,
+                )
+            )
+        subjects.append(
+            SubjectInsightView(subject=s.subject, metric=s.metric, latest=points[-1], points=points)
+        )
+    return StudentInsightsView(
+        student_id=student.id,
+        template_id=query.template_id,
+        subjects=subjects,
+        computed_at=max(computed, default=None),
+    )
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _info(query: StatisticQuery) -> StatisticInfo:
+    """The statistic a query names, described by its template's plan (NotFound for a
+    template without statistics or a metric it does not have)."""
+    plan = PLANS.get(query.template_id)
+    if plan is None or plan.metric(query.metric) is None:
+        raise NotFound(Entity.STATISTIC)
+    stat = StatKey(query.template_id, query.term, query.assessment, query.metric)
+    try:
+        return describe(plan, stat)
+    except ValueError:  # an assessment key of the wrong shape
+        raise NotFound(Entity.STATISTIC) from None
+
+
+def _place(roll_up: RollUp | None, value: float | None, info: StatisticInfo) -> float | None:
+    if roll_up is None or value is None:
+        return None
+    return roll_up.distribution.percentile(value, higher_is_better=info.higher_is_better)
+
+
+def _summary(roll_up: RollUp | None) -> Summary | None:
+    return None if roll_up is None or roll_up.distribution.count == 0 else roll_up.summary
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    return max((m for m in moments if m is not None), default=None)
