@@ -1,7 +1,8 @@
 """`growth query`: an SQL statement or an analysis view, on DuckDB over a lake, printed as a
 table, CSV or JSON. The lake is a local directory of Parquet files (`--lake`) or the running
 local platform's (moto S3, found through the state directory as other `growth local` commands
-find the platform)."""
+find the platform). With `--athena`, the same statement runs on Athena in a deployed stage's
+workgroup and lake database (`analytics.athena`), with the operator's AWS credentials."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import io
 import json
 import sys
 import tempfile
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,11 +24,25 @@ if TYPE_CHECKING:
 EXIT_ERROR = 2
 
 
-def run(
-    *, sql: str | None, view: str | None, fmt: str, lake: Path | None, state_dir: Path | None
-) -> int:
-    import duckdb
+@dataclass(frozen=True, slots=True)
+class AthenaTarget:
+    """Where `--athena` runs: the stage's workgroup and lake database (deployment outputs
+    AthenaWorkGroup and LakeDatabase), and how long a query may take."""
 
+    workgroup: str
+    database: str
+    timeout_s: float = 300.0
+
+
+def run(
+    *,
+    sql: str | None,
+    view: str | None,
+    fmt: str,
+    lake: Path | None,
+    state_dir: Path | None,
+    athena: AthenaTarget | None = None,
+) -> int:
     if (sql is None) == (view is None):
         print("错误：请给出一条 SQL，或用 --view 指定一个分析视图（二者选一）", file=sys.stderr)
         return EXIT_ERROR
@@ -35,6 +51,42 @@ def run(
     except UnknownView as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_ERROR
+    if athena is not None:
+        if lake is not None:
+            print("错误：--athena 查询已部署环境的数据湖，不能同时给出 --lake", file=sys.stderr)
+            return EXIT_ERROR
+        return _on_athena(statement, fmt, athena)
+    return _on_duckdb(statement, fmt, lake, state_dir)
+
+
+def _on_athena(statement: str, fmt: str, target: AthenaTarget) -> int:
+    import botocore.exceptions
+
+    from analytics.athena import AthenaError, AthenaQueries, Polling
+    from shared.aws import AwsClients
+    from shared.settings import AwsSettings
+
+    queries = AthenaQueries(
+        AwsClients(AwsSettings()).athena,
+        workgroup=target.workgroup,
+        database=target.database,
+        polling=Polling(timeout_s=target.timeout_s),
+    )
+    try:
+        result = queries.run(statement)
+    except AthenaError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        print(f"错误：无法在 Athena 上执行（工作组 {target.workgroup}）：{exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(render(result, fmt))
+    return 0
+
+
+def _on_duckdb(statement: str, fmt: str, lake: Path | None, state_dir: Path | None) -> int:
+    import duckdb
+
     with tempfile.TemporaryDirectory(prefix="growth-query-") as scratch:
         if lake is None:
             try:

@@ -2,7 +2,7 @@
 --
 -- One row per (template, term, school_id, grade, class_id, subject, assessment_type,
 -- assessment_date, full_marks) of 学业成绩 (records_academic_score). Columns:
---   template, term, school_id, grade (1–12 from the class name, NULL if it names none),
+--   template, term, school_id, grade (1–12: the grade of the class the rows were uploaded for),
 --   class_id, subject, assessment_type, assessment_date, full_marks,
 --   students   rows with a score (缺考/免考/缓考 have none and are not counted),
 --   mean, sd   mean and sample standard deviation of the score (sd NULL for one student),
@@ -14,26 +14,6 @@
 -- Written in the subset Athena (Trino) and DuckDB both run. Medians and percentiles are left
 -- to the statistics function: the engines' percentile functions differ (approx_percentile
 -- in Trino, quantile_cont in DuckDB) and Trino's is approximate, so no portable exact one.
-WITH scored AS (
-    SELECT
-        r.*,
-        CASE
-            WHEN class_name LIKE '一年级%' THEN 1
-            WHEN class_name LIKE '二年级%' THEN 2
-            WHEN class_name LIKE '三年级%' THEN 3
-            WHEN class_name LIKE '四年级%' THEN 4
-            WHEN class_name LIKE '五年级%' THEN 5
-            WHEN class_name LIKE '六年级%' OR class_name LIKE '预备%' OR class_name LIKE '预初%' THEN 6
-            WHEN class_name LIKE '七年级%' OR class_name LIKE '初一%' THEN 7
-            WHEN class_name LIKE '八年级%' OR class_name LIKE '初二%' THEN 8
-            WHEN class_name LIKE '九年级%' OR class_name LIKE '初三%' THEN 9
-            WHEN class_name LIKE '高一%' THEN 10
-            WHEN class_name LIKE '高二%' THEN 11
-            WHEN class_name LIKE '高三%' THEN 12
-        END AS grade
-    FROM records_academic_score AS r
-    WHERE r.score IS NOT NULL
-)
 SELECT
     'academic-score' AS template,
     term,
@@ -53,7 +33,8 @@ SELECT
         / count(score) AS pass_rate,
     CAST(count(CASE WHEN score >= 0.85 * full_marks THEN 1 END) AS DOUBLE)
         / count(score) AS excellent_rate
-FROM scored
+FROM records_academic_score
+WHERE score IS NOT NULL
 GROUP BY
     term, school_id, grade, class_id, subject, assessment_type, assessment_date, full_marks
 ORDER BY

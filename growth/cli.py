@@ -99,6 +99,16 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument(
         "--state-dir", type=Path, default=None, help="本地平台的状态目录，默认 .local/"
     )
+    query.add_argument(
+        "--athena",
+        action="store_true",
+        help="在已部署环境的 Athena 上执行（运维或分析人员的 AWS 凭证）",
+    )
+    query.add_argument("--workgroup", help="Athena 工作组（部署输出 AthenaWorkGroup）")
+    query.add_argument("--database", help="数据湖的 Glue 数据库（部署输出 LakeDatabase）")
+    query.add_argument(
+        "--timeout", type=float, default=300.0, help="Athena 查询最长等待秒数，超时即停止"
+    )
     query.set_defaults(handler=_query)
 
     demo = commands.add_parser("demo", help="生成示例文件并逐个校验，展示系统效果")
@@ -525,10 +535,21 @@ def _local_demo(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    from analytics.cli import run
+    from analytics.cli import AthenaTarget, run
 
+    athena = None
+    if args.athena:
+        if not (args.workgroup and args.database):
+            print("错误：--athena 需要 --workgroup 和 --database（见部署输出）", file=sys.stderr)
+            return EXIT_INVALID
+        athena = AthenaTarget(args.workgroup, args.database, timeout_s=args.timeout)
     return run(
-        sql=args.sql, view=args.view, fmt=args.format, lake=args.lake, state_dir=args.state_dir
+        sql=args.sql,
+        view=args.view,
+        fmt=args.format,
+        lake=args.lake,
+        state_dir=args.state_dir,
+        athena=athena,
     )
 
 

@@ -14,6 +14,7 @@ from shared.settings import AwsSettings
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_athena import AthenaClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
@@ -86,6 +87,12 @@ class AwsClients:
     def ses(self) -> SESClient:
         """SES: email, where the district sends it through SES (global regions only)."""
         client: SESClient = self._client("ses")
+        return client
+
+    @cached_property
+    def athena(self) -> AthenaClient:
+        """Athena (operators' and analysts' commands only: `growth query --athena`)."""
+        client: AthenaClient = self._client("athena")
         return client
 
     @cached_property

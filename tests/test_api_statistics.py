@@ -25,8 +25,10 @@ def world() -> Iterator[World]:
     with api_world() as w:
         a1 = w.repos.directory.get_class("A1")
         extra = {f"A1x{n}": student(w, f"A1x{n}", a1, seq=40 + n).id for n in range(4)}
-        midterm = dict(zip(["S1", "S1b", *extra], [95.0, 60.0, 70.0, 80.0, 90.0, "缺考"]))
-        quiz = dict(zip(["S1", "S1b", *extra], [50.0, 60.0, 70.0, 80.0, 90.0, 100.0]))
+        midterm = dict(
+            zip(["S1", "S1b", *extra], [95.0, 60.0, 70.0, 80.0, 90.0, "缺考"], strict=True)
+        )
+        quiz = dict(zip(["S1", "S1b", *extra], [50.0, 60.0, 70.0, 80.0, 90.0, 100.0], strict=True))
         put_scores(w, a1, midterm)
         put_scores(w, a1, quiz, assessment=QUIZ)
         for class_id in ("A1", "A2", "B1"):

@@ -123,6 +123,7 @@ def to_lake(upload: ClassFile, student_ids: dict[str, str], *, task_id: str = "t
         keys,
         school_id=upload.school_id,
         class_id=upload.class_id,
+        grade=upload.students[0].grade,
         task_id=task_id,
         submission_id=f"sub-{upload.class_id}",
         uploaded_at=UPLOADED_AT,
@@ -185,6 +186,23 @@ FITNESS_LAKE_COLUMNS = [
         for name in (item, f"{item}_status")
     ],
     "remark",
+    # derived at import by the national standard (shared.fitness)
+    "bmi",
+    "bmi_score",
+    "vital_capacity_ml_score",
+    "sprint_50m_s_score",
+    "sit_and_reach_cm_score",
+    "rope_skipping_score",
+    "sit_ups_score",
+    "shuttle_run_50x8_s_score",
+    "standing_long_jump_cm_score",
+    "pull_ups_score",
+    "run_800m_s_score",
+    "run_1000m_s_score",
+    "bonus_score",
+    "standard_score",
+    "total_score",
+    "fitness_grade",
     "school_id",
     "class_id",
     "task_id",
@@ -224,6 +242,38 @@ def test_a_validated_fitness_file_becomes_a_lake_table_with_exactly_its_schema(
     assert set(table.column("uploaded_at").to_pylist()) == {UPLOADED_AT.replace(microsecond=123000)}
     # …and no partition column inside the file: they are directories
     assert not set(PARTITIONS) & set(table.column_names)
+
+
+def test_every_lake_table_has_the_grade_as_an_integer(
+    registry: TemplateRegistry,
+    district: list[sample.School],
+    fitness: ClassFile,
+    student_ids: dict[str, str],
+) -> None:
+    # Given a class's score file (the template has no grade column) and a fitness file (its
+    # rows state their grade, which decides the fitness standard's items)
+    students = class_students(district[0], 1)
+    scores = validated(registry, "academic-score", students, school=0, klass=1)
+    # When they become lake rows
+    score_rows, fitness_rows = to_lake(scores, student_ids), to_lake(fitness, student_ids)
+    # Then both tables have `grade`, 1–12 as int8 (Athena's tinyint) in every lake schema
+    for template in registry.latest():
+        if template.id != "roster-students":
+            assert lake_schema(template).field("grade").type == pa.int8()
+    # …the score rows carry their class's grade, and the fitness rows their own
+    assert set(score_rows.column("grade").to_pylist()) == {students[0].grade}
+    assert fitness_rows.column("grade").equals(fitness.accepted.column("grade"))
+    assert score_rows.column_names.index("grade") == score_rows.column_names.index("class_id") + 1
+
+
+def test_a_template_column_named_grade_must_be_a_grade(registry: TemplateRegistry) -> None:
+    # Given a template whose `grade` column is text
+    base = registry.get("quality-record")
+    column = Column(key="grade", header="年级说明", type=ColumnType.TEXT)
+    template = base.model_copy(update={"columns": [*base.columns, column]})
+    # When its lake schema is built, Then it is refused: `grade` means 1–12 in every table
+    with pytest.raises(TemplateInvalid, match="grade"):
+        lake_schema(template)
 
 
 def test_personal_columns_are_decided_in_one_place(registry: TemplateRegistry) -> None:
@@ -323,6 +373,7 @@ def test_lake_rows_fail_loudly_when_the_engine_types_drift(
     common: dict[str, Any] = {
         "school_id": "sch-1",
         "class_id": "cls-1",
+        "grade": 7,
         "task_id": "task-1",
         "submission_id": "sub-1",
         "uploaded_at": UPLOADED_AT,
@@ -341,6 +392,9 @@ def test_lake_rows_fail_loudly_when_the_engine_types_drift(
     # …the student keys do not match the rows one to one
     with pytest.raises(ValueError, match="student key"):
         lake_rows(fitness.template, fitness.accepted, keys.slice(1), **common)
+    # …the class's grade is not one of 1–12
+    with pytest.raises(ValueError, match="grade"):
+        lake_rows(fitness.template, fitness.accepted, keys, **{**common, "grade": 13})
     # …or the upload time has no zone
     with pytest.raises(ValueError, match="timezone"):
         lake_rows(

@@ -3,9 +3,11 @@ batch, becomes records, a lake file, a report, a final submission state and an e
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from growth.sample import SCORE_HEADER, csv_bytes
@@ -90,8 +92,9 @@ def test_an_upload_becomes_records_lake_rows_a_report_and_an_event(pw: PipelineW
     assert seen["error_report"]["url"]
     # And the good rows are records readers see, with provenance
     assert class_scores(pw, task_id) == [("S1", 95.0), ("S1b", 88.0)]
-    # And the lake holds the same rows under the object version's key, without names or IDs
-    objects = pw.s3.list_objects_v2(Bucket=LAKE)["Contents"]
+    # And the lake holds the same rows under the object version's key, without names or IDs,
+    # with the class's grade
+    objects = pw.s3.list_objects_v2(Bucket=LAKE, Prefix="records/")["Contents"]
     assert len(objects) == 1
     assert f"task={task_id}" in objects[0]["Key"]
     assert "part-" in objects[0]["Key"]
@@ -99,6 +102,24 @@ def test_an_upload_becomes_records_lake_rows_a_report_and_an_event(pw: PipelineW
     student = pw.world.repos.directory.get_student("S1")
     assert student.student_no.encode() not in parquet
     assert student.name.encode() not in parquet
+    assert pq.read_table(io.BytesIO(parquet)).column("grade").to_pylist() == [7, 7]
+    # And what validation found is in the lake's quality table: one file for the upload, a
+    # row per code with the upload's counts
+    (findings,) = pw.s3.list_objects_v2(Bucket=LAKE, Prefix="quality/")["Contents"]
+    assert findings["Key"] == f"quality/term=2024-2025-1/school=A/part-{submission_id}.parquet"
+    body = pw.s3.get_object(Bucket=LAKE, Key=findings["Key"])["Body"].read()
+    found = {r["code"]: r for r in pq.read_table(io.BytesIO(body)).to_pylist()}
+    assert set(found) == {"DATE_INVALID", "ROWS_REPLACE_OTHER_TASK"}
+    assert {k: found["DATE_INVALID"][k] for k in ("scope", "severity", "findings", "rows")} == {
+        "scope": "row",
+        "severity": "error",
+        "findings": 1,
+        "rows": 1,
+    }
+    assert found["ROWS_REPLACE_OTHER_TASK"]["scope"] == "file"
+    assert {
+        (r["status"], r["rows_total"], r["rows_rejected"], r["grade"]) for r in found.values()
+    } == {("partial", 3, 1, 7)}
     # And an event says so
     events = pw.events()
     assert [e["detail"]["status"] for e in events] == ["partial"]
@@ -133,6 +154,7 @@ def test_duplicate_notifications_create_no_duplicates(pw: PipelineWorld) -> None
     body = body_of(record)
     assert pw.deliver(body, body, body) == {"batchItemFailures": []}
     first = (class_scores(pw, task_id), len(pw.s3.list_objects_v2(Bucket=LAKE)["Contents"]))
+    assert first[1] == 2  # the upload's lake file and its findings
     # When one of them is redelivered three more times
     for _ in range(3):
         assert pw.deliver(body) == {"batchItemFailures": []}
@@ -417,7 +439,7 @@ def test_a_new_upload_for_the_class_replaces_the_old_one_whole(pw: PipelineWorld
     pw.deliver(body_of(second))
     assert class_scores(pw, task_id) == [("S1", 99.0), ("S1b", 88.0)]
     # one lake file per task and class: the superseded upload's file is gone (R12)
-    assert len(pw.s3.list_objects_v2(Bucket=LAKE)["Contents"]) == 1
+    assert len(pw.s3.list_objects_v2(Bucket=LAKE, Prefix="records/")["Contents"]) == 1
 
 
 # ------------------------------------------------------- re-checks before parsing (R13, R14)

@@ -191,7 +191,7 @@ def lake_rows(pw: PipelineWorld) -> list[dict[str, Any]]:
     import pyarrow.parquet as pq
 
     rows: list[dict[str, Any]] = []
-    for item in pw.s3.list_objects_v2(Bucket=LAKE).get("Contents", []):
+    for item in pw.s3.list_objects_v2(Bucket=LAKE, Prefix="records/").get("Contents", []):
         body = pw.s3.get_object(Bucket=LAKE, Key=item["Key"])["Body"].read()
         rows += pq.read_table(io.BytesIO(body)).to_pylist()
     return rows

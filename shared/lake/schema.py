@@ -2,7 +2,9 @@
 Glue/Athena description of both.
 
 A template's lake table holds its non-personal columns, typed as the validation engine types
-them, plus who and where each row came from. Students appear by pseudonymous key only (the
+them, then the values derived from them at import where the template has a derivation
+(体质健康测试: BMI, item scores, 标准分, 附加分, 学年总分, 等级; `shared.fitness`), plus who and
+where each row came from. Students appear by pseudonymous key only (the
 Student id, never the 学籍号). Template, term, school, task and class are Hive-style
 directories (`records/template=…/term=…/school=…/task=…/class=…/`), not columns of the files.
 
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Final
 from urllib.parse import quote
 
 from shared.exceptions import TemplateInvalid
+from shared.fitness.derivation import derived_columns
 from shared.templates.model import ColumnType, Template
 
 if TYPE_CHECKING:
@@ -47,9 +50,14 @@ PROJECTED_PARTITIONS: Final = ("term", "school")
 
 # Who and where a row came from; appended to every template's own columns.
 STUDENT_KEY: Final = "student_key"
+# The grade (1–12) of the class a row was uploaded for, so that analysts group by grade
+# without parsing class names. A template with its own grade column (体质健康's 年级, which
+# decides the items and scoring of the fitness standard) keeps that column as `grade`.
+GRADE: Final = "grade"
 PROVENANCE: Final[dict[str, str]] = {
     "school_id": "学校 id",
     "class_id": "班级 id",
+    GRADE: "年级（1–12，上传班级的年级）",
     "task_id": "数据上报任务 id",
     "submission_id": "上报（提交）id",
     "template_version": "模板版本",
@@ -79,7 +87,8 @@ def _arrow_types() -> dict[ColumnType, pa.DataType]:
 
 def lake_schema(template: Template) -> pa.Schema:
     """The explicit Arrow schema of `template`'s lake files: the student's pseudonymous key,
-    each non-personal column (and its `<key>_status` where statuses exist), then provenance.
+    each non-personal column (and its `<key>_status` where statuses exist), the template's
+    derived values (doubles; the fitness grade as text), then provenance.
     TemplateInvalid if a column's name would collide with a lake column or a partition."""
     import pyarrow as pa
 
@@ -91,9 +100,16 @@ def lake_schema(template: Template) -> pa.Schema:
         fields.append(pa.field(column.key, types[column.type]))
         if column.has_status:
             fields.append(pa.field(f"{column.key}_status", pa.string()))
+    for derived in derived_columns(template.id):
+        kind = pa.float64() if derived.kind == "double" else pa.string()
+        fields.append(pa.field(derived.key, kind))
     fields += [
         pa.field("school_id", pa.string(), nullable=False),
         pa.field("class_id", pa.string(), nullable=False),
+    ]
+    if not has_own_grade(template):
+        fields.append(pa.field(GRADE, types[ColumnType.GRADE], nullable=False))
+    fields += [
         pa.field("task_id", pa.string(), nullable=False),
         pa.field("submission_id", pa.string(), nullable=False),
         pa.field("template_version", pa.int16(), nullable=False),
@@ -105,6 +121,17 @@ def lake_schema(template: Template) -> pa.Schema:
     if clashes:
         raise TemplateInvalid(f"{template.ref}: column names reserved by the lake: {clashes}")
     return pa.schema(fields)
+
+
+def has_own_grade(template: Template) -> bool:
+    """Whether the template's rows say their grade themselves (a non-personal column `grade`,
+    which must then be of the grade type: the lake's `grade` means 1–12 in every table)."""
+    column = next((c for c in template.columns if c.key == GRADE and not c.is_personal), None)
+    if column is None:
+        return False
+    if column.type is not ColumnType.GRADE:
+        raise TemplateInvalid(f"{template.ref}: column {GRADE} is reserved by the lake for 年级")
+    return True
 
 
 def athena_type(arrow_type: pa.DataType) -> str:
@@ -148,6 +175,8 @@ def glue_columns(template: Template) -> list[dict[str, str]]:
         comments[column.key] = column.header + unit
         if column.has_status:
             comments[f"{column.key}_status"] = f"{column.header}：{'、'.join(column.statuses)}"
+    for derived in derived_columns(template.id):
+        comments[derived.key] = f"{derived.header}（导入时计算）"
     return [
         {"Name": field.name, "Type": athena_type(field.type), "Comment": comments[field.name]}
         for field in lake_schema(template)
@@ -171,15 +200,23 @@ def glue_partition_projection(
     `terms` are projected as an enum (see `terms_of_years`). With `school_ids` the schools are
     an enum too, so district-wide queries need no school in WHERE (the list is refreshed
     when schools are added); without, `school` is injected and every query must name one."""
+    return projection_parameters(
+        f"s3://{bucket}/{template_prefix(template_id)}", terms=terms, school_ids=school_ids
+    )
+
+
+def projection_parameters(
+    location: str, *, terms: Sequence[str], school_ids: Sequence[str] | None = None
+) -> dict[str, str]:
+    """Partition projection of `term` and `school` directories under `location` (an
+    `s3://…/` prefix ending in `/`), for any lake table laid out that way."""
     if not terms:
         raise ValueError("partition projection needs at least one term")
     parameters = {
         "projection.enabled": "true",
         "projection.term.type": "enum",
         "projection.term.values": ",".join(partition_value(t) for t in terms),
-        "storage.location.template": (
-            f"s3://{bucket}/{template_prefix(template_id)}term=${{term}}/school=${{school}}/"
-        ),
+        "storage.location.template": f"{location}term=${{term}}/school=${{school}}/",
     }
     if school_ids:
         parameters["projection.school.type"] = "enum"

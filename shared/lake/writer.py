@@ -1,8 +1,9 @@
 """Writing the lake: accepted rows → the template's lake table → one Parquet object per upload.
 
-`lake_rows` drops personal columns and adds the student's pseudonymous key and provenance,
-checking every type against `lake_schema` (a drift in the engine's types is a bug, and fails
-here rather than in an analyst's query months later). `lake_key` places the object by
+`lake_rows` drops personal columns and adds the values derived at import (`shared.fitness`),
+the student's pseudonymous key and provenance, checking every type against `lake_schema` (a
+drift in the engine's types is a bug, and fails here rather than in an analyst's query months
+later). `lake_key` places the object by
 template, term, school, task and class and names it after the source object's version, so a
 re-run of the same upload replaces its own file and a new upload adds a new one;
 `LakeWriter.replace_partition` then deletes the superseded upload's file.
@@ -19,7 +20,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from shared.exceptions import Unavailable
-from shared.lake.schema import RECORDS_PREFIX, STUDENT_KEY, lake_schema, partition_value
+from shared.fitness.derivation import derived_arrays
+from shared.lake.schema import (
+    GRADE,
+    RECORDS_PREFIX,
+    STUDENT_KEY,
+    has_own_grade,
+    lake_schema,
+    partition_value,
+)
 from shared.templates.model import ColumnType, Template
 
 _SEP: Final = "\x1f"
@@ -63,20 +72,26 @@ def lake_rows(
     *,
     school_id: str,
     class_id: str,
+    grade: int,
     task_id: str,
     submission_id: str,
     uploaded_at: datetime,
 ) -> pa.Table:
     """`accepted` (the engine's typed rows) as `template`'s lake table, with exactly the
-    columns and types of `lake_schema(template)`. Personal columns are not carried over.
+    columns and types of `lake_schema(template)`. Personal columns are not carried over; the
+    template's derived values (体质健康测试's scores) are computed from the rows unless they
+    already carry them. `grade` is the class's (1–12); a template with its own grade column
+    keeps its rows'.
 
     TypeError if a column is missing or its type differs from the schema's (no silent
-    casts); ValueError if the student keys do not match the rows one to one, or
-    `uploaded_at` has no time zone."""
+    casts); ValueError if the student keys do not match the rows one to one, `grade` is not
+    1–12, or `uploaded_at` has no time zone."""
     import pyarrow as pa
 
     if uploaded_at.tzinfo is None:
         raise ValueError("uploaded_at must be timezone-aware")
+    if not 1 <= grade <= 12:
+        raise ValueError(f"grade must be 1–12, not {grade}")
     rows = accepted.num_rows
     if len(student_keys) != rows or student_keys.null_count:
         raise ValueError(f"need one student key per accepted row ({rows}), none empty")
@@ -89,7 +104,10 @@ def lake_rows(
         "template_version": template.version,
         "uploaded_at": uploaded_at,
     }
+    if not has_own_grade(template):
+        constant[GRADE] = grade
     arrays: list[pa.Array | pa.ChunkedArray] = []
+    derived: dict[str, pa.Array] | None = None  # computed once the template's columns passed
     for field in schema:
         if field.name == STUDENT_KEY:
             arrays.append(_checked(field, student_keys))
@@ -97,6 +115,8 @@ def lake_rows(
             arrays.append(pa.repeat(pa.scalar(constant[field.name], field.type), rows))
         elif field.name in accepted.column_names:
             arrays.append(_checked(field, accepted.column(field.name)))
+        elif field.name in (derived := derived or derived_arrays(template.id, accepted)):
+            arrays.append(_checked(field, derived[field.name]))
         else:
             raise TypeError(f"accepted rows of {template.ref} lack the column {field.name}")
     return pa.Table.from_arrays(arrays, schema=schema)

@@ -28,6 +28,7 @@ from shared.domain.models import (
     record_id_for,
 )
 from shared.exceptions import NotFound
+from shared.fitness.derivation import derive, derived_columns
 from shared.templates.model import Template
 
 ROSTER_TEMPLATE = "roster-students"
@@ -51,15 +52,17 @@ def build_records(
     template: Template, accepted: pa.Table, students: Mapping[str, Student], source: RowSource
 ) -> list[Record]:
     """One record per accepted row, of the student the row's 学籍号 names (rows whose student
-    the school does not know were already rejected by the roster check)."""
+    the school does not know were already rejected by the roster check). Its values are the
+    row's, and what the template derives from them (体质健康测试: BMI, scores, 等级)."""
     kept = [c.key for c in template.columns if c.key not in _WHO and not c.is_personal]
     statuses = [f"{c.key}_status" for c in template.columns if c.has_status and c.key in kept]
+    derived = [c.key for c in derived_columns(template.id)]
     has_subject = any(c.key == "subject" for c in template.columns)
     records = []
-    for row in accepted.to_pylist():
+    for row in derive(template.id, accepted).to_pylist():
         student = students[row["student_no"]]
         natural_key = {k: _text(row[k]) for k in template.unique}
-        values: dict[str, RecordValue] = {k: _value(row[k]) for k in (*kept, *statuses)}
+        values: dict[str, RecordValue] = {k: _value(row[k]) for k in (*kept, *statuses, *derived)}
         records.append(
             Record(
                 id=record_id_for(template.id, source.term, natural_key),

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
     from shared.ingest import UploadContext
     from shared.ingest.result import ValidationResult
+    from shared.lake.quality import Finding
 
 log = logging.getLogger(__name__)
 
@@ -197,24 +198,30 @@ class UploadValidator:
         task = self.ctx.repos.collection.get_task(submission.task_id)
         template = self.ctx.templates(task.template_id, task.template_version)
         limits = self.ctx.limits
+        # The class of a class upload (a school's workbook has none): its grade goes into the
+        # lake with the rows and the findings, even of a file refused unread.
+        klass = (
+            None
+            if submission.class_id is None
+            else self.ctx.repos.directory.get_class(submission.class_id)
+        )
         if ref.size > limits.max_file_bytes:  # refuse before downloading anything (R13)
             issue = FileIssue(
                 ErrorCode.FILE_TOO_LARGE,
                 {"size": _mib(ref.size), "limit": _mib(limits.max_file_bytes)},
             )
-            return self._finish(submission, task, template, None, [issue], ref)
+            return self._finish(submission, task, template, None, [issue], ref, klass)
         body = self._download(ref)
         if len(body) > limits.max_file_bytes:  # what was stored, whatever the event said
             issue = FileIssue(
                 ErrorCode.FILE_TOO_LARGE,
                 {"size": _mib(len(body)), "limit": _mib(limits.max_file_bytes)},
             )
-            return self._finish(submission, task, template, None, [issue], ref)
-        if submission.class_id is None:
+            return self._finish(submission, task, template, None, [issue], ref, klass)
+        if klass is None:
             return self._validate_school(submission, task, template, body, ref)
-        klass = self.ctx.repos.directory.get_class(submission.class_id)
         result = self._run_engine(body, template, task, submission, klass)
-        return self._finish(submission, task, template, result, result.file_errors, ref)
+        return self._finish(submission, task, template, result, result.file_errors, ref, klass)
 
     def _validate_school(
         self,
@@ -238,7 +245,7 @@ class UploadValidator:
             sheets = sheet_names(body, self.ctx.limits)
         except FileRejected as exc:
             return self._finish(
-                workbook, task, template, None, [FileIssue(exc.code, exc.params)], ref
+                workbook, task, template, None, [FileIssue(exc.code, exc.params)], ref, None
             )
         classes = [
             c for c in self._school_classes(workbook.school_id) if task_covers_class(task, c)
@@ -253,7 +260,7 @@ class UploadValidator:
                 mapped.append((sheet, klass))
         if not mapped:
             issue = FileIssue(ErrorCode.FILE_NO_CLASS_SHEETS, {"sheets": "、".join(sheets)})
-            return self._finish(workbook, task, template, None, [issue], ref)
+            return self._finish(workbook, task, template, None, [issue], ref, None)
         parts = [
             self._part(workbook, task, template, body, ref, sheet, klass) for sheet, klass in mapped
         ]
@@ -308,7 +315,7 @@ class UploadValidator:
 
             upload = UploadContext(fixed=task.fixed, class_name=klass.name, sheet=sheet)
             result = self._run_engine(body, template, task, part, klass, upload)
-            self._finish(part, task, template, result, result.file_errors, ref)
+            self._finish(part, task, template, result, result.file_errors, ref, klass)
             part = collection.get_submission(part_id)
         return SubmissionPart(
             class_id=klass.id,
@@ -447,6 +454,7 @@ class UploadValidator:
         result: ValidationResult | None,
         file_errors: list[FileIssue],
         ref: ObjectRef,
+        klass: SchoolClass | None,
     ) -> Outcome:
         now = self.ctx.now()
         subjects: list[str] = []
@@ -459,7 +467,7 @@ class UploadValidator:
                 rejected=result.rows_rejected if result else 0,
             )
         else:
-            imported = self._import(submission, task, template, result, ref)
+            imported = self._import(submission, task, template, result, ref, klass)
             subjects, replaced = imported.subjects, imported.replaced
             result.file_warnings += imported.warnings
             status = SubmissionStatus.PARTIAL if result.rows_rejected else SubmissionStatus.ACCEPTED
@@ -469,6 +477,7 @@ class UploadValidator:
                 rejected=result.rows_rejected,
             )
         report_key = self._write_report(submission, result, file_errors)
+        self._write_findings(submission, task, template, klass, status, counts, result, file_errors)
         summary = _error_groups(result, file_errors)
         self.ctx.repos.collection.transition_submission(
             submission,
@@ -497,6 +506,7 @@ class UploadValidator:
         template: Template,
         result: ValidationResult,
         ref: ObjectRef,
+        klass: SchoolClass | None,
     ) -> Imported:
         """The accepted rows as records of a new generation, shown at once by flipping the
         class's pointer for each subject they hold; records of the same natural key that
@@ -533,7 +543,7 @@ class UploadValidator:
             changes += carried + taken.changes
             superseded += taken.superseded
         subjects = _delivered_subjects(template, accepted)
-        lake_key = self._write_lake(submission, task, template, accepted, students, ref)
+        lake_key = self._write_lake(submission, task, template, accepted, students, ref, klass)
         try:
             replaced = repos.records.flip_generation(
                 task.id,
@@ -627,16 +637,20 @@ class UploadValidator:
         accepted: Any,
         students: dict[str, Any],
         ref: ObjectRef,
+        klass: SchoolClass | None,
     ) -> str:
         from shared.lake.writer import lake_key, lake_rows, student_keys_of
 
+        if klass is None or klass.id != submission.class_id:
+            raise ValueError(f"submission {submission.id} is not an upload of a known class")
         keys = student_keys_of(template, accepted, {no: s.id for no, s in students.items()})
         table = lake_rows(
             template,
             accepted,
             keys,
             school_id=submission.school_id,
-            class_id=_class_of(submission),
+            class_id=klass.id,
+            grade=klass.grade,
             task_id=task.id,
             submission_id=submission.id,
             uploaded_at=submission.received_at or self.ctx.now(),
@@ -656,6 +670,40 @@ class UploadValidator:
         from shared.lake.writer import LakeWriter
 
         return LakeWriter(self.ctx.s3, self.ctx.settings.lake_bucket)
+
+    def _write_findings(
+        self,
+        submission: Submission,
+        task: CollectionTask,
+        template: Template,
+        klass: SchoolClass | None,
+        status: SubmissionStatus,
+        counts: RowCounts,
+        result: ValidationResult | None,
+        file_errors: list[FileIssue],
+    ) -> str:
+        """What validation found, into the lake's quality table (one file per upload, so a
+        redelivery rewrites its own): data quality is queried like the records."""
+        from shared.lake.quality import FindingsWriter, UploadOutcome
+
+        outcome = UploadOutcome(
+            submission_id=submission.id,
+            template_id=template.id,
+            template_version=template.version,
+            task_id=task.id,
+            term=task.term,
+            school_id=submission.school_id,
+            class_id=klass.id if klass else None,
+            grade=klass.grade if klass else None,
+            status=status.value,
+            rows_total=counts.total,
+            rows_accepted=counts.accepted,
+            rows_rejected=counts.rejected,
+            findings=_findings(result, file_errors),
+            uploaded_at=submission.received_at or self.ctx.now(),
+            validated_at=self.ctx.now(),
+        )
+        return FindingsWriter(self.ctx.s3, self.ctx.settings.lake_bucket).put(outcome)
 
     def _write_report(
         self,
@@ -786,6 +834,29 @@ def _error_groups(
         ]
         groups += [whole_file(issue) for issue in result.file_warnings]
     return groups + [whole_file(issue) for issue in warnings or []]
+
+
+def _findings(result: ValidationResult | None, file_errors: list[FileIssue]) -> list[Finding]:
+    """The upload's findings by code: whole-file errors and warnings once each, row findings
+    counted and their distinct rows."""
+    from shared.lake.quality import Finding
+
+    files: dict[str, int] = {}
+    for issue in [*file_errors, *(result.file_warnings if result else [])]:
+        files[issue.code.value] = files.get(issue.code.value, 0) + 1
+    found = [
+        Finding(code, severity(ErrorCode(code)), "file", count) for code, count in files.items()
+    ]
+    rows: dict[ErrorCode, tuple[int, set[int]]] = {}
+    for error in result.row_errors if result else []:
+        count, numbers = rows.get(error.code, (0, set()))
+        numbers.add(error.row)
+        rows[error.code] = (count + 1, numbers)
+    found += [
+        Finding(code.value, severity(code), "row", count, len(numbers))
+        for code, (count, numbers) in rows.items()
+    ]
+    return found
 
 
 def _mib(size: int) -> str:
