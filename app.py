@@ -85,6 +85,9 @@ from chalicelib.views_statistics import (
     SchoolStatisticsView,
     StatisticQuery,
     StudentInsightsView,
+    WarningList,
+    WarningRulesView,
+    WarningsQuery,
 )
 
 app = Chalice(app_name="growth-api")
@@ -459,6 +462,29 @@ route(
     query=InsightsQuery,
     response=StudentInsightsView,
 )(statistics.student_insights)
+route(
+    "/v1/classes/{class_id}/warnings",
+    "GET",
+    summary="班级的预警提示（班主任、该学科任课教师）",
+    tag="statistics",
+    query=WarningsQuery,
+    response=WarningList,
+)(statistics.class_warnings)
+route(
+    "/v1/district/warning-rules",
+    "GET",
+    summary="预警规则（区管理员）",
+    tag="statistics",
+    response=WarningRulesView,
+)(statistics.warning_rules)
+route(
+    "/v1/district/warning-rules",
+    "PUT",
+    summary="修改预警规则（区管理员）",
+    tag="statistics",
+    body=WarningRulesView,
+    response=WarningRulesView,
+)(statistics.change_warning_rules)
 
 
 # Corrections and audit

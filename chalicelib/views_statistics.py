@@ -235,3 +235,41 @@ class StudentInsightsView(View):
     template_id: str
     subjects: list[SubjectInsightView]
     computed_at: datetime | None
+
+
+# ------------------------------------------------------------------------------------ warnings
+
+
+class WarningsQuery(View):
+    template_id: str = Field("academic-score")
+    term: TermText
+
+
+WARNING_TITLES: dict[str, str] = {
+    "percentile_drop": "班级位置变化较大",
+    "fitness_fail": "体测未达及格",
+    "missing_record": "缺少记录",
+}
+
+
+class WarningView(View):
+    student_id: str
+    name: str
+    kind: Literal["percentile_drop", "fitness_fail", "missing_record"]
+    title: str = Field(description="What to look at, e.g. 班级位置变化较大 (not a label).")
+    subject: str | None
+    assessment: AssessmentView
+    message: str = Field(description="A prompt to talk, with the numbers behind it.")
+    facts: dict[str, float | str]
+    computed_at: datetime
+
+
+class WarningList(View):
+    class_id: str
+    items: list[WarningView]
+
+
+class WarningRulesView(View):
+    percentile_drop: int = Field(ge=5, le=90)
+    fitness_fail: bool
+    missing_record: bool

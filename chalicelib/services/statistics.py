@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.context import Context
+from chalicelib.services.common import audit
 from chalicelib.views_statistics import (
+    WARNING_TITLES,
     AssessmentList,
     AssessmentView,
     CatalogQuery,
@@ -27,15 +29,21 @@ from chalicelib.views_statistics import (
     StudentInsightsView,
     StudentPositionView,
     SubjectInsightView,
+    WarningList,
+    WarningRulesView,
+    WarningsQuery,
+    WarningView,
     family_band,
     figures,
 )
 from shared.access.policy import (
     Principal,
+    may_manage_warning_rules,
     permit,
     require,
     sees_class,
     sees_class_statistics,
+    sees_class_warnings,
     sees_district_statistics,
     sees_school,
     sees_school_statistics,
@@ -45,12 +53,14 @@ from shared.access.policy import (
     sees_student_places,
 )
 from shared.db.dynamo import MAX_PAGE_SIZE, every_page
+from shared.domain.models import AuditAction
 from shared.error_codes import Entity
 from shared.exceptions import NotFound
 from shared.statistics import queries
 from shared.statistics.model import RollUp, StatisticInfo, StatKey, describe
 from shared.statistics.plans import PLANS
 from shared.statistics.summary import Summary
+from shared.statistics.warnings import WarningRules
 
 
 def assessments(context: Context, principal: Principal, query: CatalogQuery) -> AssessmentList:
@@ -70,18 +80,18 @@ def class_statistics(
     require(sees_class(principal, school_class), Entity.SCHOOL_CLASS)
     permit(sees_class_statistics(principal, school_class, info.subject))
     report = queries.class_report(context.repos.statistics, info.stat, school_class)
+    audit(
+        context,
+        principal,
+        AuditAction.READ_RECORDS,
+        school_id=school_class.school_id,
+        class_id=class_id,
+        details={"view": "statistics", "template": info.template_id, "term": info.term},
+    )
     statistic = report.statistic
     students = []
     if statistic is not None:
-        directory = context.repos.directory
-        names = {
-            s.id: s.name
-            for s in every_page(
-                lambda start: directory.list_class_students(
-                    class_id, limit=MAX_PAGE_SIZE, start_key=start
-                )
-            )
-        }
+        names = _class_names(context, class_id)
         for student_id in sorted({*statistic.values, *statistic.statuses}):
             value = statistic.values.get(student_id)
             students.append(
@@ -203,6 +213,15 @@ def student_insights(
     permit(sees_student_insights(principal, student))
     places = sees_student_places(principal, student)
     series = queries.student_insights(context.repos.statistics, student.id, query.template_id)
+    audit(
+        context,
+        principal,
+        AuditAction.READ_RECORDS,
+        school_id=student.school_id,
+        class_id=student.class_id,
+        student_ids=[student.id],
+        details={"view": "insights", "template": query.template_id},
+    )
     subjects = []
     computed: list[datetime] = []
     for s in series:
@@ -235,7 +254,80 @@ def student_insights(
     )
 
 
+def class_warnings(
+    context: Context, principal: Principal, class_id: str, query: WarningsQuery
+) -> WarningList:
+    """A class's early warnings for one of its teachers: all of them for its head teacher, a
+    subject's for the subject's teacher. Prompts to talk, never shown to families."""
+    school_class = context.repos.directory.get_class(class_id)
+    require(sees_class(principal, school_class), Entity.SCHOOL_CLASS)
+    permit(sees_class_warnings(principal, school_class, None))
+    found = context.repos.statistics.list_class_warnings(class_id, query.template_id, query.term)
+    shown = [w for w in found if sees_class_warnings(principal, school_class, w.subject)]
+    names = _class_names(context, class_id) if shown else {}
+    audit(
+        context,
+        principal,
+        AuditAction.READ_RECORDS,
+        school_id=school_class.school_id,
+        class_id=class_id,
+        student_ids=sorted({w.student_id for w in shown}),
+        details={"view": "warnings", "template": query.template_id, "term": query.term},
+    )
+    return WarningList(
+        class_id=class_id,
+        items=[
+            WarningView(
+                student_id=w.student_id,
+                name=names.get(w.student_id, "（已转出）"),
+                kind=w.kind,
+                title=WARNING_TITLES[w.kind],
+                subject=w.subject,
+                assessment=AssessmentView.of(w.info),
+                message=w.message,
+                facts=w.facts,
+                computed_at=w.computed_at,
+            )
+            for w in shown
+        ],
+    )
+
+
+def warning_rules(context: Context, principal: Principal) -> WarningRulesView:
+    permit(may_manage_warning_rules(principal))
+    return WarningRulesView(**context.repos.statistics.get_warning_rules().model_dump())
+
+
+def change_warning_rules(
+    context: Context, principal: Principal, body: WarningRulesView
+) -> WarningRulesView:
+    """The district's rules; classes' warnings follow at their next recompute."""
+    permit(may_manage_warning_rules(principal))
+    rules = WarningRules(**body.model_dump())
+    context.repos.statistics.put_warning_rules(rules)
+    audit(
+        context,
+        principal,
+        AuditAction.CHANGE_WARNING_RULES,
+        school_id=None,
+        details={k: v for k, v in rules.model_dump().items()},
+    )
+    return WarningRulesView(**rules.model_dump())
+
+
 # ------------------------------------------------------------------------------------ helpers
+
+
+def _class_names(context: Context, class_id: str) -> dict[str, str]:
+    directory = context.repos.directory
+    return {
+        s.id: s.name
+        for s in every_page(
+            lambda start: directory.list_class_students(
+                class_id, limit=MAX_PAGE_SIZE, start_key=start
+            )
+        )
+    }
 
 
 def _info(query: StatisticQuery) -> StatisticInfo:

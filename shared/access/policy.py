@@ -236,6 +236,23 @@ def sees_student_places(p: Principal, student: Student) -> bool:
     return p.is_(Role.SCHOOL_ADMIN, Role.TEACHER) and sees_student(p, student)
 
 
+def sees_class_warnings(p: Principal, school_class: SchoolClass, subject: str | None) -> bool:
+    """A class's early warnings: its head teacher (all of them) and the teacher of a warning's
+    subject (`None` asks whether they see any). Not admins, never families (docs/statistics.md)."""
+    if not p.is_(Role.TEACHER):
+        return False
+    if school_class.id in p.head_of:
+        return True
+    taught = p.subjects_by_class.get(school_class.id, frozenset())
+    if subject is None:
+        return bool(taught)
+    return subject in taught
+
+
+def may_manage_warning_rules(p: Principal) -> bool:
+    return p.is_(Role.DISTRICT_ADMIN)
+
+
 def has_todo_list(p: Principal) -> bool:
     """What a task expects is expected of teachers: only they have a to-do list."""
     return p.is_(Role.TEACHER) and p.school_id is not None

@@ -36,6 +36,7 @@ from shared.error_codes import Entity
 from shared.statistics.distribution import Distribution
 from shared.statistics.model import ClassStatistic, Insight, RollUp, StatisticInfo, StatKey
 from shared.statistics.summary import Summary
+from shared.statistics.warnings import EarlyWarning, WarningRules
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -45,6 +46,8 @@ ROLL_UP: Final = "statistic_roll_up"
 INSIGHT: Final = "insight"
 STATISTIC_INFO: Final = "statistic_info"
 STATS_INDEX: Final = "class_statistics_index"
+EARLY_WARNING: Final = "early_warning"
+WARNING_RULES: Final = "warning_rules"
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,8 +265,77 @@ class StatisticsRepository:
             items = self._table.query_all(keys.insights_partition(student_id), prefix=prefix)
         return [_insight(i) for i in items]
 
+    # ----------------------------------------------------------------------------- warnings
+
+    def get_warning_rules(self) -> WarningRules:
+        """The district's warning rules (the defaults until it sets its own)."""
+        key = keys.warning_rules()
+        with storage_errors(Entity.WARNING_RULES):
+            item = self._table.get(key.pk, key.sk)
+        if item is None:
+            return WarningRules()
+        plain = {k: v for k, v in from_item(item).items() if k not in {"pk", "sk", "item_type"}}
+        return WarningRules.model_validate(plain)
+
+    def put_warning_rules(self, rules: WarningRules) -> None:
+        key = keys.warning_rules()
+        item = {**key._asdict(), "item_type": WARNING_RULES, **rules.model_dump()}
+        with storage_errors(Entity.WARNING_RULES):
+            self._table.put(to_item(item))
+
+    def list_class_warnings(self, class_id: str, template_id: str, term: str) -> list[EarlyWarning]:
+        with storage_errors(Entity.STATISTIC):
+            items = self._table.query_all(
+                keys.class_warnings(class_id), prefix=keys.warning_prefix(template_id, term)
+            )
+        return [_warning(i) for i in items]
+
+    def replace_class_warnings(
+        self, class_id: str, template_id: str, term: str, warnings: Sequence[EarlyWarning]
+    ) -> int:
+        """Make a class's warnings of a template and term exactly `warnings`: new and changed
+        ones put, withdrawn ones deleted, unchanged ones left alone. Returns the writes made."""
+        partition = keys.class_warnings(class_id)
+        prefix = keys.warning_prefix(template_id, term)
+        with storage_errors(Entity.STATISTIC):
+            existing = {
+                i["sk"]["S"]: _warning(i)
+                for i in self._table.query_all(partition, prefix=prefix, consistent=True)
+            }
+        wanted = {f"{prefix}{w.key}": w for w in warnings}
+        puts = [
+            _warning_item(partition, sk, w)
+            for sk, w in wanted.items()
+            if sk not in existing or _same_warning(existing[sk], w) is False
+        ]
+        deletes = [(partition, sk) for sk in existing if sk not in wanted]
+        with storage_errors(Entity.STATISTIC):
+            self._table.batch_put(puts)
+            self._table.batch_delete(deletes)
+        return len(puts) + len(deletes)
+
 
 # ------------------------------------------------------------------------------- items
+
+
+def _same_warning(a: EarlyWarning, b: EarlyWarning) -> bool:
+    return a.model_dump(exclude={"computed_at"}) == b.model_dump(exclude={"computed_at"})
+
+
+def _warning_item(partition: str, sk: str, w: EarlyWarning) -> Item:
+    return to_item(
+        {
+            "pk": partition,
+            "sk": sk,
+            "item_type": EARLY_WARNING,
+            **w.model_dump(mode="json"),
+        }
+    )
+
+
+def _warning(item: Item) -> EarlyWarning:
+    plain = {k: v for k, v in from_item(item).items() if k not in {"pk", "sk", "item_type"}}
+    return EarlyWarning.model_validate(plain)
 
 
 def _summary_attributes(summary: Summary) -> dict[str, Any]:

@@ -980,6 +980,7 @@ class AuditAction(StrEnum):
     CHANGE_CONTACT = "change_contact"  # a member of staff's contact details, by an admin
     CHANGE_REMINDER_SETTINGS = "change_reminder_settings"
     CHANGE_CALENDAR = "change_calendar"
+    CHANGE_WARNING_RULES = "change_warning_rules"
 
 
 _ID_OR_MOBILE: Final = re.compile(r"\d{11,}")

@@ -39,6 +39,7 @@ from shared.statistics.model import ClassStatistic, Insight, RollUp, StatKey, de
 from shared.statistics.plans import PLANS, Plan, number, status
 from shared.statistics.ranks import percentile_ranks
 from shared.statistics.summary import Summary
+from shared.statistics.warnings import warnings_for
 
 if TYPE_CHECKING:
     from shared.db.repositories import Repositories
@@ -113,6 +114,7 @@ class Statistics:
             }
             removed = {stat for stat in before if stat not in fresh}
             self._write(plan, school_class, fresh, changed | (dirty & fresh.keys()), removed)
+            self._warn(plan, school_class, term, fresh)
             dirty |= changed | removed
             written = ClassIndex(
                 version=index.version + 1,
@@ -165,6 +167,29 @@ class Statistics:
                 repo.put_insights(insights)
                 repo.delete_insights(stat, had_students - {i.student_id for i in insights})
             self.roll_up(plan, stat, grade, school_id)
+
+    def _warn(
+        self,
+        plan: Plan,
+        school_class: SchoolClass,
+        term: str,
+        fresh: Mapping[StatKey, ClassStatistic],
+    ) -> None:
+        """The class's early warnings of the template and term, recomputed with its figures."""
+        directory = self._repos.directory
+        roster = [
+            s.id
+            for s in every_page(
+                lambda start: directory.list_class_students(
+                    school_class.id, limit=MAX_PAGE_SIZE, start_key=start
+                )
+            )
+        ]
+        rules = self._repos.statistics.get_warning_rules()
+        found = warnings_for(plan, fresh, roster, rules, self._now())
+        self._repos.statistics.replace_class_warnings(
+            school_class.id, plan.template_id, term, found
+        )
 
     def roll_up(self, plan: Plan, stat: StatKey, grade: int, school_id: str) -> None:
         """The school's grade from its classes, then the district's grade from its schools;

@@ -21,6 +21,7 @@ export const ACTION_NAMES: Record<AuditEvent['action'], string> = {
   change_contact: '修改教职工联系方式',
   change_reminder_settings: '修改提醒设置',
   change_calendar: '修改校历',
+  change_warning_rules: '修改预警规则',
 }
 
 const CHANGES: Record<string, Record<string, string>> = {
