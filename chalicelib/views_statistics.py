@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from chalicelib.views import QueryInt, View
 from shared.domain.models import TermText
@@ -270,6 +270,11 @@ class WarningList(View):
 
 
 class WarningRulesView(View):
-    percentile_drop: int = Field(ge=5, le=90)
-    fitness_fail: bool
-    missing_record: bool
+    """The district's rules (also the body that changes them: JSON types exactly, no 0 for
+    false)."""
+
+    percentile_drop: StrictInt = Field(
+        ge=5, le=90, description="Warn at a fall in class percentile of this many points."
+    )
+    fitness_fail: StrictBool = Field(description="Warn when the fitness total is under 60.")
+    missing_record: StrictBool = Field(description="Warn when an expected record is missing.")
