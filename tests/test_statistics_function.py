@@ -15,6 +15,7 @@ from shared.db.statistics import StatisticsRepository
 from shared.events import RecordChanged, SubmissionValidated
 from shared.statistics import percentile_ranks, summarize
 from shared.statistics.model import StatKey
+from shared.statistics.service import IndexBehind
 from tests.api_world import NOW, TERM, World, api_world
 from tests.progress_world import function_environment
 from tests.statistics_world import (
@@ -261,3 +262,36 @@ def test_a_rejected_upload_and_another_template_compute_nothing(world: World) ->
     quality = rejected.model_copy(update={"template_id": "quality-record", "accepted": 3})
     assert statistics(world).handle(quality) is None
     assert world.repos.statistics.get_class_index("A1", ACADEMIC, TERM).version == 0
+
+
+def test_an_upload_the_class_shows_but_the_index_does_not_yet_is_retried(world: World) -> None:
+    a1 = world.repos.directory.get_class("A1")
+    record = score_record(world, "S1", a1, 77.0).model_copy(update={"task_id": "task9"})
+    world.repos.records.flip_generation(
+        "task9", "A1", record.generation, created_at=NOW, subjects=("数学",)
+    )
+    event = SubmissionValidated(
+        occurred_at=NOW,
+        school_id="A",
+        submission_id=record.generation,
+        task_id="task9",
+        class_id="A1",
+        template_id=ACADEMIC,
+        term=TERM,
+        status="accepted",
+        uploaded_by="T1",
+        subjects=["数学"],
+        rows=1,
+        accepted=1,
+        rejected=0,
+    )
+    # The pointer shows the upload; its records are not there yet (the index lags).
+    with pytest.raises(IndexBehind):
+        statistics(world).handle(event)
+
+    world.repos.records.put_records([record])
+    done = statistics(world).handle(event)
+
+    assert done is not None
+    statistic = world.repos.statistics.get_class_statistics([(MATHS, 7, "A", "A1")])[MATHS]
+    assert statistic.values["S1"] == 77.0

@@ -58,6 +58,19 @@ class Entry:
     full_marks: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """The upload an event announced: its task, its id (the generation) and its subjects."""
+
+    task_id: str
+    submission_id: str
+    subjects: tuple[str, ...]
+
+
+class IndexBehind(RuntimeError):
+    """The records index does not show an upload's records yet: retried by the queue."""
+
+
 @dataclass(slots=True)
 class Recomputed:
     """What one recompute of a class changed (for tests, logs and the benchmark)."""
@@ -80,14 +93,19 @@ class Statistics:
             case SubmissionValidated(class_id=str(class_id)) if event.template_id in PLANS:
                 if event.accepted == 0 and not any(event.replaced.values()):
                     return None  # nothing was shown or replaced: no value changed
-                return self.recompute_class(class_id, event.template_id, event.term)
+                shown = Upload(event.task_id, event.submission_id, tuple(event.subjects))
+                return self.recompute_class(class_id, event.template_id, event.term, shown)
             case RecordChanged() if event.template_id in PLANS:
                 return self.recompute_class(event.class_id, event.template_id, event.term)
         return None
 
-    def recompute_class(self, class_id: str, template_id: str, term: str) -> Recomputed:
+    def recompute_class(
+        self, class_id: str, template_id: str, term: str, upload: Upload | None = None
+    ) -> Recomputed:
         """Bring a class's statistics of a template and term, its students' insights and the
-        grade roll-ups they feed up to date with the class's current records."""
+        grade roll-ups they feed up to date with the class's current records. With the
+        `upload` an event announced: if the class still shows it but the records index does
+        not have its records yet, IndexBehind (the queue redelivers in a moment)."""
         plan = PLANS[template_id]
         try:
             school_class = self._repos.directory.get_class(class_id)
@@ -101,6 +119,8 @@ class Statistics:
                     class_id, template_id, term, limit=MAX_PAGE_SIZE, start_key=start
                 )
             )
+            if upload is not None:
+                self._check_index(class_id, upload, records)
             now = self._now()
             fresh = {
                 stat: class_statistic(plan, stat, school_class, entries, now)
@@ -134,6 +154,16 @@ class Statistics:
                 )
             log.info("class recomputed meanwhile; reading again", extra={"class_id": class_id})
         raise Conflict.changed_meanwhile(Entity.STATISTIC)
+
+    def _check_index(self, class_id: str, upload: Upload, records: Iterable[Record]) -> None:
+        """The records index is eventually consistent: an upload the class shows (its pointer
+        is read strongly) must have its records in what was read, or the figures would be the
+        previous upload's."""
+        read = {(r.subject, r.generation) for r in records}
+        for subject in upload.subjects or (None,):
+            shown = self._repos.records.current_generation(upload.task_id, class_id, subject)
+            if shown == upload.submission_id and (subject, shown) not in read:
+                raise IndexBehind(upload.submission_id)
 
     # ------------------------------------------------------------------------------- writes
 
