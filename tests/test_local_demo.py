@@ -14,14 +14,16 @@ from growth.local import demo
 @pytest.fixture
 def fresh_function() -> Iterator[None]:
     from functions.progress import app as progress_app
+    from functions.statistics import app as statistics_app
     from functions.validate import app as validate_app
 
     # The functions' container state is per process; this run's is built on this platform.
-    validate_app.application.cache_clear()
-    progress_app.application.cache_clear()
+    caches = (validate_app, progress_app, statistics_app)
+    for app in caches:
+        app.application.cache_clear()
     yield
-    validate_app.application.cache_clear()
-    progress_app.application.cache_clear()
+    for app in caches:
+        app.application.cache_clear()
 
 
 @pytest.mark.usefixtures("fresh_function")
@@ -44,7 +46,10 @@ def test_the_demo_runs_the_scenario_and_exits_0(
         "✓ 截止后：校管理员各一封，区管理员一封汇总",
     ]
     assert all(line in out for line in reminded), out
-    assert out.count("✓") == len(demo.scenario()) + len(reminded)
+    # And the statistics function's figures for a class equal the lake's exact ones
+    assert "  ✓ 与数据湖上的精确计算完全一致" in out
+    assert "家长在“成长分析”里看到：" in out
+    assert out.count("✓") == len(demo.scenario()) + len(reminded) + 1
     assert "sch1-1-1  30" in out
     # And a class's distribution and one student's band, as the statistics compute them
     assert "sch1-1-1 数学期中成绩的分布（统计模块，按数据湖）：30 人" in out

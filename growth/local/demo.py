@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from growth.local.platform import Platform, PlatformConfig
 from growth.local.seed import DemoDistrict, DemoSize, plan_district
@@ -35,6 +35,9 @@ from growth.sample import (
     xlsx_bytes,
 )
 from growth.textui import table
+
+if TYPE_CHECKING:
+    from shared.statistics.summary import Summary
 
 DEMO_SIZE: Final = DemoSize(schools=2, classes_per_grade=2, students_per_class=30)
 TERM: Final = "2024-2025-1"
@@ -546,7 +549,7 @@ class LakeView:
 PERSONAL_COLUMNS: Final = frozenset({"name", "student_no", "national_id", "student_id"})
 
 
-def print_class_statistics(class_id: str = "sch1-1-1") -> None:
+def print_class_statistics(class_id: str = "sch1-1-1") -> Summary:
     """A class's 数学 distribution from the lake and one student's position, as the statistics
     (shared/statistics) compute them: what a teacher's class page and a family's band show."""
     from shared.aws import AwsClients
@@ -587,6 +590,7 @@ def print_class_statistics(class_id: str = "sch1-1-1") -> None:
         f"  一名学生 {scores[0].as_py():.1f} 分：班级百分位 {ranks[0]:.0f}，"
         f"家长看到的是「班级{band(float(ranks[0]))}」，而不是同学的分数"
     )
+    return summary
 
 
 CLASS_SCORES_SQL: Final = (
@@ -676,6 +680,28 @@ def quiet_functions(config: PlatformConfig) -> Iterator[None]:
             logger.setLevel(level)
 
 
+STATISTICS_CLASS: Final = "sch1-1-1"
+
+
+def _statistics(platform: Platform, lake: Summary, wait_s: float) -> bool:
+    from growth.local.demo_statistics import statistics_story
+
+    client = Client(platform)
+    try:
+        plan = plan_district(platform.config.district_code, platform.config.demo)
+        return statistics_story(
+            client,
+            plan,
+            class_id=STATISTICS_CLASS,
+            term=TERM,
+            assessment=f"数学~期中考试~{EXAM_DAY.isoformat()}",
+            lake=lake,
+            wait_s=wait_s,
+        )
+    finally:
+        client.close()
+
+
 def _remind(platform: Platform, wait_s: float) -> bool:
     from growth.local.demo_reminders import remind_story
 
@@ -701,7 +727,8 @@ def run(*, port: int, state_dir: Path | None, wait_s: float = 120.0) -> int:
                 print(f"已启动（{took:.1f} 秒）：API {ends.api_url}，moto {ends.moto_url}\n")
                 outcomes = run_scenario(platform, scenario(), wait_s)
                 good = report(outcomes, read_lake())
-                print_class_statistics()
+                lake_figures = print_class_statistics(STATISTICS_CLASS)
+                good &= _statistics(platform, lake_figures, wait_s)
                 good &= _remind(platform, wait_s)
         except LocalError as exc:
             print(f"错误：{exc}", file=sys.stderr)
