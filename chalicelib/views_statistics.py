@@ -97,6 +97,9 @@ class SummaryView(View):
     excellent_count: int
     pass_rate: float | None
     excellent_rate: float | None
+    good_share: float | None = Field(description="良好 mark as a share (fitness: 0.8).")
+    good_count: int
+    good_rate: float | None = Field(description="优良率 (fitness): at or above 良好.")
 
     @classmethod
     def of(cls, s: Summary) -> SummaryView:
@@ -110,6 +113,7 @@ class SummaryView(View):
             ),
             pass_rate=s.pass_rate,
             excellent_rate=s.excellent_rate,
+            good_rate=s.good_rate,
         )
 
 

@@ -295,3 +295,49 @@ def test_an_upload_the_class_shows_but_the_index_does_not_yet_is_retried(world: 
     assert done is not None
     statistic = world.repos.statistics.get_class_statistics([(MATHS, 7, "A", "A1")])[MATHS]
     assert statistic.values["S1"] == 77.0
+
+
+def test_fitness_totals_give_the_standard_s_rates_and_a_prompt_for_the_one_below_60(
+    world: World,
+) -> None:
+    from shared.domain.models import Provenance, Record, record_id_for
+
+    a1 = world.repos.directory.get_class("A1")
+    totals = {"S1": 95.0, "S1b": 85.0, "f1": 75.0, "f2": 55.0, "f3": 81.0}
+    records = []
+    for student_id, total in totals.items():
+        key = {"student_no": f"no-{student_id}", "test_date": "2024-10-20"}
+        records.append(
+            Record(
+                id=record_id_for("fitness-test", TERM, key),
+                student_id=student_id,
+                school_id="A",
+                class_id=a1.id,
+                template_id="fitness-test",
+                template_version=1,
+                term=TERM,
+                natural_key=key,
+                values={"total_score": total, "fitness_grade": "及格"},
+                provenance=Provenance(
+                    submission_id="sub-fit",
+                    uploaded_by="T1",
+                    uploaded_at=NOW,
+                    source_key="uploads/fitness",
+                    source_row=2,
+                ),
+            )
+        )
+    world.repos.records.put_records(records)
+
+    done = statistics(world).recompute_class("A1", "fitness-test", TERM)
+
+    total = StatKey("fitness-test", TERM, "-", "total_score")
+    assert done.changed == [total]
+    summary = world.repos.statistics.get_class_statistics([(total, 7, "A", "A1")])[total].summary
+    assert summary.pass_rate == 4 / 5  # 及格率: ≥ 60
+    assert summary.good_rate == 3 / 5  # 优良率: ≥ 80
+    assert summary.excellent_rate == 1 / 5  # 优秀: ≥ 90
+    warnings = world.repos.statistics.list_class_warnings("A1", "fitness-test", TERM)
+    assert [(w.kind, w.student_id) for w in warnings if w.kind == "fitness_fail"] == [
+        ("fitness_fail", "f2")
+    ]

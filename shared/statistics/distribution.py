@@ -81,6 +81,7 @@ class Distribution:
         pass_share: float = 0.6,
         excellent_share: float = 0.85,
         bins: int = 10,
+        good_share: float | None = None,
     ) -> Summary:
         return summarize(
             self.expand(),
@@ -88,6 +89,7 @@ class Distribution:
             pass_share=pass_share,
             excellent_share=excellent_share,
             bins=bins,
+            good_share=good_share,
         )
 
     def percentile(self, value: float, *, higher_is_better: bool = True) -> float | None:

@@ -35,6 +35,7 @@ class Metric:
     full_marks_key: str | None = None  # the record value that does (academic 满分)
     pass_share: float = 0.6
     excellent_share: float = 0.85
+    good_share: float | None = None  # 良好 (the fitness standard's 80), for 优良率
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +86,10 @@ ACADEMIC: Final = Plan(
 
 
 # 国家学生体质健康标准: the item scores and the total are 0–100 (the total may exceed 100 by the
-# bonus, counted in the histogram's last bin); 及格 ≥ 60 and 优秀 ≥ 90 (docs/fitness.md).
+# bonus, counted in the histogram's last bin); 及格 ≥ 60, 良好 ≥ 80 and 优秀 ≥ 90
+# (docs/fitness.md): the pass rate is the 及格率, the good rate the 优良率.
 def _fitness(key: str, label: str) -> Metric:
-    return Metric(key, label, unit="分", pass_share=0.6, excellent_share=0.9)
+    return Metric(key, label, unit="分", pass_share=0.6, excellent_share=0.9, good_share=0.8)
 
 
 FITNESS: Final = Plan(

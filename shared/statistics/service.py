@@ -358,6 +358,7 @@ def _summary(plan: Plan, stat: StatKey, distribution: Distribution, full_marks: 
         full_marks=full_marks,
         pass_share=metric.pass_share,
         excellent_share=metric.excellent_share,
+        good_share=metric.good_share,
     )
 
 

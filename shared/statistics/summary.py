@@ -65,6 +65,10 @@ class Summary(_Model):
     histogram: Histogram
     pass_count: int = Field(0, ge=0)
     excellent_count: int = Field(0, ge=0)
+    good_share: float | None = Field(
+        None, ge=0, le=1, description="The fitness standard's 良好 mark (0.8); None: no such band."
+    )
+    good_count: int = Field(0, ge=0, description="At or above the 良好 mark (优秀 included).")
 
     @property
     def pass_mark(self) -> float:
@@ -82,6 +86,13 @@ class Summary(_Model):
     @property
     def excellent_rate(self) -> float | None:
         return self.excellent_count / self.count if self.count else None
+
+    @property
+    def good_rate(self) -> float | None:
+        """优良率: the share at or above the 良好 mark; None without one or for an empty group."""
+        if self.good_share is None or not self.count:
+            return None
+        return self.good_count / self.count
 
     @property
     def is_empty(self) -> bool:
@@ -120,6 +131,7 @@ def summarize(
     pass_share: float = 0.6,
     excellent_share: float = 0.85,
     bins: int = 10,
+    good_share: float | None = None,
 ) -> Summary:
     """The summary of one metric over one group; see the module's definitions."""
     if not (math.isfinite(full_marks) and full_marks > 0):
@@ -135,6 +147,7 @@ def summarize(
         "full_marks": float(full_marks),
         "pass_share": pass_share,
         "excellent_share": excellent_share,
+        "good_share": good_share,
         "histogram": histogram(valid, full_marks=full_marks, bins=bins),
     }
     if count == 0:
@@ -152,5 +165,8 @@ def summarize(
             "std": float(np.std(valid, ddof=1)) if count >= 2 else None,
             "pass_count": _at_least_share(valid, pass_share, full_marks),
             "excellent_count": _at_least_share(valid, excellent_share, full_marks),
+            "good_count": (
+                0 if good_share is None else _at_least_share(valid, good_share, full_marks)
+            ),
         }
     )
