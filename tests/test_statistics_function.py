@@ -341,3 +341,45 @@ def test_fitness_totals_give_the_standard_s_rates_and_a_prompt_for_the_one_below
     assert [(w.kind, w.student_id) for w in warnings if w.kind == "fitness_fail"] == [
         ("fitness_fail", "f2")
     ]
+
+
+def test_a_teacher_s_change_through_the_api_reaches_the_function_and_moves_the_figures(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.statistics import app as statistics_app
+    from growth.local.provision import Names, ProvisionedQueue, create_rule
+    from shared.aws import AwsClients
+    from shared.events import parse
+    from shared.resources import RULES, STATISTICS_EVENTS
+    from shared.settings import AwsSettings
+    from tests.api_world import SETTINGS
+
+    function_environment(monkeypatch)
+    statistics_app.application.cache_clear()
+    statistics(world).recompute_class("A1", ACADEMIC, TERM)
+    clients = AwsClients(AwsSettings(region="cn-north-1"))
+    url = clients.sqs.create_queue(QueueName="statistics")["QueueUrl"]
+    arn = clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    (rule,) = [r for r in RULES if r.queue is STATISTICS_EVENTS]
+    names = Names("t")
+    assert names.event_bus == SETTINGS.event_bus  # the bus the API world publishes to
+    create_rule(clients, names, rule, ProvisionedQueue(STATISTICS_EVENTS, url, arn, "", ""))
+
+    response = world.call(
+        "T1",
+        "POST",
+        f"/v1/records/{world.records['S1']}/changes",
+        {"values": {"score": 42}, "reason": "阅卷时漏加一题"},
+    )
+    assert response.status_code == 201, response.json_body
+
+    (message,) = clients.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    event = parse(message["Body"])
+    assert isinstance(event, RecordChanged)
+    assert (event.class_id, event.template_id, event.change) == ("A1", ACADEMIC, "changed")
+    assert invoke(message["Body"]) == {"batchItemFailures": []}
+    statistic = world.repos.statistics.get_class_statistics([(MATHS, 7, "A", "A1")])[MATHS]
+    assert statistic.values["S1"] == 42.0
+    statistics_app.application.cache_clear()
