@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from typing import Final
 
 from infrastructure.packaging import CORE, DATA
-from shared.resources import PROGRESS, QUEUES, REDRIVE, REMINDERS, STATISTICS, VALIDATE
+from shared.resources import (
+    COMPACTION,
+    PROGRESS,
+    QUEUES,
+    REDRIVE,
+    REMINDERS,
+    STATISTICS,
+    VALIDATE,
+)
 
 API: Final = "api"
 
@@ -125,12 +133,16 @@ ACCESS: Final[dict[str, Access]] = {
             BucketAccess("reports", ("s3:PutObject",)),
             # GetObject: an upload of some subjects, or another task's upload of the same
             # natural keys, rewrites the earlier lake files without those rows (R30).
+            # (GetObject covers the HeadObject on records/_compaction: the marker of a
+            # compaction run, during which the upload is left for a redelivery.)
             BucketAccess(
                 "lake",
                 ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
                 prefix="records/",
                 bucket_actions=("s3:ListBucket",),
             ),
+            # What validation found in each upload: the lake's quality table.
+            BucketAccess("lake", ("s3:PutObject",), prefix="quality/"),
         ),
         put_events=True,
     ),
@@ -154,7 +166,7 @@ ACCESS: Final[dict[str, Access]] = {
     # class's figures, its students' insights, the grade roll-ups (an epoch counter, then a
     # conditional Put) and the class's index (conditional Put); removes what no longer applies.
     STATISTICS.name: Access(
-        layers=(CORE.name,),
+        layers=(CORE.name, DATA.name),  # numpy: summaries and ranks
         tables=(
             TableAccess(
                 "directory",
@@ -186,6 +198,22 @@ ACCESS: Final[dict[str, Access]] = {
         ses=("ses:SendEmail",),  # SES's SendEmail with the identity as SourceArn
     ),
     # The operators' redrive: dead letters back to their queue, for every queue.
+    # Lake compaction: lists the lake, reads each directory's files, writes the merged file and
+    # deletes the inputs, under records/ (with its run's marker there) and quality/.
+    COMPACTION.name: Access(
+        layers=(CORE.name, DATA.name),
+        buckets=(
+            BucketAccess(
+                "lake",
+                ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
+                prefix="records/",
+                bucket_actions=("s3:ListBucket",),
+            ),
+            BucketAccess(
+                "lake", ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"), prefix="quality/"
+            ),
+        ),
+    ),
     REDRIVE.name: Access(
         layers=(CORE.name,),
         queues=tuple(

@@ -44,6 +44,8 @@ from shared.resources import (
     REMINDERS,
     RULES,
     SCHEDULER_INPUT,
+    STATISTICS,
+    STATISTICS_EVENTS,
     FunctionDefinition,
 )
 from shared.templates.registry import builtin_registry
@@ -336,7 +338,11 @@ def test_lifecycle_rules_expire_what_is_re_creatable_and_move_old_uploads(
 def test_each_template_has_a_glue_table_with_partition_projection_and_no_crawler(
     template: Template,
 ) -> None:
-    tables = resources(template, "AWS::Glue::Table")
+    tables = {
+        k: t
+        for k, t in resources(template, "AWS::Glue::Table").items()
+        if t["Properties"]["TableInput"]["Name"].startswith("records_")
+    }
     assert len(tables) == len(builtin_registry().latest())
     for table in tables.values():
         parameters = table["Properties"]["TableInput"]["Parameters"]
@@ -548,17 +554,97 @@ def test_domain_events_reach_their_queue_through_a_rule_on_the_bus(template: Tem
             assert send["Condition"] == {
                 "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}}
             }
-    # Every domain event reaches the progress function.
+    # Every domain event but a changed record reaches the progress function (a record's
+    # values do not move completion); accepted uploads and changed records reach statistics.
     assert set(next(r for r in RULES if r.queue == PROGRESS_EVENTS).detail_types) == set(
         DETAIL_TYPES
-    )
+    ) - {"RecordChanged"}
+    assert set(next(r for r in RULES if r.queue == STATISTICS_EVENTS).detail_types) == {
+        "SubmissionValidated",
+        "RecordChanged",
+    }
     mappings = resources(template, "AWS::Lambda::EventSourceMapping").values()
-    assert [
-        ref(m["Properties"]["FunctionName"])
-        for m in mappings
-        if ref(m["Properties"]["EventSourceArn"])
-        == queue_id(template, PROGRESS_EVENTS.logical_name)
-    ] == [function_id(template, PROGRESS)]
+    for queue, function in ((PROGRESS_EVENTS, PROGRESS), (STATISTICS_EVENTS, STATISTICS)):
+        assert [
+            ref(m["Properties"]["FunctionName"])
+            for m in mappings
+            if ref(m["Properties"]["EventSourceArn"]) == queue_id(template, queue.logical_name)
+        ] == [function_id(template, function)]
+
+
+def test_upload_findings_are_a_glue_table_like_the_records(template: Template) -> None:
+    (findings,) = [
+        t["Properties"]["TableInput"]
+        for t in resources(template, "AWS::Glue::Table").values()
+        if t["Properties"]["TableInput"]["Name"] == "upload_findings"
+    ]
+    assert findings["TableType"] == "EXTERNAL_TABLE"
+    assert [k["Name"] for k in findings["PartitionKeys"]] == ["term", "school"]
+    assert findings["Parameters"]["projection.enabled"] == "true"
+    assert "/quality/term=${term}/school=${school}/" in _joined(
+        findings["Parameters"]["storage.location.template"]
+    )
+    columns = {c["Name"]: c["Type"] for c in findings["StorageDescriptor"]["Columns"]}
+    assert (columns["code"], columns["rows"], columns["grade"]) == ("string", "bigint", "tinyint")
+
+
+def test_each_analysis_view_is_a_named_query_and_a_glue_view(
+    stage: StageConfig, template: Template
+) -> None:
+    import base64
+
+    from analytics import view_names, view_sql
+    from infrastructure.analytics import view_columns
+
+    database = f"growth_{stage.stage}"
+    ((workgroup_id, workgroup),) = resources(template, "AWS::Athena::WorkGroup").items()
+    workgroup_name = workgroup["Properties"]["Name"]
+    queries = {
+        q["Properties"]["Name"]: q for q in resources(template, "AWS::Athena::NamedQuery").values()
+    }
+    views = {
+        t["Properties"]["TableInput"]["Name"]: t
+        for t in resources(template, "AWS::Glue::Table").values()
+        if t["Properties"]["TableInput"]["TableType"] == "VIRTUAL_VIEW"
+    }
+    assert set(queries) == set(views) == set(view_names())
+    for name in view_names():
+        # A named query in the stage's workgroup, created after it, against the lake database
+        query = queries[name]
+        assert query["Properties"]["QueryString"] == view_sql(name)
+        assert query["Properties"]["Database"] == database
+        assert query["Properties"]["WorkGroup"] == workgroup_name
+        assert workgroup_id in listed(query["DependsOn"])
+        # …and an Athena view in the database: its SQL and typed columns as Athena stores them
+        view = views[name]["Properties"]
+        assert view["DatabaseName"] == database
+        table = view["TableInput"]
+        assert table["Parameters"] == {"presto_view": "true", "comment": "Presto View"}
+        assert table["ViewExpandedText"] == "/* Presto View */"
+        text = table["ViewOriginalText"]
+        assert text.startswith("/* Presto View: ")
+        assert text.endswith(" */")
+        stored = json.loads(base64.b64decode(text.removeprefix("/* Presto View: ")[:-3]))
+        assert stored["originalSql"] == view_sql(name)
+        assert (stored["catalog"], stored["schema"]) == ("awsdatacatalog", database)
+        columns = view_columns(name)
+        assert stored["columns"] == [{"name": n, "type": t} for n, _, t in columns]
+        assert table["StorageDescriptor"]["Columns"] == [
+            {"Name": n, "Type": glue} for n, glue, _ in columns
+        ]
+    # The views' columns are of the types Athena reads the lake as
+    assert {t for name in view_names() for _, _, t in view_columns(name)} <= {
+        "varchar",
+        "bigint",
+        "double",
+        "tinyint",
+        "date",
+        "timestamp(3)",
+    }
+    # And `growth query --athena` finds the workgroup and database among the outputs
+    outputs = template["Outputs"]
+    assert outputs["AthenaWorkGroupName"]["Value"] == workgroup_name
+    assert outputs["LakeDatabaseName"]["Value"] == database
 
 
 def test_reminders_run_on_eventbridge_scheduler_in_shanghai_time(template: Template) -> None:

@@ -368,7 +368,8 @@ def test_the_statistics_function_uses_exactly_what_it_is_granted(
 
     application.cache_clear()
     with pipeline_world(monkeypatch) as pw:
-        # Given a partly bad class file, then its replacement, validated: the events the pipeline published, as the rule delivers them
+        # Given a partly bad class file, then its replacement, validated: the events the
+        # pipeline published, as the rule delivers them
         task_id = new_task(pw)
         _, first = submit(pw, task_id, class_file(pw, score_s1="60"))
         assert pw.deliver(body_of(first)) == {"batchItemFailures": []}
@@ -568,3 +569,59 @@ def test_the_reminders_function_uses_exactly_what_it_is_granted(
         used |= stage_used
     # And between the two, every grant of ACCESS (SES in one, the SMTP secret in the other)
     assert grants(access) - used == REMINDERS_UNUSED_BY_SCENARIO
+
+
+# ------------------------------------------------------------------------------ compaction
+
+# Granted, and needed on paths this scenario does not take (each names the path).
+COMPACTION_UNUSED_BY_SCENARIO: set[tuple[str, str]] = set()
+
+
+def test_the_compaction_function_uses_exactly_what_it_is_granted(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from functions.compaction import app
+    from functions.compaction.handler import handler
+    from shared import constants
+    from shared.resources import COMPACTION, SCHEDULER_INPUT
+    from tests.test_compaction import put_findings, put_scores
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.setenv(name, "cn-north-1")
+    monkeypatch.delenv(constants.ENV_AWS_ENDPOINT_URL, raising=False)
+    monkeypatch.setenv(constants.ENV_LAKE_BUCKET, LAKE)
+    # (no validation runs here to wait for, and the files are minutes old)
+    monkeypatch.setenv("GROWTH_COMPACTION_GRACE_S", "0")
+    monkeypatch.setenv("GROWTH_COMPACTION_SETTLE_S", "0")
+    monkeypatch.setattr("tests.test_compaction.BUCKET", LAKE)
+    app.application.cache_clear()
+    try:
+        with mock_aws():
+            # Given a lake with a class's two subject files and a school's two uploads' findings
+            s3 = boto3.client("s3", region_name="cn-north-1")
+            s3.create_bucket(
+                Bucket=LAKE, CreateBucketConfiguration={"LocationConstraint": "cn-north-1"}
+            )
+            put_scores(s3, "cls-1", "数学", [95, 80], submission="sub-math")
+            put_scores(s3, "cls-1", "语文", [88, 77], submission="sub-chinese")
+            put_findings(s3, "sub-math", "OUT_OF_RANGE")
+            put_findings(s3, "sub-chinese")
+            # When the schedule fires, recorded
+            event = {**SCHEDULER_INPUT, "time": "2024-11-06T19:00:00Z", "detail": {"attempt": "1"}}
+            with recorder.recording():
+                report = handler(event, LambdaContext(function_name=COMPACTION.name))
+            assert (report["compacted"], report["files_before"], report["files_after"]) == (2, 4, 2)
+    finally:
+        app.application.cache_clear()
+    # Then every call it made is granted
+    access = ACCESS[COMPACTION.name]
+    refused = sorted(use for use in recorder.uses if not granted(access, use))
+    assert not refused, f"calls not granted to {COMPACTION.name}: {refused}"
+    # And every grant is used, or named above with the path that needs it
+    used = {(action, resource) for action, resource, _ in recorder.uses}
+    assert grants(access) - used == COMPACTION_UNUSED_BY_SCENARIO

@@ -17,62 +17,70 @@ from __future__ import annotations
 
 import math
 import struct
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from itertools import accumulate
+from typing import TYPE_CHECKING, Final
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    from shared.statistics._values import Values
+    from shared.statistics.summary import Summary
 
-from shared.statistics._values import Values, split_valid
-from shared.statistics.summary import Summary, summarize
-
+# Plain Python: the API reads places from distributions (a student's place in the grade) and
+# carries no numpy; only building one from an array and summarising it import numpy.
 _HEADER: Final = struct.Struct("<I")  # how many distinct values follow
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True)
 class Distribution:
     """Distinct finite values, ascending, and their counts (every count ≥ 1)."""
 
-    values: npt.NDArray[np.float64]
-    counts: npt.NDArray[np.int64]
+    values: tuple[float, ...]
+    counts: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        # Plain floats and ints whatever was given (numpy arrays from a vectorized caller), so
+        # that equal distributions compare equal and serialise alike.
+        object.__setattr__(self, "values", tuple(float(v) for v in self.values))
+        object.__setattr__(self, "counts", tuple(int(c) for c in self.counts))
 
     @classmethod
     def of(cls, values: Values) -> Distribution:
         """The distribution of a group's values (nulls and non-finite values left out)."""
+        from shared.statistics._values import split_valid
+
         floats, mask = split_valid(values)
-        distinct, counts = np.unique(floats[mask], return_counts=True)
-        return cls(distinct.astype(np.float64), counts.astype(np.int64))
+        return cls.from_counts(Counter(float(v) for v in floats[mask]))
+
+    @classmethod
+    def from_counts(cls, counts: Counter[float]) -> Distribution:
+        ordered = sorted((v, n) for v, n in counts.items() if n > 0)
+        return cls(tuple(v for v, _ in ordered), tuple(n for _, n in ordered))
 
     @classmethod
     def empty(cls) -> Distribution:
-        return cls(np.empty(0, np.float64), np.empty(0, np.int64))
+        return cls((), ())
 
     @classmethod
     def merge(cls, parts: Iterable[Distribution]) -> Distribution:
         """The distribution of the union of the groups (a grade from its classes)."""
-        parts = [p for p in parts if p.size]
-        if not parts:
-            return cls.empty()
-        values = np.concatenate([p.values for p in parts])
-        counts = np.concatenate([p.counts for p in parts])
-        distinct, index = np.unique(values, return_inverse=True)
-        summed = np.bincount(index, weights=counts, minlength=distinct.size)
-        return cls(distinct, np.rint(summed).astype(np.int64))
+        total: Counter[float] = Counter()
+        for part in parts:
+            for value, count in zip(part.values, part.counts, strict=True):
+                total[value] += count
+        return cls.from_counts(total)
 
     @property
     def size(self) -> int:
         """How many distinct values."""
-        return int(self.values.size)
+        return len(self.values)
 
     @property
     def count(self) -> int:
         """How many students."""
-        return int(self.counts.sum())
-
-    def expand(self) -> npt.NDArray[np.float64]:
-        """Every student's value, ascending (for the summary: a grade is thousands at most)."""
-        return np.repeat(self.values, self.counts)
+        return sum(self.counts)
 
     def summary(
         self,
@@ -83,8 +91,14 @@ class Distribution:
         bins: int = 10,
         good_share: float | None = None,
     ) -> Summary:
+        """The summary of every student's value (a grade is thousands at most)."""
+        import numpy as np
+
+        from shared.statistics.summary import summarize
+
+        expanded = np.repeat(np.array(self.values, np.float64), np.array(self.counts, np.int64))
         return summarize(
-            self.expand(),
+            expanded,
             full_marks=full_marks,
             pass_share=pass_share,
             excellent_share=excellent_share,
@@ -98,35 +112,21 @@ class Distribution:
         n = self.count
         if n == 0 or not math.isfinite(value):
             return None
-        at = np.searchsorted(self.values, value, side="left")
-        after = np.searchsorted(self.values, value, side="right")
-        below = int(self.counts[:at].sum())
-        equal = int(self.counts[at:after].sum())
+        cumulative = [0, *accumulate(self.counts)]
+        at = bisect_left(self.values, value)
+        after = bisect_right(self.values, value)
+        below = cumulative[at]
+        equal = cumulative[after] - below
         if not higher_is_better:
             below = n - below - equal
         return (2 * below + equal) * 50.0 / n
 
     def to_bytes(self) -> bytes:
-        return (
-            _HEADER.pack(self.size)
-            + self.values.astype("<f8").tobytes()
-            + self.counts.astype("<u4").tobytes()
-        )
+        size = self.size
+        return _HEADER.pack(size) + struct.pack(f"<{size}d{size}I", *self.values, *self.counts)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Distribution:
         (size,) = _HEADER.unpack_from(data)
-        offset = _HEADER.size
-        values = np.frombuffer(data, "<f8", size, offset).astype(np.float64)
-        counts = np.frombuffer(data, "<u4", size, offset + 8 * size).astype(np.int64)
-        return cls(values, counts)
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Distribution)
-            and np.array_equal(self.values, other.values)
-            and np.array_equal(self.counts, other.counts)
-        )
-
-    def __hash__(self) -> int:
-        return hash(self.to_bytes())
+        unpacked = struct.unpack_from(f"<{size}d{size}I", data, _HEADER.size)
+        return cls(tuple(unpacked[:size]), tuple(unpacked[size:]))

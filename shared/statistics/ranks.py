@@ -16,17 +16,24 @@ Nulls and non-finite values are not ranked (NaN in the result) and are not part 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
-from shared.statistics._values import Values, split_valid
+    from shared.statistics._values import Values
+
 
 
 def percentile_ranks(values: Values, *, higher_is_better: bool = True) -> npt.NDArray[np.float64]:
     """The mid-rank percentile of every value within the group, in input order (float64, NaN
     where the value is null or non-finite). With `higher_is_better=False` (a timed run) the
     fastest time ranks highest."""
+    import numpy as np
+
+    from shared.statistics._values import split_valid
+
     floats, mask = split_valid(values)
     result = np.full(floats.shape, np.nan, dtype=np.float64)
     valid = floats[mask] if higher_is_better else -floats[mask]

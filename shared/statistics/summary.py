@@ -16,12 +16,18 @@ Definitions (docs/statistics.md):
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.statistics._values import Values, split_valid
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from shared.statistics._values import Values
+
+# numpy (and pyarrow, for Arrow input) are imported by the functions that compute: the models
+# here are what the API shows, and the API's package carries neither.
 
 
 class _Model(BaseModel):
@@ -102,6 +108,8 @@ class Summary(_Model):
 def histogram(valid: npt.NDArray[np.float64], *, full_marks: float, bins: int = 10) -> Histogram:
     """`bins` equal bins over [0, full_marks], the last one closed. Membership is decided
     against the published edges themselves, so a chart's bar and its label never disagree."""
+    import numpy as np
+
     if bins < 1:
         raise ValueError("bins must be at least 1")
     # full_marks·i/bins: one rounding per edge, and exact for the usual (integer) cases.
@@ -121,6 +129,8 @@ def _at_least_share(valid: npt.NDArray[np.float64], share: float, full_marks: fl
     # Compared as shares, v / full_marks >= share, not v >= share·full_marks: 0.6·100 is
     # 60.00000000000001 in floating point, and 60 would fail; 60/100 rounds to the same double
     # as the literal 0.6, so a value exactly on the mark always counts.
+    import numpy as np
+
     return int(np.count_nonzero(valid / full_marks >= share))
 
 
@@ -134,6 +144,10 @@ def summarize(
     good_share: float | None = None,
 ) -> Summary:
     """The summary of one metric over one group; see the module's definitions."""
+    import numpy as np
+
+    from shared.statistics._values import split_valid
+
     if not (math.isfinite(full_marks) and full_marks > 0):
         raise ValueError("full_marks must be a positive number")
     if not (0 <= pass_share <= 1 and 0 <= excellent_share <= 1):
