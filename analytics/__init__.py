@@ -133,6 +133,19 @@ def run_view(name: str, connection: duckdb.DuckDBPyConnection) -> pa.Table:
     return run_sql(view_sql(name), connection)
 
 
+def view_schema(name: str) -> pa.Schema:
+    """The columns view `name` answers with, and their types: the view run by DuckDB on an
+    empty lake (the stack describes the Glue views with them)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="growth-view-") as empty:
+        connection = connect_lake(Path(empty))
+        try:
+            return run_view(name, connection).schema
+        finally:
+            connection.close()
+
+
 def download_lake(s3: S3Client, bucket: str, target: Path) -> int:
     """Copy the lake objects of `bucket` (records and quality findings) under `target` (keys
     as paths); their count."""

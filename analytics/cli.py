@@ -27,7 +27,7 @@ EXIT_ERROR = 2
 @dataclass(frozen=True, slots=True)
 class AthenaTarget:
     """Where `--athena` runs: the stage's workgroup and lake database (deployment outputs
-    AthenaWorkGroup and LakeDatabase), and how long a query may take."""
+    AthenaWorkGroupName and LakeDatabaseName), and how long a query may take."""
 
     workgroup: str
     database: str

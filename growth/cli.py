@@ -104,8 +104,8 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="在已部署环境的 Athena 上执行（运维或分析人员的 AWS 凭证）",
     )
-    query.add_argument("--workgroup", help="Athena 工作组（部署输出 AthenaWorkGroup）")
-    query.add_argument("--database", help="数据湖的 Glue 数据库（部署输出 LakeDatabase）")
+    query.add_argument("--workgroup", help="Athena 工作组（部署输出 AthenaWorkGroupName）")
+    query.add_argument("--database", help="数据湖的 Glue 数据库（部署输出 LakeDatabaseName）")
     query.add_argument(
         "--timeout", type=float, default=300.0, help="Athena 查询最长等待秒数，超时即停止"
     )

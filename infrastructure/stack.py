@@ -39,6 +39,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infrastructure.analytics import AnalysisViews
 from infrastructure.config import StageConfig
 from infrastructure.functions import ACCESS, API, SECRET_FIELDS, Access
 from infrastructure.packaging import LAYERS, PYTHON_VERSION, Assets
@@ -46,6 +47,7 @@ from infrastructure.web import SIGN_IN_CALLBACK_PATH, SIGNED_OUT_PATH, WebApp, s
 from shared import constants
 from shared.db.tables import IDEMPOTENCY, TABLES, TableDefinition
 from shared.events import SOURCE
+from shared.lake.quality import glue_quality_table_input
 from shared.lake.schema import glue_table_input, terms_of_years
 from shared.resources import (
     BUCKET_ENV,
@@ -296,8 +298,10 @@ class GrowthStack(cdk.Stack):
     # -- analytics ----------------------------------------------------------------------------
 
     def _lake_catalogue(self) -> None:
-        """A Glue table per built-in template over the lake, with partition projection (no
-        crawler, no MSCK REPAIR), and the workgroup analysts query it in."""
+        """A Glue table per built-in template over the lake and one over the upload findings
+        (`upload_findings`), with partition projection (no crawler, no MSCK REPAIR); the
+        workgroup analysts query it in; the analysis views of `analytics/` as named queries
+        in the workgroup and views in the database (`infrastructure.analytics`)."""
         database_name = f"growth_{self.config.stage}"
         database = glue.CfnDatabase(
             self,
@@ -309,6 +313,7 @@ class GrowthStack(cdk.Stack):
             ),
         )
         terms = terms_of_years(self.config.first_school_year, self.config.last_school_year)
+        tables: list[Construct] = []
         for template in builtin_registry().latest():
             table = cdk.CfnResource(
                 self,
@@ -326,7 +331,23 @@ class GrowthStack(cdk.Stack):
                 },
             )
             table.node.add_dependency(database)
-        athena.CfnWorkGroup(
+            tables.append(table)
+        findings = cdk.CfnResource(
+            self,
+            "LakeTable-upload-findings",
+            type="AWS::Glue::Table",
+            properties={
+                "CatalogId": self.account,
+                "DatabaseName": database_name,
+                "TableInput": glue_quality_table_input(
+                    bucket=self.buckets["lake"].bucket_name,
+                    terms=terms,
+                    school_ids=self.config.lake_school_ids or None,
+                ),
+            },
+        )
+        findings.node.add_dependency(database)
+        workgroup = athena.CfnWorkGroup(
             self,
             "AthenaWorkGroup",
             name=f"{self.config.prefix}-analysis",
@@ -347,6 +368,17 @@ class GrowthStack(cdk.Stack):
                 ),
             ),
         )
+        AnalysisViews(
+            self,
+            "AnalysisViews",
+            catalog_id=self.account,
+            database=database_name,
+            workgroup=workgroup.name,
+            after=[database, *tables, findings, workgroup],
+        )
+        # What `growth query --athena` needs (--workgroup, --database).
+        cdk.CfnOutput(self, "AthenaWorkGroupName", value=workgroup.name)
+        cdk.CfnOutput(self, "LakeDatabaseName", value=database_name)
 
     # -- identity -----------------------------------------------------------------------------
 

@@ -102,7 +102,15 @@ STATISTICS_EVENTS: Final = QueueDefinition(
 )
 # Where the reminders schedule's failed invocations end, after Scheduler's retries (alarmed).
 REMINDER_FAILURES: Final = QueueDefinition("reminder_failures", visibility_timeout_s=MINUTE)
-QUEUES: Final = (UPLOAD_EVENTS, PROGRESS_EVENTS, STATISTICS_EVENTS, REMINDER_FAILURES)
+# Where the compaction schedule's failed runs end, after Scheduler's retries (alarmed).
+COMPACTION_FAILURES: Final = QueueDefinition("compaction_failures", visibility_timeout_s=MINUTE)
+QUEUES: Final = (
+    UPLOAD_EVENTS,
+    PROGRESS_EVENTS,
+    STATISTICS_EVENTS,
+    REMINDER_FAILURES,
+    COMPACTION_FAILURES,
+)
 
 VALIDATE: Final = FunctionDefinition(
     name="validate",
@@ -152,7 +160,18 @@ STATISTICS: Final = FunctionDefinition(
     timeout_s=STATISTICS_TIMEOUT_S,
     memory_mb=1024,
 )
-FUNCTIONS: Final = (VALIDATE, REDRIVE, PROGRESS, STATISTICS, REMINDERS)
+# Merges each lake directory's small Parquet files into one, every night at 03:00 Shanghai time
+# when nobody uploads or queries (shared.lake.compaction). Lambda's longest run: it first waits
+# out validations already writing (VALIDATE_TIMEOUT_S), then works until a minute is left.
+COMPACTION: Final = FunctionDefinition(
+    name="compaction",
+    handler="functions.compaction.handler:handler",
+    queue=None,
+    timeout_s=15 * MINUTE,
+    memory_mb=1024,
+    schedule=ScheduleDefinition(expression="cron(0 3 * * ? *)", dead_letters=COMPACTION_FAILURES),
+)
+FUNCTIONS: Final = (VALIDATE, REDRIVE, PROGRESS, STATISTICS, REMINDERS, COMPACTION)
 
 # What moves figures: an accepted upload, or a record changed after it.
 STATISTICS_DETAIL_TYPES: Final = (SubmissionValidated.detail_type, RecordChanged.detail_type)

@@ -169,13 +169,8 @@ def test_uploads_by_school_counts_uploads_classes_and_rows(lake: Path) -> None:
     assert result[(T2, "sch-a")]["last_upload"] == LATER
 
 
-# The fitness standard's results, computed at import (issue 12's fitness part); the views may
-# rely on them once the fitness template's lake schema has them.
+# The fitness standard's results, computed at import (shared.fitness), which fitness_rates reads.
 FITNESS_RESULTS = {"total_score": pa.float64(), "fitness_grade": pa.string()}
-
-
-def fitness_results_landed() -> bool:
-    return set(FITNESS_RESULTS) <= set(lake_schema(builtin_registry().get("fitness-test")).names)
 
 
 def test_every_view_runs_on_an_empty_lake_and_says_what_it_answers(tmp_path: Path) -> None:
@@ -194,8 +189,6 @@ def test_every_view_runs_on_an_empty_lake_and_says_what_it_answers(tmp_path: Pat
             header = text.split("\n", 1)[0]
             assert header.startswith(f"-- {name}:"), name
             assert "Columns:" in text, name
-            if name == "fitness_rates" and not fitness_results_landed():
-                continue  # an empty fitness table has no results to read until they land
             assert run_view(name, db).num_rows == 0
 
 
@@ -213,9 +206,6 @@ def write_fitness(
 ) -> None:
     """A class's fitness file: (student, test date, 等级, 总分) per row, every item empty."""
     schema = lake_schema(builtin_registry().get("fitness-test"))
-    for name, kind in FITNESS_RESULTS.items():  # as the fitness scoring adds them
-        if name not in schema.names:
-            schema = schema.append(pa.field(name, kind))
     n = len(tests)
     columns: dict[str, list[object]] = {
         "student_key": [t[0] for t in tests],
@@ -335,8 +325,7 @@ def full_lake(lake: Path) -> Path:
     return lake
 
 
-@pytest.mark.skipif(not fitness_results_landed(), reason="fitness scoring columns not yet landed")
-def test_fitness_rates_need_the_scoring_columns_in_the_lake_schema() -> None:
+def test_fitness_rates_read_the_scoring_columns_of_the_lake_schema() -> None:
     schema = lake_schema(builtin_registry().get("fitness-test"))
     assert {n: schema.field(n).type for n in FITNESS_RESULTS} == FITNESS_RESULTS
 

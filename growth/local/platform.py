@@ -133,8 +133,10 @@ def _forget_settings() -> None:
     """Settings are parsed, and a function's clients built, once per process (once per Lambda
     container); a changed environment — this platform starting or stopping, after anything else
     ran in the process — must be read again."""
+    from functions.compaction.app import application as compaction_application
     from functions.progress.app import application as progress_application
     from functions.reminders.app import application as reminders_application
+    from functions.statistics.app import application as statistics_application
     from functions.validate.app import application
     from shared.settings import (
         auth_settings,
@@ -153,6 +155,8 @@ def _forget_settings() -> None:
         application,
         progress_application,
         reminders_application,
+        statistics_application,
+        compaction_application,
     ):
         cached.cache_clear()
 

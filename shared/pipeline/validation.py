@@ -36,7 +36,7 @@ from shared.domain.models import (
     SubmissionStatus,
 )
 from shared.error_codes import ErrorCode, message, severity
-from shared.exceptions import Conflict, FileRejected, NotFound
+from shared.exceptions import Conflict, FileRejected, NotFound, Unavailable
 from shared.ingest.sheet import FileIssue
 from shared.pipeline.imports import (
     ROSTER_TEMPLATE,
@@ -457,6 +457,7 @@ class UploadValidator:
         klass: SchoolClass | None,
     ) -> Outcome:
         now = self.ctx.now()
+        self._lake_open(submission, now)
         subjects: list[str] = []
         replaced: dict[str, str | None] = {}
         if file_errors or result is None:
@@ -670,6 +671,16 @@ class UploadValidator:
         from shared.lake.writer import LakeWriter
 
         return LakeWriter(self.ctx.s3, self.ctx.settings.lake_bucket)
+
+    def _lake_open(self, submission: Submission, now: datetime) -> None:
+        """Unavailable while the lake is being compacted (at night): the upload comes back with
+        the queue's next delivery. Compaction waits out validations already past this check
+        (shared.lake.compaction), so none writes into a directory being merged."""
+        from shared.lake.compaction import CompactionMarker
+
+        if CompactionMarker(self.ctx.s3, self.ctx.settings.lake_bucket).under_way(now):
+            log.info("lake compaction under way: submission %s is finished later", submission.id)
+            raise Unavailable()
 
     def _write_findings(
         self,

@@ -1,0 +1,1 @@
+"""The compaction function: EventBridge Scheduler's nightly tick → the lake's files merged."""
