@@ -15,6 +15,13 @@ export const districtRoutes: RouteRecordRaw[] = [
     meta: { roles: ['district_admin'] },
   },
   {
+    // ?template=&term=&assessment=&metric= (default: the term's latest), ?grade= (default: the first)
+    path: '/district/statistics',
+    name: 'district-statistics',
+    component: () => import('./DistrictStatistics.vue'),
+    meta: { roles: ['district_admin'] },
+  },
+  {
     path: '/district/tasks/new',
     name: 'district-new-task',
     component: () => import('./NewTask.vue'),

@@ -26,6 +26,12 @@ export const familyRoutes: RouteRecordRaw[] = [
     meta: { roles: FAMILY },
   },
   {
+    path: '/growth/insights',
+    name: 'growth-insights',
+    component: () => import('./GrowthInsights.vue'),
+    meta: { roles: FAMILY },
+  },
+  {
     path: '/growth/corrections',
     name: 'growth-corrections',
     component: () => import('./MyCorrections.vue'),

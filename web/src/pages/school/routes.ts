@@ -15,6 +15,13 @@ export const schoolRoutes: RouteRecordRaw[] = [
     meta: { roles: ['school_admin'] },
   },
   {
+    // ?template=&term=&assessment=&metric= (default: the term's latest), ?grade= (default: the first)
+    path: '/school/statistics',
+    name: 'school-statistics',
+    component: () => import('./SchoolStatistics.vue'),
+    meta: { roles: ['school_admin'] },
+  },
+  {
     path: '/school/tasks/new',
     name: 'school-new-task',
     component: () => import('./NewSchoolTask.vue'),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chartHeight, comparisonOption, gradeRatesOption, sortedSchools } from './comparison'
+import { chartHeight, comparisonOption, comparisonSummary, gradeRatesOption, gradeRatesSummary, sortedSchools } from './comparison'
 import { CLASS_SUMMARY, summary, suppressed } from './testing'
 
 const SCHOOLS = [
@@ -50,6 +50,13 @@ describe('the boxes', () => {
     expect(option.tooltip.formatter({ dataIndex: 3 })).toBe('')
   })
 
+  it('say each school’s median and quartiles in words, in the chart’s order', () => {
+    expect(comparisonSummary('各校分布', SCHOOLS.slice(0, 3), { order: 'median', unit: '分' })).toBe(
+      '各校分布：第一实验小学 中位数 76 分（64 分–84.8 分）；第二小学 中位数 68 分（55 分–80 分）；光明小学 人数少于 5 人',
+    )
+    expect(comparisonSummary('各校分布', [], { order: 'name' })).toBe('各校分布：还没有成绩')
+  })
+
   it('are tall enough for every school', () => {
     expect(chartHeight(5)).toBe('228px')
     expect(chartHeight(1)).toBe('160px')
@@ -72,5 +79,11 @@ describe('the grades’ rates', () => {
     ])
     expect(option.tooltip.formatter([{ dataIndex: 1 }])).toBe('二年级（40 人）<br/>优秀率 43%<br/>及格率 90%')
     expect(option.tooltip.formatter([{ dataIndex: 2 }])).toBe('三年级：人数少于 5 人')
+  })
+
+  it('say them in words', () => {
+    expect(gradeRatesSummary(grades)).toBe(
+      '全区各年级优秀率和及格率：一年级 优秀率 30%，及格率 80%；二年级 优秀率 43%，及格率 90%；三年级 人数少于 5 人',
+    )
   })
 })

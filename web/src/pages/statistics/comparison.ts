@@ -114,6 +114,7 @@ export function gradeRatesOption(grades: readonly Grade[]): ChartOption {
   const series = (name: string, rate: 'pass_rate' | 'excellent_rate', color: string) => ({
     type: 'bar' as const,
     name,
+    barMaxWidth: 48,
     itemStyle: { color },
     label: { show: true, position: 'top' as const, color: '#1f2329', formatter: '{c}%' },
     data: sorted.map((g) => percent(g.district, rate)),
@@ -147,4 +148,27 @@ export function gradeRatesOption(grades: readonly Grade[]): ChartOption {
     yAxis: { type: 'value', min: 0, max: 100, name: '%', nameTextStyle: { color: AXIS_TEXT }, axisLabel: { color: AXIS_TEXT } },
     series: [series('优秀率', 'excellent_rate', SECONDARY), series('及格率', 'pass_rate', PRIMARY)],
   }
+}
+
+/** The boxes in words (the chart's aria-label): each school's median and quartiles, or its gap. */
+export function comparisonSummary(title: string, schools: readonly School[], options: ComparisonOptions): string {
+  const unit = options.unit ?? null
+  const rows = sortedSchools(schools, options.order, options.higherIsBetter ?? true).map((school) => {
+    const group = drawable(school.summary)
+    if (typeof group === 'string') return `${school.school_name} ${group}`
+    return `${school.school_name} 中位数 ${valueText(group.median, unit)}（${valueText(group.q1, unit)}–${valueText(group.q3, unit)}）`
+  })
+  return rows.length ? `${title}：${rows.join('；')}` : `${title}：还没有成绩`
+}
+
+/** The grades' rates in words (the chart's aria-label). */
+export function gradeRatesSummary(grades: readonly Grade[]): string {
+  const rows = [...grades]
+    .sort((a, b) => a.grade - b.grade)
+    .map(({ grade, district: g }) =>
+      isSuppressed(g)
+        ? `${formatGrade(grade)} ${suppressedText(g)}`
+        : `${formatGrade(grade)} 优秀率 ${rateText(g.excellent_rate)}，及格率 ${rateText(g.pass_rate)}`,
+    )
+  return `全区各年级优秀率和及格率：${rows.join('；') || '还没有成绩'}`
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isSuppressed, meanWord, rateText, suppressedText, valueText } from './figures'
+import { isSuppressed, meanWord, percentileText, rateText, suppressedText, valueText } from './figures'
 import { CLASS_SUMMARY, suppressed } from './testing'
 
 describe('figures in words', () => {
@@ -13,6 +13,10 @@ describe('figures in words', () => {
   it('write rates as whole percent', () => {
     expect(rateText(0.875)).toBe('88%')
     expect(rateText(null)).toBe('—')
+  })
+
+  it('write percentile ranks as whole numbers', () => {
+    expect([percentileText(76.25), percentileText(4.5), percentileText(null)]).toEqual(['76', '5', '—'])
   })
 
   it('say 均分 for scores, 平均 otherwise', () => {

@@ -36,6 +36,11 @@ export function rateText(rate: number | null): string {
   return rate === null ? '—' : formatPercent(rate)
 }
 
+/** A percentile rank as a whole number (「76」); 「—」 for none. Only ever shown to teachers. */
+export function percentileText(percentile: number | null): string {
+  return percentile === null ? '—' : String(Math.round(percentile))
+}
+
 /** 均分 for scores; 平均 for a metric with another unit (平均 9.1 秒). */
 export function meanWord(unit: string | null): string {
   return unit === null || unit === '分' ? '均分' : '平均'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bandText, byDate, hasPercentiles, insightOption, insightSummary, pointBands } from './insights'
+import { bandText, byDate, hasPercentiles, insightOption, insightSummary, pointBands, pointRow } from './insights'
 import { MATH } from './testing'
 import type { InsightPoint } from './types'
 
@@ -94,5 +94,17 @@ describe('the order', () => {
     const undated = point('', '平时表现', 90)
     undated.assessment.date = null
     expect(byDate([undated, ...FAMILY]).map((p) => p.value)).toEqual([72, null, 86, 90])
+  })
+})
+
+describe('the list of points', () => {
+  it('gives a family the value and the bands, never a percentile', () => {
+    expect(pointRow(FAMILY[0]!)).toEqual({ when: '2024年11月8日 · 期中考试', value: '86 分', place: '班级前 25%，年级前 50%' })
+    expect(pointRow(FAMILY[2]!)).toEqual({ when: '2024年10月18日 · 单元测验', value: '缺考', place: '' })
+  })
+
+  it('gives a teacher the percentiles and the change', () => {
+    expect(pointRow(TEACHER[1]!).place).toBe('班级百分位 76（较上次 +36） · 年级百分位 70')
+    expect(pointRow(TEACHER[0]!).place).toBe('班级百分位 40 · 年级百分位 45')
   })
 })

@@ -7,7 +7,7 @@
 import type { ChartOption } from '@/charts/types'
 import { formatDate } from '@/lib/format'
 import { shortDate } from '@/pages/family/trend'
-import { AXIS_TEXT, CURRENT, PRIMARY, valueText } from './figures'
+import { AXIS_TEXT, CURRENT, PRIMARY, percentileText, valueText } from './figures'
 import type { InsightPoint } from './types'
 
 const SCOPES = { class: '班级', grade: '年级' } as const
@@ -67,6 +67,29 @@ function pointText(point: InsightPoint): string {
     parts.push(pointBands(point))
   }
   return `${when}：${parts.join('，')}`
+}
+
+export interface PointRow {
+  /** 「2024年11月8日 · 期中考试」, or the assessment's label without a date. */
+  when: string
+  /** 「92 分」, or the status (缺考) standing for it. */
+  value: string
+  /** Teachers: 「班级百分位 76（较上次 +12）· 年级百分位 70」; families: 「班级前 25%，年级前 50%」. */
+  place: string
+}
+
+/** A point as one row of the list under the chart (the numbers as text, latest first on the page). */
+export function pointRow(point: InsightPoint): PointRow {
+  const { date, assessment_type, unit, label } = point.assessment
+  const when = date ? [formatDate(date), assessment_type].filter(Boolean).join(' · ') : label
+  const value = point.value === null ? (point.status ?? '—') : valueText(point.value, unit)
+  let place = pointBands(point)
+  if (point.class_percentile !== null) {
+    const change = point.change === null ? '' : `（较上次 ${signed(point.change)}）`
+    const grade = point.grade_percentile === null ? '' : ` · 年级百分位 ${percentileText(point.grade_percentile)}`
+    place = `班级百分位 ${percentileText(point.class_percentile)}${change}${grade}`
+  }
+  return { when, value, place }
 }
 
 /** The chart in words (its aria-label): every point, in order. */

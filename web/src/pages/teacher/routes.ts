@@ -43,6 +43,34 @@ export const teacherRoutes: RouteRecordRaw[] = [
     meta: TEACHER,
   },
   {
+    // 成绩分析 from the menu: the teacher's first class (the page offers the others).
+    path: '/teacher/statistics',
+    name: 'teacher-statistics',
+    component: () => import('./ClassStatistics.vue'),
+    meta: TEACHER,
+    beforeEnter: (to) => {
+      const classId = useSession().me.value?.classes[0]
+      return classId ? { name: 'teacher-class-statistics', params: { classId }, query: to.query, replace: true } : true
+    },
+  },
+  {
+    // ?template=academic-score&term=2024-2025-1&assessment=数学~期中考试~2024-11-08&metric=score
+    // (default: the term's latest assessment of a subject the teacher teaches in the class)
+    path: '/teacher/classes/:classId/statistics',
+    name: 'teacher-class-statistics',
+    component: () => import('./ClassStatistics.vue'),
+    props: true,
+    meta: TEACHER,
+  },
+  {
+    // ?class= the class page to go back to
+    path: '/teacher/students/:studentId/insights',
+    name: 'teacher-student-insights',
+    component: () => import('./StudentInsights.vue'),
+    props: true,
+    meta: TEACHER,
+  },
+  {
     path: '/teacher/corrections',
     name: 'teacher-corrections',
     component: () => import('./CorrectionQueue.vue'),
