@@ -73,6 +73,18 @@ class StatisticsRepository:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._table = Table(client, table_name)
 
+    def _put_if(self, item: Item, condition: str, **values: Any) -> bool:
+        """Put `item` if `condition` holds; whether it did (a failed condition is no error
+        here: the caller knows what a lost race means)."""
+        try:
+            self._table.put(item, condition, **values)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            with storage_errors(Entity.STATISTIC):
+                raise
+        return True
+
     # ----------------------------------------------------------------------------- classes
 
     def get_class_index(self, class_id: str, template_id: str, term: str) -> ClassIndex:
@@ -105,18 +117,9 @@ class StatisticsRepository:
                 name: {"grade": e.grade, "digest": e.digest} for name, e in index.statistics.items()
             },
         }
-        try:
-            self._table.put(
-                to_item(item),
-                "attribute_not_exists(pk) OR #version = :read",
-                read=read,
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            with storage_errors(Entity.STATISTIC):
-                raise
-        return True
+        return self._put_if(
+            to_item(item), "attribute_not_exists(pk) OR #version = :read", read=read
+        )
 
     def get_class_statistics(
         self, stats: Iterable[tuple[StatKey, int, str, str]], *, consistent: bool = False
@@ -174,19 +177,11 @@ class StatisticsRepository:
 
     def put_roll_up(self, roll_up: RollUp) -> bool:
         """Write a roll-up unless one of a later epoch is there; whether it was written."""
-        item = _roll_up_item(roll_up)
-        try:
-            self._table.put(
-                item,
-                "attribute_not_exists(pk) OR #epoch < :epoch",
-                epoch=roll_up.epoch,
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            with storage_errors(Entity.STATISTIC):
-                raise
-        return True
+        return self._put_if(
+            _roll_up_item(roll_up),
+            "attribute_not_exists(pk) OR #epoch < :epoch",
+            epoch=roll_up.epoch,
+        )
 
     def list_school_roll_ups(
         self, stat: StatKey, grade: int, *, consistent: bool = False

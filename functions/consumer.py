@@ -1,0 +1,54 @@
+"""What every consumer of the domain events shares: an SQS batch of EventBridge events (as a
+rule delivers them), each message processed on its own with Powertools batch processing.
+
+A failing message is reported in `batchItemFailures` and retried alone (then dead-lettered),
+never failing its neighbours. A body that is not one of our events is logged and dropped:
+retrying cannot make it one. Events name ids only, and so do the logs: no personal data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from shared.events import Event, NotAnEvent, parse
+
+# Handles one event; returns what to log beside the detail type (ids and counts only).
+Consume = Callable[[Event], Mapping[str, Any]]
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def event_handler(logger: Logger, consume: Consume, *, done: str) -> Handler:
+    """The Lambda handler of a function consuming domain events from its rule's queue; `done`
+    is the message logged after each event handled."""
+
+    def record_handler(record: SQSRecord) -> None:
+        try:
+            event = parse(record.body)
+        except NotAnEvent as exc:
+            logger.warning("dropped a message that is not an event", extra={"reason": str(exc)})
+            return
+        try:
+            details = consume(event)
+        except Exception:
+            logger.exception("could not handle an event", extra={"detail_type": event.detail_type})
+            raise  # reported in batchItemFailures: retried, then dead-lettered
+        logger.info(done, extra={"detail_type": event.detail_type, **details})
+
+    @logger.inject_lambda_context
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        # One processor per invocation: it keeps the batch's successes and failures.
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        response = process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+        return dict(response)
+
+    return handler
