@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from shared.statistics._values import Values
 
 
-
 def percentile_ranks(values: Values, *, higher_is_better: bool = True) -> npt.NDArray[np.float64]:
     """The mid-rank percentile of every value within the group, in input order (float64, NaN
     where the value is null or non-finite). With `higher_is_better=False` (a timed run) the
