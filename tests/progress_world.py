@@ -213,11 +213,17 @@ def announce_validated(world: World, submission: Submission) -> None:
     )
 
 
-def completion_when(
-    session: Any, url: str, ready: Callable[[dict[str, Any]], bool], *, timeout_s: float = 60
+def answer_when(
+    session: Any,
+    url: str,
+    ready: Callable[[dict[str, Any]], bool],
+    *,
+    timeout_s: float = 60,
+    what: str = "aggregates",
 ) -> dict[str, Any]:
-    """Ask a completion URL (an HTTP session signed in) until `ready(body)`: on the local
-    platform the progress function catches up on its own, a moment after the event."""
+    """Ask a URL of the API (an HTTP session signed in) until `ready(body)`: on the local
+    platform the functions that keep aggregates (progress, statistics) catch up on their own, a
+    moment after the event."""
     started = time.monotonic()
     while True:
         response = session.get(url, timeout=30)
@@ -225,8 +231,15 @@ def completion_when(
         body: dict[str, Any] = response.json()
         if ready(body):
             return body
-        assert time.monotonic() - started < timeout_s, f"completion not ready: {body}"
+        assert time.monotonic() - started < timeout_s, f"{what} not ready: {body}"
         time.sleep(0.3)
+
+
+def completion_when(
+    session: Any, url: str, ready: Callable[[dict[str, Any]], bool], *, timeout_s: float = 60
+) -> dict[str, Any]:
+    """A completion URL's answer once `ready(body)` (the progress function caught up)."""
+    return answer_when(session, url, ready, timeout_s=timeout_s, what="completion")
 
 
 def computed(body: dict[str, Any]) -> bool:

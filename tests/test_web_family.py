@@ -26,10 +26,9 @@ from growth.sample import SCORE_HEADER, csv_bytes
 from shared.domain.models import Student
 from tests.web_world import (
     SMALL,
-    accessibility_problems,
     api_as,
+    assert_accessible,
     base_url,
-    describe,
     new_page,
     screenshot,
     sign_in,
@@ -221,17 +220,6 @@ def record_ids_on(page: Any) -> set[str]:
         "links => links.map(a => a.getAttribute('href'))"
     )
     return {href.rsplit("/", 1)[-1] for href in hrefs}
-
-
-def assert_accessible(page: Any) -> None:
-    problems = accessibility_problems(page)
-    if problems:  # say where (axe is loaded by now)
-        where = page.evaluate(
-            """async (ids) => (await axe.run(document, {runOnly: {type: 'rule', values: ids}}))
-            .violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.html}`))""",
-            [p["id"] for p in problems],
-        )
-        raise AssertionError(f"{describe(problems)}\n" + "\n".join(where))
 
 
 def open_record(page: Any, title_part: str) -> None:

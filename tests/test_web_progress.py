@@ -26,12 +26,12 @@ from growth.local.platform import Platform
 from growth.local.seed import DemoDistrict, plan_district
 from tests.progress_world import completion_when
 from tests.web_world import (
-    accessibility_problems,
     api_as,
+    assert_accessible,
     base_url,
     create_district_task,
-    describe,
     new_page,
+    open_page,
     screenshot,
     sign_in,
     term,
@@ -110,17 +110,6 @@ def world(web: Platform) -> World:
         names={d.login: d.name for d in web.logins},
         ids={d.login: d.user_id for d in web.logins},
     )
-
-
-def open_page(browser: Any, web: Platform, login: str, path: str, *, phone: bool = False) -> Any:
-    page = new_page(browser, phone=phone)
-    sign_in(page, web, login, path)
-    return page
-
-
-def assert_accessible(page: Any) -> None:
-    problems = accessibility_problems(page)
-    assert not problems, describe(problems)
 
 
 def row_with(table: Any, *texts: str) -> Any:

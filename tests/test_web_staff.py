@@ -24,11 +24,10 @@ from shared.term import Term
 from tests.progress_world import completion_when, computed
 from tests.web_world import (
     SHANGHAI,
-    accessibility_problems,
     api_as,
+    assert_accessible,
     base_url,
     create_district_task,
-    describe,
     exam_day,
     new_page,
     screenshot,
@@ -110,11 +109,6 @@ def staff_page(browser: Any, web: Platform, login: str, path: str, *, phone: boo
     page = new_page(browser, phone=phone)
     sign_in(page, web, login, path)
     return page
-
-
-def assert_accessible(page: Any) -> None:
-    problems = accessibility_problems(page)
-    assert not problems, describe(problems)
 
 
 def row_with(table: Any, *texts: str) -> Any:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,16 +25,15 @@ import pytest
 
 from growth.local.platform import Platform
 from growth.local.seed import plan_district
+from tests.progress_world import answer_when
 from tests.web_world import (
-    accessibility_problems,
     api_as,
+    assert_accessible,
     base_url,
     create_district_task,
-    describe,
     exam_day,
-    new_page,
+    open_page,
     screenshot,
-    sign_in,
     term,
     upload_class_scores,
 )
@@ -65,17 +63,8 @@ class World:
 def statistics_when(
     session: Any, url: str, ready: Callable[[dict[str, Any]], bool], *, timeout_s: float = 90
 ) -> dict[str, Any]:
-    """Ask a statistics URL (an HTTP session signed in) until `ready(body)`: on the local
-    platform the statistics function catches up on its own, a moment after the upload."""
-    started = time.monotonic()
-    while True:
-        response = session.get(url, timeout=30)
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        if ready(body):
-            return body
-        assert time.monotonic() - started < timeout_s, f"statistics not ready: {body}"
-        time.sleep(0.3)
+    """A statistics URL's answer once `ready(body)` (the statistics function caught up)."""
+    return answer_when(session, url, ready, timeout_s=timeout_s, what="statistics")
 
 
 @pytest.fixture(scope="module")
@@ -113,23 +102,6 @@ def world(web: Platform) -> World:
         student_id=student_id,
         school_name=next(s.name for s in plan.schools if s.id == "sch1"),
     )
-
-
-def open_page(browser: Any, web: Platform, login: str, path: str, *, phone: bool = False) -> Any:
-    page = new_page(browser, phone=phone)
-    sign_in(page, web, login, path)
-    return page
-
-
-def assert_accessible(page: Any) -> None:
-    problems = accessibility_problems(page)
-    if problems:  # say where (axe is loaded by now)
-        where = page.evaluate(
-            """async (ids) => (await axe.run(document, {runOnly: {type: 'rule', values: ids}}))
-            .violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.html}`))""",
-            [p["id"] for p in problems],
-        )
-        raise AssertionError(f"{describe(problems)}\n" + "\n".join(where))
 
 
 def wait_for_chart(page: Any, name: str | re.Pattern[str]) -> Any:

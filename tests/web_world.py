@@ -140,6 +140,27 @@ def accessibility_problems(page: Any) -> list[dict[str, Any]]:
     ]
 
 
+def open_page(
+    browser: Any, platform: Platform, login: str, path: str, *, phone: bool = False
+) -> Any:
+    """A new page (a phone's when `phone`) signed in as `login`, at `path`."""
+    page = new_page(browser, phone=phone)
+    sign_in(page, platform, login, path)
+    return page
+
+
+def assert_accessible(page: Any) -> None:
+    """No serious or critical axe-core finding on the page; if any, say where."""
+    problems = accessibility_problems(page)
+    if problems:  # axe is loaded by now
+        where = page.evaluate(
+            """async (ids) => (await axe.run(document, {runOnly: {type: 'rule', values: ids}}))
+            .violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.html}`))""",
+            [p["id"] for p in problems],
+        )
+        raise AssertionError(f"{describe(problems)}\n" + "\n".join(where))
+
+
 def api_as(platform: Platform, login: str) -> requests.Session:
     """The API over HTTP as a demo person (for arranging what a journey needs)."""
     session = requests.Session()
