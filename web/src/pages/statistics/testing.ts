@@ -42,6 +42,9 @@ export const CLASS_SUMMARY: Summary = {
   excellent_count: 3,
   pass_rate: 0.8,
   excellent_rate: 0.3,
+  good_share: null,
+  good_count: 0,
+  good_rate: null,
 }
 
 /** Another group's summary: the class's, with some figures changed. */
