@@ -72,7 +72,8 @@ format: $(STAMP)
 
 ## bench: throughput beside the raw parsers and peer validators, cold starts, and the validation
 ## function's time and memory per upload on the local platform, the progress function's cost per
-## school (slow; not part of test)
+## school, the statistics of a district-year recomputed and one class's update (slow; not part
+## of test)
 bench: $(STAMP) web
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.bench_validation
@@ -81,6 +82,7 @@ bench: $(STAMP) web
 	$(BIN)/python -m benchmarks.bench_imports
 	$(BIN)/python -m benchmarks.bench_pipeline
 	$(BIN)/python -m benchmarks.bench_progress
+	$(BIN)/python -m benchmarks.bench_statistics
 
 ## synth: the CloudFormation templates of the reference stages into cdk.out/, offline (no AWS
 ## account): builds the Lambda layers for arm64 from PyPI, prints each function's package size,

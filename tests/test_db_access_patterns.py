@@ -28,6 +28,7 @@ from shared.exceptions import InvalidInput
 from shared.progress.model import class_progress, todo_entries, todo_key
 from shared.reminders.calendar import DistrictCalendar
 from shared.reminders.settings import ReminderSettings
+from shared.statistics.model import StatKey
 from tests.db_helpers import (
     T0,
     TERM,
@@ -89,6 +90,43 @@ def populate(repos: Repositories) -> None:
     )
     populate_progress(repos)
     populate_reminders(repos)
+    populate_statistics(repos)
+
+
+def populate_statistics(repos: Repositories) -> None:
+    """cls1's 数学 midterm for two of its three students, and what the statistics function keeps
+    of it (a missing-record warning for the third)."""
+    from shared.domain.models import Provenance, Record, record_id_for
+    from shared.statistics.service import Statistics
+
+    for student_id, score in (("stu0001", 90.0), ("stu0002", 70.0)):
+        key = {
+            "student_no": f"no-{student_id}",
+            "subject": "数学",
+            "assessment_type": "期中考试",
+            "assessment_date": "2024-11-05",
+        }
+        record = Record(
+            id=record_id_for("academic-score", TERM, key),
+            student_id=student_id,
+            school_id="sch1",
+            class_id="cls1",
+            template_id="academic-score",
+            template_version=1,
+            term=TERM,
+            natural_key=key,
+            subject="数学",
+            values={"score": score, "full_marks": 100},
+            provenance=Provenance(
+                submission_id="sub-stats",
+                uploaded_by="t1",
+                uploaded_at=T0,
+                source_key="uploads/x",
+                source_row=2,
+            ),
+        )
+        repos.records.put_records([record])
+    Statistics(repos, now=lambda: T0).recompute_class("cls1", "academic-score", TERM)
 
 
 def populate_reminders(repos: Repositories) -> None:
@@ -128,8 +166,9 @@ def populate_progress(repos: Repositories) -> None:
 
 
 RECORD_ID = a_record().id
+MIDTERM = StatKey("academic-score", TERM, "数学~期中考试~2024-11-05", "score")
 SINCE, UNTIL = T0 - timedelta(days=1), T0 + timedelta(days=1)
-GET, QUERY = ["GetItem"], ["Query"]
+GET, QUERY, BATCH_GET = ["GetItem"], ["Query"], ["BatchGetItem"]
 
 # (pattern number in docs/api-architecture.md, repository method, call, operations it may make)
 PATTERNS: list[tuple[int, str, Callable[[Repositories], Any], list[str]]] = [
@@ -297,6 +336,52 @@ PATTERNS: list[tuple[int, str, Callable[[Repositories], Any], list[str]]] = [
         lambda r: r.ledger.list_entries("t1", since=T0.date(), until=T0.date()),
         QUERY,
     ),
+    (
+        21,
+        "statistics.get_class_index",
+        lambda r: r.statistics.get_class_index("cls1", "academic-score", TERM).statistics,
+        GET,
+    ),
+    (
+        21,
+        "statistics.get_class_statistics",
+        lambda r: r.statistics.get_class_statistics([(MIDTERM, 7, "sch1", "cls1")]),
+        BATCH_GET,
+    ),
+    (
+        21,
+        "statistics.list_school_grade_classes",
+        lambda r: r.statistics.list_school_grade_classes(MIDTERM, 7, "sch1"),
+        QUERY,
+    ),
+    (21, "statistics.list_parts", lambda r: r.statistics.list_parts(MIDTERM, "S#G07#"), QUERY),
+    (
+        21,
+        "statistics.get_roll_ups",
+        lambda r: r.statistics.get_roll_ups([(MIDTERM, 7, "sch1"), (MIDTERM, 7, None)]),
+        BATCH_GET,
+    ),
+    (
+        21,
+        "statistics.list_school_roll_ups",
+        lambda r: r.statistics.list_school_roll_ups(MIDTERM, 7),
+        QUERY,
+    ),
+    (
+        21,
+        "statistics.list_district_roll_ups",
+        lambda r: r.statistics.list_district_roll_ups(MIDTERM),
+        QUERY,
+    ),
+    (21, "statistics.list_infos", lambda r: r.statistics.list_infos("academic-score", TERM), QUERY),
+    (21, "statistics.list_insights", lambda r: r.statistics.list_insights("stu0001"), QUERY),
+    (
+        21,
+        "statistics.list_class_warnings",
+        lambda r: r.statistics.list_class_warnings("cls1", "academic-score", TERM),
+        QUERY,
+    ),
+    (21, "statistics.get_warning_rules", lambda r: r.statistics.get_warning_rules(), GET),
 ]
 
 

@@ -236,10 +236,11 @@ class Table:
         limit: int = DEFAULT_PAGE_SIZE,
         start_key: Mapping[str, Any] | None = None,
         consistent: bool = False,
+        projection: Sequence[str] = (),
     ) -> Page[Item]:
         """One page of the items under `partition` (of the table or of `index`), their sort
         key starting with `prefix` or lying `between` two values, then filtered on equality
-        of plain attributes.
+        of plain attributes; only the attributes in `projection` (and the keys) if given.
 
         `start_key` must come from a page of a query on the same partition: a position from
         anywhere else is refused (InvalidInput PAGE_TOKEN_INVALID) rather than letting
@@ -274,6 +275,12 @@ class Table:
                 values[f":f{n}"] = to_value(value)
                 clauses.append(f"#f{n} = :f{n}")
             kwargs["FilterExpression"] = " AND ".join(clauses)
+        if projection:
+            for n, attribute in enumerate(projection):
+                names[f"#p{n}"] = attribute
+            keys = ("pk", "sk") if not index else (pk_name, sk_name, "pk", "sk")
+            listed = [*keys, *(f"#p{n}" for n in range(len(projection)))]
+            kwargs["ProjectionExpression"] = ", ".join(dict.fromkeys(listed))
         if index:
             kwargs["IndexName"] = index
         if consistent:
@@ -293,6 +300,7 @@ class Table:
         index: str | None = None,
         prefix: str | None = None,
         consistent: bool = False,
+        projection: Sequence[str] = (),
     ) -> list[Item]:
         """Every item under `partition`: for small, bounded collections (a teacher's
         assignments, a guardian's children), read page after page of the same Query."""
@@ -306,6 +314,7 @@ class Table:
                 consistent=consistent,
                 limit=MAX_PAGE_SIZE,
                 start_key=start,
+                projection=projection,
             )
             items.extend(page.items)
             if page.next_key is None:

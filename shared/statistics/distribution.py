@@ -42,9 +42,12 @@ class Distribution:
 
     def __post_init__(self) -> None:
         # Plain floats and ints whatever was given (numpy arrays from a vectorized caller), so
-        # that equal distributions compare equal and serialise alike.
-        object.__setattr__(self, "values", tuple(float(v) for v in self.values))
-        object.__setattr__(self, "counts", tuple(int(c) for c in self.counts))
+        # that equal distributions compare equal and serialise alike; tuples (what `from_bytes`
+        # and `from_counts` make) are taken as they are.
+        if type(self.values) is not tuple:
+            object.__setattr__(self, "values", tuple(float(v) for v in self.values))
+        if type(self.counts) is not tuple:
+            object.__setattr__(self, "counts", tuple(int(c) for c in self.counts))
 
     @classmethod
     def of(cls, values: Values) -> Distribution:

@@ -227,42 +227,12 @@ class Statistics:
         repo = self._repos.statistics
         metric = plan.metric(stat.metric)
         assert metric is not None
-        school_sk = keys.school_stats_sk(grade, school_id)
-        epoch = repo.next_epoch(stat, school_sk)
-        classes = repo.list_school_grade_classes(stat, grade, school_id, consistent=True)
-        parts = [(c.distribution, c.full_marks) for c in classes]
-        repo.put_roll_up(self._merged(plan, stat, grade, school_id, parts, epoch))
-        district_sk = keys.district_stats_sk(grade)
-        epoch = repo.next_epoch(stat, district_sk)
-        schools = repo.list_school_roll_ups(stat, grade, consistent=True)
-        parts = [(s.distribution, s.full_marks) for s in schools]
-        repo.put_roll_up(self._merged(plan, stat, grade, None, parts, epoch))
-
-    def _merged(
-        self,
-        plan: Plan,
-        stat: StatKey,
-        grade: int,
-        school_id: str | None,
-        parts: Iterable[tuple[Distribution, float]],
-        epoch: int,
-    ) -> RollUp:
-        parts = list(parts)
-        distribution = Distribution.merge(d for d, _ in parts)
-        marks = Counter[float]()
-        for d, full in parts:
-            marks[full] += d.count
-        full_marks = _usual(marks, _metric_full_marks(plan, stat))
-        return RollUp(
-            stat=stat,
-            grade=grade,
-            school_id=school_id,
-            full_marks=full_marks,
-            distribution=distribution,
-            summary=_summary(plan, stat, distribution, full_marks),
-            epoch=epoch,
-            computed_at=self._now(),
-        )
+        epoch = repo.next_epoch(stat, keys.school_stats_sk(grade, school_id))
+        parts = repo.list_parts(stat, keys.class_stats_prefix(grade, school_id), consistent=True)
+        repo.put_roll_up(merged(plan, stat, grade, school_id, parts, epoch, self._now()))
+        epoch = repo.next_epoch(stat, keys.district_stats_sk(grade))
+        parts = repo.list_parts(stat, keys.school_stats_prefix(grade), consistent=True)
+        repo.put_roll_up(merged(plan, stat, grade, None, parts, epoch, self._now()))
 
 
 # ---------------------------------------------------------------------------- pure parts
@@ -327,6 +297,35 @@ def class_statistic(
         distribution=distribution,
         summary=_summary(plan, stat, distribution, full_marks),
         digest=hashlib.sha256(digest_source.encode()).hexdigest()[:32],
+        computed_at=now,
+    )
+
+
+def merged(
+    plan: Plan,
+    stat: StatKey,
+    grade: int,
+    school_id: str | None,
+    parts: Iterable[tuple[Distribution, float]],
+    epoch: int,
+    now: datetime,
+) -> RollUp:
+    """A grade's roll-up (of a school: `school_id`; of the district: None) from its parts'
+    distributions and full marks: the counts summed, out of the full marks most values are."""
+    parts = list(parts)
+    distribution = Distribution.merge(d for d, _ in parts)
+    marks = Counter[float]()
+    for d, full in parts:
+        marks[full] += d.count
+    full_marks = _usual(marks, _metric_full_marks(plan, stat))
+    return RollUp(
+        stat=stat,
+        grade=grade,
+        school_id=school_id,
+        full_marks=full_marks,
+        distribution=distribution,
+        summary=_summary(plan, stat, distribution, full_marks),
+        epoch=epoch,
         computed_at=now,
     )
 
