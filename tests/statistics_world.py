@@ -17,7 +17,7 @@ from typing import Any
 
 from shared.db.repositories import Repositories
 from shared.domain.models import Provenance, Record, SchoolClass, Student, record_id_for
-from shared.events import DomainEvent, envelope
+from shared.events import DomainEvent, SubmissionValidated, envelope
 from shared.exceptions import NotFound
 from shared.ids import make_national_id
 from shared.statistics.service import Statistics
@@ -118,6 +118,26 @@ def put_scores(
     ]
     world.repos.records.put_records(records)
     return records
+
+
+def validated(**fields: Any) -> SubmissionValidated:
+    """A SubmissionValidated of school A's upload sub1 for task1 (fields change any part)."""
+    defaults: dict[str, Any] = {
+        "occurred_at": NOW,
+        "school_id": "A",
+        "submission_id": "sub1",
+        "task_id": "task1",
+        "class_id": "A1",
+        "template_id": ACADEMIC,
+        "term": TERM,
+        "status": "accepted",
+        "uploaded_by": "T1",
+        "subjects": ["数学"],
+        "rows": 1,
+        "accepted": 1,
+        "rejected": 0,
+    }
+    return SubmissionValidated(**(defaults | fields))
 
 
 def invoke(*events: DomainEvent | str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from shared.db.statistics import StatisticsRepository
-from shared.events import RecordChanged, SubmissionValidated
+from shared.events import RecordChanged
 from shared.statistics import percentile_ranks, summarize
 from shared.statistics.model import StatKey
 from shared.statistics.service import IndexBehind
@@ -26,6 +26,7 @@ from tests.statistics_world import (
     school_class,
     score_record,
     statistics,
+    validated,
 )
 
 MATHS = StatKey(ACADEMIC, TERM, "~".join(MATHS_MIDTERM), "score")
@@ -205,22 +206,7 @@ def test_the_handler_recomputes_on_an_accepted_upload_and_on_a_changed_record(
 
     function_environment(monkeypatch)
     statistics_app.application.cache_clear()
-    uploaded = SubmissionValidated(
-        occurred_at=NOW,
-        school_id="A",
-        submission_id="sub-seed",
-        task_id="task1",
-        class_id="A2",
-        template_id=ACADEMIC,
-        term=TERM,
-        status="accepted",
-        uploaded_by="T2",
-        subjects=["数学"],
-        rows=1,
-        accepted=1,
-        rejected=0,
-        replaced={"数学": None},
-    )
+    uploaded = validated(submission_id="sub-seed", class_id="A2", replaced={"数学": None})
     # Twice, and a body that is no event: the duplicate converges, the stranger is dropped.
     assert invoke(uploaded, uploaded, "not json") == {"batchItemFailures": []}
     repo = world.repos.statistics
@@ -244,20 +230,7 @@ def test_the_handler_recomputes_on_an_accepted_upload_and_on_a_changed_record(
 
 
 def test_a_rejected_upload_and_another_template_compute_nothing(world: World) -> None:
-    rejected = SubmissionValidated(
-        occurred_at=NOW,
-        school_id="A",
-        submission_id="s",
-        task_id="t",
-        class_id="A1",
-        template_id=ACADEMIC,
-        term=TERM,
-        status="rejected",
-        uploaded_by="T1",
-        rows=3,
-        accepted=0,
-        rejected=3,
-    )
+    rejected = validated(status="rejected", subjects=[], rows=3, accepted=0, rejected=3)
     assert statistics(world).handle(rejected) is None
     quality = rejected.model_copy(update={"template_id": "quality-record", "accepted": 3})
     assert statistics(world).handle(quality) is None
@@ -270,21 +243,7 @@ def test_an_upload_the_class_shows_but_the_index_does_not_yet_is_retried(world: 
     world.repos.records.flip_generation(
         "task9", "A1", record.generation, created_at=NOW, subjects=("数学",)
     )
-    event = SubmissionValidated(
-        occurred_at=NOW,
-        school_id="A",
-        submission_id=record.generation,
-        task_id="task9",
-        class_id="A1",
-        template_id=ACADEMIC,
-        term=TERM,
-        status="accepted",
-        uploaded_by="T1",
-        subjects=["数学"],
-        rows=1,
-        accepted=1,
-        rejected=0,
-    )
+    event = validated(submission_id=record.generation, task_id="task9")
     # The pointer shows the upload; its records are not there yet (the index lags).
     with pytest.raises(IndexBehind):
         statistics(world).handle(event)
