@@ -36,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="growth", description="学生过程性成长数据管理系统")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    validate = commands.add_parser("validate", help="校验一个上报文件（CSV 或 Excel）")
+    validate = commands.add_parser(
+        "validate", help='校验一个上报文件（CSV、Excel，或 JSON 批量记录 {"records": [...]}）'
+    )
     validate.add_argument("file", type=Path)
     validate.add_argument("--template", required=True, help="模板编号，如 academic-score")
     validate.add_argument("--roster", type=Path, help="学生名册文件，用于核对学生是否存在")
@@ -117,6 +119,9 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_local(commands)
     _add_admin(commands)
+    from growth.roster import add_roster_commands  # `growth roster import|export`
+
+    add_roster_commands(commands)
     return parser
 
 
@@ -356,6 +361,7 @@ def _read(path: Path) -> bytes:
 
 def _validate(args: argparse.Namespace) -> int:
     from shared.ingest import UploadContext, validate_bytes
+    from shared.ingest.json_reader import looks_like_batch, validate_batch
     from shared.ingest.report import write_report
     from shared.templates import builtin_registry
     from shared.term import Term
@@ -368,8 +374,10 @@ def _validate(args: argparse.Namespace) -> int:
     upload = UploadContext(
         fixed=_fixed_values(template, args.fixed, term), class_name=args.class_name
     )
-    result = validate_bytes(
-        _read(args.file),
+    data = _read(args.file)
+    validate = validate_batch if looks_like_batch(data) else validate_bytes
+    result = validate(
+        data,
         template,
         filename=str(args.file),
         roster=roster,
@@ -423,8 +431,8 @@ def render_result(data: dict[str, Any], *, template_name: str, limit: int = 30) 
                     [
                         g["code"],
                         g["count"],
-                        g["first_row"],
-                        g["last_row"],
+                        g.get("first_row", g.get("first_record")),  # a JSON batch's records
+                        g.get("last_row", g.get("last_record")),
                         "、".join(g["columns"]),
                         g["example"],
                     ]
@@ -443,7 +451,13 @@ def render_result(data: dict[str, Any], *, template_name: str, limit: int = 30) 
             table(
                 ["行", "列", "代码", "说明", "值"],
                 [
-                    [e["row"], e["column"] or "", e["code"], e["message"], e["value"] or ""]
+                    [
+                        e.get("row", e.get("record")),
+                        e.get("column", e.get("pointer")) or "",
+                        e["code"],
+                        e["message"],
+                        e["value"] or "",
+                    ]
                     for e in shown
                 ],
             ),

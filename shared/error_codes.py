@@ -85,6 +85,18 @@ class ErrorCode(StrEnum):
     STUDENT_AMBIGUOUS = "STUDENT_AMBIGUOUS"
     TASK_VALUE_CONFLICT = "TASK_VALUE_CONFLICT"
     SUBJECT_NOT_TAUGHT = "SUBJECT_NOT_TAUGHT"
+    # A JSON batch of records (POST /v1/ingest/{template}): the batch, then one record's values.
+    JSON_INVALID = "JSON_INVALID"
+    JSON_TOO_LARGE = "JSON_TOO_LARGE"
+    JSON_BATCH_SHAPE = "JSON_BATCH_SHAPE"
+    JSON_NO_RECORDS = "JSON_NO_RECORDS"
+    JSON_TOO_MANY_RECORDS = "JSON_TOO_MANY_RECORDS"
+    JSON_TOO_MANY_FIELDS = "JSON_TOO_MANY_FIELDS"
+    JSON_RECORD_NOT_OBJECT = "JSON_RECORD_NOT_OBJECT"
+    JSON_RECORD_EMPTY = "JSON_RECORD_EMPTY"
+    JSON_VALUE_NOT_SCALAR = "JSON_VALUE_NOT_SCALAR"
+    JSON_ID_AS_NUMBER = "JSON_ID_AS_NUMBER"
+    JSON_FIELD_REPEATED = "JSON_FIELD_REPEATED"
     # Problems with what a caller asked for (command-line arguments, API input).
     TEMPLATE_NOT_FOUND = "TEMPLATE_NOT_FOUND"
     TEMPLATE_INVALID = "TEMPLATE_INVALID"
@@ -125,6 +137,26 @@ class ErrorCode(StrEnum):
     REMINDER_TIME_QUIET = "REMINDER_TIME_QUIET"
     REMINDER_TIME_INVALID = "REMINDER_TIME_INVALID"
     CALENDAR_INVALID = "CALENDAR_INVALID"
+    # OneRoster 1.2 CSV rosters (shared.integration.oneroster): the bundle, then its rows.
+    ONEROSTER_NOT_ZIP = "ONEROSTER_NOT_ZIP"
+    ONEROSTER_MANIFEST_MISSING = "ONEROSTER_MANIFEST_MISSING"
+    ONEROSTER_VERSION = "ONEROSTER_VERSION"
+    ONEROSTER_1_1_AS_1_2 = "ONEROSTER_1_1_AS_1_2"
+    ONEROSTER_FILE_MISSING = "ONEROSTER_FILE_MISSING"
+    ONEROSTER_FILE_NOT_LISTED = "ONEROSTER_FILE_NOT_LISTED"
+    ONEROSTER_DUPLICATE_ID = "ONEROSTER_DUPLICATE_ID"
+    ONEROSTER_UNKNOWN_REFERENCE = "ONEROSTER_UNKNOWN_REFERENCE"
+    ONEROSTER_ROW_INVALID = "ONEROSTER_ROW_INVALID"
+    ONEROSTER_GRADE = "ONEROSTER_GRADE"
+    ONEROSTER_USER_IDS = "ONEROSTER_USER_IDS"
+    ONEROSTER_STUDENT_NO_MISSING = "ONEROSTER_STUDENT_NO_MISSING"
+    ONEROSTER_NO_HOMEROOM = "ONEROSTER_NO_HOMEROOM"
+    ONEROSTER_TWO_HOMEROOMS = "ONEROSTER_TWO_HOMEROOMS"
+    ONEROSTER_NO_DEMOGRAPHICS = "ONEROSTER_NO_DEMOGRAPHICS"
+    ONEROSTER_NOT_IMPORTED = "ONEROSTER_NOT_IMPORTED"
+    ONEROSTER_NOT_DELETED = "ONEROSTER_NOT_DELETED"
+    ONEROSTER_NO_ASSIGNMENT = "ONEROSTER_NO_ASSIGNMENT"
+    ONEROSTER_STUDENTS_ABSENT = "ONEROSTER_STUDENTS_ABSENT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,6 +484,57 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         "您不是本班「{subject}」的任课教师，不能上报该学科的数据（请由任课教师或班主任上报）。",
         "You do not teach {subject} in this class; its teacher or the head teacher reports it.",
     ),
+    ErrorCode.JSON_INVALID: CatalogueEntry(
+        _E,
+        "内容不是有效的 JSON（第 {line} 行第 {col} 列：{detail}）。",
+        "The body is not valid JSON (line {line}, column {col}: {detail}).",
+    ),
+    ErrorCode.JSON_TOO_LARGE: CatalogueEntry(
+        _E,
+        "这批数据大小为 {size}，超过上限 {limit}。请分批提交，或改用 NDJSON 文件上传。",
+        "The batch is {size}, over the limit of {limit}; split it or upload NDJSON.",
+    ),
+    ErrorCode.JSON_BATCH_SHAPE: CatalogueEntry(
+        _E,
+        "{pointer} 应为{expected}，实际是{actual}。",
+        "{pointer} must be {expected}, not {actual}.",
+    ),
+    ErrorCode.JSON_NO_RECORDS: CatalogueEntry(
+        _E, "“records”中没有任何记录。", "The batch has no records."
+    ),
+    ErrorCode.JSON_TOO_MANY_RECORDS: CatalogueEntry(
+        _E,
+        "一批最多 {limit} 条记录，这批有 {count} 条。请分批提交，或改用 NDJSON 文件上传。",
+        "A batch holds at most {limit} records, this one {count}; split it or upload NDJSON.",
+    ),
+    ErrorCode.JSON_TOO_MANY_FIELDS: CatalogueEntry(
+        _E,
+        "记录中出现了超过 {limit} 个不同的字段名。请只发送模板中的字段。",
+        "The records use more than {limit} distinct field names.",
+    ),
+    ErrorCode.JSON_RECORD_NOT_OBJECT: CatalogueEntry(
+        _E,
+        '每条记录应为一个 JSON 对象（{{"字段": 值}}），这条是{actual}。',
+        "Each record must be a JSON object, this one is {actual}.",
+    ),
+    ErrorCode.JSON_RECORD_EMPTY: CatalogueEntry(
+        _E, "这条记录没有任何字段。", "The record has no fields."
+    ),
+    ErrorCode.JSON_VALUE_NOT_SCALAR: CatalogueEntry(
+        _E,
+        "「{column}」应为字符串或数字，不能是{actual}。",
+        "{column} must be a string or a number, not {actual}.",
+    ),
+    ErrorCode.JSON_ID_AS_NUMBER: CatalogueEntry(
+        _E,
+        "「{column}」应以字符串发送：号码写成 JSON 数字，长号码的末几位可能已经丢失。",
+        "{column} must be sent as a string: as a JSON number a long ID may lose its last digits.",
+    ),
+    ErrorCode.JSON_FIELD_REPEATED: CatalogueEntry(
+        _E,
+        "「{column}」在这条记录中出现了不止一次（{keys}），无法判断该用哪一个。",
+        "{column} appears more than once in the record ({keys}).",
+    ),
     ErrorCode.ROSTER_NAME_MISMATCH: CatalogueEntry(
         _E,
         "姓名与学生名册不一致（名册中为「{expected}」）。",
@@ -615,6 +698,107 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         _E,
         "校历有误：{detail}",
         "The school calendar is invalid: {detail}",
+    ),
+    ErrorCode.ONEROSTER_NOT_ZIP: CatalogueEntry(
+        _E,
+        "这不是 OneRoster 数据包：OneRoster 名册应为包含 manifest.csv 等 CSV 文件的 zip 压缩包"
+        "（{detail}）。",
+        "This is not a OneRoster bundle: a zip of CSV files with manifest.csv ({detail}).",
+    ),
+    ErrorCode.ONEROSTER_MANIFEST_MISSING: CatalogueEntry(
+        _E,
+        "压缩包中没有 manifest.csv，无法判断这是哪个版本的 OneRoster 名册（压缩包中有：{files}）。",
+        "The zip has no manifest.csv (it holds: {files}).",
+    ),
+    ErrorCode.ONEROSTER_VERSION: CatalogueEntry(
+        _E,
+        "manifest.csv 中的 oneroster.version 为「{version}」，本系统只接受 OneRoster 1.2 名册。"
+        "请让导出系统按 1.2 版导出。",
+        "oneroster.version is {version}; only OneRoster 1.2 bundles are accepted.",
+    ),
+    ErrorCode.ONEROSTER_1_1_AS_1_2: CatalogueEntry(
+        _E,
+        "manifest.csv 声明为 OneRoster 1.2，但 users.csv 是 1.1 的格式（含有 {columns} 列；"
+        "1.2 的角色在 roles.csv 中）。请让导出系统按 1.2 版导出。",
+        "The manifest says 1.2 but users.csv is in the 1.1 format (columns {columns}).",
+    ),
+    ErrorCode.ONEROSTER_FILE_MISSING: CatalogueEntry(
+        _E,
+        "manifest.csv 声明提供该文件（{mode}），但压缩包中没有它。",
+        "The manifest provides this file ({mode}) but the zip lacks it.",
+    ),
+    ErrorCode.ONEROSTER_FILE_NOT_LISTED: CatalogueEntry(
+        _W,
+        "manifest.csv 没有声明提供该文件（或声明为 absent），其内容未读取。",
+        "The manifest does not provide this file (or marks it absent); it was not read.",
+    ),
+    ErrorCode.ONEROSTER_DUPLICATE_ID: CatalogueEntry(
+        _E,
+        "sourcedId「{value}」与第 {first_row} 行重复，同一文件中每个 sourcedId 只能出现一次。",
+        "sourcedId {value} repeats row {first_row}.",
+    ),
+    ErrorCode.ONEROSTER_UNKNOWN_REFERENCE: CatalogueEntry(
+        _E,
+        "「{column}」引用的{target}「{value}」在名册和系统中都不存在。",
+        "{column} refers to a {target} {value} that is neither in the bundle nor stored.",
+    ),
+    ErrorCode.ONEROSTER_ROW_INVALID: CatalogueEntry(
+        _E,
+        "这一行的内容不符合系统要求（{fields}），未导入。",
+        "This row does not fit the system's rules ({fields}); it was not imported.",
+    ),
+    ErrorCode.ONEROSTER_GRADE: CatalogueEntry(
+        _E,
+        "班级的年级（grades）应为 01 至 12 中的一个（CEDS 年级代码），"
+        "或不填而在班级名称中写明年级（如 七年级(3)班）。",
+        "A homeroom's grades must be one of 01 to 12 (or empty, with the grade in its title).",
+    ),
+    ErrorCode.ONEROSTER_USER_IDS: CatalogueEntry(
+        _E,
+        "userIds 应写成 {{类型:号码}} 的列表，如 {{学籍号:G310112201201010012}}。",
+        "userIds must be a list of {{type:identifier}}.",
+    ),
+    ErrorCode.ONEROSTER_STUDENT_NO_MISSING: CatalogueEntry(
+        _E,
+        "学生缺少学籍号：请在 userIds 中写上 {{学籍号:…}}（上海名册约定）。",
+        "The student has no student number: add it to userIds (Shanghai profile).",
+    ),
+    ErrorCode.ONEROSTER_NO_HOMEROOM: CatalogueEntry(
+        _E,
+        "学生没有编入任何班级：enrollments.csv 中应有该学生在一个 homeroom 班级中的 student 记录。",
+        "The student is enrolled in no homeroom class.",
+    ),
+    ErrorCode.ONEROSTER_TWO_HOMEROOMS: CatalogueEntry(
+        _E,
+        "该学生已在第 {first_row} 行编入另一个班级，一名学生只能属于一个班级（homeroom）。",
+        "The student is already enrolled in another homeroom (row {first_row}).",
+    ),
+    ErrorCode.ONEROSTER_NO_DEMOGRAPHICS: CatalogueEntry(
+        _E,
+        "缺少学生的性别和出生日期：请在 demographics.csv 中填写 sex 和 birthDate，"
+        "或在 userIds 中提供身份证号。",
+        "The student's sex and birth date are missing (demographics.csv or a national ID).",
+    ),
+    ErrorCode.ONEROSTER_NOT_IMPORTED: CatalogueEntry(
+        _W,
+        "该用户的角色（{roles}）在本系统中没有对应的身份，未导入。",
+        "The user's roles ({roles}) have no counterpart here; not imported.",
+    ),
+    ErrorCode.ONEROSTER_NOT_DELETED: CatalogueEntry(
+        _W,
+        "该行标记为删除（tobedeleted），但系统不删除学校、班级和学生（已有数据引用它们），保留原状。",
+        "Marked tobedeleted, but schools, classes and students are never deleted; kept.",
+    ),
+    ErrorCode.ONEROSTER_NO_ASSIGNMENT: CatalogueEntry(
+        _W,
+        "无法确定该教学班对应的班级或学科（请填写 metadata.cn.homeroom 和 subjects），"
+        "任课安排未导入。",
+        "The scheduled class's homeroom or subject is unknown; no assignment was imported.",
+    ),
+    ErrorCode.ONEROSTER_STUDENTS_ABSENT: CatalogueEntry(
+        _W,
+        "{school} 有 {count} 名学生不在本次全量名册中：他们的信息保留原状，未删除。",
+        "{count} students of {school} are not in this bulk roster; they were kept unchanged.",
     ),
 }
 

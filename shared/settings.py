@@ -83,6 +83,14 @@ class IngestLimits(BaseSettings):
     max_compression_ratio: float = Field(
         500.0, gt=1, description="Highest inflate ratio of one large XLSX part."
     )
+    max_json_records: int = Field(
+        10_000, gt=0, description="Most records in one JSON batch (larger ones go as NDJSON)."
+    )
+    max_json_bytes: int = Field(
+        6 * MIB,
+        gt=0,
+        description="Largest JSON batch body (a synchronous Lambda request carries at most 6 MB).",
+    )
 
 
 class AwsSettings(BaseSettings):

@@ -9,7 +9,7 @@ first error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -151,6 +151,48 @@ def validate_bytes(
     return result
 
 
+def validate_sheet(
+    sheet: SheetData,
+    template: Template,
+    *,
+    result: ValidationResult | None = None,
+    reader_findings: Sequence[Finding] = (),
+    roster: Roster | None = None,
+    term: Term | None = None,
+    today: date | None = None,
+    limits: IngestLimits | None = None,
+    upload: UploadContext | None = None,
+) -> ValidationResult:
+    """Validate cells another reader produced (a JSON batch's records) under a header it wrote
+    from the template's own column headers (`HeaderMatcher.map_exact`). `reader_findings` are
+    what that reader found wrong with cells (an object where a value belongs): their rows are
+    data, and each is the only verdict on its cells (on every cell of its row when it has no
+    key). Fills `result` (a new one by default); never raises for anything wrong with the data."""
+    limits = limits or ingest_limits()
+    upload = upload or UploadContext()
+    if result is None:
+        result = ValidationResult(file="", template=template)
+    try:
+        checked = _with_upload_defaults(template, upload)
+        matcher = HeaderMatcher(checked, supplied=_supplied_keys(template, roster))
+        result.source = sheet.source
+        result.file_warnings += sheet.warnings
+        _validate_sheet(
+            result,
+            sheet,
+            matcher,
+            roster,
+            term,
+            today or date.today(),
+            limits,
+            upload,
+            reader_findings=reader_findings,
+        )
+    except FileRejected as exc:
+        result.file_errors.append(FileIssue(exc.code, exc.params))
+    return result
+
+
 @lru_cache(maxsize=1)
 def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=2, thread_name_prefix="validate")
@@ -276,9 +318,12 @@ def _validate_sheet(
     today: date,
     limits: IngestLimits,
     upload: UploadContext,
+    *,
+    reader_findings: Sequence[Finding] | None = None,
 ) -> None:
     template = matcher.template
-    header_map = matcher.map(sheet.header)
+    exact = reader_findings is not None  # a reader that wrote the template's own headers
+    header_map = matcher.map_exact(sheet.header) if exact else matcher.map(sheet.header)
     as_written = SourceRows(sheet.header, sheet.columns, sheet.row_numbers)
     if header_map.wide:
         result.source["layout"] = "wide"
@@ -297,9 +342,11 @@ def _validate_sheet(
             f for f in findings if not (f.code is ErrorCode.REQUIRED and f.key in found_by_name)
         ]
     findings += matched
+    said = len(reader_findings or ())  # the reader's findings lead the list from here on
+    findings = [*(reader_findings or ()), *findings]
     findings += _fixed_conflicts(template, sheet, header_map, parsed, upload, today)
     findings += _subjects_not_taught(parsed, upload)
-    keep = _non_empty_rows(sheet, filled)
+    keep = _non_empty_rows(sheet, filled, findings[:said])
     if not len(keep):
         raise FileRejected(ErrorCode.FILE_HEADER_ONLY)
     if len(keep) > limits.max_rows:  # counted without blank rows, which are no data
@@ -321,6 +368,7 @@ def _validate_sheet(
         findings += _roster_findings(template, parsed, roster)
     if sheet.overlong_rows is not None:
         findings.append(Finding(ErrorCode.ROW_TOO_MANY_CELLS, None, sheet.overlong_rows))
+    findings = [*findings[:said], *_overruled(findings[said:], findings[:said])]
 
     rejected = np.zeros(sheet.row_count, dtype=bool)
     for finding in findings:
@@ -388,15 +436,43 @@ def _check_columns(
     return filled, parsed, findings, repeats
 
 
-def _non_empty_rows(sheet: SheetData, filled: Mapping[int, np.ndarray]) -> np.ndarray:
+def _non_empty_rows(
+    sheet: SheetData, filled: Mapping[int, np.ndarray], said: Sequence[Finding] = ()
+) -> np.ndarray:
     """Rows with anything in a template, extra or unnamed column (a running number alone in
-    a 序号 column does not make a row)."""
+    a 序号 column does not make a row), or that their reader found something wrong with."""
     any_filled = np.zeros(sheet.row_count, dtype=bool)
+    for finding in said:
+        any_filled |= finding.mask
     for cells in filled.values():
         any_filled |= cells
     if sheet.overlong_rows is not None:
         any_filled |= sheet.overlong_rows
     return np.flatnonzero(any_filled)
+
+
+def _overruled(findings: list[Finding], by: Sequence[Finding]) -> list[Finding]:
+    """`findings` without the cells a reader's findings speak for (a whole row where one has
+    no key): a JSON array where a score belongs is said so once, not also as "not a number"."""
+    if not by:
+        return findings
+    rows = np.zeros(len(by[0].mask), dtype=bool)
+    cells: dict[str, np.ndarray] = {}
+    for finding in by:
+        if finding.key is None:
+            rows |= finding.mask
+        else:
+            cells[finding.key] = cells.get(finding.key, np.zeros_like(rows)) | finding.mask
+    kept = []
+    for finding in findings:
+        taken = rows | cells[finding.key] if finding.key in cells else rows
+        if not taken.any():
+            kept.append(finding)
+        elif (left := finding.mask & ~taken).any():
+            kept.append(
+                Finding(finding.code, finding.key, left, finding.params, finding.row_params)
+            )
+    return kept
 
 
 def _take_rows(sheet: SheetData, keep: np.ndarray) -> SheetData:

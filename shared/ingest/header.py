@@ -131,9 +131,27 @@ class HeaderMatcher:
                 )
             result.fields[key] = indexes[0]
         self._refuse_repeated_wide_columns(header, result)
-        present = set(result.fields) | self.supplied
+        present = set(result.fields)
         if result.wide and self.template.wide is not None:
             present |= {self.template.wide.key, self.template.wide.value}
+        self._refuse_missing(present)
+        return result
+
+    def map_exact(self, header: list[str]) -> HeaderMap:
+        """Match a header its reader wrote from the template itself (a JSON batch's fields):
+        a cell is a column's header exactly, or extra; no wide form, helpers or ignored names."""
+        result = HeaderMap()
+        keys = {c.header: c.key for c in self.template.columns}
+        for index, cell in enumerate(header):
+            if cell in keys:
+                result.fields[keys[cell]] = index
+            else:
+                result.extra.append(index)
+        self._refuse_missing(set(result.fields))
+        return result
+
+    def _refuse_missing(self, present: set[str]) -> None:
+        present = present | self.supplied
         missing = [
             c.header
             for c in self.template.columns
@@ -141,7 +159,6 @@ class HeaderMatcher:
         ]
         if missing:
             raise FileRejected(ErrorCode.FILE_MISSING_COLUMNS, columns="、".join(missing))
-        return result
 
     def _classify(self, header: list[str], result: HeaderMap) -> dict[str, list[int]]:
         """Sort each header cell into `result`; returns where each template key was found."""
