@@ -1,0 +1,1 @@
+"""Connections to the district's other systems through standard interfaces (OneRoster, …)."""
