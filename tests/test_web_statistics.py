@@ -178,6 +178,23 @@ def test_a_teacher_reads_the_class_distribution_and_opens_a_students_insights(
         assert first[1] == points(best["value"])
         assert first[2] == rank(best["class_percentile"])
         assert sorted(body.locator("th").all_inner_texts()) == sorted(world.names)
+
+        # And the class's early warnings, exactly those the API gives this teacher
+        given = api_as(web, MATH_TEACHER).get(
+            f"{base_url(web)}/v1/classes/{CLASS}/warnings?"
+            + urlencode({"template_id": "academic-score", "term": term()}),
+            timeout=30,
+        )
+        assert given.status_code == 200, given.text
+        warnings = page.get_by_test_id("class-warnings")
+        warnings.get_by_role("heading").wait_for()
+        items = given.json()["items"]
+        if items:
+            warnings.locator("li").first.wait_for()
+            shown = warnings.locator("li").all_inner_texts()
+            assert all(w["message"] in text for w, text in zip(items, shown, strict=True))
+        else:
+            warnings.get_by_text("本学期目前没有需要关注的情况。").wait_for()
         screenshot(page, "teacher-class-statistics")
         assert_accessible(page)
 
