@@ -49,7 +49,9 @@ def test_the_demo_runs_the_scenario_and_exits_0(
     # And the statistics function's figures for a class equal the lake's exact ones
     assert "  ✓ 与数据湖上的精确计算完全一致" in out
     assert "家长在“成长分析”里看到：" in out
-    assert out.count("✓") == len(demo.scenario()) + len(reminded) + 1
+    # And the district's roster exported as OneRoster 1.2 and imported back writes nothing
+    assert "✓ 再导入同一个数据包：通过校验，没有写入任何变化" in out
+    assert out.count("✓") == len(demo.scenario()) + len(reminded) + 2
     assert "sch1-1-1  30" in out
     # And a class's distribution and one student's band, as the statistics compute them
     assert "sch1-1-1 数学期中成绩的分布（统计模块，按数据湖）：30 人" in out

@@ -131,3 +131,20 @@ def test_a_file_the_manifest_does_not_provide_is_ignored_with_a_warning(db: Db) 
     assert result.status == "imported"
     (warning,) = [f for f in result.findings if f.code is ErrorCode.ONEROSTER_FILE_NOT_LISTED]
     assert warning.file == "demographics.csv"
+
+
+@pytest.mark.parametrize(
+    ("sourced_id", "kept"),
+    [
+        ("2302e5578e4157a7af13143288539331", True),  # uuid hex with a 14-digit run: random
+        ("2302e557-8e41-57a7-af13-143288539331", True),
+        ("sch-1", True),
+        ("G310112201203010011", False),  # a 学籍号 as sourcedId never reaches a storage key
+        ("13812345678", False),  # a phone number
+        ("t-13812345678", False),
+    ],
+)
+def test_a_sourced_id_is_kept_unless_it_could_be_personal(sourced_id: str, kept: bool) -> None:
+    from shared.integration.oneroster.profile import system_id
+
+    assert (system_id("user", sourced_id) == sourced_id) is kept

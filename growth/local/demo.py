@@ -702,6 +702,12 @@ def _statistics(platform: Platform, lake: Summary, wait_s: float) -> bool:
         client.close()
 
 
+def _roster(platform: Platform) -> bool:
+    from growth.local.demo_roster import roster_story
+
+    return roster_story(platform.config.district_code, TERM)
+
+
 def _remind(platform: Platform, wait_s: float) -> bool:
     from growth.local.demo_reminders import remind_story
 
@@ -729,6 +735,7 @@ def run(*, port: int, state_dir: Path | None, wait_s: float = 120.0) -> int:
                 good = report(outcomes, read_lake())
                 lake_figures = print_class_statistics(STATISTICS_CLASS)
                 good &= _statistics(platform, lake_figures, wait_s)
+                good &= _roster(platform)
                 good &= _remind(platform, wait_s)
         except LocalError as exc:
             print(f"错误：{exc}", file=sys.stderr)

@@ -45,6 +45,11 @@ GUARDIAN_ROLES: Final = frozenset(DEFAULT_RELATION)
 
 _SAFE_ID: Final = re.compile(r"^[A-Za-z0-9_.:~-]{1,100}$")
 _DIGIT_RUN: Final = re.compile(r"\d{11,}")
+# A GUID (this system's ids are uuid hex): random, so a run of digits in one is no 学籍号 or
+# phone number, and it must import back under itself.
+_GUID: Final = re.compile(
+    r"^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", re.I
+)
 
 
 def user_ids(text: str) -> dict[str, str] | None:
@@ -92,7 +97,7 @@ def system_id(kind: str, sourced_id: str) -> str:
     plain token that cannot be personal data (GUIDs, `sch-1`), so that an exported bundle
     imports back under the same ids; otherwise a digest of it (an exporter that used the
     学籍号 as sourcedId must not put it into storage keys)."""
-    if (
+    if _GUID.match(sourced_id) or (
         _SAFE_ID.match(sourced_id)
         and not _DIGIT_RUN.search(sourced_id)
         and redact_text(sourced_id) == sourced_id
