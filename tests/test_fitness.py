@@ -475,3 +475,41 @@ def test_an_uploaded_fitness_file_becomes_records_and_lake_rows_with_scores(
     assert [f["key"] for f in view["fields"]][:3] == ["test_date", "height_cm", "weight_kg"]
     assert not any(f["key"].endswith("_score") for f in view["fields"])
     assert view["values"]["fitness_grade"] == "优秀"
+
+
+def test_a_corrected_result_moves_its_score_the_total_and_the_grade(pw: PipelineWorld) -> None:
+    # Given the class's fitness file imported (S1: 1000米跑 220 s, 105 points, 优秀)
+    task = school_task("A", "A1") | {"template_id": "fitness-test", "title": "体测"}
+    response = pw.world.call("SA", "POST", "/v1/tasks", task)
+    assert response.status_code == 201, response.json_body
+    started = pw.request_upload("SA", response.json_body["id"], "A1", content_type="text/csv")
+    record = pw.upload(started["upload"]["fields"]["key"], fitness_file(pw))
+    assert pw.deliver(body_of(record)) == {"batchItemFailures": []}
+    page = pw.world.repos.records.list_class_records("A1", "fitness-test", "2024-2025-1", limit=9)
+    before = next(r for r in page.items if r.student_id == "S1")
+    # When the head teacher corrects the run: 300 s, not 220 s
+    changed = pw.world.call(
+        "T1",
+        "POST",
+        f"/v1/records/{before.id}/changes",
+        {"values": {"run_1000m_s": 300}, "reason": "计时录入错误"},
+    )
+    assert changed.status_code == 201, changed.json_body
+    # Then the record's scores are those the standard gives the corrected results
+    after = pw.world.repos.records.get_record(before.id).values
+    # (graded by the class it was tested in and the student's gender, from the roster)
+    grade = pw.world.repos.directory.get_class("A1").grade
+    gender = pw.world.repos.directory.get_student("S1").gender
+    derived = set(derived_keys())
+    results = {
+        k: float(v)
+        for k, v in after.items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+        if k not in derived
+    }
+    expected = assess(grade, gender, results)
+    assert after["run_1000m_s_score"] == expected.scores["run_1000m_s"]
+    assert after["run_1000m_s_score"] < before.values["run_1000m_s_score"]
+    assert after["total_score"] == expected.total_score
+    assert after["fitness_grade"] == expected.fitness_grade
+    assert after["total_score"] < before.values["total_score"]

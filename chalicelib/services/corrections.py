@@ -185,7 +185,12 @@ def correct_record(
         correction_id=correction.id,
     )
     resolved, after = context.repos.corrections.correct_record(
-        correction, record, body.values, by=principal.id, at=at, note=body.note
+        correction,
+        record,
+        _with_derived(context, record, body.values),
+        by=principal.id,
+        at=at,
+        note=body.note,
     )
     _audit_change(context, principal, after, change, resolved)
     _audit(context, principal, AuditAction.RESOLVE_CORRECTION, after, resolved)
@@ -225,7 +230,11 @@ def change_record(
     views = RecordViews(context)
     change = _checked_change(views, record, body.values, by=principal.id, at=at, reason=body.reason)
     after = context.repos.records.change_record(
-        record, body.values, by=principal.id, at=at, reason=body.reason
+        record,
+        _with_derived(context, record, body.values),
+        by=principal.id,
+        at=at,
+        reason=body.reason,
     )
     _audit_change(context, principal, after, change, None)
     _announce_change(context, after, "changed")
@@ -248,6 +257,23 @@ def _announce(context: Context, record: Record, correction: Correction) -> None:
             change="opened" if correction.status is CorrectionStatus.OPEN else "resolved",
         )
     )
+
+
+def _with_derived(
+    context: Context, record: Record, values: Mapping[str, RecordValue]
+) -> dict[str, RecordValue]:
+    """The teacher's values and what is derived from them (a corrected fitness result moves
+    its score, the total and the 等级): the record never carries stale derived values. The
+    standard scores by grade and gender, which the record does not repeat: the grade of the
+    record's class (the class it was tested in) and the student's gender."""
+    from shared.fitness.derivation import derived_columns, rederived
+
+    if not derived_columns(record.template_id):
+        return dict(values)
+    grade = context.repos.directory.get_class(record.class_id).grade
+    gender = context.repos.directory.get_student(record.student_id).gender
+    facts = {**record.values, **values, "grade": grade, "gender": gender}
+    return {**values, **rederived(record.template_id, facts)}
 
 
 def _announce_change(

@@ -13,6 +13,8 @@ lake schema does) costs a Lambda nothing.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -59,6 +61,21 @@ def derive(template_id: str, rows: pa.Table) -> pa.Table:
         else:
             rows = rows.append_column(key, array)
     return rows
+
+
+def rederived(template_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The derived values of one record's values (a teacher's correction changed a result):
+    `{}` for a template without a derivation, else every derived key with its new value, so
+    that a corrected 1000米跑 moves its score, the total and the 等级 with it."""
+    if template_id != FITNESS_TEMPLATE:
+        return {}
+    import pyarrow as pa
+
+    derived = {c.key for c in _fitness_columns()}
+    row = pa.table({k: pa.array([v]) for k, v in values.items() if k not in derived})
+    found = {k: array[0].as_py() for k, array in derived_arrays(template_id, row).items()}
+    # Not a number is no value (and DynamoDB stores none).
+    return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in found.items()}
 
 
 def derived_arrays(template_id: str, rows: pa.Table) -> dict[str, pa.Array]:
