@@ -435,18 +435,23 @@ def fitness_file(pw: PipelineWorld) -> bytes:
     return csv_bytes(FITNESS_HEADER, rows)
 
 
-def test_an_uploaded_fitness_file_becomes_records_and_lake_rows_with_scores(
-    pw: PipelineWorld,
-) -> None:
-    # Given a fitness task for class A1 and the class's file
+def import_class_file(pw: PipelineWorld) -> str:
+    """A fitness task for class A1, its file uploaded and imported; the submission's id."""
     task = school_task("A", "A1") | {"template_id": "fitness-test", "title": "体测"}
     response = pw.world.call("SA", "POST", "/v1/tasks", task)
     assert response.status_code == 201, response.json_body
     started = pw.request_upload("SA", response.json_body["id"], "A1", content_type="text/csv")
     record = pw.upload(started["upload"]["fields"]["key"], fitness_file(pw))
-    # When the validation function imports it
     assert pw.deliver(body_of(record)) == {"batchItemFailures": []}
-    seen = pw.world.call("SA", "GET", f"/v1/submissions/{started['submission']['id']}")
+    return str(started["submission"]["id"])
+
+
+def test_an_uploaded_fitness_file_becomes_records_and_lake_rows_with_scores(
+    pw: PipelineWorld,
+) -> None:
+    # Given a fitness task for class A1 and the class's file, imported by the validate function
+    submission_id = import_class_file(pw)
+    seen = pw.world.call("SA", "GET", f"/v1/submissions/{submission_id}")
     assert seen.json_body["status"] == "accepted", seen.json_body
     # Then each record carries its scores: S1 took everything (1000米跑 3'40" = 220 s, 100
     # points at 235 s and 15 s under it → 3 bonus points; 15 pull-ups, 2 beyond 13 → 2)
@@ -479,12 +484,7 @@ def test_an_uploaded_fitness_file_becomes_records_and_lake_rows_with_scores(
 
 def test_a_corrected_result_moves_its_score_the_total_and_the_grade(pw: PipelineWorld) -> None:
     # Given the class's fitness file imported (S1: 1000米跑 220 s, 105 points, 优秀)
-    task = school_task("A", "A1") | {"template_id": "fitness-test", "title": "体测"}
-    response = pw.world.call("SA", "POST", "/v1/tasks", task)
-    assert response.status_code == 201, response.json_body
-    started = pw.request_upload("SA", response.json_body["id"], "A1", content_type="text/csv")
-    record = pw.upload(started["upload"]["fields"]["key"], fitness_file(pw))
-    assert pw.deliver(body_of(record)) == {"batchItemFailures": []}
+    import_class_file(pw)
     page = pw.world.repos.records.list_class_records("A1", "fitness-test", "2024-2025-1", limit=9)
     before = next(r for r in page.items if r.student_id == "S1")
     # When the head teacher corrects the run: 300 s, not 220 s
