@@ -40,6 +40,11 @@ def add_roster_commands(commands: Any) -> None:
     do_import.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     do_import.add_argument("--directory-table", **table)
     do_import.add_argument("--district-code", **district)
+    do_import.add_argument(
+        "--event-bus",
+        help="事件总线名（部署输出 EventBusName）：导入后发布 RosterChanged，"
+        "新班级获得进行中任务的上报目标",
+    )
     do_import.set_defaults(handler=_import)
 
     export = actions.add_parser("export", help="把全区名册导出为 OneRoster 1.2 全量数据包（zip）")
@@ -71,6 +76,7 @@ def _import(args: argparse.Namespace) -> int:
         return EXIT_REJECTED
     importer = RosterImport(_directory(args), district_code=args.district_code)
     result = importer(data, dry_run=args.dry_run)
+    announced = _announce(args, importer, result)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -83,7 +89,26 @@ def _import(args: argparse.Namespace) -> int:
         for finding in result.findings:
             level = "错误" if finding.severity == "error" else "提示"
             print(f"[{level}] {finding.describe()}")
+        if announced:
+            print(f"已发布 {announced} 条名册变动事件（RosterChanged）")
     return EXIT_REJECTED if result.status == "rejected" else 0
+
+
+def _announce(args: argparse.Namespace, importer: Any, result: Any) -> int:
+    """Publish what the import changed (RosterChanged per school) to `--event-bus`, as the API
+    does for a roster it changes: a class created here gets the targets of the open tasks that
+    cover it, and completion and statistics follow its students. Returns how many."""
+    if args.event_bus is None or result.status != "imported":
+        return 0
+    from datetime import UTC, datetime
+
+    from shared.aws import AwsClients
+    from shared.events import Publisher
+    from shared.settings import AwsSettings
+
+    events = importer.events(result, datetime.now(UTC))
+    Publisher(AwsClients(AwsSettings()).events, args.event_bus).publish(*events)
+    return len(events)
 
 
 def _export(args: argparse.Namespace) -> int:

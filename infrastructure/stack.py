@@ -122,6 +122,8 @@ class GrowthStack(cdk.Stack):
             cdk.CfnOutput(self, f"{logical.capitalize()}Table", value=table.table_name)
         cdk.CfnOutput(self, "UploadsBucket", value=self.buckets["uploads"].bucket_name)
         self.event_bus = events.EventBus(self, "EventBus", event_bus_name=f"{config.prefix}-events")
+        # Operators' tools publish to it too (`growth roster import --event-bus`).
+        cdk.CfnOutput(self, "EventBusName", value=self.event_bus.event_bus_name)
         self._lake_catalogue()
         # The REST API first (its routes come with its function, below): the distribution in
         # front of it gives the web app its origin, which the app client and the uploads

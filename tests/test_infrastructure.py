@@ -554,6 +554,8 @@ def test_domain_events_reach_their_queue_through_a_rule_on_the_bus(template: Tem
             assert send["Condition"] == {
                 "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}}
             }
+    # Operators' tools find the bus among the outputs (growth roster import --event-bus)
+    assert ref(template["Outputs"]["EventBusName"]["Value"]) == bus_id
     # Every domain event but a changed record reaches the progress function (a record's
     # values do not move completion); accepted uploads and changed records reach statistics.
     assert set(next(r for r in RULES if r.queue == PROGRESS_EVENTS).detail_types) == set(

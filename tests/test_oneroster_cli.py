@@ -81,3 +81,42 @@ def test_the_export_writes_a_bundle_that_imports_back(
     assert main(["roster", "import", str(out), "--json", *BASE]) == 0
     counts = json.loads(capsys.readouterr().out)["counts"]
     assert (counts["students"], counts["students_written"]) == (2, 0)
+
+
+def test_an_import_announces_the_classes_it_created_and_changed_on_the_bus(
+    directory: DirectoryRepository, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shared.events import SOURCE, RosterChanged, parse
+
+    # Given the system's bus with a rule sending roster events to a queue
+    clients = AwsClients(AwsSettings(region=REGION))
+    clients.events.create_event_bus(Name="t-events")
+    url = clients.sqs.create_queue(QueueName="roster")["QueueUrl"]
+    arn = clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    clients.events.put_rule(
+        Name="roster",
+        EventBusName="t-events",
+        EventPattern=json.dumps({"source": [SOURCE], "detail-type": ["RosterChanged"]}),
+    )
+    clients.events.put_targets(
+        Rule="roster", EventBusName="t-events", Targets=[{"Id": "q", "Arn": arn}]
+    )
+    bundle = tmp_path / "roster.zip"
+    bundle.write_bytes(a_bundle().zip())
+
+    # When the bundle is imported with --event-bus
+    assert main(["roster", "import", str(bundle), "--event-bus", "t-events", *BASE]) == 0
+
+    # Then each school's new classes are announced as created (their open tasks' targets follow)
+    assert "已发布" in capsys.readouterr().out
+    got = clients.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    events = [parse(m["Body"]) for m in got]
+    assert events
+    assert all(isinstance(e, RosterChanged) and e.change == "class_created" for e in events)
+    announced = {c for e in events for c in e.class_ids}
+    assert "cls-7-1" in announced
+    # And importing it again changes nothing, so announces nothing
+    assert main(["roster", "import", str(bundle), "--event-bus", "t-events", *BASE]) == 0
+    assert "已发布" not in capsys.readouterr().out

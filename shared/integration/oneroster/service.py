@@ -34,6 +34,7 @@ from shared.domain.models import (
     User,
 )
 from shared.error_codes import ErrorCode
+from shared.events import RosterChanged
 from shared.exceptions import NotFound
 from shared.integration.oneroster import spec
 from shared.integration.oneroster.bundle import read_bundle
@@ -56,6 +57,8 @@ class RosterImportResult:
     # Classes whose roster changed (created, students added, moved, edited), by school:
     # what RosterChanged events announce.
     changed_classes: dict[str, list[str]] = field(default_factory=dict)
+    # Of those, the classes the import created (their open tasks' targets are still to add).
+    created_classes: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +66,7 @@ class RosterImportResult:
             "counts": self.counts,
             "findings": [f.to_dict() for f in self.findings],
             "changed_classes": self.changed_classes,
+            "created_classes": self.created_classes,
         }
 
 
@@ -124,7 +128,35 @@ class RosterImport:
         applied.run()
         counts |= applied.counts
         changed = {school: sorted(ids) for school, ids in sorted(applied.changed.items())}
-        return RosterImportResult("imported", counts, findings.items, changed)
+        created = {school: sorted(ids) for school, ids in sorted(applied.created.items())}
+        return RosterImportResult("imported", counts, findings.items, changed, created)
+
+    def events(self, result: RosterImportResult, at: datetime) -> list[RosterChanged]:
+        """What an import announces, as the API and the spreadsheet roster do: per school, the
+        classes it created (their open tasks get targets) and those whose students changed."""
+        found: list[RosterChanged] = []
+        for school_id, class_ids in result.changed_classes.items():
+            created = result.created_classes.get(school_id, [])
+            others = [c for c in class_ids if c not in created]
+            if created:
+                found.append(
+                    RosterChanged(
+                        occurred_at=at,
+                        school_id=school_id,
+                        class_ids=created,
+                        change="class_created",
+                    )
+                )
+            if others:
+                found.append(
+                    RosterChanged(
+                        occurred_at=at,
+                        school_id=school_id,
+                        class_ids=others,
+                        change="student_saved",
+                    )
+                )
+        return found
 
 
 def _plan_counts(plan: RosterPlan) -> dict[str, int]:
@@ -165,6 +197,7 @@ class _Apply:
             0,
         )
         self.changed: dict[str, set[str]] = {}
+        self.created: dict[str, set[str]] = {}
 
     def run(self) -> None:
         for school in self.plan.schools.values():
@@ -192,6 +225,7 @@ class _Apply:
         self.counts["classes_written"] += 1
         if current is None:
             self._touch(klass.school_id, klass.id)
+            self.created.setdefault(klass.school_id, set()).add(klass.id)
 
     def _user(self, user: User) -> None:
         current = self.stored.user(user.id)
