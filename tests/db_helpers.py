@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from moto import mock_aws
 
 from shared.aws import AwsClients
+from shared.db.directory import DirectoryRepository
 from shared.db.dynamo import Page
 from shared.db.repositories import Repositories
 from shared.db.tables import create_tables
@@ -228,3 +229,16 @@ def district_template(version: int, template_id: str = "reading-log") -> Templat
     return Template.model_validate(
         {**base, "id": template_id, "version": version, "owner": "district", "name": "阅读记录"}
     )
+
+
+def directory_on_moto(monkeypatch: Any, region: str) -> Iterator[DirectoryRepository]:
+    """The directory table on in-process moto in `region`, for the operators' commands, which
+    build their own clients from the environment (region, credentials, no endpoint)."""
+    monkeypatch.setenv("AWS_REGION", region)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("GROWTH_AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        client = AwsClients(AwsSettings(region=region)).dynamodb
+        create_tables(client, TABLES)
+        yield DirectoryRepository(client, TABLES.directory)

@@ -7,30 +7,19 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from growth.cli import main
-from shared.aws import AwsClients
 from shared.db.directory import DirectoryRepository
-from shared.db.tables import create_tables
 from shared.domain.models import Role
 from shared.exceptions import NotFound
-from shared.settings import AwsSettings
-from tests.db_helpers import TABLES
+from tests.db_helpers import TABLES, directory_on_moto
 
 REGION = "ap-east-1"  # Cognito user pools exist in the global regions only
 
 
 @pytest.fixture
 def directory(monkeypatch: pytest.MonkeyPatch) -> Iterator[DirectoryRepository]:
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("GROWTH_AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        client = AwsClients(AwsSettings(region=REGION)).dynamodb
-        create_tables(client, TABLES)
-        yield DirectoryRepository(client, TABLES.directory)
+    yield from directory_on_moto(monkeypatch, REGION)
 
 
 def test_the_first_admin_is_created_in_the_pool_and_the_directory(

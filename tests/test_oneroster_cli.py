@@ -7,15 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
 from growth.cli import main
 from shared.aws import AwsClients
 from shared.db.directory import DirectoryRepository
-from shared.db.tables import create_tables
 from shared.exceptions import NotFound
 from shared.settings import AwsSettings
-from tests.db_helpers import TABLES
+from tests.db_helpers import TABLES, directory_on_moto
 from tests.oneroster_world import S1_NO, a_bundle
 
 REGION = "cn-north-1"
@@ -24,14 +22,7 @@ BASE = ["--directory-table", TABLES.directory, "--district-code", "310112"]
 
 @pytest.fixture
 def directory(monkeypatch: pytest.MonkeyPatch) -> Iterator[DirectoryRepository]:
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("GROWTH_AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        client = AwsClients(AwsSettings(region=REGION)).dynamodb
-        create_tables(client, TABLES)
-        yield DirectoryRepository(client, TABLES.directory)
+    yield from directory_on_moto(monkeypatch, REGION)
 
 
 def test_a_dry_run_reports_and_writes_nothing_then_the_import_writes(

@@ -131,12 +131,11 @@ class StatisticsRepository:
         }
         with storage_errors(Entity.STATISTIC):
             items = self._table.batch_get(list(wanted), consistent=consistent)
-        return {
-            wanted[(i["pk"]["S"], i["sk"]["S"])]: _class_statistic(
-                wanted[(i["pk"]["S"], i["sk"]["S"])], i
-            )
-            for i in items
-        }
+        found = {}
+        for item in items:
+            stat = wanted[(item["pk"]["S"], item["sk"]["S"])]
+            found[stat] = _class_statistic(stat, item)
+        return found
 
     def put_class_statistic(self, statistic: ClassStatistic) -> None:
         with storage_errors(Entity.STATISTIC):

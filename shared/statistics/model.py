@@ -72,8 +72,6 @@ def describe(plan: Plan, stat: StatKey) -> StatisticInfo:
     kind = parts.get(plan.kind_key) if plan.kind_key else None
     date = parts.get(plan.date_key) if plan.date_key else None
     label = " · ".join(p for p in (subject, kind, date) if p) or metric.label
-    if subject is None and plan.assessment == ():
-        label = metric.label
     return StatisticInfo(
         key=stat.assessment,
         template_id=stat.template_id,

@@ -85,7 +85,7 @@ def district_report(repo: StatisticsRepository, stat: StatKey, grade: int | None
     return DistrictReport(
         grade=chosen,
         district=next((r for r in grades if r.grade == chosen), None),
-        schools=[s for s in schools if s.distribution.count or s.summary.missing],
+        schools=schools,
         grades=grades,
     )
 

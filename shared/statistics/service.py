@@ -271,17 +271,13 @@ def class_statistic(
 ) -> ClassStatistic:
     metric = plan.metric(stat.metric)
     assert metric is not None
-    students = sorted(entries)
-    values = {s: entries[s].value for s in students if entries[s].value is not None}
-    statuses = {s: entries[s].status for s in students if entries[s].status is not None}
-    ranked = sorted(values)
-    ranks = percentile_ranks(
-        np.array([values[s] for s in ranked], dtype=np.float64),
-        higher_is_better=metric.higher_is_better,
-    )
+    values = {s: e.value for s, e in sorted(entries.items()) if e.value is not None}
+    statuses = {s: e.status for s, e in sorted(entries.items()) if e.status is not None}
+    scores = np.array(list(values.values()), dtype=np.float64)
+    ranks = percentile_ranks(scores, higher_is_better=metric.higher_is_better)
     marks = Counter(e.full_marks for e in entries.values() if e.full_marks is not None)
     full_marks = _usual(marks, metric.full_marks)
-    distribution = Distribution.of(np.array([values[s] for s in ranked], dtype=np.float64))
+    distribution = Distribution.of(scores)
     digest_source = json.dumps(
         {"values": values, "statuses": statuses, "full_marks": full_marks}, sort_keys=True
     )
@@ -291,9 +287,9 @@ def class_statistic(
         class_id=school_class.id,
         grade=school_class.grade,
         full_marks=full_marks,
-        values={s: float(v) for s, v in values.items() if v is not None},
-        statuses={s: str(w) for s, w in statuses.items() if w is not None},
-        percentiles={s: float(r) for s, r in zip(ranked, ranks, strict=True)},
+        values=values,
+        statuses=statuses,
+        percentiles={s: float(r) for s, r in zip(values, ranks, strict=True)},
         distribution=distribution,
         summary=_summary(plan, stat, distribution, full_marks),
         digest=hashlib.sha256(digest_source.encode()).hexdigest()[:32],
