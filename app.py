@@ -12,9 +12,11 @@ from chalicelib.api import Api
 from chalicelib.health import AuthConfigView, HealthView, auth_config, health_status
 from chalicelib.services import (
     audit_trail,
+    clients,
     collection,
     corrections,
     directory,
+    ingest,
     progress,
     records,
     reminders,
@@ -59,6 +61,16 @@ from chalicelib.views_corrections import (
     CorrectionPage,
     RecordChangeResultView,
 )
+from chalicelib.views_integration import (
+    BatchAccepted,
+    BatchDocument,
+    BatchStatusView,
+    ClientChange,
+    ClientCreate,
+    ClientCreated,
+    ClientList,
+    ClientView,
+)
 from chalicelib.views_progress import (
     OverviewQuery,
     OverviewView,
@@ -89,6 +101,7 @@ from chalicelib.views_statistics import (
     WarningRulesView,
     WarningsQuery,
 )
+from shared.integration.idempotency import HEADER as IDEMPOTENCY_HEADER
 
 app = Chalice(app_name="growth-api")
 api = Api(app, title="学生过程性成长数据管理系统 API", version="1")
@@ -601,3 +614,50 @@ route(
     body=CalendarUpdate,
     response=CalendarView,
 )(reminders.change_school_calendar)
+
+
+# Integration: machine clients (other systems of the district) and what they call
+route(
+    "/v1/district/clients",
+    "GET",
+    summary="对接系统列表（区管理员）",
+    tag="integration",
+    response=ClientList,
+)(clients.list_clients)
+route(
+    "/v1/district/clients",
+    "POST",
+    summary="登记对接系统：授权范围与学校；由本系统签发凭证时返回一次密钥（区管理员）",
+    tag="integration",
+    body=ClientCreate,
+    response=ClientCreated,
+    status=201,
+)(clients.create_client)
+route(
+    "/v1/district/clients/{client_id}",
+    "PATCH",
+    summary="调整或停用对接系统（下一次调用起生效）（区管理员）",
+    tag="integration",
+    body=ClientChange,
+    response=ClientView,
+)(clients.change_client_route)
+route(
+    "/v1/ingest/{template_id}",
+    "POST",
+    summary="对接系统推送一个班级的一批记录（须带 Idempotency-Key；202 + 状态地址）",
+    tag="integration",
+    caller="client",
+    raw_body=BatchDocument,
+    headers=(IDEMPOTENCY_HEADER,),
+    response=BatchAccepted,
+    status=202,
+    errors=(422,),
+)(ingest.push_batch)
+route(
+    "/v1/ingest/batches/{submission_id}",
+    "GET",
+    summary="对接系统查看所推送批次的处理结果",
+    tag="integration",
+    caller="client",
+    response=BatchStatusView,
+)(ingest.get_batch)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, TypeVar
 from urllib.parse import quote
 
 from chalice.app import BadRequestError, Chalice, Response
@@ -34,6 +34,7 @@ _ENTITY_OF_PARAM: Final = {
     "submission_id": Entity.SUBMISSION,
     "record_id": Entity.RECORD,
     "correction_id": Entity.CORRECTION,
+    "client_id": Entity.MACHINE_CLIENT,
 }
 _PATH_PARAM: Final = re.compile(r"{([^}]+)}")
 
@@ -62,6 +63,17 @@ class Download:
 
 
 @dataclass(frozen=True, slots=True)
+class WithHeaders:
+    """A view's result with response headers of its own (`Location` of an accepted batch)."""
+
+    result: BaseModel
+    headers: dict[str, str]
+
+
+Caller = Literal["person", "client", "public"]
+
+
+@dataclass(frozen=True, slots=True)
 class RouteSpec:
     path: str
     method: str
@@ -75,6 +87,12 @@ class RouteSpec:
     description: str = ""
     errors: tuple[int, ...] = field(default=())
     produces: str | None = None  # a file's media type, for a route answering with a Download
+    # Who calls: people (ID tokens), machine clients (client-credentials access tokens), or
+    # anyone (public routes).
+    caller: Caller = "person"
+    # The body as sent (bytes), for a route that validates it itself; the model documents it.
+    raw_body: type[BaseModel] | None = None
+    headers: tuple[str, ...] = ()  # request headers handed to the view, by lower-case name
 
 
 class Api:
@@ -110,10 +128,16 @@ class Api:
         status: int = 200,
         public: bool = False,
         produces: str | None = None,
+        caller: Caller | None = None,
+        raw_body: type[BaseModel] | None = None,
+        headers: tuple[str, ...] = (),
+        errors: tuple[int, ...] = (),
     ) -> Callable[[V], V]:
         """Register `view(context, principal, **path_params, [query=...], [body=...])` (a
-        public view gets only its path parameters and query). A route that `produces` a
-        file's media type answers with a `Download`."""
+        public view gets only its path parameters and query; a client route's principal is a
+        `ClientPrincipal`). A route that `produces` a file's media type answers with a
+        `Download`; one with a `raw_body` gets `raw=<bytes>`; `headers` come as keyword
+        arguments named after them (`idempotency-key` → `idempotency_key`, None if absent)."""
         if produces is not None and produces not in self.app.api.binary_types:
             self.app.api.binary_types.append(produces)
 
@@ -129,7 +153,11 @@ class Api:
                 status,
                 public,
                 (view.__doc__ or "").strip(),
+                errors=errors,
                 produces=produces,
+                caller=caller or ("public" if public else "person"),
+                raw_body=raw_body,
+                headers=headers,
             )
             self.routes.append(spec)
 
@@ -158,11 +186,12 @@ class Api:
                 if not _PATH_ID.match(value):
                     raise NotFound(_ENTITY_OF_PARAM.get(name, Entity.RECORD))
             headers = request.headers if request is not None else {}
-            args: list[Any] = []
-            if not spec.public:  # public routes (health, the API document) need no context
-                context = self.context()
-                args = [context, context.authenticate(headers.get("authorization"))]
+            args = self._caller(spec, headers.get("authorization"))
             kwargs: dict[str, Any] = dict(params)
+            for name in spec.headers:
+                kwargs[name.replace("-", "_")] = headers.get(name)
+            if spec.raw_body is not None:
+                kwargs["raw"] = request.raw_body if request is not None else b""
             if spec.query is not None:
                 raw = dict(request.query_params or {}) if request is not None else {}
                 try:
@@ -183,6 +212,16 @@ class Api:
             return problems.internal(instance)
         return _response(spec, result)
 
+    def _caller(self, spec: RouteSpec, authorization: str | None) -> list[Any]:
+        """The view's first arguments: the context and who is calling (none for public
+        routes, such as health and the API document, which need no context)."""
+        if spec.caller == "public":
+            return []
+        context = self.context()
+        if spec.caller == "client":
+            return [context, context.authenticate_client(authorization)]
+        return [context, context.authenticate(authorization)]
+
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI 3.1 document of every route, built with apispec from the models."""
         from chalicelib.openapi import build_openapi
@@ -196,6 +235,12 @@ def _response(spec: RouteSpec, result: Any) -> Response:
         return Response(body="", status_code=204)
     if isinstance(result, Download):
         return Response(body=result.body, status_code=spec.status, headers=result.headers())
+    if isinstance(result, WithHeaders):
+        return Response(
+            body=result.result.model_dump(mode="json"),
+            status_code=spec.status,
+            headers={"Content-Type": "application/json", **result.headers},
+        )
     body = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
     return Response(
         body=body, status_code=spec.status, headers={"Content-Type": "application/json"}

@@ -10,22 +10,27 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from shared.access.clients import ClientPrincipal
 from shared.access.pages import PageTokens
 from shared.access.policy import Principal
 from shared.db.repositories import Repositories
 from shared.error_codes import ErrorCode
 from shared.events import DomainEvent, Publisher
-from shared.exceptions import NotFound, Unauthenticated
+from shared.exceptions import Forbidden, NotFound, Unauthenticated
 from shared.templates.registry import TemplateResolver
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from shared.aws import AwsClients
+
     # Imported when first needed, not at cold start: the token path pulls in PyJWT and
     # cryptography, the settings pydantic-settings, and the health and OpenAPI routes need
     # neither.
+    from shared.identity.credentials import CredentialIssuer
     from shared.identity.tokens import TokenVerifier
-    from shared.settings import ApiSettings, IngestLimits
+    from shared.integration.idempotency import IdempotencyKeys
+    from shared.settings import ApiSettings, CredentialSettings, IngestLimits
 
 
 logger = logging.getLogger(__name__)
@@ -51,6 +56,15 @@ class Context:
     events: Publisher
     limits: IngestLimits = field(default_factory=_ingest_limits)
     now: Callable[[], datetime] = utc_now
+    # Who issues machine clients' credentials; None: an external provider (see the module).
+    credentials: CredentialIssuer | None = None
+    # Machine clients' Idempotency-Keys; None: a context serving people only (some tests).
+    idempotency_keys: IdempotencyKeys | None = None
+
+    def idempotency(self) -> IdempotencyKeys:
+        if self.idempotency_keys is None:
+            raise RuntimeError("this context has no idempotency table")
+        return self.idempotency_keys
 
     def authenticate(self, authorization: str | None) -> Principal:
         """The caller, with the relationships access follows as they are *now*."""
@@ -63,6 +77,34 @@ class Context:
             # A valid token for a user who has since been removed.
             raise Unauthenticated(ErrorCode.AUTH_INVALID, reason="unknown_user") from None
         return Principal.of(relations)
+
+    def authenticate_client(self, authorization: str | None) -> ClientPrincipal:
+        """The machine client calling, from its access token and its registry entry as it is
+        *now* (read strongly): an unregistered client is unauthenticated, a disabled one 403."""
+        from shared.identity.tokens import bearer_token
+
+        token = bearer_token(authorization)
+        try:
+            claims = self.verifier.verify_access(token)
+        except Unauthenticated as exc:
+            if exc.reason == "token_use" and self._is_person(token):
+                raise Forbidden(ErrorCode.CLIENT_TOKEN_KIND) from None
+            raise
+        try:
+            client = self.repos.directory.get_client(claims.client_id)
+        except NotFound:
+            raise Unauthenticated(ErrorCode.AUTH_INVALID, reason="unknown_client") from None
+        if not client.enabled:
+            raise Forbidden(ErrorCode.CLIENT_DISABLED)
+        return ClientPrincipal(client, claims.scopes)
+
+    def _is_person(self, token: str | None) -> bool:
+        """Whether `token` is a valid ID token: a person calling a machine route is told so."""
+        try:
+            self.verifier.verify(token)
+        except Unauthenticated:
+            return False
+        return True
 
     def announce(self, *events: DomainEvent) -> None:
         """Tell the consumers (progress, statistics) what a request changed, after the change
@@ -83,15 +125,38 @@ class Context:
     def from_environment(cls) -> Context:
         from shared.aws import AwsClients
         from shared.identity.tokens import TokenVerifier
-        from shared.settings import ApiSettings, AwsSettings, auth_settings, table_settings
+        from shared.integration.idempotency import IdempotencyKeys
+        from shared.settings import (
+            ApiSettings,
+            AwsSettings,
+            CredentialSettings,
+            auth_settings,
+            table_settings,
+        )
 
         clients = AwsClients(AwsSettings())
         settings = ApiSettings()
+        auth = auth_settings()
         return cls(
             repos=Repositories.build(clients.dynamodb, table_settings()),
-            verifier=TokenVerifier.from_settings(auth_settings()),
+            verifier=TokenVerifier.from_settings(auth),
             pages=PageTokens(settings.page_token_secret.get_secret_value().encode()),
             s3=clients.s3,
             settings=settings,
             events=Publisher(clients.events, settings.event_bus),
+            credentials=credential_issuer(CredentialSettings(), auth.issuer, clients),
+            idempotency_keys=IdempotencyKeys(clients.dynamodb, settings.idempotency_table),
         )
+
+
+def credential_issuer(
+    settings: CredentialSettings, issuer: str, clients: AwsClients
+) -> CredentialIssuer | None:
+    """The adapter that issues machine clients' credentials in this deployment, if any."""
+    from shared.identity.credentials import CognitoCredentials, LocalIssuerCredentials
+
+    if settings.kind == "cognito" and settings.user_pool_id:
+        return CognitoCredentials(clients.cognito, settings.user_pool_id)
+    if settings.kind == "local" and settings.local_secret is not None:
+        return LocalIssuerCredentials(issuer, settings.local_secret.get_secret_value())
+    return None

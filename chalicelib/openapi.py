@@ -8,6 +8,7 @@ from apispec import APISpec
 from pydantic import BaseModel
 
 from chalicelib.problems import PROBLEM_JSON, Problem
+from shared.access.clients import FAMILIES, RESOURCE_SERVER
 
 if TYPE_CHECKING:
     from chalicelib.api import Api, RouteSpec
@@ -18,6 +19,7 @@ _ERRORS = {
     403: "角色不允许此操作",
     404: "不存在，或不在您的权限范围内",
     409: "与当前状态冲突",
+    422: "内容无法处理（如同一幂等键配了不同的请求内容）",
     503: "暂时不可用",
 }
 _PATH_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,128}$"
@@ -35,9 +37,25 @@ def build_openapi(api: Api) -> dict[str, Any]:
     spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
+    # Machine clients: OAuth 2.0 client credentials at the issuer's token endpoint (Cognito's
+    # `/oauth2/token`, or the district provider's), scopes of the resource server `growth`.
+    spec.components.security_scheme(
+        "clientCredentials",
+        {
+            "type": "oauth2",
+            "flows": {
+                "clientCredentials": {
+                    "tokenUrl": "/oauth2/token",
+                    "scopes": {
+                        f"{RESOURCE_SERVER}/{name}": title for name, title in FAMILIES.items()
+                    },
+                }
+            },
+        },
+    )
     _register(spec, Problem)
     for route in api.routes:
-        for model in (route.response, route.body):
+        for model in (route.response, route.body, route.raw_body):
             if model is not None:
                 _register(spec, model)
         spec.path(path=route.path, operations={route.method.lower(): _operation(route)})
@@ -81,6 +99,7 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
     else:
         responses[str(route.status)] = {"description": "成功"}
     codes = [400, 404, 409, 503] if route.public else [400, 401, 403, 404, 409, 503]
+    codes = sorted({*codes, *route.errors})
     for code in codes:
         responses[str(code)] = {
             "description": _ERRORS[code],
@@ -94,16 +113,29 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
         .replace("}", ""),
         "parameters": parameters,
         "responses": responses,
-        "security": [] if route.public else [{"bearer": []}],
+        "security": _security(route),
     }
     if route.description:
         operation["description"] = route.description
-    if route.body is not None:
+    body = route.body or route.raw_body
+    if body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _ref(route.body)}},
+            "content": {"application/json": {"schema": _ref(body)}},
         }
+    for header in route.headers:
+        parameters.append(
+            {"name": header.title(), "in": "header", "required": True, "schema": {"type": "string"}}
+        )
     return operation
+
+
+def _security(route: RouteSpec) -> list[dict[str, list[str]]]:
+    if route.caller == "public":
+        return []
+    if route.caller == "client":
+        return [{"clientCredentials": []}]
+    return [{"bearer": []}]
 
 
 def _register(spec: APISpec, model: type[BaseModel]) -> None:

@@ -27,6 +27,7 @@ from shared.exceptions import (
     TemplateInvalid,
     Unauthenticated,
     Unavailable,
+    Unprocessable,
 )
 from shared.privacy import redact_text
 
@@ -42,6 +43,7 @@ STATUS: Final[dict[type[GrowthError], int]] = {
     NotFound: 404,
     Conflict: 409,
     FileRejected: 422,
+    Unprocessable: 422,
     Unavailable: 503,
     IdentityUnavailable: 503,
 }

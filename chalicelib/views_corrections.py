@@ -75,6 +75,7 @@ class AuditEventView(View):
     record_id: str | None
     correction_id: str | None
     user_id: str | None = Field(description="The staff member or guardian a change concerns.")
+    client_id: str | None = Field(description="The machine client a change concerns.")
     details: dict[str, str | int | bool]
 
     @classmethod

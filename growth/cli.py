@@ -360,8 +360,9 @@ def _read(path: Path) -> bytes:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from shared.batches import looks_like_batch
     from shared.ingest import UploadContext, validate_bytes
-    from shared.ingest.json_reader import looks_like_batch, validate_batch
+    from shared.ingest.json_reader import validate_batch
     from shared.ingest.report import write_report
     from shared.templates import builtin_registry
     from shared.term import Term

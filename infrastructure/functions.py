@@ -60,9 +60,20 @@ class Access:
     secrets: tuple[str, ...] = ()
     # SES actions on the stage's one identity, where the stage sends email through SES.
     ses: tuple[str, ...] = ()
+    # Cognito actions on the stage's user pool, where the stack has one (an external issuer's
+    # stage has none, and grants none).
+    user_pool: tuple[str, ...] = ()
 
 
 _READ: Final = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
+# Powertools idempotency: claims a key (conditional Put), reads a claim it lost, records the
+# result (Update) and releases the claim when processing raises (Delete).
+_IDEMPOTENCY: Final = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+)
 
 # The fields of each notification channel's secret (JSON), by the secret's logical name: what
 # `shared.notify` reads, and what operators put after deployment (the stack creates them
@@ -74,7 +85,12 @@ SECRET_FIELDS: Final[dict[str, tuple[str, ...]]] = {
 
 ACCESS: Final[dict[str, Access]] = {
     # The HTTP API: the directory, records and audit trail; it signs upload POSTs (s3:PutObject
-    # under uploads/) and error-report links (s3:GetObject), but never reads an upload.
+    # under uploads/) and error-report links (s3:GetObject), and puts the JSON batches machine
+    # clients push (s3:PutObject under uploads/ too), but never reads an upload. A push with
+    # an Idempotency-Key is claimed, completed or released in the idempotency table
+    # (Powertools, as the validation function does). Where the stage has a user pool, it
+    # issues machine clients' credentials there: an app client of the resource server per
+    # client, created and kept to the client's scopes (shared.identity.credentials).
     API: Access(
         layers=(CORE.name,),
         tables=(
@@ -89,6 +105,7 @@ ACCESS: Final[dict[str, Access]] = {
                 indexes=True,
             ),
             TableAccess("audit", ("dynamodb:PutItem", "dynamodb:Query")),
+            TableAccess("idempotency", _IDEMPOTENCY),
         ),
         buckets=(
             BucketAccess("uploads", ("s3:PutObject",), prefix="uploads/"),
@@ -96,6 +113,11 @@ ACCESS: Final[dict[str, Access]] = {
         ),
         # TaskCreated, TaskClosed, AssignmentChanged, RosterChanged, CorrectionChanged.
         put_events=True,
+        user_pool=(
+            "cognito-idp:CreateUserPoolClient",
+            "cognito-idp:DescribeUserPoolClient",
+            "cognito-idp:UpdateUserPoolClient",
+        ),
     ),
     # The validation function: reads an upload version, writes records, lake files, a report,
     # the submission's final state and its idempotency record, and publishes an event.
@@ -117,15 +139,7 @@ ACCESS: Final[dict[str, Access]] = {
                 ),
                 indexes=True,
             ),
-            TableAccess(
-                "idempotency",
-                (
-                    "dynamodb:GetItem",
-                    "dynamodb:PutItem",
-                    "dynamodb:UpdateItem",
-                    "dynamodb:DeleteItem",
-                ),
-            ),
+            TableAccess("idempotency", _IDEMPOTENCY),
         ),
         buckets=(
             # Always the notified version (GetObject with a VersionId needs GetObjectVersion).

@@ -1,10 +1,11 @@
 """The whole system as one CDK stack per stage: storage (a customer-managed key, the buckets of
 `shared.resources`, the tables of `shared.db.tables`), the lake's Glue tables and Athena
-workgroup, the Cognito user pool, the queues and functions of `shared.resources`, the API
-(`app.py` + `chalicelib/` behind API Gateway, one method per Chalice route), the web app
-served same-origin with it (`infrastructure.web`), the event bus with its rules (each into a
-queue), the EventBridge Scheduler schedules of scheduled functions (in the district's time
-zone), the notification channels' secrets and the operators' alarms.
+workgroup, the Cognito user pool (with the resource server whose scopes machine clients'
+tokens carry), the queues and functions of `shared.resources`, the API (`app.py` +
+`chalicelib/` behind API Gateway, one method per Chalice route), the web app served
+same-origin with it (`infrastructure.web`), the event bus with its rules (each into a queue),
+the EventBridge Scheduler schedules of scheduled functions (in the district's time zone), the
+notification channels' secrets and the operators' alarms.
 
 Everything is built from the same definitions the code, the tests and the local platform use;
 IAM is written out per function from `infrastructure.functions.ACCESS` (no CDK `grant*`
@@ -45,6 +46,7 @@ from infrastructure.functions import ACCESS, API, SECRET_FIELDS, Access
 from infrastructure.packaging import LAYERS, PYTHON_VERSION, Assets
 from infrastructure.web import SIGN_IN_CALLBACK_PATH, SIGNED_OUT_PATH, WebApp, s3_origins
 from shared import constants
+from shared.access.clients import FAMILIES, RESOURCE_SERVER
 from shared.db.tables import IDEMPOTENCY, TABLES, TableDefinition
 from shared.events import SOURCE
 from shared.lake.quality import glue_quality_table_input
@@ -142,6 +144,8 @@ class GrowthStack(cdk.Stack):
         )
         self._outputs_for_web()
         self._uploads_from_browsers(self.web.origin)
+        # Machine clients' OAuth resource server (with the stack's own user pool only).
+        self.resource_server: cognito.UserPoolResourceServer | None = None
         self.user_pool = self._user_pool(self.web.origin) if config.cognito else None
 
         self.alarm_topic = self._alarm_topic()
@@ -412,10 +416,11 @@ class GrowthStack(cdk.Stack):
             deletion_protection=self.config.retain_data,
             removal_policy=self.removal,
         )
-        pool.add_domain(
+        domain = pool.add_domain(
             "SignIn",
             cognito_domain=cognito.CognitoDomainOptions(domain_prefix=self._sign_in_prefix()),
         )
+        self.resource_server = self._machine_clients(pool, domain)
         client = pool.add_client(
             "WebClient",
             user_pool_client_name=f"{self.config.prefix}-web",
@@ -439,6 +444,26 @@ class GrowthStack(cdk.Stack):
             enable_token_revocation=True,
         )
         return pool, client
+
+    def _machine_clients(
+        self, pool: cognito.UserPool, domain: cognito.UserPoolDomain
+    ) -> cognito.UserPoolResourceServer:
+        """Other systems of the district call the API with client-credentials access tokens
+        of the resource server `growth`, one scope per family (`growth/ingest` ...,
+        `shared.access.clients`). Their app clients are created by the API when the district
+        admin registers a client (shared.identity.credentials), not here; they ask the pool
+        domain's token endpoint for tokens."""
+        server = pool.add_resource_server(
+            "ResourceServer",
+            identifier=RESOURCE_SERVER,
+            user_pool_resource_server_name=f"{self.config.prefix}-api",
+            scopes=[
+                cognito.ResourceServerScope(scope_name=name, scope_description=description)
+                for name, description in FAMILIES.items()
+            ],
+        )
+        cdk.CfnOutput(self, "ClientTokenUrl", value=f"{domain.base_url()}/oauth2/token")
+        return server
 
     def _sign_in_prefix(self) -> str:
         """The hosted sign-in pages' domain prefix (unique in the region across all accounts)."""
@@ -531,6 +556,7 @@ class GrowthStack(cdk.Stack):
                 **self._environment(),
                 **self._queue_environment(access),
                 **self._notify_environment(access),
+                **self._credentials_environment(access),
             },
         )
         self.functions[name] = function
@@ -558,6 +584,18 @@ class GrowthStack(cdk.Stack):
             for grant in access.queues
         }
         return {constants.ENV_REDRIVE_QUEUES: self.to_json_string(pairs)}
+
+    def _credentials_environment(self, access: Access) -> dict[str, str]:
+        """Where a function that issues machine clients' credentials issues them
+        (`shared.settings.CredentialSettings`): the stack's user pool. With an external issuer
+        there is none, and nothing is set (the district registers clients there)."""
+        if not access.user_pool or self.user_pool is None:
+            return {}
+        pool, _ = self.user_pool
+        return {
+            constants.ENV_CLIENT_CREDENTIALS: "cognito",
+            constants.ENV_USER_POOL_ID: pool.user_pool_id,
+        }
 
     def _notify_environment(self, access: Access) -> dict[str, str]:
         """How a function that notifies people reaches them (`shared.settings.NotifySettings`):
@@ -639,6 +677,13 @@ class GrowthStack(cdk.Stack):
             )
         channels = self._channel_statements(access)
         yield from channels
+        if access.user_pool and self.user_pool is not None:
+            pool, _ = self.user_pool
+            yield iam.PolicyStatement(
+                sid="ManageMachineClients",
+                actions=list(access.user_pool),
+                resources=[pool.user_pool_arn],
+            )
         if not (access.tables or access.buckets or channels):
             return
         # The tables, buckets and secrets are encrypted with the data key.

@@ -15,6 +15,7 @@ from shared.settings import AwsSettings
 if TYPE_CHECKING:
     import boto3
     from mypy_boto3_athena import AthenaClient
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
@@ -96,6 +97,8 @@ class AwsClients:
         return client
 
     @cached_property
-    def cognito(self) -> Any:
-        """Cognito user pools (operators' commands only: creating the first administrator)."""
-        return self._client("cognito-idp")
+    def cognito(self) -> CognitoIdentityProviderClient:
+        """Cognito user pools: the first administrator (operators' commands) and machine
+        clients' app clients (the API, when the pool issues their credentials)."""
+        client: CognitoIdentityProviderClient = self._client("cognito-idp")
+        return client

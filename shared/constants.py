@@ -18,6 +18,12 @@ ENV_AWS_ENDPOINT_URL: Final = "GROWTH_AWS_ENDPOINT_URL"  # moto server locally; 
 ENV_AUTH_ISSUER: Final = "GROWTH_AUTH_ISSUER"
 ENV_AUTH_AUDIENCE: Final = "GROWTH_AUTH_AUDIENCE"
 ENV_AUTH_JWKS_URL: Final = "GROWTH_AUTH_JWKS_URL"
+# Machine clients' credentials (shared.identity.credentials): who issues them when the district
+# admin registers a client — "cognito" (the user pool's app clients), "local" (the development
+# issuer's), or unset (an external provider: the district registers the client there).
+ENV_CLIENT_CREDENTIALS: Final = "GROWTH_CLIENT_CREDENTIALS"
+ENV_USER_POOL_ID: Final = "GROWTH_USER_POOL_ID"
+ENV_LOCAL_ISSUER_SECRET: Final = "GROWTH_LOCAL_ISSUER_SECRET"  # noqa: S105 - a variable name
 
 # DynamoDB tables (definitions in shared/db/tables.py): the names differ per deployment.
 ENV_DIRECTORY_TABLE: Final = "GROWTH_DIRECTORY_TABLE"

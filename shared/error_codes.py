@@ -97,6 +97,14 @@ class ErrorCode(StrEnum):
     JSON_VALUE_NOT_SCALAR = "JSON_VALUE_NOT_SCALAR"
     JSON_ID_AS_NUMBER = "JSON_ID_AS_NUMBER"
     JSON_FIELD_REPEATED = "JSON_FIELD_REPEATED"
+    # Where a pushed batch goes (shared.integration.ingest): its class, task and term.
+    INGEST_FIELD_REQUIRED = "INGEST_FIELD_REQUIRED"
+    INGEST_CLASS_REQUIRED = "INGEST_CLASS_REQUIRED"
+    INGEST_TEMPLATE_NOT_SUPPORTED = "INGEST_TEMPLATE_NOT_SUPPORTED"
+    INGEST_NO_TASK = "INGEST_NO_TASK"
+    INGEST_TASK_AMBIGUOUS = "INGEST_TASK_AMBIGUOUS"
+    INGEST_TASK_TEMPLATE = "INGEST_TASK_TEMPLATE"
+    INGEST_BATCH_MISMATCH = "INGEST_BATCH_MISMATCH"
     # Problems with what a caller asked for (command-line arguments, API input).
     TEMPLATE_NOT_FOUND = "TEMPLATE_NOT_FOUND"
     TEMPLATE_INVALID = "TEMPLATE_INVALID"
@@ -113,6 +121,14 @@ class ErrorCode(StrEnum):
     AUTH_MISSING = "AUTH_MISSING"
     AUTH_INVALID = "AUTH_INVALID"
     AUTH_UNAVAILABLE = "AUTH_UNAVAILABLE"
+    # Machine clients (shared.access.clients): what a verified client may not do.
+    CLIENT_DISABLED = "CLIENT_DISABLED"
+    CLIENT_SCOPE = "CLIENT_SCOPE"
+    CLIENT_TOKEN_KIND = "CLIENT_TOKEN_KIND"  # noqa: S105 - an error code, not a secret
+    IDEMPOTENCY_KEY_MISSING = "IDEMPOTENCY_KEY_MISSING"
+    IDEMPOTENCY_KEY_INVALID = "IDEMPOTENCY_KEY_INVALID"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_IN_PROGRESS"
     # Stored data: what the database says about a request (shared.db maps its errors to these).
     NOT_FOUND = "NOT_FOUND"
     ALREADY_EXISTS = "ALREADY_EXISTS"
@@ -535,6 +551,44 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         "「{column}」在这条记录中出现了不止一次（{keys}），无法判断该用哪一个。",
         "{column} appears more than once in the record ({keys}).",
     ),
+    ErrorCode.INGEST_FIELD_REQUIRED: CatalogueEntry(
+        _E,
+        "这批数据缺少“{field}”：{reason}。",
+        "The batch lacks {field}.",
+    ),
+    ErrorCode.INGEST_CLASS_REQUIRED: CatalogueEntry(
+        _E,
+        "数据须按班级提交：请在“class_id”中写明班级的编号（不接受整个学校的一批数据）。",
+        "Batches are per class: name the class in class_id (no batch for a whole school).",
+    ),
+    ErrorCode.INGEST_TEMPLATE_NOT_SUPPORTED: CatalogueEntry(
+        _E,
+        "模板「{template}」的数据不能通过数据推送接口提交：{reason}。",
+        "Records of template {template} cannot be pushed as a batch.",
+    ),
+    ErrorCode.INGEST_NO_TASK: CatalogueEntry(
+        _E,
+        "学期 {term} 没有包含该班级、正在进行的「{template_name}」（{template}）数据上报任务，"
+        "这批数据无处提交。请在区或学校布置任务后再提交。",
+        "No open collection task of template {template} for term {term} covers the class.",
+    ),
+    ErrorCode.INGEST_TASK_AMBIGUOUS: CatalogueEntry(
+        _E,
+        "学期 {term} 有多个包含该班级、正在进行的「{template_name}」数据上报任务（{tasks}），"
+        "请在“task_id”中写明提交给哪一个。",
+        "Several open tasks of template {template} for term {term} cover the class; "
+        "name one in task_id.",
+    ),
+    ErrorCode.INGEST_TASK_TEMPLATE: CatalogueEntry(
+        _E,
+        "数据上报任务「{title}」收集的是模板「{task_template}」的数据，不是「{template}」。",
+        "Task {title} collects template {task_template}, not {template}.",
+    ),
+    ErrorCode.INGEST_BATCH_MISMATCH: CatalogueEntry(
+        _E,
+        "这批数据的“{field}”为“{value}”，与{what}（{expected}）不一致，整批未导入。",
+        "The batch's {field} is {value}, not {expected} as its submission says.",
+    ),
     ErrorCode.ROSTER_NAME_MISMATCH: CatalogueEntry(
         _E,
         "姓名与学生名册不一致（名册中为「{expected}」）。",
@@ -604,6 +658,43 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         _E,
         "暂时无法验证登录状态，请稍后重试。",
         "The sign-in service's keys cannot be fetched right now; try again shortly.",
+    ),
+    ErrorCode.CLIENT_DISABLED: CatalogueEntry(
+        _E,
+        "该对接系统已被区管理员停用，请联系区教育局。",
+        "This machine client has been disabled by the district administrator.",
+    ),
+    ErrorCode.CLIENT_SCOPE: CatalogueEntry(
+        _E,
+        "该对接系统没有「{scope}」权限，请联系区管理员调整授权。",
+        "This machine client is not granted the scope {scope}.",
+    ),
+    ErrorCode.CLIENT_TOKEN_KIND: CatalogueEntry(
+        _E,
+        "此接口供对接系统调用，须使用客户端凭证（client credentials）获取的访问令牌；"
+        "个人登录请使用网页端。",
+        "This route is for machine clients: use an access token from the client-credentials "
+        "grant, not a person's ID token.",
+    ),
+    ErrorCode.IDEMPOTENCY_KEY_MISSING: CatalogueEntry(
+        _E,
+        "请在请求头 Idempotency-Key 中提供幂等键（如一个 UUID），重试时使用同一个键。",
+        "Send an Idempotency-Key header (e.g. a UUID) and repeat it on retries.",
+    ),
+    ErrorCode.IDEMPOTENCY_KEY_INVALID: CatalogueEntry(
+        _E,
+        "幂等键须为不超过 {limit} 个字符的可打印 ASCII 文本。",
+        "The Idempotency-Key must be printable ASCII of at most {limit} characters.",
+    ),
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: CatalogueEntry(
+        _E,
+        "该幂等键已用于另一份请求内容；新的请求请使用新的幂等键。",
+        "This Idempotency-Key was used with a different payload; use a new key for a new request.",
+    ),
+    ErrorCode.IDEMPOTENCY_IN_PROGRESS: CatalogueEntry(
+        _E,
+        "使用该幂等键的上一次请求仍在处理中，请稍后再试。",
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
     ),
     # Messages about stored things name them with `entity_zh` / `entity` (see `Entity`).
     ErrorCode.NOT_FOUND: CatalogueEntry(
@@ -844,6 +935,7 @@ class Entity(StrEnum):
     SCHOOL_CALENDAR = "school calendar"
     STATISTIC = "statistic"
     WARNING_RULES = "warning rules"
+    MACHINE_CLIENT = "machine client"
 
     @property
     def zh(self) -> str:
@@ -851,6 +943,7 @@ class Entity(StrEnum):
 
 
 _ENTITY_ZH: dict[Entity, str] = {
+    Entity.MACHINE_CLIENT: "对接系统",
     Entity.SCHOOL: "学校",
     Entity.SCHOOL_CLASS: "班级",
     Entity.USER: "用户",

@@ -30,6 +30,11 @@ class InvalidInput(GrowthError):
     """What the caller asked for is malformed (an unknown template, a bad term, ...)."""
 
 
+class Unprocessable(GrowthError):
+    """The request is well formed but cannot be processed as it stands (HTTP 422): e.g. an
+    Idempotency-Key reused with another payload."""
+
+
 class TemplateInvalid(GrowthError):
     """A template definition breaks the template format's rules."""
 
@@ -102,10 +107,11 @@ class Unavailable(GrowthError):
 
 
 class Forbidden(GrowthError):
-    """The caller can see the thing but their role may not take this action on it."""
+    """The caller can see the thing but their role may not take this action on it (or, for a
+    machine client, it is disabled or lacks the scope: `code` says which)."""
 
-    def __init__(self) -> None:
-        super().__init__(ErrorCode.FORBIDDEN)
+    def __init__(self, code: ErrorCode = ErrorCode.FORBIDDEN, **params: object) -> None:
+        super().__init__(code, **params)
 
 
 class TemplateFieldInvalid(TemplateInvalid):

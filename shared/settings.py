@@ -27,6 +27,7 @@ from shared.constants import (
     ENV_AUTH_JWKS_URL,
     ENV_AWS_ENDPOINT_URL,
     ENV_AWS_REGION,
+    ENV_CLIENT_CREDENTIALS,
     ENV_DIRECTORY_TABLE,
     ENV_DISTRICT_CODE,
     ENV_EMAIL_FROM,
@@ -35,6 +36,7 @@ from shared.constants import (
     ENV_EVENT_BUS,
     ENV_IDEMPOTENCY_TABLE,
     ENV_LAKE_BUCKET,
+    ENV_LOCAL_ISSUER_SECRET,
     ENV_NOTIFICATIONS_TABLE,
     ENV_NOTIFY_CHANNELS,
     ENV_PAGE_TOKEN_SECRET,
@@ -49,6 +51,7 @@ from shared.constants import (
     ENV_SMTP_SECURITY,
     ENV_SMTP_TIMEOUT_S,
     ENV_UPLOADS_BUCKET,
+    ENV_USER_POOL_ID,
     ENV_WEB_URL,
     ENV_WECOM_AGENT_ID,
     ENV_WECOM_BASE_URL,
@@ -150,6 +153,34 @@ def auth_settings() -> AuthSettings:
     return AuthSettings()
 
 
+class CredentialSettings(BaseSettings):
+    """Who issues machine clients' credentials when the district admin registers one."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
+
+    kind: Literal["cognito", "local"] | None = Field(
+        default=None,
+        validation_alias=AliasChoices(ENV_CLIENT_CREDENTIALS, "kind"),
+        description="None: an external provider issues them (the admin gives the client id).",
+    )
+    user_pool_id: str | None = Field(
+        default=None, validation_alias=AliasChoices(ENV_USER_POOL_ID, "user_pool_id")
+    )
+    local_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(ENV_LOCAL_ISSUER_SECRET, "local_secret"),
+        description="What the API shows the development issuer to register a client (local).",
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> CredentialSettings:
+        if self.kind == "cognito" and not self.user_pool_id:
+            raise ValueError(f"{ENV_CLIENT_CREDENTIALS}=cognito needs {ENV_USER_POOL_ID}")
+        if self.kind == "local" and self.local_secret is None:
+            raise ValueError(f"{ENV_CLIENT_CREDENTIALS}=local needs {ENV_LOCAL_ISSUER_SECRET}")
+        return self
+
+
 class TableSettings(BaseSettings):
     """The names of the DynamoDB tables (definitions in `shared.db.tables`).
 
@@ -213,6 +244,10 @@ class ApiSettings(_UploadBuckets):
         validation_alias=AliasChoices(ENV_DISTRICT_CODE, "district_code"), pattern=r"^\d{6}$"
     )
     event_bus: str = Field(validation_alias=AliasChoices(ENV_EVENT_BUS, "event_bus"), min_length=1)
+    # Machine clients' Idempotency-Keys (shared.integration.idempotency).
+    idempotency_table: str = Field(
+        validation_alias=AliasChoices(ENV_IDEMPOTENCY_TABLE, "idempotency_table"), min_length=3
+    )
 
 
 class PipelineSettings(_UploadBuckets):

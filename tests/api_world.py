@@ -30,7 +30,7 @@ from chalicelib.context import Context
 from shared.access.pages import PageTokens
 from shared.aws import AwsClients
 from shared.db.repositories import Repositories
-from shared.db.tables import create_tables
+from shared.db.tables import create_idempotency_table, create_tables
 from shared.domain.models import (
     GuardianLink,
     Provenance,
@@ -47,6 +47,7 @@ from shared.events import Publisher
 from shared.identity.dev_issuer import DevIssuer, generate_key
 from shared.identity.tokens import StaticKeys, TokenVerifier
 from shared.ids import make_national_id
+from shared.integration.idempotency import IdempotencyKeys
 from shared.settings import ApiSettings, AwsSettings, TableSettings
 
 TABLES = TableSettings(
@@ -58,6 +59,7 @@ SETTINGS = ApiSettings(
     reports_bucket="t-reports",
     district_code="310112",
     event_bus="t-events",
+    idempotency_table="t-idempotency",
 )
 NOW = datetime(2024, 11, 20, 9, 0, tzinfo=UTC)
 TERM = "2024-2025-1"
@@ -200,6 +202,7 @@ def api_world() -> Iterator[World]:
     with mock_aws():
         clients = AwsClients(AwsSettings(region="cn-north-1"))
         create_tables(clients.dynamodb, TABLES)
+        create_idempotency_table(clients.dynamodb, SETTINGS.idempotency_table)
         clients.events.create_event_bus(Name=SETTINGS.event_bus)
         for bucket in (SETTINGS.uploads_bucket, SETTINGS.reports_bucket):
             clients.s3.create_bucket(
@@ -226,6 +229,7 @@ def api_world() -> Iterator[World]:
             settings=SETTINGS,
             events=Publisher(clients.events, SETTINGS.event_bus),
             now=lambda: NOW,
+            idempotency_keys=IdempotencyKeys(clients.dynamodb, SETTINGS.idempotency_table),
         )
         records = seed(repos)
         api.use(context)

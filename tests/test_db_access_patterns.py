@@ -15,6 +15,7 @@ from shared.domain.models import (
     AuditAction,
     AuditEvent,
     GuardianLink,
+    MachineClient,
     Role,
     School,
     SchoolClass,
@@ -55,6 +56,17 @@ def db() -> Iterator[Db]:
 def populate(repos: Repositories) -> None:
     directory, collection = repos.directory, repos.collection
     directory.put_school(School(id="sch1", name="实验中学", district_code="310112"))
+    directory.put_client(
+        MachineClient(
+            id="sis-1",
+            name="区成绩管理系统",
+            scopes=["ingest:academic-score"],
+            all_schools=True,
+            created_by="d1",
+            created_at=T0,
+            updated_at=T0,
+        )
+    )
     directory.put_class(SchoolClass(id="cls1", school_id="sch1", grade=7, name="七(1)"))
     directory.put_user(User(id="t1", role=Role.TEACHER, name="王老师", school_id="sch1"))
     directory.put_user(User(id="parent1", role=Role.GUARDIAN, name="家长"))
@@ -382,6 +394,8 @@ PATTERNS: list[tuple[int, str, Callable[[Repositories], Any], list[str]]] = [
         QUERY,
     ),
     (21, "statistics.get_warning_rules", lambda r: r.statistics.get_warning_rules(), GET),
+    (22, "directory.get_client", lambda r: r.directory.get_client("sis-1"), GET),
+    (22, "directory.list_clients", lambda r: r.directory.list_clients(), QUERY),
 ]
 
 

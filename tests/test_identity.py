@@ -498,3 +498,77 @@ def test_the_bearer_token_is_taken_from_the_authorization_header(
     header: str | None, token: str | None
 ) -> None:
     assert bearer_token(header) == token
+
+
+# ---- machine clients' access tokens ---------------------------------------------------------
+
+
+def _access_claims(dev: DevIssuer, **changes: object) -> dict[str, object]:
+    claims: dict[str, object] = jwt.decode(
+        dev.mint_access("client-1", ["growth/ingest"]), options={"verify_signature": False}
+    )
+    claims.update(changes)
+    return {name: value for name, value in claims.items() if value is not None}
+
+
+def _sign(
+    dev_key: rsa.RSAPrivateKey, dev: DevIssuer, claims: dict[str, object], **head: Any
+) -> str:
+    return jwt.encode(claims, dev_key, algorithm="RS256", headers={"kid": dev.kid, **head})
+
+
+def test_a_cognito_shaped_access_token_names_its_client_and_scopes(
+    dev: DevIssuer, verifier: TokenVerifier
+) -> None:
+    claims = verifier.verify_access(dev.mint_access("client-1", ["growth/ingest", "growth/events"]))
+    assert claims.client_id == "client-1"
+    assert claims.scopes == {"growth/ingest", "growth/events"}
+
+
+def test_an_rfc_9068_access_token_must_name_the_api_as_its_audience(
+    dev: DevIssuer, dev_key: rsa.RSAPrivateKey, verifier: TokenVerifier
+) -> None:
+    base = _access_claims(dev, token_use=None)
+    good = _sign(dev_key, dev, {**base, "aud": ["growth", "other"]}, typ="at+jwt")
+    assert verifier.verify_access(good).client_id == "client-1"
+    for claims in ({**base, "aud": "someone-else"}, base):
+        with pytest.raises(Unauthenticated) as refused:
+            verifier.verify_access(_sign(dev_key, dev, claims, typ="at+jwt"))
+        assert refused.value.reason == "audience"
+    untyped = _sign(dev_key, dev, {**base, "aud": "growth"})  # neither Cognito's nor RFC 9068's
+    with pytest.raises(Unauthenticated) as refused:
+        verifier.verify_access(untyped)
+    assert refused.value.reason == "token_use"
+
+
+def test_id_and_access_tokens_never_pass_for_each_other(
+    dev: DevIssuer, dev_key: rsa.RSAPrivateKey, verifier: TokenVerifier
+) -> None:
+    with pytest.raises(Unauthenticated) as person_as_client:
+        verifier.verify_access(dev.mint(SUBJECT, USERNAME))
+    assert person_as_client.value.reason == "token_use"
+    with pytest.raises(Unauthenticated) as client_as_person:
+        verifier.verify(dev.mint_access("client-1", ["growth/ingest"]))
+    assert client_as_person.value.code is ErrorCode.AUTH_INVALID
+    # An ID token relabelled as an RFC 9068 access token is still refused as an ID token.
+    person = jwt.decode(dev.mint(SUBJECT, USERNAME), options={"verify_signature": False})
+    relabelled = _sign(dev_key, dev, person, typ="at+jwt")
+    with pytest.raises(Unauthenticated):
+        verifier.verify(relabelled)
+
+
+def test_an_access_token_without_its_client_or_scope_or_from_another_key_is_refused(
+    dev: DevIssuer, dev_key: rsa.RSAPrivateKey, other_key: rsa.RSAPrivateKey,
+    verifier: TokenVerifier,
+) -> None:  # fmt: skip
+    for missing in ("client_id", "scope"):
+        token = _sign(dev_key, dev, _access_claims(dev, **{missing: None}))
+        with pytest.raises(Unauthenticated) as refused:
+            verifier.verify_access(token)
+        assert refused.value.reason == "claims"
+    with pytest.raises(Unauthenticated):
+        verifier.verify_access(_sign(other_key, dev, _access_claims(dev)))
+    expired = _access_claims(dev, exp=int(datetime.now(UTC).timestamp()) - 3600)
+    with pytest.raises(Unauthenticated) as refused:
+        verifier.verify_access(_sign(dev_key, dev, expired))
+    assert refused.value.reason == "ExpiredSignatureError"

@@ -32,6 +32,7 @@ from infrastructure.packaging import (
     unplaced_requirements,
 )
 from shared import constants
+from shared.access.clients import FAMILIES, RESOURCE_SERVER
 from shared.db.tables import TABLES
 from shared.events import DETAIL_TYPES, SOURCE
 from shared.resources import (
@@ -141,6 +142,21 @@ def function_role(template: Template, definition: FunctionDefinition | str) -> s
         (found,) = [f for f in functions.values() if f["Properties"]["Handler"] == "app.app"]
         return ref(found["Properties"]["Role"])
     return ref(functions[function_id(template, definition)]["Properties"]["Role"])
+
+
+def api_environment(template: Template) -> dict[str, Any]:
+    functions = resources(template, "AWS::Lambda::Function")
+    (api,) = [f for f in functions.values() if f["Properties"]["Handler"] == "app.app"]
+    variables: dict[str, Any] = api["Properties"]["Environment"]["Variables"]
+    return variables
+
+
+def reference(templates: dict[str, Path], *, cognito: bool) -> tuple[StageConfig, Template]:
+    """The reference stage with its own user pool (or with an external issuer), and its
+    template."""
+    (config,) = [c for c in REFERENCE_STAGES if c.cognito == cognito]
+    data: Template = json.loads(templates[config.stage].read_text())
+    return config, data
 
 
 SCHEDULED = [d for d in FUNCTIONS if d.schedule is not None]
@@ -381,6 +397,85 @@ def test_the_api_trusts_the_user_pool_or_the_configured_issuer(
         assert not pools  # the China regions have no Cognito user pools
         assert variables[constants.ENV_AUTH_ISSUER] == stage.auth_issuer
         assert variables[constants.ENV_AUTH_AUDIENCE] == stage.auth_audience
+
+
+# The API issues machine clients' credentials as app clients of the stage's user pool, and
+# nothing else there (shared.identity.credentials).
+MACHINE_CLIENT_ACTIONS = [
+    "cognito-idp:CreateUserPoolClient",
+    "cognito-idp:DescribeUserPoolClient",
+    "cognito-idp:UpdateUserPoolClient",
+]
+
+
+def cognito_statements(template: Template) -> dict[str, list[dict[str, Any]]]:
+    """The statements granting any Cognito action, by the role they are attached to."""
+    found = {
+        role_id: [
+            s
+            for s in role_statements(template, role_id)
+            if any(a.startswith("cognito-idp:") for a in listed(s["Action"]))
+        ]
+        for role_id in resources(template, "AWS::IAM::Role")
+    }
+    return {role_id: statements for role_id, statements in found.items() if statements}
+
+
+def test_machine_clients_get_tokens_of_the_resource_server_one_scope_per_family(
+    templates: dict[str, Path],
+) -> None:
+    # Given the reference stage with its own user pool
+    config, template = reference(templates, cognito=True)
+    (pool_id,) = resources(template, "AWS::Cognito::UserPool")
+    # Then the pool has the API's resource server, with one scope per family
+    (server,) = resources(template, "AWS::Cognito::UserPoolResourceServer").values()
+    props = server["Properties"]
+    assert props["Identifier"] == RESOURCE_SERVER
+    assert ref(props["UserPoolId"]) == pool_id
+    scopes = {s["ScopeName"]: s["ScopeDescription"] for s in props["Scopes"]}
+    assert len(props["Scopes"]) == len(FAMILIES)
+    assert scopes == FAMILIES
+    # And clients are told where they get tokens: the pool domain's token endpoint
+    ((domain_id, domain),) = resources(template, "AWS::Cognito::UserPoolDomain").items()
+    assert ref(domain["Properties"]["UserPoolId"]) == pool_id
+    url = _joined(template["Outputs"]["ClientTokenUrl"]["Value"])
+    assert url == f"https://<{domain_id}>.auth.{config.region}.amazoncognito.com/oauth2/token"
+
+
+def test_the_api_issues_machine_clients_credentials_in_its_user_pool_only(
+    templates: dict[str, Path],
+) -> None:
+    # Given the reference stage with its own user pool
+    _, template = reference(templates, cognito=True)
+    (pool_id,) = resources(template, "AWS::Cognito::UserPool")
+    # Then the API issues clients' credentials there
+    variables = api_environment(template)
+    assert variables[constants.ENV_CLIENT_CREDENTIALS] == "cognito"
+    assert ref(variables[constants.ENV_USER_POOL_ID]) == pool_id
+    # And only the API may, with exactly the actions it uses, on that pool alone
+    granted = cognito_statements(template)
+    api_role = function_role(template, API)
+    assert list(granted) == [api_role]
+    (statement,) = granted[api_role]
+    assert sorted(listed(statement["Action"])) == MACHINE_CLIENT_ACTIONS
+    assert statement["Resource"] == {"Fn::GetAtt": [pool_id, "Arn"]}
+    assert ACCESS[API].user_pool == tuple(MACHINE_CLIENT_ACTIONS)
+
+
+def test_with_an_external_issuer_there_is_no_resource_server_and_no_cognito_grant(
+    templates: dict[str, Path],
+) -> None:
+    # Given the reference stage whose tokens an external OpenID Connect provider issues
+    config, template = reference(templates, cognito=False)
+    assert config.auth_issuer is not None
+    # Then clients are registered there: no resource server, no token URL of ours
+    assert not resources(template, "AWS::Cognito::UserPoolResourceServer")
+    assert "ClientTokenUrl" not in template["Outputs"]
+    # And no function may touch Cognito, and the API issues no credentials itself
+    assert not cognito_statements(template)
+    variables = api_environment(template)
+    assert constants.ENV_CLIENT_CREDENTIALS not in variables
+    assert constants.ENV_USER_POOL_ID not in variables
 
 
 def test_functions_are_arm64_with_their_layers_settings_and_no_tracing(
@@ -775,6 +870,17 @@ def test_the_api_and_the_progress_function_have_their_grants(template: Template)
     api = role_statements(template, function_role(template, API))
     (bus_id,) = resources(template, "AWS::Events::EventBus")
     assert [ref(s["Resource"]) for s in api if s["Action"] == "events:PutEvents"] == [bus_id]
+    # Machine clients' pushes with an Idempotency-Key: Powertools' records, as validation's
+    idempotency_id = ref(template["Outputs"]["IdempotencyTable"]["Value"])
+    (statement,) = [s for s in api if idempotency_id in json.dumps(s["Resource"])]
+    assert sorted(listed(statement["Action"])) == [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ]
+    assert statement["Resource"] == {"Fn::GetAtt": [idempotency_id, "Arn"]}
+    assert ref(api_environment(template)[constants.ENV_IDEMPOTENCY_TABLE]) == idempotency_id
     progress = role_statements(template, function_role(template, PROGRESS))
     writes = {a for s in progress for a in listed(s["Action"]) if a.startswith("dynamodb:")}
     assert writes == {

@@ -51,6 +51,7 @@ NAMES = {
 }
 DLQ = ":dead-letters"
 SES = "ses"  # the stage's one SES identity (the only one a function may send from)
+USER_POOL = "user_pool"  # the stage's Cognito user pool (where it has one)
 _TRANSACT = {
     "Put": "PutItem",
     "Update": "UpdateItem",
@@ -94,6 +95,8 @@ def iam_uses(service: str, operation: str, params: dict[str, Any]) -> list[Use]:
         return [("secretsmanager:GetSecretValue", NAMES[params["SecretId"]], "")]
     if service == "ses" and operation in ("SendEmail", "SendRawEmail"):
         return [(f"ses:{operation}", SES, params.get("SourceArn", ""))]
+    if service == "cognito-idp" and "UserPoolId" in params:
+        return [(f"cognito-idp:{operation}", USER_POOL, "")]
     raise AssertionError(f"no IAM mapping for {service}:{operation}: add one")
 
 
@@ -141,6 +144,8 @@ def granted(access: Access, use: Use) -> bool:
     if resource == SES:
         # Granted on the identity's ARN only: the call must name it (SourceArn).
         return action in access.ses and bool(detail)
+    if resource == USER_POOL:
+        return action in access.user_pool
     for queue in access.queues:
         if resource == queue.queue:
             return action in queue.source_actions
@@ -169,6 +174,7 @@ def grants(access: Access) -> set[tuple[str, str]]:
         given.add(("events:PutEvents", "bus"))
     given |= {("secretsmanager:GetSecretValue", secret) for secret in access.secrets}
     given |= {(action, SES) for action in access.ses}
+    given |= {(action, USER_POOL) for action in access.user_pool}
     return given
 
 
@@ -205,7 +211,42 @@ def test_the_validation_function_uses_exactly_what_it_is_granted(
 
 
 # Granted, and needed on paths the matrix does not take (each names the path).
-API_UNUSED_BY_SCENARIO: set[tuple[str, str]] = set()
+API_UNUSED_BY_SCENARIO: set[tuple[str, str]] = {
+    # A machine client's push with an Idempotency-Key (POST /v1/ingest/{template_id}, issue
+    # 13): Powertools claims the key (Put), reads a claim it lost (Get), records the answer
+    # (Update) and releases the claim when the push fails (Delete). The matrix calls as
+    # people only.
+    ("dynamodb:GetItem", "idempotency"),
+    ("dynamodb:PutItem", "idempotency"),
+    ("dynamodb:UpdateItem", "idempotency"),
+    ("dynamodb:DeleteItem", "idempotency"),
+}
+
+
+def issue_client_credentials(recorder: Recorder) -> None:
+    """What the API asks of the stage's user pool when the district admin registers a machine
+    client and later narrows its scopes (shared.identity.credentials, on moto's Cognito in the
+    dev reference stage's region), recorded."""
+    from shared.access.clients import FAMILIES, RESOURCE_SERVER
+    from shared.aws import AwsClients
+    from shared.identity.credentials import CognitoCredentials
+    from shared.settings import AwsSettings
+
+    # Given the stage's pool and its resource server (the stack's, not the API's calls)
+    cognito = AwsClients(AwsSettings(region="ap-east-1")).cognito
+    pool_id = cognito.create_user_pool(PoolName="growth-dev-users")["UserPool"]["Id"]
+    cognito.create_resource_server(
+        UserPoolId=pool_id,
+        Identifier=RESOURCE_SERVER,
+        Name="growth-dev-api",
+        Scopes=[{"ScopeName": f, "ScopeDescription": d} for f, d in FAMILIES.items()],
+    )
+    credentials = CognitoCredentials(cognito, pool_id)
+    with recorder.recording():
+        issued = credentials.create(
+            "sis", [f"{RESOURCE_SERVER}/ingest", f"{RESOURCE_SERVER}/roster"]
+        )
+        credentials.set_scopes(issued.client_id, [f"{RESOURCE_SERVER}/ingest"])
 
 
 def test_the_api_uses_exactly_what_it_is_granted(
@@ -239,6 +280,8 @@ def test_the_api_uses_exactly_what_it_is_granted(
                     # where the role may put objects.
                     key = response.json_body["upload"]["fields"]["key"]
                     recorder.uses.add(("s3:PutObject", "uploads", key))
+        # And, where the stage has a user pool, a machine client registered and narrowed
+        issue_client_credentials(recorder)
     # And, on the pipeline's world, the reads of what an upload produced: a partial
     # submission's report link, and records behind their generation pointers
     with pipeline_world(monkeypatch) as pw:
@@ -427,12 +470,13 @@ REMINDERS_UNUSED_BY_SCENARIO: set[tuple[str, str]] = set()
 
 
 def in_stage(access: Access, config: StageConfig) -> Access:
-    """What a function is given in a stage: the secrets of the channels the stage uses, and
-    SES only where it sends email through SES."""
+    """What a function is given in a stage: the secrets of the channels the stage uses, SES
+    only where it sends email through SES, its user pool only where it has one."""
     return replace(
         access,
         secrets=tuple(s for s in access.secrets if s in config.secret_names),
         ses=access.ses if config.ses else (),
+        user_pool=access.user_pool if config.cognito else (),
     )
 
 

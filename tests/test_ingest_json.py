@@ -12,12 +12,11 @@ import pytest
 
 from growth.cli import main
 from growth.sample import csv_bytes
+from shared.batches import looks_like_batch, parse_batch
 from shared.error_codes import ErrorCode, message
 from shared.ingest import validate_bytes
 from shared.ingest.json_reader import (
     RecordsResult,
-    looks_like_batch,
-    parse_batch,
     validate_batch,
     validate_records,
 )

@@ -7,7 +7,11 @@ Lambda would, and the API reports what it wrote."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +26,7 @@ SIZE = DemoSize(schools=1, classes_per_grade=1, students_per_class=4, families_p
 CLASS_ID = "sch1-1-1"  # 一年级(1)班 of 闵行区实验小学
 MATH_TEACHER = "teacher-sch1-1-math"
 FINAL = {"accepted", "partial", "rejected"}
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "push_scores.py"
 # Healthy: a few seconds. The test's own waits add up to 50 s (10 + 10 + 30), so they speak
 # first; a hung platform fails here.
 pytestmark = pytest.mark.timeout(120)
@@ -114,3 +119,79 @@ def test_a_teachers_upload_is_validated_and_reported_over_http(platform: Platfor
     assert report.status_code == 200
     assert report.content[:2] == b"PK"  # an XLSX
     assert "attachment" in report.headers["Content-Disposition"]
+
+
+def test_the_example_client_pushes_a_batch_retries_it_and_reads_its_result(
+    platform: Platform, tmp_path: Path
+) -> None:
+    """examples/push_scores.py, run as a client system would run it: a client-credentials token
+    from the local issuer, the batch pushed twice under one Idempotency-Key, the result read."""
+    assert platform.endpoints is not None
+    registered = call(
+        platform,
+        "district",
+        "POST",
+        "/v1/district/clients",
+        json={"name": "区成绩管理系统", "scopes": ["ingest:academic-score"], "all_schools": True},
+    )
+    task = call(
+        platform,
+        "district",
+        "POST",
+        "/v1/tasks",
+        json={
+            "template_id": "academic-score",
+            "term": "2024-2025-2",
+            "title": "期末成绩（对接系统推送）",
+            "deadline": "2030-01-01T00:00:00+08:00",
+            "scope": {"kind": "district"},
+        },
+    )
+    students = [s for s in plan_district("310112", SIZE).students if s.class_id == CLASS_ID]
+    records: list[dict[str, Any]] = [
+        {"student_no": s.student_no, "name": s.name, "subject": "语文",
+         "assessment_type": "期末考试", "assessment_date": "2025-06-20", "score": 88,
+         "full_marks": 100}
+        for s in students
+    ]  # fmt: skip
+    records.append({**records[0], "student_no": "G123"})  # not a student of the class
+    batch = tmp_path / "batch.json"
+    batch.write_text(
+        json.dumps(
+            {"term": "2024-2025-2", "school_id": "sch1", "class_id": CLASS_ID,
+             "task_id": task["id"], "records": records},
+            ensure_ascii=False,
+        )
+    )  # fmt: skip
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(EXAMPLE),
+            str(batch),
+            "--api",
+            platform.endpoints.api_url,
+            "--issuer",
+            platform.endpoints.issuer,
+            "--client-id",
+            registered["client"]["id"],
+            "--client-secret",
+            registered["client_secret"],
+            "--retry-once",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert run.returncode == 1, run.stderr  # one record rejected
+    first_line, _, rest = run.stdout.partition("\n")
+    pushes = json.loads(first_line)
+    assert pushes["first"] == pushes["retry"]
+    result = json.loads(rest)
+    assert result["status"] == "partial"
+    assert result["result"]["rows_accepted"] == len(students)
+    (error,) = result["result"]["row_errors"]
+    assert error["record"] == len(students)
+    assert error["pointer"].startswith(f"/records/{len(students)}")
+    submissions = call(platform, "district", "GET", f"/v1/tasks/{task['id']}/submissions")
+    assert [s["id"] for s in submissions["items"]] == [pushes["first"]["submission_id"]]

@@ -128,6 +128,16 @@ def screenshot(page: Any, name: str) -> Path:
 def accessibility_problems(page: Any) -> list[dict[str, Any]]:
     """Serious and critical axe-core violations of WCAG 2.0/2.1 A and AA rules on the page."""
     assert AXE.is_file(), "axe-core is missing from web/node_modules: run `make web`"
+    # A toast fading out or a popup sliding in is half transparent for a moment: judge
+    # contrast on the settled page (finite animations finished; spinners run on; 3 s at most).
+    page.evaluate(
+        """() => Promise.race([
+            Promise.allSettled(document.getAnimations()
+                .filter((a) => a.effect?.getTiming().iterations !== Infinity)
+                .map((a) => a.finished)),
+            new Promise((done) => setTimeout(done, 3000)),
+        ])"""
+    )
     page.add_script_tag(path=str(AXE))
     report = page.evaluate(
         """async () => await axe.run(document, {runOnly: {type: 'tag',

@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.context import Context
 from chalicelib.views import PageQuery
+from shared.access.clients import ClientPrincipal
 from shared.access.policy import Principal
 from shared.domain.models import STAFF_ROLES, AuditAction, AuditEvent, Role
 
@@ -31,7 +32,7 @@ def next_token(
 
 def audit(
     context: Context,
-    principal: Principal,
+    principal: Principal | ClientPrincipal,
     action: AuditAction,
     *,
     school_id: str | None,
@@ -40,6 +41,7 @@ def audit(
     record_id: str | None = None,
     correction_id: str | None = None,
     user_id: str | None = None,
+    client_id: str | None = None,
     details: dict[str, str | int | bool] | None = None,
 ) -> None:
     """Record who read or changed whose data (R27). Reads are recorded for staff; students and
@@ -60,6 +62,7 @@ def audit(
             record_id=record_id,
             correction_id=correction_id,
             user_id=user_id,
+            client_id=client_id,
             details=details or {},
         )
     )

@@ -8,16 +8,23 @@ It serves, under the issuer URL:
 * `/authorize` — the authorization endpoint (code flow with PKCE, S256 only): instead of a
   password form, a page listing the demo accounts; one click signs in as that person and
   redirects back with a one-time code;
-* `/token` — the token endpoint: the code and its PKCE verifier for an ID token.
+* `/token` — the token endpoint: the code and its PKCE verifier for an ID token; or, for a
+  machine client, its id and secret (HTTP Basic, as Cognito's `/oauth2/token` takes them) for
+  a client-credentials access token (the `client_credentials` grant);
+* `/clients` — where the API registers machine clients (what Cognito's CreateUserPoolClient
+  is in AWS), guarded by a secret only the local platform's processes know; kept in a file of
+  the state directory, the secrets as SHA-256 digests, so they survive a restart.
 
 So the web app signs in locally through exactly the redirect flow it uses against Cognito or
-the district's provider. Nothing here exists outside the local platform.
+the district's provider, and a machine client obtains its token as it would from Cognito.
+Nothing here exists outside the local platform.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import html
 import json
 import secrets
@@ -26,8 +33,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Final
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from growth.local.http import send
 from shared.domain.models import Role
@@ -54,6 +62,54 @@ class Account:
     note: str = ""
 
 
+MintAccess = Callable[[str, list[str]], str]  # (client id, scopes) → an access token
+
+
+class ClientStore:
+    """Machine clients of the development issuer: id → secret digest and allowed scopes, kept in
+    a JSON file so a restart of the local platform keeps them."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._clients: dict[str, dict[str, Any]] = (
+            json.loads(path.read_text()) if path.exists() else {}
+        )
+
+    def create(self, label: str, scopes: list[str]) -> tuple[str, str]:
+        client_id = "local" + secrets.token_hex(11)  # 26 characters, as Cognito's
+        secret = secrets.token_urlsafe(36)
+        with self._lock:
+            self._clients[client_id] = {"label": label, "digest": _digest(secret), "scopes": scopes}
+            self._save()
+        return client_id, secret
+
+    def set_scopes(self, client_id: str, scopes: list[str]) -> bool:
+        with self._lock:
+            if client_id not in self._clients:
+                return False
+            self._clients[client_id]["scopes"] = scopes
+            self._save()
+        return True
+
+    def scopes_of(self, client_id: str, secret: str) -> list[str] | None:
+        """The client's scopes if `secret` is its secret; None otherwise."""
+        with self._lock:
+            client = self._clients.get(client_id)
+        if client is None or not hmac.compare_digest(client["digest"], _digest(secret)):
+            return None
+        return list(client["scopes"])
+
+    def _save(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._path.write_text(json.dumps(self._clients, indent=1))
+        self._path.chmod(0o600)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class _Grant:
     account: Account
@@ -76,6 +132,9 @@ class IssuerServer:
         self._mint: Callable[[Account], str] | None = None
         self._codes: dict[str, _Grant] = {}
         self._lock = threading.Lock()
+        self._clients: ClientStore | None = None
+        self._admin_secret = ""
+        self._mint_access: MintAccess | None = None
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -83,6 +142,9 @@ class IssuerServer:
                 server._get(self)
 
             def do_POST(self) -> None:
+                server._post(self)
+
+            def do_PUT(self) -> None:
                 server._post(self)
 
             def log_message(self, format: str, *args: Any) -> None:
@@ -125,6 +187,14 @@ class IssuerServer:
             self._mint = mint
             self._origins = frozenset(o.rstrip("/") for o in web_origins)
 
+    def serve_clients(self, store: ClientStore, mint: MintAccess, *, admin_secret: str) -> None:
+        """Issue client-credentials tokens to the clients in `store`, which the API registers
+        with `admin_secret` (see `shared.identity.credentials.LocalIssuerCredentials`)."""
+        with self._lock:
+            self._clients = store
+            self._mint_access = mint
+            self._admin_secret = admin_secret
+
     def start(self) -> None:
         self._thread.start()
 
@@ -153,17 +223,65 @@ class IssuerServer:
             _send_text(request, 404, "not found")
 
     def _post(self, request: BaseHTTPRequestHandler) -> None:
-        route = self._route(request.path)
+        route = self._route(request.path) or ""
         length = int(request.headers.get("Content-Length") or 0)
-        form = {
-            k: v[0] for k, v in parse_qs(request.rfile.read(min(length, 65536)).decode()).items()
-        }
-        if route == "authorize":
+        raw = request.rfile.read(min(length, 65536)).decode()
+        if route == "clients" or route.startswith("clients/"):
+            self._register(request, route.removeprefix("clients").strip("/"), raw)
+            return
+        form = {k: v[0] for k, v in parse_qs(raw).items()}
+        if request.command != "POST":
+            _send_text(request, 405, "method not allowed")
+        elif route == "authorize":
             self._sign_in(request, form)
+        elif route == "token" and form.get("grant_type") == "client_credentials":
+            self._client_token(request, form)
         elif route == "token":
             self._token(request, form)
         else:
             _send_text(request, 404, "not found")
+
+    def _register(self, request: BaseHTTPRequestHandler, client_id: str, raw: str) -> None:
+        """The API registering a client (POST /clients) or changing its scopes (PUT
+        /clients/{id}), with the platform's secret."""
+        offered = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        store = self._clients
+        if store is None or not hmac.compare_digest(offered, self._admin_secret or "\0"):
+            _send_json(request, 401, {"error": "unauthorized"})
+            return
+        try:
+            body = json.loads(raw)
+            scopes = [str(s) for s in body["scopes"]]
+        except (ValueError, KeyError, TypeError):
+            _send_json(request, 400, {"error": "invalid_request"})
+            return
+        if request.command == "POST" and not client_id:
+            new_id, secret = store.create(str(body.get("label", "")), scopes)
+            _send_json(request, 201, {"client_id": new_id, "client_secret": secret})
+        elif request.command == "PUT" and client_id and store.set_scopes(client_id, scopes):
+            _send_json(request, 200, {"client_id": client_id})
+        else:
+            _send_json(request, 404, {"error": "not_found"})
+
+    def _client_token(self, request: BaseHTTPRequestHandler, form: dict[str, str]) -> None:
+        """RFC 6749 §4.4: a client authenticates (HTTP Basic, or the form's client_id and
+        client_secret) and receives an access token for the scopes it asks (all by default)."""
+        client_id, secret = _client_authentication(request, form)
+        store, mint = self._clients, self._mint_access
+        allowed = None if store is None else store.scopes_of(client_id, secret)
+        if allowed is None or mint is None:
+            _send_json(request, 401, {"error": "invalid_client"})
+            return
+        asked = form.get("scope", "").split() or allowed
+        if not set(asked) <= set(allowed):
+            _send_json(request, 400, {"error": "invalid_scope"})
+            return
+        answer = {
+            "access_token": mint(client_id, asked),
+            "token_type": "Bearer",
+            "expires_in": 3600,
+        }
+        _send_json(request, 200, answer)
 
     def _discovery(self) -> dict[str, Any]:
         return {
@@ -172,12 +290,16 @@ class IssuerServer:
             "token_endpoint": f"{self._issuer}/token",
             "jwks_uri": f"{self._issuer}/.well-known/jwks.json",
             "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code"],
+            "grant_types_supported": ["authorization_code", "client_credentials"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "code_challenge_methods_supported": ["S256"],
             "scopes_supported": ["openid"],
-            "token_endpoint_auth_methods_supported": ["none"],
+            "token_endpoint_auth_methods_supported": [
+                "none",
+                "client_secret_basic",
+                "client_secret_post",
+            ],
         }
 
     def _checked(self, params: dict[str, str]) -> str | None:
@@ -310,6 +432,26 @@ button{width:100%;text-align:left;padding:10px 12px;border:1px solid #d0d7de;
 button:focus{outline:3px solid #1677ff} code{color:#57606a;font-size:13px;margin-left:6px}
 span{display:block;color:#57606a;font-size:13px;margin-top:2px}
 """
+
+
+def _client_authentication(
+    request: BaseHTTPRequestHandler, form: dict[str, str]
+) -> tuple[str, str]:
+    """The client id and secret: from HTTP Basic (RFC 6749 §2.3.1, each part form-encoded)
+    or from the form."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value, validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            return "", ""
+        client_id, _, secret = decoded.partition(":")
+        return unquote(client_id), unquote(secret)
+    return form.get("client_id", ""), form.get("client_secret", "")
+
+
+def _send_json(request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
+    send(request, status, "application/json", json.dumps(body).encode(), cache="no-store")
 
 
 def _query(path: str) -> dict[str, str]:

@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from growth.local.control import Control
-from growth.local.issuer import Account, IssuerServer
+from growth.local.issuer import Account, ClientStore, IssuerServer
 from growth.local.mail import SmtpSink
 from growth.local.provision import Names, Provisioned, provision
 from growth.local.runner import (
@@ -205,6 +205,11 @@ class Platform:
             stack.callback(issuer_server.stop)
             issuer = self.state.issuer(f"http://{config.host}:{issuer_server.port}/dev-issuer")
             issuer_server.publish(issuer.issuer, issuer.audience, issuer.jwks())
+            issuer_server.serve_clients(
+                ClientStore(self.state.clients_path),
+                issuer.mint_access,
+                admin_secret=self.state.issuer_secret(),
+            )
             issuer_server.start()
             self.threads.append(issuer_server.thread)
             self.control = control = Control(self.state.control_key())
@@ -330,6 +335,9 @@ class Platform:
             constants.ENV_AUTH_ISSUER: issuer.issuer,
             constants.ENV_AUTH_AUDIENCE: issuer.audience,
             constants.ENV_AUTH_JWKS_URL: issuer.jwks_url,
+            # Machine clients' credentials come from the development issuer, as from Cognito.
+            constants.ENV_CLIENT_CREDENTIALS: "local",
+            constants.ENV_LOCAL_ISSUER_SECRET: self.state.issuer_secret(),
             constants.ENV_PAGE_TOKEN_SECRET: self.state.page_token_secret(),
             constants.ENV_DISTRICT_CODE: config.district_code,
             **self.names.environment(config.buckets),

@@ -27,6 +27,8 @@ KEY_FILE: Final = "dev-issuer.pem"
 SECRET_FILE: Final = "page-token-secret"  # noqa: S105 - a file name
 USERS_FILE: Final = "users.json"
 CONTROL_KEY_FILE: Final = "control-key"  # who may fire the platform's schedules (remind --at)
+ISSUER_SECRET_FILE: Final = "issuer-secret"  # noqa: S105 - a file name
+CLIENTS_FILE: Final = "clients.json"
 AUDIENCE: Final = "growth-local"  # the dev issuer's "app client id"
 
 
@@ -105,6 +107,15 @@ class LocalState:
     def page_token_secret(self) -> str:
         """The API's page-token secret, made on first use."""
         return self._secret(SECRET_FILE)
+
+    def issuer_secret(self) -> str:
+        """What the API shows the development issuer to register machine clients."""
+        return self._secret(ISSUER_SECRET_FILE)
+
+    @property
+    def clients_path(self) -> Path:
+        """The development issuer's machine clients (ids, secret digests, scopes)."""
+        return self.directory / CLIENTS_FILE
 
     def control_key(self) -> str:
         """The key `growth local remind` shows the running platform, made on first use."""

@@ -253,6 +253,11 @@ def may_manage_warning_rules(p: Principal) -> bool:
     return p.is_(Role.DISTRICT_ADMIN)
 
 
+def may_manage_clients(p: Principal) -> bool:
+    """Machine clients (other systems of the district) are registered by the district."""
+    return p.is_(Role.DISTRICT_ADMIN)
+
+
 def has_todo_list(p: Principal) -> bool:
     """What a task expects is expected of teachers: only they have a to-do list."""
     return p.is_(Role.TEACHER) and p.school_id is not None

@@ -324,12 +324,13 @@ class CollectionRepository:
         counts: RowCounts | None = None,
         error_summary: list[ErrorGroup] | None = None,
         report_key: str | None = None,
+        result_key: str | None = None,
         subjects: list[str] | None = None,
         parts: list[SubmissionPart] | None = None,
     ) -> Submission:
         """Move a submission to `to` and return it (`subjects`: the distinct subjects of the
         rows it delivered, which completion matches against subject targets; `parts`: a
-        school workbook's class parts). The state
+        school workbook's class parts; `result_key`: a JSON batch's result). The state
         machine refuses illegal steps (Conflict STATE_CONFLICT); the write is conditional on
         the stored status still being `current.status`, so of two workers moving the same
         submission only the first wins and the second gets Conflict STATE_CONFLICT naming the
@@ -342,6 +343,7 @@ class CollectionRepository:
             counts=counts,
             error_summary=error_summary,
             report_key=report_key,
+            result_key=result_key,
             subjects=subjects,
             parts=parts,
         )

@@ -29,6 +29,7 @@ from shared.db.dynamo import (
 from shared.domain.models import (
     STAFF_ROLES,
     GuardianLink,
+    MachineClient,
     Role,
     School,
     SchoolClass,
@@ -131,6 +132,34 @@ class DirectoryRepository:
             limit=limit,
             start_key=start_key,
         )
+
+    # ------------------------------------------------------------------ machine clients
+
+    def put_client(self, client: MachineClient, *, new: bool = False) -> None:
+        """Register (`new`: refused if the id is taken) or replace a machine client."""
+        item = _item(keys.machine_client(client.id), keys.MACHINE_CLIENT, client)
+        taken = Conflict.already_exists(Entity.MACHINE_CLIENT)
+        with storage_errors(Entity.MACHINE_CLIENT, on_condition=lambda _: taken):
+            if new:
+                self._table.put(item, "attribute_not_exists(pk)")
+            else:
+                self._table.put(item)
+
+    def get_client(self, client_id: str) -> MachineClient:
+        """A machine client, strongly consistent (it authorizes its calls); NotFound if none."""
+        return get_model(
+            self._table,
+            MachineClient,
+            keys.machine_client(client_id),
+            Entity.MACHINE_CLIENT,
+            consistent=True,
+        )
+
+    def list_clients(self) -> list[MachineClient]:
+        """Every registered machine client, in id order."""
+        with storage_errors(Entity.MACHINE_CLIENT):
+            items = self._table.query_all(keys.MACHINE_CLIENTS, consistent=True)
+        return [to_model(MachineClient, item) for item in items]
 
     # ------------------------------------------------------------------ users
 

@@ -38,6 +38,7 @@ CLASS_PROGRESS: Final = "class_progress"
 SCHOOL_PROGRESS: Final = "school_progress"
 TASK_PROGRESS: Final = "task_progress"
 TEACHER_WORKLOAD: Final = "teacher_workload"
+MACHINE_CLIENT: Final = "machine_client"
 
 
 class Key(NamedTuple):
@@ -186,6 +187,15 @@ def teacher_workload(school_id: str, teacher_id: str) -> Key:
 
 
 # ---- directory table: index keys (gsi1 unless named gsi2)
+
+
+def machine_client(client_id: str) -> Key:
+    """A machine client's registry entry: all clients share one partition (a district has a
+    handful), so the list is one Query and each call's check one strongly consistent GetItem."""
+    return Key("CLIENTS", f"CLIENT#{client_id}")
+
+
+MACHINE_CLIENTS: Final = "CLIENTS"
 
 
 def district_schools(district_code: str) -> str:

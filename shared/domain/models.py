@@ -95,6 +95,9 @@ class Role(StrEnum):
     TEACHER = "teacher"
     STUDENT = "student"
     GUARDIAN = "guardian"
+    # Another system of the district calling through a machine client (shared.access.clients):
+    # never a user, never signs in; it appears as the actor of what such a call did.
+    SYSTEM = "system"
 
 
 # Roles that belong to one school, and those that are its staff.
@@ -140,6 +143,8 @@ class User(_Model):
             raise ValueError("school_id is set exactly for school admins, teachers, students")
         if (self.student_id is not None) != (self.role is Role.STUDENT):
             raise ValueError("student_id is set exactly for student users")
+        if self.role is Role.SYSTEM:
+            raise ValueError("a machine client is not a user (see MachineClient)")
         return self
 
     @property
@@ -525,13 +530,14 @@ class RowCounts(_Model):
 
 
 class ErrorGroup(_Model):
-    """Row errors of one code: the shape of `ValidationResult.summary()`."""
+    """Row errors of one code: the shape of `ValidationResult.summary()`. Rows are as the
+    spreadsheet numbers them; a JSON batch's are its records' indices, from 0."""
 
     code: str
     severity: Literal["error", "warning"]
     count: int = Field(ge=1)
-    first_row: int = Field(ge=1)
-    last_row: int = Field(ge=1)
+    first_row: int = Field(ge=0)
+    last_row: int = Field(ge=0)
     columns: list[str] = Field(default_factory=list)
     example: str = ""
 
@@ -550,13 +556,20 @@ class SubmissionPart(_Model):
 class Submission(_Model):
     """One uploaded file for a task and class, and what became of it. A school admin may
     upload one workbook for the whole school (`class_id` None), one sheet per class: each
-    sheet becomes a submission of its class (`parent_id`, `sheet`), listed in `parts`."""
+    sheet becomes a submission of its class (`parent_id`, `sheet`), listed in `parts`. A
+    machine client's JSON batch (`POST /v1/ingest/{template}`) is one too, made by the client
+    (`client_id`), its body stored as the upload."""
 
     id: Id
     task_id: Id
     school_id: Id
     class_id: Id | None = Field(None, description="None: a school's workbook, one sheet per class.")
-    uploaded_by: Id
+    uploaded_by: Id = Field(description="The user who uploaded it, or the machine client.")
+    client_id: Id | None = Field(
+        None,
+        description="Set when a machine client pushed it (then it is `uploaded_by` too): its "
+        "scope was checked when the batch was accepted, so it may report any subject.",
+    )
     object_key: str = Field(min_length=1, max_length=1024)
     filename: str | None = Field(
         None,
@@ -571,6 +584,11 @@ class Submission(_Model):
     counts: RowCounts | None = None
     error_summary: list[ErrorGroup] = Field(default_factory=list)
     report_key: str | None = None
+    result_key: str | None = Field(
+        None,
+        description="A JSON batch's validation result (as `growth validate --json` prints "
+        "it), in the reports bucket: what the client's status URL answers.",
+    )
     subjects: list[Subject] = Field(
         default_factory=list,
         description="The distinct subjects of the rows it delivered (set when the file is "
@@ -605,6 +623,8 @@ class Submission(_Model):
             raise ValueError("a class part names its school workbook and its sheet")
         if self.parts and self.class_id is not None:
             raise ValueError("only a school workbook has parts")
+        if self.client_id is not None and self.client_id != self.uploaded_by:
+            raise ValueError("a machine client's submission is uploaded by that client")
         return self
 
     @property
@@ -625,6 +645,7 @@ class Submission(_Model):
         counts: RowCounts | None = None,
         error_summary: list[ErrorGroup] | None = None,
         report_key: str | None = None,
+        result_key: str | None = None,
         subjects: list[str] | None = None,
         parts: list[SubmissionPart] | None = None,
     ) -> Submission:
@@ -654,6 +675,8 @@ class Submission(_Model):
             changes["error_summary"] = error_summary
         if report_key is not None:
             changes["report_key"] = report_key
+        if result_key is not None:
+            changes["result_key"] = result_key
         if subjects is not None:
             changes["subjects"] = subjects
         if parts is not None:
@@ -811,7 +834,11 @@ class Provenance(_Model):
     uploaded_at: AwareDatetime
     source_key: str = Field(min_length=1, max_length=1024)
     source_version: str | None = None
-    source_row: int = Field(ge=1, description="The row number as the spreadsheet shows it.")
+    source_row: int = Field(
+        ge=0,
+        description="The row number as the spreadsheet shows it (a JSON batch's record: its "
+        "index in `records`, from 0, as the batch's result names it).",
+    )
 
 
 class Record(_Model):
@@ -981,6 +1008,8 @@ class AuditAction(StrEnum):
     CHANGE_REMINDER_SETTINGS = "change_reminder_settings"
     CHANGE_CALENDAR = "change_calendar"
     CHANGE_WARNING_RULES = "change_warning_rules"
+    CHANGE_CLIENT = "change_client"  # a machine client registered, changed or disabled
+    INGEST_BATCH = "ingest_batch"  # a machine client's batch of records accepted
 
 
 _ID_OR_MOBILE: Final = re.compile(r"\d{11,}")
@@ -1006,6 +1035,8 @@ class AuditEvent(_Model):
     correction_id: Id | None = None
     # The staff member or guardian a change concerns (an assignment, a guardian link).
     user_id: Id | None = None
+    # The machine client a change concerns (its id is the issuer's, of any shape).
+    client_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,128}$")
     details: dict[str, str | int | bool] = Field(default_factory=dict)
 
     @field_validator("details")
@@ -1016,3 +1047,43 @@ class AuditEvent(_Model):
             if redact_text(text) != text or _ID_OR_MOBILE.search(text):
                 raise ValueError(f"details[{key!r}] looks like personal data")
         return value
+
+
+# --------------------------------------------------------------------------- machine clients
+
+# What a machine client may do: push one template's records, write rosters, read records, read
+# the change feed. One family of the API's OAuth resource server per kind (shared.access.clients).
+ClientScope = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(ingest:[a-z][a-z0-9-]{0,63}|roster:write|records:read|events:read)$"
+    ),
+]
+# The client id as the issuer knows it (a Cognito app client id, or the district provider's).
+ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,128}$")]
+
+
+class MachineClient(_Model):
+    """Another system of the district allowed to call the API with OAuth 2.0 client credentials:
+    what it may do (`scopes`) and which schools it may touch. Registered by the district admin;
+    read on every call, so a change (or `enabled=False`) takes effect on the next request."""
+
+    id: ClientId
+    name: Name = Field(description="Shown in audit trails and lists, e.g. 区成绩管理系统.")
+    scopes: list[ClientScope] = Field(min_length=1, max_length=64)
+    all_schools: bool = Field(False, description="Every school of the district, now and later.")
+    school_ids: list[Id] = Field(default_factory=list, max_length=1000)
+    enabled: bool = True
+    created_by: Id
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _some_schools(self) -> MachineClient:
+        if self.all_schools == bool(self.school_ids):
+            raise ValueError("either all_schools or a list of school_ids, not both or neither")
+        if len(set(self.scopes)) != len(self.scopes) or len(set(self.school_ids)) != len(
+            self.school_ids
+        ):
+            raise ValueError("scopes and school_ids are listed once each")
+        return self

@@ -115,6 +115,30 @@ class DevIssuer:
             claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid, "typ": None}
         )
 
+    def mint_access(
+        self, client_id: str, scopes: list[str], *, lifetime: timedelta = DEFAULT_LIFETIME
+    ) -> str:
+        """A client-credentials access token for machine client `client_id`, shaped as
+        Cognito's (`token_use: access`, `client_id`, space-separated `scope`, no `aud`)."""
+        if lifetime <= timedelta(0):
+            raise ValueError("a token lifetime must be positive")
+        now = int(self._clock().timestamp())
+        claims = {
+            "sub": client_id,
+            "token_use": "access",
+            "scope": " ".join(scopes),
+            "auth_time": now,
+            "iss": self.issuer,
+            "exp": now + int(lifetime.total_seconds()),
+            "iat": now,
+            "version": 2,
+            "jti": str(uuid.uuid4()),
+            "client_id": client_id,
+        }
+        return jwt.encode(
+            claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid, "typ": None}
+        )
+
     def _public_jwk(self) -> dict[str, str]:
         numbers = self._key.public_key().public_numbers()
         return {"kty": "RSA", "n": _base64url_uint(numbers.n), "e": _base64url_uint(numbers.e)}

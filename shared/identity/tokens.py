@@ -1,10 +1,17 @@
-"""Verifying ID tokens: one code path for the Cognito user pool and the development issuer.
+"""Verifying tokens: one code path for the Cognito user pool and the development issuer.
 
-A token is accepted only if it is an RS256 JWT signed by a key the configured issuer publishes
-(found by `kid`), its `iss` is exactly that issuer, its `aud` is exactly the app client id,
-it is within its lifetime (with a small leeway for clock skew), and it is an ID token
-(`token_use == "id"`). Everything else is `Unauthenticated`, with a reason for the logs.
-Neither the token nor any text taken from it ever reaches an exception message or a log line.
+People present ID tokens. One is accepted only if it is an RS256 JWT signed by a key the
+configured issuer publishes (found by `kid`), its `iss` is exactly that issuer, its `aud` is
+exactly the app client id, it is within its lifetime (with a small leeway for clock skew), and
+it is an ID token (`token_use == "id"`).
+
+Machine clients present OAuth 2.0 client-credentials access tokens of the same issuer and keys
+(`verify_access`): Cognito's shape (`token_use == "access"`, `client_id`, `scope`, no `aud`) or
+RFC 9068's (`typ: at+jwt`, `client_id`, `scope`, an `aud` naming the API's resource server).
+Neither kind passes for the other.
+
+Everything else is `Unauthenticated`, with a reason for the logs. Neither the token nor any
+text taken from it ever reaches an exception message or a log line.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from datetime import timedelta
 from typing import Any, Final, NoReturn
 
 import jwt
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shared.error_codes import ErrorCode
 from shared.exceptions import IdentityUnavailable, Unauthenticated
@@ -28,6 +35,9 @@ DEFAULT_LEEWAY: Final = timedelta(seconds=30)
 # Cognito ID tokens are a few KiB; anything far larger is refused before it is parsed.
 MAX_TOKEN_LENGTH: Final = 16 * 1024
 _REQUIRED_CLAIMS: Final = ["iss", "sub", "aud", "exp", "iat", "token_use"]
+_REQUIRED_ACCESS_CLAIMS: Final = ["iss", "exp", "iat"]  # client_id, scope: AccessClaims
+# RFC 9068's media type for JWT access tokens, in the `typ` header.
+_ACCESS_TOKEN_TYPES: Final = frozenset({"at+jwt", "application/at+jwt"})
 
 KeySource = Callable[[str], jwt.PyJWK | None]
 """Gives the public key published under a `kid`, or None when the issuer has no such key.
@@ -48,6 +58,24 @@ class Claims(BaseModel):
     expires_at: AwareDatetime = Field(alias="exp")
     authenticated_at: AwareDatetime | None = Field(default=None, alias="auth_time")
     token_id: str | None = Field(default=None, alias="jti")
+
+
+class AccessClaims(BaseModel):
+    """What a verified client-credentials access token says about the client holding it."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    client_id: str = Field(min_length=1, max_length=128)
+    scopes: frozenset[str] = Field(alias="scope", description="The granted scopes.")
+    issuer: str = Field(alias="iss")
+    issued_at: AwareDatetime = Field(alias="iat")
+    expires_at: AwareDatetime = Field(alias="exp")
+    token_id: str | None = Field(default=None, alias="jti")
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _space_separated(cls, value: object) -> object:
+        return frozenset(value.split()) if isinstance(value, str) else value
 
 
 def default_jwks_url(issuer: str) -> str:
@@ -110,9 +138,11 @@ class TokenVerifier:
         audience: str,
         keys: KeySource,
         leeway: timedelta = DEFAULT_LEEWAY,
+        resource: str = "growth",
     ) -> None:
         self.issuer = issuer
         self.audience = audience
+        self.resource = resource  # the `aud` of RFC 9068 access tokens: the API itself
         self._keys = keys
         self._leeway = leeway
 
@@ -123,38 +153,70 @@ class TokenVerifier:
         return cls(issuer=settings.issuer, audience=settings.audience, keys=RemoteKeys(url))
 
     def verify(self, token: str | None) -> Claims:
-        """The claims of `token` if it passes every check; `Unauthenticated` otherwise."""
-        if not token or not token.strip():
-            _reject("missing", ErrorCode.AUTH_MISSING)
-        if len(token) > MAX_TOKEN_LENGTH:
-            _reject("too_long")
-        key = self._key_for(token)
-        try:
-            payload = jwt.decode(
-                token,
-                key,
-                algorithms=[ALGORITHM],
-                issuer=self.issuer,
-                audience=self.audience,
-                leeway=self._leeway,
-                options={
-                    "require": _REQUIRED_CLAIMS,
-                    "strict_aud": True,
-                    "enforce_minimum_key_length": True,
-                },
-            )
-        except jwt.PyJWTError as exc:
-            _reject(type(exc).__name__)
+        """The claims of ID token `token` if it passes every check; `Unauthenticated` otherwise."""
+        header, payload = self._decode(
+            token,
+            audience=self.audience,
+            require=_REQUIRED_CLAIMS,
+        )
         # Cognito access tokens are signed by the same keys but carry no `aud`; refuse them
         # (and anything else) explicitly rather than rely on that.
-        if payload.get("token_use") != "id":
+        if payload.get("token_use") != "id" or header.get("typ") in _ACCESS_TOKEN_TYPES:
             _reject("token_use")
         try:
             return Claims.model_validate(payload)
         except ValidationError:
             _reject("claims")
 
-    def _key_for(self, token: str) -> jwt.PyJWK:
+    def verify_access(self, token: str | None) -> AccessClaims:
+        """The claims of client-credentials access token `token`; `Unauthenticated` otherwise.
+        An ID token is refused (`token_use`), so a person's sign-in never acts as a client."""
+        header, payload = self._decode(token, audience=None, require=_REQUIRED_ACCESS_CLAIMS)
+        cognito = payload.get("token_use") == "access"
+        rfc9068 = "token_use" not in payload and header.get("typ") in _ACCESS_TOKEN_TYPES
+        if not (cognito or rfc9068):
+            _reject("token_use")
+        audience = payload.get("aud")
+        audiences = [audience] if isinstance(audience, str) else audience
+        if rfc9068 and (not isinstance(audiences, list) or self.resource not in audiences):
+            _reject("audience")
+        if cognito and audience is not None:
+            _reject("audience")  # Cognito's access tokens have none; one that has is not its
+        try:
+            return AccessClaims.model_validate(payload)
+        except ValidationError:
+            _reject("claims")
+
+    def _decode(
+        self, token: str | None, *, audience: str | None, require: list[str]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The header and payload of `token` once its signature, issuer, lifetime and (when
+        given) audience hold."""
+        if not token or not token.strip():
+            _reject("missing", ErrorCode.AUTH_MISSING)
+        if len(token) > MAX_TOKEN_LENGTH:
+            _reject("too_long")
+        header, key = self._key_for(token)
+        try:
+            payload: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                issuer=self.issuer,
+                audience=audience,
+                leeway=self._leeway,
+                options={
+                    "require": require,
+                    "strict_aud": True,
+                    "verify_aud": audience is not None,
+                    "enforce_minimum_key_length": True,
+                },
+            )
+        except jwt.PyJWTError as exc:
+            _reject(type(exc).__name__)
+        return header, payload
+
+    def _key_for(self, token: str) -> tuple[dict[str, Any], jwt.PyJWK]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -169,7 +231,7 @@ class TokenVerifier:
         # An issuer's set could hold other key types; only its RSA keys may verify RS256.
         if key is None or key.algorithm_name != ALGORITHM:
             _reject("unknown_kid")
-        return key
+        return header, key
 
 
 def _reject(reason: str, code: ErrorCode = ErrorCode.AUTH_INVALID) -> NoReturn:

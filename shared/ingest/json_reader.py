@@ -1,11 +1,11 @@
 """JSON batches: records other systems push (`POST /v1/ingest/{template}`), validated by the
 same engine as files.
 
-A batch is `{"term", "school_id", "class_id"?, "records": [{...}, ...]}`. Each record is an
-object whose fields are the template's keys (`score`), or the headers and aliases a file's
-header may use (`成绩`, `得分`): one matcher decides for both. The reader turns the records into
-the engine's columns, with the template's own headers, so each check says what it says about a
-spreadsheet, word for word; errors then name the record index and a JSON pointer
+A batch is `{"term", "school_id", "class_id"?, "task_id"?, "records": [{...}, ...]}`. Each
+record is an object whose fields are the template's keys (`score`), or the headers and aliases
+a file's header may use (`成绩`, `得分`): one matcher decides for both. The reader turns the
+records into the engine's columns, with the template's own headers, so each check says what it
+says about a spreadsheet, word for word; errors then name the record index and a JSON pointer
 (`/records/12/score`, the field as the record spells it) instead of a row and a column.
 
 What only JSON can get wrong is the reader's to say: a record that is not an object or has no
@@ -26,6 +26,7 @@ from typing import Any, Final
 import numpy as np
 import pyarrow as pa
 
+from shared.batches import kind, parse_batch
 from shared.error_codes import ErrorCode
 from shared.exceptions import FileRejected, InvalidInput
 from shared.ingest.engine import Roster, UploadContext, validate_sheet
@@ -38,19 +39,8 @@ from shared.templates.model import IDENTIFIER_TYPES, Template
 from shared.term import Term
 
 _VALUE_SHOWN: Final = 200  # characters of an object or array quoted back in an error
-_WHITESPACE: Final = b" \t\r\n"
 # The one catalogue message that names a row of the file: a repeat names its first row.
 _FIRST_ROW: Final = re.compile(r"第 (\d+) 行")
-
-
-@dataclass(frozen=True, slots=True)
-class RecordBatch:
-    """A batch's body as sent: the records (each still any JSON value) and what it is for."""
-
-    records: list[Any]
-    term: str | None = None
-    school_id: str | None = None
-    class_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -95,43 +85,6 @@ def _in_records(text: str) -> str:
     if "行" not in text:
         return text
     return _FIRST_ROW.sub(r"第 \1 条记录", text).replace("出现的行", "出现的记录")
-
-
-def looks_like_batch(data: bytes) -> bool:
-    """Whether a file is a JSON batch rather than a spreadsheet: its first character (after a
-    BOM and blanks) opens a JSON object, which no template's header does."""
-    return data.removeprefix(b"\xef\xbb\xbf").lstrip(_WHITESPACE)[:1] == b"{"
-
-
-def parse_batch(data: bytes, limits: IngestLimits | None = None) -> RecordBatch:
-    """A batch's body, checked for size and shape; raises FileRejected with what is wrong."""
-    limits = limits or ingest_limits()
-    if len(data) > limits.max_json_bytes:
-        raise FileRejected(
-            ErrorCode.JSON_TOO_LARGE, size=_mib(len(data)), limit=_mib(limits.max_json_bytes)
-        )
-    try:
-        body = json.loads(data, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise FileRejected(
-            ErrorCode.JSON_INVALID, line=exc.lineno, col=exc.colno, detail=exc.msg
-        ) from exc
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise FileRejected(ErrorCode.JSON_INVALID, line=1, col=1, detail=str(exc)[:100]) from exc
-    if not isinstance(body, dict):
-        raise _shape("（整个内容）", "一个 JSON 对象", body)
-    if "records" not in body:
-        raise _shape("/records", "记录的数组", None)
-    records = body["records"]
-    if not isinstance(records, list):
-        raise _shape("/records", "记录的数组", records)
-    texts: dict[str, str | None] = {}
-    for name in ("term", "school_id", "class_id"):
-        value = body.get(name)
-        if value is not None and not isinstance(value, str):
-            raise _shape(f"/{name}", "字符串", value)
-        texts[name] = value
-    return RecordBatch(records, texts["term"], texts["school_id"], texts["class_id"])
 
 
 def validate_batch(
@@ -231,7 +184,7 @@ class _RecordReader:
 
     def record(self, index: int, record: Any) -> None:
         if not isinstance(record, dict):
-            self._say(ErrorCode.JSON_RECORD_NOT_OBJECT, None, index, actual=_kind(record))
+            self._say(ErrorCode.JSON_RECORD_NOT_OBJECT, None, index, actual=kind(record))
             return
         if all(_blank(value) for value in record.values()):
             self._say(ErrorCode.JSON_RECORD_EMPTY, None, index)
@@ -252,7 +205,7 @@ class _RecordReader:
 
     def _value(self, key: str, index: int, value: Any) -> str:
         if isinstance(value, (bool, dict, list)):
-            self._say(ErrorCode.JSON_VALUE_NOT_SCALAR, key, index, actual=_kind(value))
+            self._say(ErrorCode.JSON_VALUE_NOT_SCALAR, key, index, actual=kind(value))
         elif isinstance(value, (int, float)) and key in self.identifiers:
             self._say(ErrorCode.JSON_ID_AS_NUMBER, key, index)
         return _text(value)
@@ -326,33 +279,3 @@ def _text(value: Any) -> str:
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _kind(value: Any) -> str:
-    """What a JSON value is, in the words of the messages."""
-    if value is None:
-        return "空值 null"
-    if isinstance(value, bool):
-        return f"布尔值 {'true' if value else 'false'}"
-    if isinstance(value, dict):
-        return "对象"
-    if isinstance(value, list):
-        return "数组"
-    if isinstance(value, str):
-        return "字符串"
-    return "数字"
-
-
-def _shape(pointer: str, expected: str, actual: Any) -> FileRejected:
-    actual_text = "缺失" if actual is None and pointer == "/records" else _kind(actual)
-    return FileRejected(
-        ErrorCode.JSON_BATCH_SHAPE, pointer=pointer, expected=expected, actual=actual_text
-    )
-
-
-def _no_constant(name: str) -> None:
-    raise ValueError(f"JSON 不允许 {name}")
-
-
-def _mib(size: int) -> str:
-    return f"{size / (1 << 20):.1f} MB"

@@ -7,12 +7,18 @@ Every step is safe to repeat: a redelivery after a crash rewrites the same gener
 lake key (derived from the object version) and the same report, then flips and finishes (R8).
 A failure that is the file's fault ends as a rejected submission with a reason; only the
 platform's own failures raise, so that the message is retried and finally dead-lettered.
+
+A JSON batch of records (a machine client's, `shared.integration.ingest`) is an upload too:
+recognised by its bytes, validated by the JSON reader with the same roster, term and values,
+imported the same way; its result is also kept as JSON (`Submission.result_key`), and its rows
+are the records' indices, from 0 (error groups, provenance, the lake's `source_row`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -36,7 +42,7 @@ from shared.domain.models import (
     SubmissionStatus,
 )
 from shared.error_codes import ErrorCode, message, severity
-from shared.exceptions import Conflict, FileRejected, NotFound, Unavailable
+from shared.exceptions import Conflict, FileRejected, InvalidInput, NotFound, Unavailable
 from shared.ingest.sheet import FileIssue
 from shared.pipeline.imports import (
     ROSTER_TEMPLATE,
@@ -55,6 +61,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from shared.ingest import UploadContext
+    from shared.ingest.json_reader import RecordsResult
     from shared.ingest.result import ValidationResult
     from shared.lake.quality import Finding
 
@@ -179,6 +186,7 @@ class UploadValidator:
             school_id=submission.school_id,
             class_id=submission.class_id,
             uploaded_by=submission.uploaded_by,
+            client_id=submission.client_id,
             object_key=submission.object_key,
             filename=submission.filename,
             object_version=ref.version_id,
@@ -294,6 +302,7 @@ class UploadValidator:
                 school_id=workbook.school_id,
                 class_id=klass.id,
                 uploaded_by=workbook.uploaded_by,
+                client_id=workbook.client_id,
                 object_key=workbook.object_key,
                 filename=f"{workbook.filename or ''}（{sheet}）"[:255],
                 object_version=workbook.object_version,
@@ -391,6 +400,7 @@ class UploadValidator:
         klass: SchoolClass,
         upload: UploadContext | None = None,
     ) -> ValidationResult:
+        from shared.batches import looks_like_batch
         from shared.ingest import UploadContext, validate_bytes
         from shared.term import Term
 
@@ -402,6 +412,8 @@ class UploadValidator:
             class_name=klass.name,
             subjects=self._reportable_subjects(submission, klass.id),
         )
+        if looks_like_batch(body):  # decided from the bytes, never from a name
+            return self._run_batch(body, template, task, submission, roster, upload)
         return validate_bytes(
             body,
             template,
@@ -413,11 +425,53 @@ class UploadValidator:
             upload=upload,
         )
 
+    def _run_batch(
+        self,
+        body: bytes,
+        template: Template,
+        task: CollectionTask,
+        submission: Submission,
+        roster: Any,
+        upload: UploadContext,
+    ) -> RecordsResult:
+        """A JSON batch of records (`shared.integration.ingest`), validated as a file is —
+        the class's roster, the task's term and values, the uploader's subjects — once its
+        own term, task, school and class are found to be its submission's: a batch that says
+        it is for something else is refused as a whole, whatever accepted it."""
+        from shared.batches import parse_batch
+        from shared.ingest.json_reader import RecordsResult, validate_records
+        from shared.integration.ingest import batch_mismatch
+        from shared.term import Term
+
+        filename = submission.filename or ""
+        try:
+            batch = parse_batch(body, self.ctx.limits)
+            disagreement = batch_mismatch(batch, task, submission.school_id, submission.class_id)
+            if disagreement is not None:
+                raise FileRejected(ErrorCode.INGEST_BATCH_MISMATCH, **disagreement)
+        except (FileRejected, InvalidInput) as exc:
+            result = RecordsResult(file=filename, template=template)
+            result.file_errors.append(FileIssue(exc.code, exc.params))
+            return result
+        return validate_records(
+            batch.records,
+            template,
+            filename=filename,
+            roster=roster,
+            term=Term.parse(task.term),
+            today=self.ctx.now().date(),
+            limits=self.ctx.limits,
+            upload=upload,
+        )
+
     def _reportable_subjects(self, submission: Submission, class_id: str) -> frozenset[str] | None:
         """What the uploader may report for the class, from their relationships now (an
-        uploader who no longer exists reports nothing)."""
+        uploader who no longer exists reports nothing). A machine client reports any subject:
+        its schools were checked when its batch was accepted."""
         from shared.access.policy import Principal, reportable_subjects
 
+        if submission.client_id is not None:
+            return None
         try:
             relations = self.ctx.repos.directory.get_user_relations(submission.uploaded_by)
         except NotFound:
@@ -478,6 +532,7 @@ class UploadValidator:
                 rejected=result.rows_rejected,
             )
         report_key = self._write_report(submission, result, file_errors)
+        result_key = self._write_result(submission, template, result, file_errors)
         self._write_findings(submission, task, template, klass, status, counts, result, file_errors)
         summary = _error_groups(result, file_errors)
         self.ctx.repos.collection.transition_submission(
@@ -487,6 +542,7 @@ class UploadValidator:
             counts=counts,
             error_summary=summary,
             report_key=report_key,
+            result_key=result_key,
             subjects=subjects,
         )
         if submission.class_id is not None:  # a workbook's classes are told through its parts
@@ -742,6 +798,34 @@ class UploadValidator:
         )
         return key
 
+    def _write_result(
+        self,
+        submission: Submission,
+        template: Template,
+        result: ValidationResult | None,
+        file_errors: list[FileIssue],
+    ) -> str | None:
+        """A JSON batch's result as `growth validate --json` prints it, beside its report:
+        what the client's status URL answers (`shared.integration.ingest.batch_status`). A
+        client's batch refused unread (too large) gets one too; a file gets none."""
+        from shared.ingest.json_reader import RecordsResult
+
+        if result is None and submission.client_id is not None:
+            result = RecordsResult(
+                file=submission.filename or "", template=template, file_errors=list(file_errors)
+            )
+        if not isinstance(result, RecordsResult):
+            return None
+        key = f"reports/{submission.school_id}/{submission.id}.json"
+        body = json.dumps(result.to_dict(), ensure_ascii=False, default=str)
+        self.ctx.s3.put_object(
+            Bucket=self.ctx.settings.reports_bucket,
+            Key=key,
+            Body=body.encode(),
+            ContentType="application/json",
+        )
+        return key
+
     def _announce_roster(self, school_id: str, created: list[str], touched: list[str]) -> None:
         """Rosters changed (classes created, students added or moved): progress recomputes."""
         from shared.events import RosterChanged, publish
@@ -841,10 +925,23 @@ def _error_groups(
                 columns=g["columns"],
                 example=g["example"],
             )
-            for g in result.summary()
+            for g in _row_groups(result)
         ]
         groups += [whole_file(issue) for issue in result.file_warnings]
     return groups + [whole_file(issue) for issue in warnings or []]
+
+
+def _row_groups(result: ValidationResult) -> list[dict[str, Any]]:
+    """The row errors by code; a JSON batch's name its records (`与第 0 条记录重复`), counted
+    from 0 as its result does."""
+    from shared.ingest.json_reader import RecordsResult
+
+    if not isinstance(result, RecordsResult):
+        return result.summary()
+    return [
+        {**g, "first_row": g["first_record"], "last_row": g["last_record"]}
+        for g in result.to_dict()["summary"]
+    ]
 
 
 def _findings(result: ValidationResult | None, file_errors: list[FileIssue]) -> list[Finding]:

@@ -1,3 +1,4 @@
+// @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { ApiClient } from '@/api/client'
 import { clearSession, homeFor, loadSession, selectChild, studentInView, useSession, type Me, type StudentCard } from './session'

@@ -17,6 +17,7 @@ export const ROLE_NAMES: Record<Role, string> = {
   teacher: '教师',
   student: '学生',
   guardian: '家长',
+  system: '对接系统',
 }
 
 /** Where each role lands after signing in (the path of its first page). */
@@ -26,6 +27,8 @@ export const HOME_OF_ROLE: Record<Role, string> = {
   teacher: '/teacher/tasks',
   school_admin: '/school/completion',
   district_admin: '/district/tasks',
+  // A machine client never signs in to the web app; listed for the type only.
+  system: '/',
 }
 
 export function homeFor(role: Role): string {

@@ -1,3 +1,4 @@
+// @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApp, h, nextTick, shallowReactive } from 'vue'
 import { ApiError, MESSAGES } from '@/api/errors'

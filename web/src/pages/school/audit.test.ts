@@ -14,6 +14,7 @@ function event(extra: Partial<AuditEvent>): AuditEvent {
     record_id: null,
     correction_id: null,
     user_id: null,
+    client_id: null,
     details: {},
     ...extra,
   }

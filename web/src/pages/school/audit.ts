@@ -22,6 +22,8 @@ export const ACTION_NAMES: Record<AuditEvent['action'], string> = {
   change_reminder_settings: '修改提醒设置',
   change_calendar: '修改校历',
   change_warning_rules: '修改预警规则',
+  change_client: '调整对接系统',
+  ingest_batch: '对接系统推送记录',
 }
 
 const CHANGES: Record<string, Record<string, string>> = {

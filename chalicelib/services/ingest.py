@@ -1,0 +1,74 @@
+"""Machine clients pushing records: `POST /v1/ingest/{template_id}` takes a batch in (the use
+case is `shared.integration.ingest`; the pipeline validates and imports it) under the client's
+Idempotency-Key, and `GET /v1/ingest/batches/{id}` says how it went."""
+
+from __future__ import annotations
+
+from chalicelib.api import WithHeaders
+from chalicelib.context import Context
+from chalicelib.services.common import audit
+from chalicelib.views_integration import BatchAccepted, BatchStatusView
+from shared.access.clients import ClientPrincipal, require_scope
+from shared.domain.models import AuditAction
+from shared.integration.idempotency import checked_key
+from shared.integration.ingest import accept_batch, batch_status
+
+
+def push_batch(
+    context: Context,
+    client: ClientPrincipal,
+    template_id: str,
+    *,
+    raw: bytes,
+    idempotency_key: str | None,
+) -> WithHeaders:
+    """Take in a batch of one template's records for one class: checked now (the envelope,
+    the class within the client's schools, the open task), validated and imported by the
+    pipeline as an upload is. Answers 202 with the status URL. Send an `Idempotency-Key`
+    (e.g. a UUID) and repeat it when retrying: the same key and body answer as the first time
+    without taking the batch twice; the same key with another body is 422; a retry while the
+    first is still being taken in is 409. Keys are kept 24 hours, per client."""
+    require_scope(client, f"ingest:{template_id}")
+    key = checked_key(idempotency_key)
+
+    def take_in() -> dict[str, str]:
+        submission = accept_batch(
+            context.repos,
+            context.s3,
+            uploads_bucket=context.settings.uploads_bucket,
+            limits=context.limits,
+            now=context.now(),
+            client_id=client.id,
+            school_ids=client.schools,
+            template_id=template_id,
+            body=raw,
+        )
+        audit(
+            context,
+            client,
+            AuditAction.INGEST_BATCH,
+            school_id=submission.school_id,
+            class_id=submission.class_id,
+            client_id=client.id,
+            details={"template": template_id},
+        )
+        return {"submission_id": submission.id, "status": submission.status.value}
+
+    answer = context.idempotency().once(scope=client.id, key=key, payload=raw, work=take_in)
+    status_url = f"/v1/ingest/batches/{answer['submission_id']}"
+    return WithHeaders(
+        BatchAccepted(status_url=status_url, **answer),
+        {"Location": status_url},
+    )
+
+
+def get_batch(context: Context, client: ClientPrincipal, submission_id: str) -> BatchStatusView:
+    """A batch this client pushed: its state, and the validation result once finished."""
+    status = batch_status(
+        context.repos,
+        context.s3,
+        reports_bucket=context.settings.reports_bucket,
+        client_id=client.id,
+        submission_id=submission_id,
+    )
+    return BatchStatusView.model_validate({**status.to_dict(), "finished": status.finished})
