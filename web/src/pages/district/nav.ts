@@ -7,4 +7,5 @@ export const DISTRICT_NAV = [
   { name: 'district-templates', to: { name: 'district-templates' }, label: '模板' },
   { name: 'district-reminders', to: { name: 'district-reminders' }, label: '提醒设置' },
   { name: 'district-calendar', to: { name: 'district-calendar' }, label: '校历' },
+  { name: 'district-clients', to: { name: 'district-clients' }, label: '对接系统' },
 ]

@@ -48,6 +48,12 @@ export const districtRoutes: RouteRecordRaw[] = [
     meta: { roles: ['district_admin'] },
   },
   {
+    path: '/district/clients',
+    name: 'district-clients',
+    component: () => import('./MachineClients.vue'),
+    meta: { roles: ['district_admin'] },
+  },
+  {
     // ?year=2025 (default: this year)
     path: '/district/calendar',
     name: 'district-calendar',
