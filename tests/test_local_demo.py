@@ -51,7 +51,10 @@ def test_the_demo_runs_the_scenario_and_exits_0(
     assert "家长在“成长分析”里看到：" in out
     # And the district's roster exported as OneRoster 1.2 and imported back writes nothing
     assert "✓ 再导入同一个数据包：通过校验，没有写入任何变化" in out
-    assert out.count("✓") == len(demo.scenario()) + len(reminded) + 2
+    # And the score system, a machine client, pushes a batch twice under one key: taken once
+    assert "接受 29 条，拒绝 1 条" in out
+    assert "✓ 同一幂等键重发一次：得到同一个批次，没有重复导入" in out
+    assert out.count("✓") == len(demo.scenario()) + len(reminded) + 3
     assert "sch1-1-1  30" in out
     # And a class's distribution and one student's band, as the statistics compute them
     assert "sch1-1-1 数学期中成绩的分布（统计模块，按数据湖）：30 人" in out

@@ -719,6 +719,17 @@ def _remind(platform: Platform, wait_s: float) -> bool:
         client.close()
 
 
+def _integration(platform: Platform, wait_s: float) -> bool:
+    from growth.local.demo_integration import integration_story
+
+    client = Client(platform)
+    try:
+        plan = plan_district(platform.config.district_code, platform.config.demo)
+        return integration_story(platform, client, plan, class_id=STATISTICS_CLASS, wait_s=wait_s)
+    finally:
+        client.close()
+
+
 def run(*, port: int, state_dir: Path | None, wait_s: float = 120.0) -> int:
     """Start the platform (any free port unless `port`), play the scenario, stop."""
     with tempfile.TemporaryDirectory(prefix="growth-demo-") as scratch:
@@ -726,7 +737,8 @@ def run(*, port: int, state_dir: Path | None, wait_s: float = 120.0) -> int:
         print("正在启动本地平台并生成演示区……", flush=True)
         started = time.monotonic()
         try:
-            with Platform(config) as platform, quiet_functions(config):
+            # Quiet first: the functions finishing while the platform stops stay quiet too.
+            with quiet_functions(config), Platform(config) as platform:
                 ends = platform.endpoints
                 assert ends is not None
                 took = time.monotonic() - started
@@ -737,6 +749,7 @@ def run(*, port: int, state_dir: Path | None, wait_s: float = 120.0) -> int:
                 good &= _statistics(platform, lake_figures, wait_s)
                 good &= _roster(platform)
                 good &= _remind(platform, wait_s)
+                good &= _integration(platform, wait_s)
         except LocalError as exc:
             print(f"错误：{exc}", file=sys.stderr)
             return EXIT_ERROR
