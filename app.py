@@ -661,3 +661,71 @@ route(
     caller="client",
     response=BatchStatusView,
 )(ingest.get_batch)
+
+
+# The data standard published to other systems' vendors: public, as templates hold no
+# personal data. (Imported here so that this block stays one piece at the end of the table.)
+from shared.templates.dictionary import TemplateDictionary, published_dictionary  # noqa: E402
+
+
+@route(
+    "/v1/templates/{template_id}/dictionary",
+    "GET",
+    summary="模板的数据字典：字段、类型、代码表、自然键与个人信息标记（公开）",
+    tag="templates",
+    public=True,
+    query=TemplateQuery,
+    response=TemplateDictionary,
+)
+def template_dictionary(template_id: str, query: TemplateQuery) -> TemplateDictionary:
+    """The template's data dictionary (its latest version unless `version`): each field's key,
+    Chinese header, aliases, type, required, unit, range, code list and status words, format,
+    natural key and personal-data flags; the template's rules, items and derived values."""
+    return published_dictionary(api.context().templates(), template_id, query.version)
+
+
+# Integration: OneRoster bundles pushed by machine clients (the roster function imports them).
+# (Imported here so that this block stays one piece at the end of the table.)
+from chalicelib.services import roster  # noqa: E402
+from chalicelib.views_integration import (  # noqa: E402
+    RosterImportAccepted,
+    RosterImportCreate,
+    RosterImportView,
+)
+
+route(
+    "/v1/roster/imports",
+    "POST",
+    summary="对接系统导入 OneRoster 1.2 名册：返回上传表单与状态地址（须带 Idempotency-Key）",
+    tag="integration",
+    caller="client",
+    body=RosterImportCreate,
+    headers=(IDEMPOTENCY_HEADER,),
+    response=RosterImportAccepted,
+    status=202,
+    errors=(422,),
+)(roster.start_import)
+route(
+    "/v1/roster/imports/{job_id}",
+    "GET",
+    summary="对接系统查看名册导入的结果：状态、计数与按文件、行、列的问题",
+    tag="integration",
+    caller="client",
+    response=RosterImportView,
+)(roster.get_import)
+
+
+# Integration: the change feed for systems that pull (what changed in a template's records).
+# (Imported here so that this block stays one piece at the end of the table.)
+from chalicelib.services import changes  # noqa: E402
+from chalicelib.views_integration import ChangeFeedPage, ChangesQuery  # noqa: E402
+
+route(
+    "/v1/changes",
+    "GET",
+    summary="对接系统拉取某模板记录的变更（新增或修改、删除），游标之后、一分钟以前的",
+    tag="integration",
+    caller="client",
+    query=ChangesQuery,
+    response=ChangeFeedPage,
+)(changes.list_changes)

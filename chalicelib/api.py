@@ -35,6 +35,7 @@ _ENTITY_OF_PARAM: Final = {
     "record_id": Entity.RECORD,
     "correction_id": Entity.CORRECTION,
     "client_id": Entity.MACHINE_CLIENT,
+    "job_id": Entity.ROSTER_IMPORT,
 }
 _PATH_PARAM: Final = re.compile(r"{([^}]+)}")
 

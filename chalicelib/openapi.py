@@ -94,7 +94,7 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
     elif route.response is not None:
         responses[str(route.status)] = {
             "description": "成功",
-            "content": {"application/json": {"schema": _ref(route.response)}},
+            "content": {"application/json": _media(route.response)},
         }
     else:
         responses[str(route.status)] = {"description": "成功"}
@@ -119,10 +119,7 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
         operation["description"] = route.description
     body = route.body or route.raw_body
     if body is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": _ref(body)}},
-        }
+        operation["requestBody"] = {"required": True, "content": {"application/json": _media(body)}}
     for header in route.headers:
         parameters.append(
             {"name": header.title(), "in": "header", "required": True, "schema": {"type": "string"}}
@@ -148,6 +145,23 @@ def _register(spec: APISpec, model: type[BaseModel]) -> None:
             # Schemas are named after their classes: two classes of one name would be
             # documented as whichever came first.
             raise ValueError(f"two different models are both named {name}")
+
+
+def _media(model: type[BaseModel]) -> dict[str, Any]:
+    """A JSON media type of `model`: its schema, and the model's own examples (`examples` in
+    its `json_schema_extra`) as named examples, which documentation tools show and "try it"
+    sends. The component schema keeps them too (JSON Schema's `examples`)."""
+    media: dict[str, Any] = {"schema": _ref(model)}
+    examples = model.model_json_schema().get("examples") or []
+    if examples:
+        media["examples"] = {
+            f"example{n}": {
+                "summary": "示例" if len(examples) == 1 else f"示例 {n}",
+                "value": value,
+            }
+            for n, value in enumerate(examples, start=1)
+        }
+    return media
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:

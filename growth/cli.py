@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     templates = commands.add_parser("templates", help="查看模板")
     templates.add_argument("template", nargs="?", help="模板编号；不给则列出全部")
     templates.add_argument("--json-schema", action="store_true", help="输出记录的 JSON Schema")
+    templates.add_argument(
+        "--dictionary", action="store_true", help="输出数据字典（JSON，与 API 公开的相同）"
+    )
     templates.set_defaults(handler=_templates)
 
     openapi = commands.add_parser(
@@ -485,6 +488,15 @@ def _templates(args: argparse.Namespace) -> int:
     template = registry.get(args.template)
     if args.json_schema:
         print(json.dumps(record_schema(template), ensure_ascii=False, indent=2))
+        return 0
+    if args.dictionary:
+        from shared.templates.dictionary import template_dictionary
+
+        print(
+            json.dumps(
+                template_dictionary(template).model_dump(mode="json"), ensure_ascii=False, indent=2
+            )
+        )
         return 0
     print(f"{template.name}（{template.ref}）\n{template.description}\n")
     print(

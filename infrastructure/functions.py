@@ -19,6 +19,7 @@ from shared.resources import (
     QUEUES,
     REDRIVE,
     REMINDERS,
+    ROSTER,
     STATISTICS,
     VALIDATE,
 )
@@ -86,8 +87,9 @@ SECRET_FIELDS: Final[dict[str, tuple[str, ...]]] = {
 ACCESS: Final[dict[str, Access]] = {
     # The HTTP API: the directory, records and audit trail; it signs upload POSTs (s3:PutObject
     # under uploads/) and error-report links (s3:GetObject), and puts the JSON batches machine
-    # clients push (s3:PutObject under uploads/ too), but never reads an upload. A push with
-    # an Idempotency-Key is claimed, completed or released in the idempotency table
+    # clients push (s3:PutObject under uploads/ too) and signs their roster bundles' POSTs
+    # (s3:PutObject under rosters/), but never reads an upload. A write with an
+    # Idempotency-Key is claimed, completed or released in the idempotency table
     # (Powertools, as the validation function does). Where the stage has a user pool, it
     # issues machine clients' credentials there: an app client of the resource server per
     # client, created and kept to the client's scopes (shared.identity.credentials).
@@ -109,6 +111,7 @@ ACCESS: Final[dict[str, Access]] = {
         ),
         buckets=(
             BucketAccess("uploads", ("s3:PutObject",), prefix="uploads/"),
+            BucketAccess("uploads", ("s3:PutObject",), prefix="rosters/"),
             BucketAccess("reports", ("s3:GetObject",)),
         ),
         # TaskCreated, TaskClosed, AssignmentChanged, RosterChanged, CorrectionChanged.
@@ -210,6 +213,23 @@ ACCESS: Final[dict[str, Access]] = {
         ),
         secrets=("smtp", "wecom"),
         ses=("ses:SendEmail",),  # SES's SendEmail with the identity as SourceArn
+    ),
+    # Machine clients' OneRoster bundles: reads the notified version of a bundle (rosters/
+    # only), its job and client, and the directory the import compares with (schools,
+    # classes, users, students by 学籍号 in BatchGetItem, assignments and guardian links by
+    # index); writes what changed (students with their 学籍号 claims and head teachers in
+    # transactions, which IAM authorises as PutItem and DeleteItem), removes assignments and
+    # links a bulk bundle no longer has, moves the job by conditional Puts, and announces
+    # RosterChanged.
+    ROSTER.name: Access(
+        layers=(CORE.name,),
+        tables=(
+            TableAccess(
+                "directory", (*_READ, "dynamodb:PutItem", "dynamodb:DeleteItem"), indexes=True
+            ),
+        ),
+        buckets=(BucketAccess("uploads", ("s3:GetObjectVersion",), prefix="rosters/"),),
+        put_events=True,
     ),
     # The operators' redrive: dead letters back to their queue, for every queue.
     # Lake compaction: lists the lake, reads each directory's files, writes the merged file and

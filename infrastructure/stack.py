@@ -58,11 +58,12 @@ from shared.resources import (
     MINUTE,
     PROGRESS_EVENTS,
     QUEUES,
+    ROSTER_EVENTS,
+    ROSTER_TIMEOUT_S,
     RULES,
     SCHEDULER_INPUT,
     TABLE_ENV,
-    UPLOAD_EVENTS,
-    UPLOAD_PREFIX,
+    UPLOAD_NOTIFICATIONS,
     UPLOADS,
     BucketDefinition,
     EventRuleDefinition,
@@ -85,8 +86,12 @@ NONCURRENT_TO_INFREQUENT_ACCESS_DAYS: Final = 30
 ATHENA_RESULTS_EXPIRE_DAYS: Final = 30
 
 # How long a queue's oldest message may wait before operators hear of a backlog, by queue
-# (default 15 minutes): completion pages lag behind uploads by the progress queue's age.
-BACKLOG_ALARM_S: Final = {PROGRESS_EVENTS.logical_name: 5 * MINUTE}
+# (default 15 minutes): completion pages lag behind uploads by the progress queue's age; a
+# district's roster bundle may take the roster function's whole timeout.
+BACKLOG_ALARM_S: Final = {
+    PROGRESS_EVENTS.logical_name: 5 * MINUTE,
+    ROSTER_EVENTS.logical_name: 2 * ROSTER_TIMEOUT_S,
+}
 DEFAULT_BACKLOG_ALARM_S: Final = 15 * MINUTE
 # Lambda's own limits for retrying an asynchronous invocation (a schedule's is one).
 LAMBDA_ASYNC_MAX_RETRIES: Final = 2
@@ -166,7 +171,7 @@ class GrowthStack(cdk.Stack):
         self.rules: dict[str, events.CfnRule] = {}
         for queue_definition in QUEUES:
             self._queue(queue_definition)
-        self._notify_uploads(self.queues[UPLOAD_EVENTS.logical_name])
+        self._notify_uploads()
         for rule in RULES:
             self._event_rule(rule)
         self.secrets = {
@@ -937,45 +942,52 @@ class GrowthStack(cdk.Stack):
         self._queue_alarms(definition, queue, dead_letters)
         return queue
 
-    def _notify_uploads(self, queue: sqs.Queue) -> None:
-        """The uploads bucket tells the queue about every object created under `uploads/`.
+    def _notify_uploads(self) -> None:
+        """The uploads bucket tells each queue of `UPLOAD_NOTIFICATIONS` about every object
+        created under its prefix (`uploads/` to the validate function's, `rosters/` to the
+        roster function's).
 
         Set on the bucket resource itself (not CDK's notification custom resource, whose
-        role needs s3:PutBucketNotification on "*"); S3 checks the queue's policy when it
-        saves the configuration, so the bucket waits for the policy."""
+        role needs s3:PutBucketNotification on "*"); S3 checks the queues' policies when it
+        saves the configuration, so the bucket waits for them."""
         uploads_arn = f"arn:{cdk.Aws.PARTITION}:s3:::{self._uploads_bucket_name()}"
-        queue.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="UploadsBucketSends",
-                principals=[iam.ServicePrincipal("s3.amazonaws.com")],
-                actions=["sqs:SendMessage"],
-                resources=[queue.queue_arn],
-                conditions={
-                    "ArnEquals": {"aws:SourceArn": uploads_arn},
-                    "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
-                },
-            )
-        )
-        # The queue's one policy (CDK's, which also refuses plain HTTP).
-        policy = queue.node.find_child("Policy")
         bucket = self.buckets[UPLOADS.logical_name].node.default_child
         assert isinstance(bucket, s3.CfnBucket)
-        bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
-            queue_configurations=[
+        configurations = []
+        for notification in UPLOAD_NOTIFICATIONS:
+            queue = self.queues[notification.queue.logical_name]
+            queue.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="UploadsBucketSends",
+                    principals=[iam.ServicePrincipal("s3.amazonaws.com")],
+                    actions=["sqs:SendMessage"],
+                    resources=[queue.queue_arn],
+                    conditions={
+                        "ArnEquals": {"aws:SourceArn": uploads_arn},
+                        "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
+                    },
+                )
+            )
+            # The queue's one policy (CDK's, which also refuses plain HTTP).
+            bucket.node.add_dependency(queue.node.find_child("Policy"))
+            configurations.append(
                 s3.CfnBucket.QueueConfigurationProperty(
                     event="s3:ObjectCreated:*",
                     queue=queue.queue_arn,
                     filter=s3.CfnBucket.NotificationFilterProperty(
                         s3_key=s3.CfnBucket.S3KeyFilterProperty(
                             rules=[
-                                s3.CfnBucket.FilterRuleProperty(name="prefix", value=UPLOAD_PREFIX)
+                                s3.CfnBucket.FilterRuleProperty(
+                                    name="prefix", value=notification.prefix
+                                )
                             ]
                         )
                     ),
                 )
-            ]
+            )
+        bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+            queue_configurations=configurations
         )
-        bucket.node.add_dependency(policy)
 
     # -- the API ------------------------------------------------------------------------------
 

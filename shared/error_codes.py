@@ -129,6 +129,7 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_INVALID = "IDEMPOTENCY_KEY_INVALID"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_IN_PROGRESS"
+    CHANGE_CURSOR_INVALID = "CHANGE_CURSOR_INVALID"
     # Stored data: what the database says about a request (shared.db maps its errors to these).
     NOT_FOUND = "NOT_FOUND"
     ALREADY_EXISTS = "ALREADY_EXISTS"
@@ -173,6 +174,8 @@ class ErrorCode(StrEnum):
     ONEROSTER_NOT_DELETED = "ONEROSTER_NOT_DELETED"
     ONEROSTER_NO_ASSIGNMENT = "ONEROSTER_NO_ASSIGNMENT"
     ONEROSTER_STUDENTS_ABSENT = "ONEROSTER_STUDENTS_ABSENT"
+    # A roster bundle a machine client pushed (POST /v1/roster/imports): whose it may be.
+    ONEROSTER_SCHOOL_NOT_ALLOWED = "ONEROSTER_SCHOOL_NOT_ALLOWED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -696,6 +699,13 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         "使用该幂等键的上一次请求仍在处理中，请稍后再试。",
         "A request with this Idempotency-Key is still being processed; retry shortly.",
     ),
+    ErrorCode.CHANGE_CURSOR_INVALID: CatalogueEntry(
+        _E,
+        "变更游标（since）无效、已过期，或不是发给本对接系统和该模板的；"
+        "请使用上次应答中的 next 继续读取。",
+        "The change cursor (since) is invalid, has expired, or was issued to another client or "
+        "template; send the `next` of your last answer.",
+    ),
     # Messages about stored things name them with `entity_zh` / `entity` (see `Entity`).
     ErrorCode.NOT_FOUND: CatalogueEntry(
         _E, "找不到该{entity_zh}，或您无权查看。", "The {entity} was not found."
@@ -891,6 +901,12 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         "{school} 有 {count} 名学生不在本次全量名册中：他们的信息保留原状，未删除。",
         "{count} students of {school} are not in this bulk roster; they were kept unchanged.",
     ),
+    ErrorCode.ONEROSTER_SCHOOL_NOT_ALLOWED: CatalogueEntry(
+        _E,
+        "数据包涉及本对接系统无权管理的学校（{schools}），整个数据包未导入。"
+        "请只提交本系统负责学校的名册，或请区管理员调整该对接系统的学校范围。",
+        "The bundle touches schools this machine client may not ({schools}); nothing was imported.",
+    ),
 }
 
 
@@ -936,6 +952,7 @@ class Entity(StrEnum):
     STATISTIC = "statistic"
     WARNING_RULES = "warning rules"
     MACHINE_CLIENT = "machine client"
+    ROSTER_IMPORT = "roster import"
 
     @property
     def zh(self) -> str:
@@ -961,4 +978,5 @@ _ENTITY_ZH: dict[Entity, str] = {
     Entity.SCHOOL_CALENDAR: "校历",
     Entity.STATISTIC: "统计",
     Entity.WARNING_RULES: "预警规则",
+    Entity.ROSTER_IMPORT: "名册导入",
 }

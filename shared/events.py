@@ -5,6 +5,11 @@ Each event is a pydantic model whose class variable `detail_type` is its EventBr
 `detail-type`; `publish` puts one on the bus, `parse` reads an EventBridge envelope (as a rule
 delivers it to an SQS queue) back into the model. Every event names ids only — never a name, a
 学籍号 or a national ID — so a dead-lettered message or a log line carries no personal data.
+Where an event carries field names a template chose (a record's natural key and changed values),
+the personal ones are left out where it is built and refused by the model (`WITHHELD_FIELDS`).
+
+Some events are for other systems of the district as well (`OUTBOUND`): their schemas are a
+published interface, so fields are only ever added, optional, with defaults (events/README.md).
 
 The JSON Schema of each and a canonical example live in `events/` (`growth events --out events`
 writes them; a test fails when they drift), and the tests publish those examples.
@@ -21,10 +26,18 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    WithJsonSchema,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable, Mapping
 
     from mypy_boto3_events import EventBridgeClient
 
@@ -32,6 +45,54 @@ if TYPE_CHECKING:
 SOURCE: Final = "growth"
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+# Field names that hold personal data in any template, or would by their name: never a key of
+# an event's map. The template decides what is personal (`Column.is_personal`) and the builder
+# of an event leaves those out (`record_change_details`); this list is the model's own guard,
+# for a key that slipped through, and the JSON Schema says so (`propertyNames`).
+WITHHELD_FIELDS: Final = frozenset(
+    {
+        "student_no",
+        "national_id",
+        "name",
+        "student_name",
+        "mobile",
+        "phone",
+        "email",
+        "birth_date",
+        "address",
+        "school_no",
+        "guardian_name",
+        "guardian_mobile",
+        "witness",
+    }
+)
+
+
+def _not_withheld(key: str) -> str:
+    if key in WITHHELD_FIELDS:
+        raise ValueError(f"{key} is personal data: never in an event")
+    return key
+
+
+_WITHHELD_SCHEMA: Final = {"not": {"enum": sorted(WITHHELD_FIELDS)}}
+_FIELD_KEY: Final = r"^[a-z][a-z0-9_]*$"
+# A key of a map in an event: anything but a withheld field name. (The schema is given whole:
+# pydantic leaves a validator's constraints out of a serialization schema.)
+SafeKey = Annotated[
+    str,
+    AfterValidator(_not_withheld),
+    WithJsonSchema({"type": "string", **_WITHHELD_SCHEMA}),
+]
+# A template field's key (as records and the data dictionary name it), not a personal one.
+FieldKey = Annotated[
+    str,
+    Field(pattern=_FIELD_KEY, max_length=64),
+    AfterValidator(_not_withheld),
+    WithJsonSchema({"type": "string", "pattern": _FIELD_KEY, "maxLength": 64, **_WITHHELD_SCHEMA}),
+]
+# A record's value as stored (dates as ISO text).
+Value = str | int | float | bool | None
 
 
 class DomainEvent(BaseModel):
@@ -63,7 +124,7 @@ class SubmissionValidated(DomainEvent):
     rows: int = Field(ge=0)
     accepted: int = Field(ge=0)
     rejected: int = Field(ge=0)
-    replaced: dict[str, str | None] = Field(
+    replaced: dict[SafeKey, str | None] = Field(
         default_factory=dict,
         description="The generation each current pointer held before this upload moved it, "
         'by subject ("" for a template without subjects): the submission id, or None when '
@@ -122,10 +183,21 @@ class CorrectionChanged(DomainEvent):
     change: Literal["opened", "resolved"]
 
 
+class ValueChange(BaseModel):
+    """One field's value before and after a change (None: it had, or has, no value)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    old: Value = None
+    new: Value = None
+
+
 class RecordChanged(DomainEvent):
     """A stored record's values changed after its upload: a teacher corrected it (a family's
     flag resolved) or changed it directly. Names the class, template and term whose figures it
-    moves; ids only (issue 13's outbound event adds the natural key and the values)."""
+    moves, and for subscribers outside the system which record it is — the student's
+    pseudonymous id and the rest of the record's natural key, never the 学籍号 — and what
+    changed. The last four fields are optional: events published before them still validate."""
 
     detail_type: ClassVar[str] = "RecordChanged"
     type: Literal["RecordChanged"] = "RecordChanged"
@@ -136,6 +208,48 @@ class RecordChanged(DomainEvent):
     term: str
     subject: str | None = None
     change: Literal["corrected", "changed"]
+    template_version: int | None = Field(
+        None, ge=1, description="The template version the record follows (its data dictionary)."
+    )
+    revision: int | None = Field(
+        None,
+        ge=2,
+        description="The record's revision after this change: of two events for one record, "
+        "the higher revision is the newer.",
+    )
+    student_id: Id | None = Field(
+        None, description="The student's id in this system (pseudonymous: not the 学籍号)."
+    )
+    natural_key: dict[FieldKey, str] = Field(
+        default_factory=dict,
+        description="The fields of the template's natural key besides the student (e.g. "
+        "subject, assessment_type, assessment_date): with `student_id`, which record this "
+        "is. Personal fields (学籍号) are left out.",
+    )
+    changes: dict[FieldKey, ValueChange] = Field(
+        default_factory=dict,
+        description="Each changed field: its value before and after (derived values such as "
+        "a fitness score included). Personal fields are left out.",
+    )
+
+
+def record_change_details(
+    natural_key: Mapping[str, str],
+    before: Mapping[str, Value],
+    after: Mapping[str, Value],
+    *,
+    personal: Collection[str],
+) -> tuple[dict[str, str], dict[str, ValueChange]]:
+    """A record's natural key and its changed values as `RecordChanged` carries them: without
+    the template's `personal` fields (学籍号, names) and any of `WITHHELD_FIELDS`."""
+    withheld = {*personal, *WITHHELD_FIELDS}
+    key = {k: v for k, v in natural_key.items() if k not in withheld}
+    changes = {
+        k: ValueChange(old=before.get(k), new=after.get(k))
+        for k in sorted({*before, *after} - withheld)
+        if before.get(k) != after.get(k)
+    }
+    return key, changes
 
 
 class SchoolProgressRequested(DomainEvent):
@@ -175,6 +289,14 @@ EVENT_TYPES: Final[tuple[type[DomainEvent], ...]] = (
     SchoolProgressRequested,
 )
 DETAIL_TYPES: Final = tuple(t.detail_type for t in EVENT_TYPES)
+# The events other systems of the district may subscribe to (events/README.md): what they say
+# is a published interface. The rest are the system's own workings.
+OUTBOUND: Final[tuple[type[DomainEvent], ...]] = (
+    SubmissionValidated,
+    RecordChanged,
+    RosterChanged,
+    CorrectionChanged,
+)
 _EVENT: Final[TypeAdapter[Event]] = TypeAdapter(Event)
 
 
@@ -312,6 +434,15 @@ def examples() -> dict[str, DomainEvent]:
             term="2024-2025-1",
             subject="数学",
             change="corrected",
+            template_version=1,
+            revision=2,
+            student_id="stu1",
+            natural_key={
+                "subject": "数学",
+                "assessment_type": "期中考试",
+                "assessment_date": "2024-11-05",
+            },
+            changes={"score": ValueChange(old=58.0, new=85.0)},
         ),
         SchoolProgressRequested(
             occurred_at=at, school_id="sch1", task_id="task1", reason="task_created"

@@ -100,6 +100,8 @@ STATISTICS_TIMEOUT_S: Final = 2 * MINUTE
 STATISTICS_EVENTS: Final = QueueDefinition(
     "statistics_events", visibility_timeout_s=6 * STATISTICS_TIMEOUT_S
 )
+ROSTER_TIMEOUT_S: Final = 15 * MINUTE
+ROSTER_EVENTS: Final = QueueDefinition("roster_events", visibility_timeout_s=6 * ROSTER_TIMEOUT_S)
 # Where the reminders schedule's failed invocations end, after Scheduler's retries (alarmed).
 REMINDER_FAILURES: Final = QueueDefinition("reminder_failures", visibility_timeout_s=MINUTE)
 # Where the compaction schedule's failed runs end, after Scheduler's retries (alarmed).
@@ -110,6 +112,7 @@ QUEUES: Final = (
     STATISTICS_EVENTS,
     REMINDER_FAILURES,
     COMPACTION_FAILURES,
+    ROSTER_EVENTS,
 )
 
 VALIDATE: Final = FunctionDefinition(
@@ -171,7 +174,17 @@ COMPACTION: Final = FunctionDefinition(
     memory_mb=1024,
     schedule=ScheduleDefinition(expression="cron(0 3 * * ? *)", dead_letters=COMPACTION_FAILURES),
 )
-FUNCTIONS: Final = (VALIDATE, REDRIVE, PROGRESS, STATISTICS, REMINDERS, COMPACTION)
+# Imports the OneRoster bundles machine clients upload through the API (`rosters/<job>/…`),
+# one at a time: a district's bulk roster is thousands of directory writes (docs/oneroster.md).
+ROSTER: Final = FunctionDefinition(
+    name="roster",
+    handler="functions.roster.handler:handler",
+    queue=ROSTER_EVENTS,
+    batch_size=1,
+    timeout_s=ROSTER_TIMEOUT_S,
+    memory_mb=1024,
+)
+FUNCTIONS: Final = (VALIDATE, REDRIVE, PROGRESS, STATISTICS, REMINDERS, COMPACTION, ROSTER)
 
 # What moves figures: an accepted upload, or a record changed after it.
 STATISTICS_DETAIL_TYPES: Final = (SubmissionValidated.detail_type, RecordChanged.detail_type)
@@ -186,8 +199,24 @@ RULES: Final = (
     ),
 )
 
-# The uploads bucket tells the upload-events queue about every object created under this prefix.
+
+@dataclass(frozen=True, slots=True)
+class NotificationDefinition:
+    """The uploads bucket tells the queue about every object created under the prefix."""
+
+    name: str
+    prefix: str
+    queue: QueueDefinition
+
+
+# Schools' files and machine clients' record batches (the validate function's).
 UPLOAD_PREFIX: Final = "uploads/"
+# Machine clients' OneRoster bundles (the roster function's): `rosters/<job id>/bundle.zip`.
+ROSTER_PREFIX: Final = "rosters/"
+UPLOAD_NOTIFICATIONS: Final = (
+    NotificationDefinition("uploads", UPLOAD_PREFIX, UPLOAD_EVENTS),
+    NotificationDefinition("rosters", ROSTER_PREFIX, ROSTER_EVENTS),
+)
 # The detail type of the event the pipeline publishes for every finished upload.
 SUBMISSION_VALIDATED: Final = SubmissionValidated.detail_type
 

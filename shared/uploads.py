@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
@@ -28,6 +29,8 @@ UPLOAD_TYPES: Final[dict[str, str]] = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
     "application/vnd.ms-excel": "xls",
 }
+# A OneRoster bundle a machine client uploads (`POST /v1/roster/imports`).
+ROSTER_BUNDLE_TYPE: Final = "application/zip"
 UPLOAD_EXPIRY: Final = timedelta(minutes=10)
 DOWNLOAD_EXPIRY: Final = timedelta(minutes=5)
 
@@ -66,9 +69,14 @@ def presign_upload(
     max_bytes: int,
     expiry: timedelta = UPLOAD_EXPIRY,
     now: datetime | None = None,
+    allowed_types: Collection[str] = UPLOAD_TYPES,
 ) -> PresignedPost:
-    """A presigned POST whose policy allows exactly this key, type and size range."""
-    check_upload_type(content_type)
+    """A presigned POST whose policy allows exactly this key, type and size range (a type of
+    `allowed_types`: the spreadsheet types unless the caller says otherwise)."""
+    if content_type not in allowed_types:
+        raise InvalidInput(
+            ErrorCode.UPLOAD_TYPE, field="content_type", allowed="、".join(allowed_types)
+        )
     conditions: list[object] = [
         {"bucket": bucket},
         ["eq", "$key", key],

@@ -18,8 +18,17 @@ from tests.web_world import browser, web  # noqa: F401
 # suite builds a few sessions per test world, thousands in all. One loader per test process
 # reads each file once (its data is never changed). Production builds one session per
 # container and is untouched.
-_LOADER = botocore.loaders.create_loader()
-botocore.session.create_loader = lambda *args, **kwargs: _LOADER
+# (One per data path: a test pointing AWS_DATA_PATH at a model of its own gets its own.)
+_LOADERS: dict[str | None, botocore.loaders.Loader] = {}
+
+
+def _shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+    if search_path_string not in _LOADERS:
+        _LOADERS[search_path_string] = botocore.loaders.create_loader(search_path_string)
+    return _LOADERS[search_path_string]
+
+
+botocore.session.create_loader = _shared_loader
 
 # Timings on a shared 2-core CI machine vary too much for per-example deadlines.
 settings.register_profile("ci", deadline=None)

@@ -1,6 +1,7 @@
 """The local platform as the tests run it: small test functions (tests/local_functions.py) on
-the upload-events queue and on a queue of their own, visibility timeouts of a second or two so
-that retries and the dead-letter queue can be watched, a tiny demo district, free ports."""
+the upload-events and roster-events queues and on a queue of their own, visibility timeouts of
+a second or two so that retries and the dead-letter queue can be watched, a tiny demo district,
+free ports."""
 
 from __future__ import annotations
 
@@ -12,11 +13,19 @@ from typing import TypeVar
 
 from growth.local.platform import PlatformConfig
 from growth.local.seed import DemoSize
-from shared.resources import UPLOAD_EVENTS, FunctionDefinition, QueueDefinition
+from shared.resources import ROSTER_EVENTS, UPLOAD_EVENTS, FunctionDefinition, QueueDefinition
 
 T = TypeVar("T")
 
 FAST_UPLOAD_EVENTS = replace(UPLOAD_EVENTS, visibility_timeout_s=2)
+FAST_ROSTER_EVENTS = replace(ROSTER_EVENTS, visibility_timeout_s=2)
+ROSTERS_PROBE = FunctionDefinition(
+    name="rosters-probe",
+    handler="tests.local_functions:record_only",
+    queue=FAST_ROSTER_EVENTS,
+    timeout_s=30,
+    memory_mb=512,
+)
 PROBE_QUEUE = QueueDefinition("probe", visibility_timeout_s=1, max_receive_count=2)
 UPLOADS_PROBE = FunctionDefinition(
     name="uploads-probe",
@@ -35,8 +44,8 @@ def config(state_dir: Path, port: int = 0) -> PlatformConfig:
     return PlatformConfig(
         state_dir=state_dir,
         port=port,
-        queues=(FAST_UPLOAD_EVENTS, PROBE_QUEUE),
-        functions=(UPLOADS_PROBE, PROBE),
+        queues=(FAST_UPLOAD_EVENTS, FAST_ROSTER_EVENTS, PROBE_QUEUE),
+        functions=(UPLOADS_PROBE, ROSTERS_PROBE, PROBE),
         rules=(),  # no progress queue here: the domain events go nowhere
         demo=TINY,
     )

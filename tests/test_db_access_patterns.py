@@ -10,6 +10,7 @@ from typing import Any, get_type_hints
 
 import pytest
 
+from shared.db.keys import change_log_until
 from shared.db.repositories import Repositories
 from shared.domain.models import (
     AuditAction,
@@ -103,6 +104,47 @@ def populate(repos: Repositories) -> None:
     populate_progress(repos)
     populate_reminders(repos)
     populate_statistics(repos)
+    populate_change_log(repos)
+    populate_roster_jobs(repos)
+
+
+def populate_roster_jobs(repos: Repositories) -> None:
+    """A machine client's roster import, waiting for its bundle."""
+    from shared.domain.roster_jobs import RosterImportJob
+
+    repos.roster_jobs.create_job(
+        RosterImportJob(
+            id="job1",
+            client_id="sis-1",
+            object_key="rosters/job1/bundle.zip",
+            created_at=T0,
+            updated_at=T0,
+        )
+    )
+
+
+def populate_change_log(repos: Repositories) -> None:
+    """A flipped upload of task1's 数学 in cls1, and the change log's item for it."""
+    from shared.db.changes import ChangeLogItem
+
+    repos.records.flip_generation("task1", "cls1", "sub1", created_at=T0, subjects=["数学"])
+    repos.changes.put_changes(
+        [
+            ChangeLogItem(
+                template_id="academic-score",
+                at=T0,
+                change_id="sub1",
+                chunk=0,
+                term=TERM,
+                school_id="sch1",
+                class_id="cls1",
+                task_id="task1",
+                subject="数学",
+                generation="sub1",
+                upserted=[a_record().id],
+            )
+        ]
+    )
 
 
 def populate_statistics(repos: Repositories) -> None:
@@ -396,6 +438,25 @@ PATTERNS: list[tuple[int, str, Callable[[Repositories], Any], list[str]]] = [
     (21, "statistics.get_warning_rules", lambda r: r.statistics.get_warning_rules(), GET),
     (22, "directory.get_client", lambda r: r.directory.get_client("sis-1"), GET),
     (22, "directory.list_clients", lambda r: r.directory.list_clients(), QUERY),
+    (
+        24,
+        "changes.list_changes",
+        lambda r: r.changes.list_changes("academic-score", until=change_log_until(T0)),
+        QUERY,
+    ),
+    (
+        24,
+        "changes.get_record_versions",
+        lambda r: r.changes.get_record_versions([(RECORD_ID, "sub1")]),
+        BATCH_GET,
+    ),
+    (
+        24,
+        "changes.get_current_generations",
+        lambda r: r.changes.get_current_generations([("task1", "cls1", "数学")]),
+        BATCH_GET,
+    ),
+    (23, "roster_jobs.get_job", lambda r: r.roster_jobs.get_job("job1"), GET),
 ]
 
 

@@ -183,32 +183,40 @@ def test_every_queue_consumer_follows_aws_guidance_r3(template: Template) -> Non
         assert dead_letters["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
 
 
-def test_uploads_notify_the_upload_queue_which_only_the_uploads_bucket_may_send_to(
+def test_uploads_notify_each_prefixs_queue_which_only_the_uploads_bucket_may_send_to(
     template: Template,
 ) -> None:
     buckets = resources(template, "AWS::S3::Bucket")
     notifying = [b for b in buckets.values() if "NotificationConfiguration" in b["Properties"]]
     assert len(notifying) == 1
-    (config,) = notifying[0]["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
-    assert config["Event"] == "s3:ObjectCreated:*"
-    assert config["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "uploads/"}]
-    queue_id = ref(config["Queue"])
-    policies = [
-        p
-        for p in resources(template, "AWS::SQS::QueuePolicy").values()
-        if queue_id in [ref(q) for q in p["Properties"]["Queues"]]
-    ]
-    assert len(policies) == 1  # one policy per queue: a second would replace the first
-    statements = policies[0]["Properties"]["PolicyDocument"]["Statement"]
-    (send,) = [s for s in statements if s["Effect"] == "Allow"]
-    assert send["Principal"] == {"Service": "s3.amazonaws.com"}
-    assert send["Action"] == "sqs:SendMessage"
-    assert "aws:SourceArn" in send["Condition"]["ArnEquals"]
-    # S3 checks the queue policy when it saves the notification: the bucket waits for it.
-    policy_id = next(
-        k for k, p in resources(template, "AWS::SQS::QueuePolicy").items() if p in policies
-    )
-    assert policy_id in listed(notifying[0]["DependsOn"])
+    configs = notifying[0]["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    # Schools' files and pushed batches to the validate function's queue, machine clients'
+    # roster bundles to the roster function's.
+    routed = {c["Filter"]["S3Key"]["Rules"][0]["Value"]: ref(c["Queue"]) for c in configs}
+    assert routed == {
+        "uploads/": queue_id(template, "upload_events"),
+        "rosters/": queue_id(template, "roster_events"),
+    }
+    for config in configs:
+        assert config["Event"] == "s3:ObjectCreated:*"
+        assert len(config["Filter"]["S3Key"]["Rules"]) == 1
+        queue = ref(config["Queue"])
+        policies = [
+            p
+            for p in resources(template, "AWS::SQS::QueuePolicy").values()
+            if queue in [ref(q) for q in p["Properties"]["Queues"]]
+        ]
+        assert len(policies) == 1  # one policy per queue: a second would replace the first
+        statements = policies[0]["Properties"]["PolicyDocument"]["Statement"]
+        (send,) = [s for s in statements if s["Effect"] == "Allow"]
+        assert send["Principal"] == {"Service": "s3.amazonaws.com"}
+        assert send["Action"] == "sqs:SendMessage"
+        assert "aws:SourceArn" in send["Condition"]["ArnEquals"]
+        # S3 checks the queue policy when it saves the notification: the bucket waits for it.
+        policy_id = next(
+            k for k, p in resources(template, "AWS::SQS::QueuePolicy").items() if p in policies
+        )
+        assert policy_id in listed(notifying[0]["DependsOn"])
 
 
 # -- R11: backups -----------------------------------------------------------------------------
@@ -605,6 +613,8 @@ def test_a_failed_reminder_run_and_a_lagging_progress_queue_alarm(
     assert lag["Threshold"] == 5 * 60
     assert lag["Period"] == 60
     assert alarms[f"{prefix}-upload-events-oldest-message-age"]["Threshold"] == 15 * 60
+    # A district's roster bundle may take the roster function's whole 15 minutes.
+    assert alarms[f"{prefix}-roster-events-oldest-message-age"]["Threshold"] == 30 * 60
 
 
 # -- domain events, schedules, notification channels ---------------------------------------------

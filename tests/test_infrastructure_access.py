@@ -8,6 +8,7 @@ through SES), since a stage grants only the channels it uses."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
@@ -212,15 +213,44 @@ def test_the_validation_function_uses_exactly_what_it_is_granted(
 
 # Granted, and needed on paths the matrix does not take (each names the path).
 API_UNUSED_BY_SCENARIO: set[tuple[str, str]] = {
-    # A machine client's push with an Idempotency-Key (POST /v1/ingest/{template_id}, issue
-    # 13): Powertools claims the key (Put), reads a claim it lost (Get), records the answer
-    # (Update) and releases the claim when the push fails (Delete). The matrix calls as
-    # people only.
+    # A machine client's write with an Idempotency-Key (issue 13): Powertools reads a claim
+    # it lost (Get) and releases the claim when the write fails (Delete). The scenario's
+    # roster import claims its key (Put) and records the answer (Update).
     ("dynamodb:GetItem", "idempotency"),
-    ("dynamodb:PutItem", "idempotency"),
-    ("dynamodb:UpdateItem", "idempotency"),
     ("dynamodb:DeleteItem", "idempotency"),
 }
+
+
+def start_roster_import(world: Any, recorder: Recorder) -> None:
+    """What the API does when a machine client starts a roster import and reads its status
+    (POST /v1/roster/imports, GET /v1/roster/imports/{id}), recorded."""
+    from shared.access.clients import token_scopes
+    from shared.domain.models import MachineClient
+    from tests.api_world import NOW
+
+    client = MachineClient(
+        id="sis-roster",
+        name="区学籍管理系统",
+        scopes=["roster:write"],
+        all_schools=True,
+        created_by="D",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    world.repos.directory.put_client(client)
+    token = world.issuer.mint_access(client.id, token_scopes(client.scopes))
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with recorder.recording():
+        started = world.client.http.post(
+            "/v1/roster/imports",
+            headers={**headers, "Idempotency-Key": "roster-1"},
+            body=json.dumps({"filename": "roster.zip", "dry_run": False}),
+        )
+        assert started.status_code == 202, started.json_body
+        status = world.client.http.get(started.headers["Location"], headers=headers)
+        assert status.status_code == 200, status.json_body
+    # The bundle's POST is signed with the API's credentials: its key is where it may put it.
+    recorder.uses.add(("s3:PutObject", "uploads", started.json_body["upload"]["fields"]["key"]))
 
 
 def issue_client_credentials(recorder: Recorder) -> None:
@@ -282,6 +312,8 @@ def test_the_api_uses_exactly_what_it_is_granted(
                     recorder.uses.add(("s3:PutObject", "uploads", key))
         # And, where the stage has a user pool, a machine client registered and narrowed
         issue_client_credentials(recorder)
+        # And a machine client's roster import started and looked at
+        start_roster_import(world, recorder)
     # And, on the pipeline's world, the reads of what an upload produced: a partial
     # submission's report link, and records behind their generation pointers
     with pipeline_world(monkeypatch) as pw:
@@ -669,3 +701,80 @@ def test_the_compaction_function_uses_exactly_what_it_is_granted(
     # And every grant is used, or named above with the path that needs it
     used = {(action, resource) for action, resource, _ in recorder.uses}
     assert grants(access) - used == COMPACTION_UNUSED_BY_SCENARIO
+
+
+# ---------------------------------------------------------------------------------- roster
+
+# Granted, and needed on paths this scenario does not take (each names the path).
+ROSTER_UNUSED_BY_SCENARIO: set[tuple[str, str]] = set()
+
+
+def test_the_roster_function_uses_exactly_what_it_is_granted(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.roster import app
+    from functions.roster.handler import handler
+    from shared import constants
+    from shared.access.clients import token_scopes
+    from shared.domain.models import MachineClient
+    from shared.resources import ROSTER
+    from tests.api_world import NOW
+    from tests.oneroster_world import a_bundle
+
+    monkeypatch.setenv(constants.ENV_DISTRICT_CODE, "310112")
+    app.application.cache_clear()
+    with pipeline_world(monkeypatch) as pw:
+        world = pw.world
+        client = MachineClient(
+            id="sis-roster",
+            name="区学籍管理系统",
+            scopes=["roster:write"],
+            all_schools=True,
+            created_by="D",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        world.repos.directory.put_client(client)
+        token = world.issuer.mint_access(client.id, token_scopes(client.scopes))
+
+        def pushed(data: bytes) -> dict[str, Any]:
+            """A roster import started through the API, its bundle uploaded: the S3 record."""
+            started = world.client.http.post(
+                "/v1/roster/imports",
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "Content-Type": "application/json",
+                    "Idempotency-Key": uuid.uuid4().hex,
+                },
+                body=json.dumps({"filename": "roster.zip", "dry_run": False}),
+            )
+            assert started.status_code == 202, started.json_body
+            return pw.upload(started.json_body["upload"]["fields"]["key"], data)
+
+        def deliver(*records: dict[str, Any]) -> None:
+            event = {"Records": [sqs_message(body_of(r), n) for n, r in enumerate(records)]}
+            with recorder.recording():
+                result = handler(event, LambdaContext(function_name=ROSTER.name))
+            assert result == {"batchItemFailures": []}
+
+        # Given a district's first bulk roster, imported (new classes announced)
+        first = pushed(a_bundle().zip())
+        deliver(first)
+        # And its next one: t-2 no longer teaches 语文 there, the class has another head
+        # teacher, and p-1 is no longer s-1's guardian; with the first delivered again
+        bundle = a_bundle()
+        enrollments = bundle.rows("enrollments")
+        enrollments[:] = [e for e in enrollments if e["sourcedId"] != "e-sec-cn-t-2"]
+        bundle.row("enrollments", "e-cls-7-1-t-1")["userSourcedId"] = "t-2"
+        bundle.row("users", "s-1")["agentSourcedIds"] = ""
+        # When the function imports it, recorded
+        deliver(pushed(bundle.zip()), first)
+        assert pw.events("RosterChanged")
+    app.application.cache_clear()
+    # Then every call it made is granted
+    access = ACCESS[ROSTER.name]
+    refused = sorted(use for use in recorder.uses if not granted(access, use))
+    assert not refused, f"calls not granted to {ROSTER.name}: {refused}"
+    # And every grant is used, or named above with the path that needs it
+    used = {(action, resource) for action, resource, _ in recorder.uses}
+    assert grants(access) - used == ROSTER_UNUSED_BY_SCENARIO

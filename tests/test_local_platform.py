@@ -26,6 +26,8 @@ from shared.db.tables import TABLES
 from shared.domain.models import Role
 from shared.resources import (
     BUCKETS,
+    ROSTER_EVENTS,
+    ROSTER_PREFIX,
     UPLOAD_EVENTS,
     UPLOAD_PREFIX,
     UPLOADS,
@@ -159,9 +161,12 @@ def test_resources_are_created_from_the_shared_definitions(
     }
     assert attributes["Attributes"]["VisibilityTimeout"] == "2"  # FAST_UPLOAD_EVENTS
     notification = aws.s3.get_bucket_notification_configuration(Bucket=names.bucket(UPLOADS))
-    (rule,) = notification["QueueConfigurations"]
-    assert rule["QueueArn"] == queue.arn
-    assert rule["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": UPLOAD_PREFIX}]
+    routed = {
+        rule["Filter"]["Key"]["FilterRules"][0]["Value"]: rule["QueueArn"]
+        for rule in notification["QueueConfigurations"]
+    }
+    rosters = platform.provisioned.queues[ROSTER_EVENTS.logical_name]
+    assert routed == {UPLOAD_PREFIX: queue.arn, ROSTER_PREFIX: rosters.arn}
     buses = aws.events.list_event_buses()["EventBuses"]
     assert names.event_bus in {b["Name"] for b in buses}
 
@@ -207,6 +212,34 @@ def test_a_presigned_post_upload_reaches_the_function_through_s3_and_sqs(
     assert int(obj["sequencer"], 16) > 0
     # And the message is deleted once the function succeeded
     eventually(lambda: queue_counts(aws, queue.url) == (0, 0), what="the queue to empty")
+
+
+def test_a_roster_bundle_posted_under_rosters_reaches_the_roster_queue_only(
+    platform: Platform, aws: AwsClients
+) -> None:
+    # Given a presigned POST for a roster import's bundle
+    bucket = platform.names.bucket(UPLOADS)
+    key = f"{ROSTER_PREFIX}{uuid.uuid4().hex}/bundle.zip"
+    post = presign_upload(
+        aws.s3,
+        bucket=bucket,
+        key=key,
+        content_type="application/zip",
+        max_bytes=1024,
+        allowed_types=("application/zip",),
+    )
+    # When a machine client posts its zip to it
+    response = requests.post(
+        post.url, data=post.fields, files={"file": ("r.zip", b"PK", "application/zip")}, timeout=10
+    )
+    assert response.status_code == 204, response.text
+
+    # Then the roster queue's function gets the notification, and the upload one does not
+    def notified(function_name: str) -> bool:
+        return any(key in unquote_plus(body) for body in local_functions.bodies(function_name))
+
+    eventually(lambda: notified("rosters-probe"), what="the bundle's notification")
+    assert not notified("uploads-probe")
 
 
 def test_a_failing_message_is_retried_then_dead_lettered(

@@ -420,9 +420,11 @@ def test_every_machine_route_refuses_every_persons_token(pw: PipelineWorld) -> N
     assert {(r.method, r.path) for r in machine_routes} >= {
         ("POST", "/v1/ingest/{template_id}"),
         ("GET", "/v1/ingest/batches/{submission_id}"),
+        ("POST", "/v1/roster/imports"),
+        ("GET", "/v1/roster/imports/{job_id}"),
     }
     for route in machine_routes:
-        path = route.path.format(template_id="academic-score", submission_id="x")
+        path = route.path.format(template_id="academic-score", submission_id="x", job_id="x")
         for user in ("D", "SA", "T1", "U1", "G1"):
             answer = call(pw, pw.world.token(user), route.method, path, b"{}",
                           **{"Idempotency-Key": "k"})  # fmt: skip

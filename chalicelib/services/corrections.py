@@ -51,6 +51,7 @@ from shared.domain.models import (
 )
 from shared.error_codes import Entity, ErrorCode
 from shared.exceptions import Conflict, InvalidInput
+from shared.templates.model import Template
 from shared.templates.record_edits import check_record_edit
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -184,10 +185,12 @@ def correct_record(
         reason=body.note or correction.reason,
         correction_id=correction.id,
     )
+    updates = _with_derived(context, record, body.values)
+    _log_change(context, record)
     resolved, after = context.repos.corrections.correct_record(
         correction,
         record,
-        _with_derived(context, record, body.values),
+        updates,
         by=principal.id,
         at=at,
         note=body.note,
@@ -195,7 +198,7 @@ def correct_record(
     _audit_change(context, principal, after, change, resolved)
     _audit(context, principal, AuditAction.RESOLVE_CORRECTION, after, resolved)
     _announce(context, after, resolved)
-    _announce_change(context, after, "corrected")
+    _announce_change(context, record, after, views.template_of(after), "corrected")
     return CorrectionDetailView(
         correction=CorrectionView.of(resolved),
         record=views.record(after),
@@ -229,19 +232,30 @@ def change_record(
     at = context.now()
     views = RecordViews(context)
     change = _checked_change(views, record, body.values, by=principal.id, at=at, reason=body.reason)
+    updates = _with_derived(context, record, body.values)
+    _log_change(context, record)
     after = context.repos.records.change_record(
         record,
-        _with_derived(context, record, body.values),
+        updates,
         by=principal.id,
         at=at,
         reason=body.reason,
     )
     _audit_change(context, principal, after, change, None)
-    _announce_change(context, after, "changed")
+    _announce_change(context, record, after, views.template_of(after), "changed")
     return RecordChangeResultView(record=views.record(after), change=views.change(change))
 
 
 # ------------------------------------------------------------------------------------ helpers
+
+
+def _log_change(context: Context, record: Record) -> None:
+    """The change feed's log entry for the record about to change (`shared.integration.changes`):
+    written before the change, stamped then, so a change is never stored without its entry (a
+    change refused after it leaves an entry that serves the record as it is)."""
+    from shared.integration.changes import log_record_change
+
+    log_record_change(context.repos, record, at=context.now())
 
 
 def _announce(context: Context, record: Record, correction: Correction) -> None:
@@ -277,21 +291,37 @@ def _with_derived(
 
 
 def _announce_change(
-    context: Context, record: Record, change: Literal["corrected", "changed"]
+    context: Context,
+    before: Record,
+    after: Record,
+    template: Template,
+    change: Literal["corrected", "changed"],
 ) -> None:
-    """The record's values changed: the figures of its class move (statistics)."""
-    from shared.events import RecordChanged
+    """The record's values changed: the figures of its class move (statistics), and
+    subscribers outside learn which record (its natural key without the 学籍号) and how."""
+    from shared.events import RecordChanged, record_change_details
 
+    natural_key, changes = record_change_details(
+        after.natural_key,
+        before.values,
+        after.values,
+        personal={c.key for c in template.columns if c.is_personal},
+    )
     context.announce(
         RecordChanged(
             occurred_at=context.now(),
-            school_id=record.school_id,
-            class_id=record.class_id,
-            record_id=record.id,
-            template_id=record.template_id,
-            term=record.term,
-            subject=record.subject,
+            school_id=after.school_id,
+            class_id=after.class_id,
+            record_id=after.id,
+            template_id=after.template_id,
+            term=after.term,
+            subject=after.subject,
             change=change,
+            template_version=after.template_version,
+            revision=after.revision,
+            student_id=after.student_id,
+            natural_key=natural_key,
+            changes=changes,
         )
     )
 

@@ -136,6 +136,7 @@ def _forget_settings() -> None:
     from functions.compaction.app import application as compaction_application
     from functions.progress.app import application as progress_application
     from functions.reminders.app import application as reminders_application
+    from functions.roster.app import application as roster_application
     from functions.statistics.app import application as statistics_application
     from functions.validate.app import application
     from shared.settings import (
@@ -157,6 +158,7 @@ def _forget_settings() -> None:
         reminders_application,
         statistics_application,
         compaction_application,
+        roster_application,
     ):
         cached.cache_clear()
 

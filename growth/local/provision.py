@@ -1,7 +1,8 @@
 """Create on moto what the infrastructure deploys in AWS, from the same definitions: buckets and
 queues from `shared.resources`, tables from `shared.db.tables`, the uploads bucket's
-notification to the upload-events queue, the system's event bus and its rules (each sending
-its events to a function's queue).
+notifications (`uploads/` to the upload-events queue, `rosters/` to the roster-events queue
+when the platform runs it), the system's event bus and its rules (each sending its events to
+a function's queue).
 
 The names are local (`{prefix}-{logical name}`); the environment variables that carry them to
 the API and the functions are the ones in `shared.constants`, as the CDK stacks set them.
@@ -20,7 +21,7 @@ from shared.resources import (
     QUEUE_URL_ENV,
     TABLE_ENV,
     UPLOAD_EVENTS,
-    UPLOAD_PREFIX,
+    UPLOAD_NOTIFICATIONS,
     UPLOADS,
     BucketDefinition,
     EventRuleDefinition,
@@ -106,8 +107,9 @@ def provision(
     queues: Iterable[QueueDefinition],
     rules: Iterable[EventRuleDefinition] = (),
 ) -> Provisioned:
-    """Create every table, bucket, queue (with its dead-letter queue), the upload notification
-    and the event bus. Table names are read from the environment, as the API reads them."""
+    """Create every table, bucket, queue (with its dead-letter queue), the uploads bucket's
+    notifications of the queues created, and the event bus. Table names are read from the
+    environment, as the API reads them."""
     from shared.db.tables import create_idempotency_table, create_tables
     from shared.settings import TableSettings
 
@@ -119,19 +121,19 @@ def provision(
     created = {q.logical_name: _create_queue(clients, names, q) for q in queues}
     if UPLOADS not in buckets or UPLOAD_EVENTS.logical_name not in created:
         raise ValueError("the platform needs the uploads bucket and the upload-events queue")
-    # S3 sends an s3:TestEvent to the queue when this is set, as moto does too.
+    # S3 sends an s3:TestEvent to each queue when this is set, as moto does too.
     clients.s3.put_bucket_notification_configuration(
         Bucket=names.bucket(UPLOADS),
         NotificationConfiguration={
             "QueueConfigurations": [
                 {
-                    "Id": "uploads-to-upload-events",
-                    "QueueArn": created[UPLOAD_EVENTS.logical_name].arn,
+                    "Id": f"{n.name}-to-{n.queue.logical_name.replace('_', '-')}",
+                    "QueueArn": created[n.queue.logical_name].arn,
                     "Events": ["s3:ObjectCreated:*"],
-                    "Filter": {
-                        "Key": {"FilterRules": [{"Name": "prefix", "Value": UPLOAD_PREFIX}]}
-                    },
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": n.prefix}]}},
                 }
+                for n in UPLOAD_NOTIFICATIONS
+                if n.queue.logical_name in created
             ]
         },
     )

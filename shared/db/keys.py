@@ -39,6 +39,8 @@ SCHOOL_PROGRESS: Final = "school_progress"
 TASK_PROGRESS: Final = "task_progress"
 TEACHER_WORKLOAD: Final = "teacher_workload"
 MACHINE_CLIENT: Final = "machine_client"
+CHANGE_LOG: Final = "change_log"
+ROSTER_JOB: Final = "roster_job"
 
 
 class Key(NamedTuple):
@@ -198,6 +200,12 @@ def machine_client(client_id: str) -> Key:
 MACHINE_CLIENTS: Final = "CLIENTS"
 
 
+def roster_job(job_id: str) -> Key:
+    """A machine client's OneRoster import through the API (read by id only: the client's
+    status URL, and the roster function when the bundle arrives)."""
+    return Key(f"ROSTER_IMPORT#{job_id}", "ROSTER_IMPORT")
+
+
 def district_schools(district_code: str) -> str:
     return f"DISTRICT#{district_code}#SCHOOLS"
 
@@ -309,6 +317,28 @@ def class_records(class_id: str, template_id: str, term: str) -> str:  # gsi2
 
 def school_records(school_id: str, template_id: str, term: str) -> str:  # gsi3
     return f"SCHOOL#{school_id}#{template_id}#{term}"
+
+
+def change_log_partition(template_id: str) -> str:
+    """A template's change log, the change feed's source (records table): one partition per
+    template, written once per flipped class upload and per changed record (a low rate)."""
+    return f"CHANGES#{template_id}"
+
+
+def change_log(template_id: str, at: datetime, change_id: str, chunk: int) -> Key:
+    """One chunk of the records one change touched: the writer's stamp first (text order is
+    log order), then the submission (or record change) and the chunk's number."""
+    return Key(change_log_partition(template_id), f"{stamp(at)}#{change_id}#{chunk:04d}")
+
+
+def change_log_until(moment: datetime) -> str:
+    """The greatest sort key of a log item stamped at or before `moment` (`$` sorts right
+    after the `#` that follows the stamp)."""
+    return f"{stamp(moment)}$"
+
+
+# Sorts before every stamp: the log's beginning.
+CHANGE_LOG_START: Final = "0"
 
 
 # ---- audit table

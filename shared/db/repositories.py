@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shared.db.audit import AUDIT_RETENTION, AuditRepository
+from shared.db.changes import ChangeLogRepository
 from shared.db.collection import CollectionRepository
 from shared.db.directory import DirectoryRepository
 from shared.db.dynamo import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
@@ -24,6 +25,7 @@ from shared.db.ledger import NotificationLedger
 from shared.db.progress import ProgressRepository
 from shared.db.records import CorrectionRepository, RecordRepository
 from shared.db.reminders import ReminderConfigRepository
+from shared.db.roster_jobs import RosterJobRepository
 from shared.db.statistics import StatisticsRepository
 
 if TYPE_CHECKING:
@@ -43,6 +45,8 @@ class Repositories:
     reminders: ReminderConfigRepository
     ledger: NotificationLedger
     statistics: StatisticsRepository
+    changes: ChangeLogRepository
+    roster_jobs: RosterJobRepository
 
     @classmethod
     def build(cls, client: DynamoDBClient, tables: TableSettings) -> Repositories:
@@ -57,6 +61,8 @@ class Repositories:
             reminders=ReminderConfigRepository(client, tables.directory),
             ledger=NotificationLedger(client, tables.notifications),
             statistics=StatisticsRepository(client, tables.directory),
+            changes=ChangeLogRepository(client, tables.records),
+            roster_jobs=RosterJobRepository(client, tables.directory),
         )
 
 
@@ -65,6 +71,7 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "AuditRepository",
+    "ChangeLogRepository",
     "CollectionRepository",
     "CorrectionRepository",
     "DirectoryRepository",
@@ -74,5 +81,6 @@ __all__ = [
     "RecordRepository",
     "ReminderConfigRepository",
     "Repositories",
+    "RosterJobRepository",
     "StatisticsRepository",
 ]

@@ -44,6 +44,7 @@ from shared.domain.models import (
 from shared.error_codes import ErrorCode, message, severity
 from shared.exceptions import Conflict, FileRejected, InvalidInput, NotFound, Unavailable
 from shared.ingest.sheet import FileIssue
+from shared.integration.changes import FlipChanges
 from shared.pipeline.imports import (
     ROSTER_TEMPLATE,
     RowSource,
@@ -584,6 +585,15 @@ class UploadValidator:
         titles = self._task_titles({r.task_id for r in elsewhere.values()} | {task.id})
         changes: list[RecordChange] = []
         superseded: list[Record] = []
+        feed = FlipChanges(
+            template,
+            task_id=task.id,
+            term=task.term,
+            school_id=submission.school_id,
+            class_id=_class_of(submission),
+            generation=submission.id,
+            before=current,
+        )
         # In slices, so that a district-sized file never holds all its records at once.
         for offset in range(0, accepted.num_rows, IMPORT_SLICE_ROWS):
             rows = accepted.slice(offset, IMPORT_SLICE_ROWS)
@@ -597,10 +607,15 @@ class UploadValidator:
             )
             records, taken = supersede_other_tasks(records, elsewhere, titles, at=uploaded_at)
             repos.records.put_records(records)
+            feed.add(records)
             changes += carried + taken.changes
             superseded += taken.superseded
         subjects = _delivered_subjects(template, accepted)
         lake_key = self._write_lake(submission, task, template, accepted, students, ref, klass)
+        # The change feed's log, just before the flip (stamped now): computed from what readers
+        # saw before this upload, so a redelivery before the flip logs the same entries again,
+        # and one after it finds nothing new — never a flip without its entries.
+        feed.log(repos, subjects or [None], at=self.ctx.now())
         try:
             replaced = repos.records.flip_generation(
                 task.id,

@@ -1,6 +1,7 @@
 """The roster use cases over the directory: import a OneRoster bundle (`RosterImport`) and
-export the district's roster as one (`RosterExport`). Entry points (the CLI, later the API's
-presigned upload) parse their input, call one of these and report the result.
+export the district's roster as one (`RosterExport`). Entry points (the CLI; the roster
+function, for a bundle a machine client uploads through the API) parse their input, call one
+of these and report the result.
 
 Import is all or nothing: a bundle with any error changes nothing (a roster that silently
 lost a class or a teacher would take access away from people). Re-importing the same bundle
@@ -16,7 +17,7 @@ reported; students absent from a bulk bundle of their school are counted
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -39,7 +40,7 @@ from shared.exceptions import NotFound
 from shared.integration.oneroster import spec
 from shared.integration.oneroster.bundle import read_bundle
 from shared.integration.oneroster.findings import Findings, RosterFinding
-from shared.integration.oneroster.mapping import RosterPlan, map_bundle
+from shared.integration.oneroster.mapping import Directory, RosterPlan, map_bundle
 from shared.integration.oneroster.writer import RosterSnapshot, write_bundle
 from shared.term import Term
 
@@ -112,13 +113,21 @@ class RosterImport:
         self._directory = directory
         self._district_code = district_code
 
-    def __call__(self, data: bytes, *, dry_run: bool = False) -> RosterImportResult:
+    def __call__(
+        self, data: bytes, *, dry_run: bool = False, reach: Container[str] | None = None
+    ) -> RosterImportResult:
+        """Check `data` and, unless `dry_run` or it has an error, import it. `reach`: the
+        schools the importer may touch (a machine client's; anything `in` answers), None for
+        any (an operator): a bundle that would touch another school is rejected as a whole
+        (ONEROSTER_SCHOOL_NOT_ALLOWED)."""
         findings = Findings()
         bundle = read_bundle(data, findings)
         if bundle is None:
             return RosterImportResult("rejected", findings=findings.items)
         stored = _StoredDirectory(self._directory)
         plan = map_bundle(bundle, stored, findings, district_code=self._district_code)
+        if reach is not None:
+            self._check_reach(plan, stored, reach, findings)
         counts = _plan_counts(plan)
         if findings.has_errors:
             return RosterImportResult("rejected", counts, findings.items)
@@ -130,6 +139,26 @@ class RosterImport:
         changed = {school: sorted(ids) for school, ids in sorted(applied.changed.items())}
         created = {school: sorted(ids) for school, ids in sorted(applied.created.items())}
         return RosterImportResult("imported", counts, findings.items, changed, created)
+
+    def _check_reach(
+        self,
+        plan: RosterPlan,
+        stored: _StoredDirectory,
+        reach: Container[str],
+        findings: Findings,
+    ) -> None:
+        touched = schools_touched(plan, stored, self._directory)
+        outside = sorted(s for s in touched if s not in reach)
+        if not outside:
+            return
+
+        def named(school_id: str) -> str:
+            school = plan.schools.get(school_id) or stored.school(school_id)
+            return f"{school.name}（{school_id}）" if school is not None else school_id
+
+        findings.add(
+            ErrorCode.ONEROSTER_SCHOOL_NOT_ALLOWED, schools="、".join(named(s) for s in outside)
+        )
 
     def events(self, result: RosterImportResult, at: datetime) -> list[RosterChanged]:
         """What an import announces, as the API and the spreadsheet roster do: per school, the
@@ -157,6 +186,26 @@ class RosterImport:
                     )
                 )
         return found
+
+
+def schools_touched(
+    plan: RosterPlan, stored: Directory, directory: DirectoryRepository
+) -> set[str]:
+    """Every school an import of `plan` would write to or take something from: the schools it
+    names and those of its classes, staff, students and assignments (kept or retracted), and
+    the school each student or member of staff it changes is in now (a move takes them out of
+    it), or each child of a guardian whose links it retracts is in."""
+    touched = set(plan.schools) | plan.replace_assignments_of
+    touched |= {c.school_id for c in plan.classes.values()}
+    touched |= {a.school_id for a in plan.assignments | plan.retract_assignments}
+    touched |= {s.school_id for s in plan.students.values()}
+    touched |= {u.school_id for u in plan.staff.values() if u.school_id}
+    now: list[Student | User | None] = [stored.student(s) for s in plan.students]
+    now += [stored.user(u) for u in [*plan.staff, *sorted(plan.retract_staff)]]
+    for guardian_id in sorted(plan.retract_guardians):
+        now += [stored.student(k.student_id) for k in directory.list_children(guardian_id)]
+    touched |= {p.school_id for p in now if p is not None and p.school_id}
+    return touched
 
 
 def _plan_counts(plan: RosterPlan) -> dict[str, int]:
