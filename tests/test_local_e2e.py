@@ -7,16 +7,13 @@ Lambda would, and the API reports what it wrote."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from growth.local.demo_integration import run_example
 from growth.local.platform import Platform, PlatformConfig
 from growth.local.seed import DemoSize, plan_district
 from growth.sample import SCORE_HEADER, csv_bytes
@@ -26,7 +23,6 @@ SIZE = DemoSize(schools=1, classes_per_grade=1, students_per_class=4, families_p
 CLASS_ID = "sch1-1-1"  # 一年级(1)班 of 闵行区实验小学
 MATH_TEACHER = "teacher-sch1-1-math"
 FINAL = {"accepted", "partial", "rejected"}
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "push_scores.py"
 # Healthy: a few seconds. The test's own waits add up to 50 s (10 + 10 + 30), so they speak
 # first; a hung platform fails here.
 pytestmark = pytest.mark.timeout(120)
@@ -122,7 +118,7 @@ def test_a_teachers_upload_is_validated_and_reported_over_http(platform: Platfor
 
 
 def test_the_example_client_pushes_a_batch_retries_it_and_reads_its_result(
-    platform: Platform, tmp_path: Path
+    platform: Platform,
 ) -> None:
     """examples/push_scores.py, run as a client system would run it: a client-credentials token
     from the local issuer, the batch pushed twice under one Idempotency-Key, the result read."""
@@ -155,39 +151,20 @@ def test_the_example_client_pushes_a_batch_retries_it_and_reads_its_result(
         for s in students
     ]  # fmt: skip
     records.append({**records[0], "student_no": "G123"})  # not a student of the class
-    batch = tmp_path / "batch.json"
-    batch.write_text(
-        json.dumps(
-            {"term": "2024-2025-2", "school_id": "sch1", "class_id": CLASS_ID,
-             "task_id": task["id"], "records": records},
-            ensure_ascii=False,
-        )
-    )  # fmt: skip
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(EXAMPLE),
-            str(batch),
-            "--api",
-            platform.endpoints.api_url,
-            "--issuer",
-            platform.endpoints.issuer,
-            "--client-id",
-            registered["client"]["id"],
-            "--client-secret",
-            registered["client_secret"],
-            "--retry-once",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
+    batch = {"term": "2024-2025-2", "school_id": "sch1", "class_id": CLASS_ID,
+             "task_id": task["id"], "records": records}  # fmt: skip
+    run = run_example(
+        platform.endpoints.api_url,
+        platform.endpoints.issuer,
+        registered["client"]["id"],
+        registered["client_secret"],
+        batch,
+        timeout_s=90,
     )
     assert run.returncode == 1, run.stderr  # one record rejected
-    first_line, _, rest = run.stdout.partition("\n")
-    pushes = json.loads(first_line)
+    pushes, result = run.pushes, run.result
+    assert result is not None
     assert pushes["first"] == pushes["retry"]
-    result = json.loads(rest)
     assert result["status"] == "partial"
     assert result["result"]["rows_accepted"] == len(students)
     (error,) = result["result"]["row_errors"]

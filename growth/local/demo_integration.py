@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -20,6 +21,47 @@ if TYPE_CHECKING:
 
 EXAMPLE: Final = Path(__file__).resolve().parents[2] / "examples" / "push_scores.py"
 PUSH_TERM: Final = "2024-2025-2"  # a term of its own: the earlier stories' figures stay as they are
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleRun:
+    """What `examples/push_scores.py --retry-once` did: its exit status, the two answers to
+    the one push sent twice, and the batch's final status (None if it printed none)."""
+
+    returncode: int
+    pushes: dict[str, Any]
+    result: dict[str, Any] | None
+    stderr: str
+
+
+def run_example(
+    api_url: str,
+    issuer: str,
+    client_id: str,
+    secret: str,
+    batch: dict[str, Any],
+    *,
+    timeout_s: float,
+) -> ExampleRun:
+    """Run the example client as its own process on `batch`, sending it twice under one key."""
+    with tempfile.TemporaryDirectory(prefix="growth-push-") as scratch:
+        path = Path(scratch) / "batch.json"
+        path.write_text(json.dumps(batch, ensure_ascii=False), encoding="utf-8")
+        arguments = {"--api": api_url, "--issuer": issuer, "--client-id": client_id,
+                     "--client-secret": secret}  # fmt: skip
+        run = subprocess.run(
+            [sys.executable, str(EXAMPLE), str(path),
+             *[part for pair in arguments.items() for part in pair], "--retry-once"],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )  # fmt: skip
+    first_line, _, rest = run.stdout.partition("\n")
+    try:
+        return ExampleRun(run.returncode, json.loads(first_line), json.loads(rest), run.stderr)
+    except ValueError:
+        return ExampleRun(run.returncode, {}, None, run.stderr)
 
 
 def integration_story(
@@ -69,35 +111,18 @@ def integration_story(
         "task_id": task["id"],
         "records": records,
     }
-    with tempfile.TemporaryDirectory(prefix="growth-push-") as scratch:
-        path = Path(scratch) / "batch.json"
-        path.write_text(json.dumps(batch, ensure_ascii=False), encoding="utf-8")
-        run = subprocess.run(
-            [
-                sys.executable,
-                str(EXAMPLE),
-                str(path),
-                "--api",
-                platform.endpoints.api_url,
-                "--issuer",
-                platform.endpoints.issuer,
-                "--client-id",
-                registered["client"]["id"],
-                "--client-secret",
-                registered["client_secret"],
-                "--retry-once",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=wait_s,
-            check=False,
-        )
-    first_line, _, rest = run.stdout.partition("\n")
-    try:
-        pushes, result = json.loads(first_line), json.loads(rest)
-    except ValueError:
+    run = run_example(
+        platform.endpoints.api_url,
+        platform.endpoints.issuer,
+        registered["client"]["id"],
+        registered["client_secret"],
+        batch,
+        timeout_s=wait_s,
+    )
+    if run.result is None:
         print(f"✗ 示例客户端没有给出结果（退出码 {run.returncode}）：{run.stderr[-500:]}")
         return False
+    pushes, result = run.pushes, run.result
     submissions = client.ok("district", "GET", f"/v1/tasks/{task['id']}/submissions")["items"]
     counts = result.get("result") or {}
     print(
