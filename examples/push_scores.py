@@ -13,6 +13,9 @@ Standard library + requests only: copy this file into the client system and adap
    every retry as it answered the first (409 means the first is still being taken in: wait).
 3. Poll the status URL until the batch is finished, and print its result: the counts, and each
    rejected record's errors by record index and JSON pointer (/records/12/score).
+4. With --changes (scope growth/events): read the change feed /v1/changes from the beginning,
+   page after page, as a system that pulls would, and print what it holds for the class (keep
+   the last `next` cursor to poll from next time).
 
 Exit status: 0 when every record was accepted, 1 when some were rejected, 2 on an error.
 """
@@ -96,6 +99,44 @@ def wait_for_result(api: str, token: str, status_url: str, limit_s: float = 300)
         time.sleep(1)
 
 
+def read_changes(
+    api: str,
+    token: str,
+    template: str,
+    where: dict[str, str],
+    expected: int,
+    limit_s: float = 60,
+) -> dict[str, Any]:
+    """Every change of the template from the beginning, until the class and term in `where`
+    show `expected` upserted records (changes appear once they are a moment old); their
+    entries and the cursor to poll from next time."""
+    deadline = time.monotonic() + limit_s
+    entries: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        params = {"template": template, "limit": "500", **({"since": cursor} if cursor else {})}
+        answer = requests.get(
+            f"{api}/v1/changes",
+            params=params,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=TIMEOUT_S,
+        )
+        answer.raise_for_status()
+        page = answer.json()
+        entries += page["items"]
+        cursor = page["next"]
+        if page["has_more"]:
+            continue
+        mine = [
+            e
+            for e in entries
+            if e["kind"] == "upserted" and all(e[k] == v for k, v in where.items())
+        ]
+        if len(mine) >= expected or time.monotonic() > deadline:
+            return {"entries": mine, "next": cursor}
+        time.sleep(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -107,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client-secret", required=True)
     parser.add_argument("--template", default="academic-score")
     parser.add_argument(
+        "--changes",
+        action="store_true",
+        help="then read the change feed (the client needs the scope events:read)",
+    )
+    parser.add_argument(
         "--retry-once",
         action="store_true",
         help="send the same request a second time, as after a lost answer (shows idempotency)",
@@ -114,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     body = args.batch.read_bytes()
-    token = access_token(args.issuer, args.client_id, args.client_secret, "growth/ingest")
+    scope = "growth/ingest growth/events" if args.changes else "growth/ingest"
+    token = access_token(args.issuer, args.client_id, args.client_secret, scope)
     key = str(uuid.uuid4())
     if args.retry_once:
         first = push(args.api, token, args.template, body, key)
@@ -126,7 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         accepted = push_with_retries(args.api, token, args.template, body)
     status = wait_for_result(args.api, token, accepted["status_url"])
-    print(json.dumps(status, ensure_ascii=False, indent=1))
+    print(json.dumps(status, ensure_ascii=False))
+    if args.changes:
+        accepted_rows = (status["result"] or {}).get("rows_accepted", 0)
+        term = json.loads(body).get("term")
+        where = {"class_id": status["class_id"], **({"term": term} if term else {})}
+        changes = read_changes(args.api, token, args.template, where, accepted_rows)
+        print(json.dumps(changes, ensure_ascii=False))
     return 0 if status["status"] == "accepted" else 1
 
 

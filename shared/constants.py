@@ -36,6 +36,8 @@ ENV_PAGE_TOKEN_SECRET: Final = "GROWTH_PAGE_TOKEN_SECRET"  # noqa: S105 - a vari
 ENV_UPLOADS_BUCKET: Final = "GROWTH_UPLOADS_BUCKET"
 ENV_REPORTS_BUCKET: Final = "GROWTH_REPORTS_BUCKET"
 ENV_DISTRICT_CODE: Final = "GROWTH_DISTRICT_CODE"  # the district this deployment serves
+# How long a change waits before the change feed serves it (shared.integration.changes).
+ENV_CHANGE_FEED_LAG_S: Final = "GROWTH_CHANGE_FEED_LAG_S"
 
 # The pipeline.
 ENV_LAKE_BUCKET: Final = "GROWTH_LAKE_BUCKET"

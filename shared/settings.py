@@ -27,6 +27,7 @@ from shared.constants import (
     ENV_AUTH_JWKS_URL,
     ENV_AWS_ENDPOINT_URL,
     ENV_AWS_REGION,
+    ENV_CHANGE_FEED_LAG_S,
     ENV_CLIENT_CREDENTIALS,
     ENV_DIRECTORY_TABLE,
     ENV_DISTRICT_CODE,
@@ -247,6 +248,14 @@ class ApiSettings(_UploadBuckets):
     # Machine clients' Idempotency-Keys (shared.integration.idempotency).
     idempotency_table: str = Field(
         validation_alias=AliasChoices(ENV_IDEMPOTENCY_TABLE, "idempotency_table"), min_length=3
+    )
+    change_feed_lag_s: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        validation_alias=AliasChoices(ENV_CHANGE_FEED_LAG_S, "change_feed_lag_s"),
+        description="A change is served this long after its stamp: longer than any writer takes "
+        "from stamping to writing (AWS: 60 s; the local platform, one machine: a few seconds).",
     )
 
 

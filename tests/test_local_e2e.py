@@ -7,6 +7,7 @@ Lambda would, and the API reports what it wrote."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -128,7 +129,11 @@ def test_the_example_client_pushes_a_batch_retries_it_and_reads_its_result(
         "district",
         "POST",
         "/v1/district/clients",
-        json={"name": "区成绩管理系统", "scopes": ["ingest:academic-score"], "all_schools": True},
+        json={
+            "name": "区成绩管理系统",
+            "scopes": ["ingest:academic-score", "events:read"],
+            "all_schools": True,
+        },
     )
     task = call(
         platform,
@@ -160,6 +165,7 @@ def test_the_example_client_pushes_a_batch_retries_it_and_reads_its_result(
         registered["client_secret"],
         batch,
         timeout_s=90,
+        changes=True,
     )
     assert run.returncode == 1, run.stderr  # one record rejected
     pushes, result = run.pushes, run.result
@@ -170,5 +176,14 @@ def test_the_example_client_pushes_a_batch_retries_it_and_reads_its_result(
     (error,) = result["result"]["row_errors"]
     assert error["record"] == len(students)
     assert error["pointer"].startswith(f"/records/{len(students)}")
+    # And the change feed, read from the beginning, holds each accepted record once, by
+    # pseudonymous student id, with no 学籍号 anywhere
+    assert run.changes is not None
+    followed = run.changes["entries"]
+    assert sorted(e["natural_key"]["student_id"] for e in followed) == sorted(
+        s.id for s in students
+    )
+    assert {e["values"]["score"] for e in followed} == {88}
+    assert not any(s.student_no in json.dumps(run.changes) for s in students)
     submissions = call(platform, "district", "GET", f"/v1/tasks/{task['id']}/submissions")
     assert [s["id"] for s in submissions["items"]] == [pushes["first"]["submission_id"]]

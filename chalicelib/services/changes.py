@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from datetime import timedelta
 
 from chalicelib.context import Context
 from chalicelib.services.common import audit
@@ -46,6 +47,7 @@ def list_changes(context: Context, client: ClientPrincipal, query: ChangesQuery)
         schools=client.schools,
         limit=query.limit,
         now=context.now(),
+        lag=timedelta(seconds=context.settings.change_feed_lag_s),
     )
     _audit_read(context, client, query.template, page.entries)
     return ChangeFeedPage(

@@ -32,6 +32,7 @@ class ExampleRun:
     pushes: dict[str, Any]
     result: dict[str, Any] | None
     stderr: str
+    changes: dict[str, Any] | None = None  # with `changes`: the change feed's entries
 
 
 def run_example(
@@ -42,8 +43,10 @@ def run_example(
     batch: dict[str, Any],
     *,
     timeout_s: float,
+    changes: bool = False,
 ) -> ExampleRun:
-    """Run the example client as its own process on `batch`, sending it twice under one key."""
+    """Run the example client as its own process on `batch`, sending it twice under one key
+    (and, with `changes`, reading the change feed after)."""
     with tempfile.TemporaryDirectory(prefix="growth-push-") as scratch:
         path = Path(scratch) / "batch.json"
         path.write_text(json.dumps(batch, ensure_ascii=False), encoding="utf-8")
@@ -51,17 +54,21 @@ def run_example(
                      "--client-secret": secret}  # fmt: skip
         run = subprocess.run(
             [sys.executable, str(EXAMPLE), str(path),
-             *[part for pair in arguments.items() for part in pair], "--retry-once"],
+             *[part for pair in arguments.items() for part in pair], "--retry-once",
+             *(["--changes"] if changes else [])],
             capture_output=True,
             text=True,
             timeout=timeout_s,
             check=False,
         )  # fmt: skip
-    first_line, _, rest = run.stdout.partition("\n")
     try:
-        return ExampleRun(run.returncode, json.loads(first_line), json.loads(rest), run.stderr)
+        printed = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
     except ValueError:
+        printed = []
+    if len(printed) < 2:
         return ExampleRun(run.returncode, {}, None, run.stderr)
+    feed = printed[2] if len(printed) > 2 else None
+    return ExampleRun(run.returncode, printed[0], printed[1], run.stderr, feed)
 
 
 def integration_story(
@@ -75,7 +82,11 @@ def integration_story(
         "district",
         "POST",
         "/v1/district/clients",
-        json={"name": "区成绩管理系统", "scopes": ["ingest:academic-score"], "all_schools": True},
+        json={
+            "name": "区成绩管理系统",
+            "scopes": ["ingest:academic-score", "events:read"],
+            "all_schools": True,
+        },
     )
     school_id = next(c.school_id for c in plan.classes if c.id == class_id)
     task = client.ok(
@@ -118,6 +129,7 @@ def integration_story(
         registered["client_secret"],
         batch,
         timeout_s=wait_s,
+        changes=True,
     )
     if run.result is None:
         print(f"✗ 示例客户端没有给出结果（退出码 {run.returncode}）：{run.stderr[-500:]}")
@@ -131,6 +143,8 @@ def integration_story(
     )
     for error in counts.get("row_errors", [])[:3]:
         print(f"  第 {error['record']} 条记录（{error['pointer']}）：{error['message']}")
+    followed = (run.changes or {}).get("entries", [])
+    print(f"再从变更订阅（/v1/changes）读取：该班 {len(followed)} 条记录已更新，只带匿名学生编号")
     same = pushes.get("first") == pushes.get("retry")
     good = (
         run.returncode == 1
@@ -138,6 +152,8 @@ def integration_story(
         and result.get("status") == "partial"
         and counts.get("rows_accepted") == len(records) - 1
         and [s["id"] for s in submissions] == [pushes["first"]["submission_id"]]
+        and len(followed) == len(records) - 1
+        and not any("student_no" in json.dumps(e) for e in followed)
     )
     status = result.get("status")
     print(

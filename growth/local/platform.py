@@ -341,6 +341,9 @@ class Platform:
             constants.ENV_CLIENT_CREDENTIALS: "local",
             constants.ENV_LOCAL_ISSUER_SECRET: self.state.issuer_secret(),
             constants.ENV_PAGE_TOKEN_SECRET: self.state.page_token_secret(),
+            # One machine, writers that stamp and write within milliseconds: a short lag lets
+            # the change feed be followed as it happens (AWS keeps the default 60 s).
+            constants.ENV_CHANGE_FEED_LAG_S: "3",
             constants.ENV_DISTRICT_CODE: config.district_code,
             **self.names.environment(config.buckets),
         }

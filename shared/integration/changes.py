@@ -243,13 +243,15 @@ def changes_since(
     schools: Container[str],
     limit: int,
     now: datetime,
+    lag: timedelta = VISIBILITY_LAG,
 ) -> ChangePage:
     """The changes of a template's records after `after` (None: from the log's beginning)
-    that are visible at `now`, at most `limit` of them, of `schools` only. A page may be
+    that are visible at `now` (stamped at least `lag` before it), at most `limit` of them, of
+    `schools` only. A page may be
     short — even empty — and still have more (entries of records since replaced are left
     out, and a page reads past at most `MAX_SCANNED` entries of other schools)."""
     known_template(repos.collection, template_id, field="template")
-    until = keys.change_log_until(now - VISIBILITY_LAG)
+    until = keys.change_log_until(now - lag)
     position = after or START
     chosen: list[tuple[ChangeLogItem, int]] = []
     has_more = False
