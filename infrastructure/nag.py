@@ -65,10 +65,11 @@ def suppress(stack: GrowthStack) -> None:
             _acknowledge(
                 method,
                 rule,
-                "The function verifies every ID token itself (issuer, JWKS signature, "
-                "audience, expiry: shared.identity.tokens, one code path for Cognito and "
-                "external issuers) and answers only the public health and OpenAPI routes "
-                "without one.",
+                "The function verifies every token itself (people's ID tokens and machine "
+                "clients' access tokens: issuer, JWKS signature, audience, expiry, kind: "
+                "shared.identity.tokens, one code path for Cognito and external issuers) and "
+                "answers without one only the public routes (health, the OpenAPI document, "
+                "the sign-in configuration, the templates' data dictionaries).",
             )
     _web(stack)
     if stack.user_pool is not None:
