@@ -729,3 +729,22 @@ route(
     query=ChangesQuery,
     response=ChangeFeedPage,
 )(changes.list_changes)
+
+
+# Integration: records as an NDJSON upload (more than a JSON batch holds), then the status URL.
+# (Imported here so that this block stays one piece at the end of the table.)
+from chalicelib.views_integration import BatchUploadAccepted, BatchUploadCreate  # noqa: E402
+
+route(
+    "/v1/ingest/{template_id}/uploads",
+    "POST",
+    summary="对接系统以 NDJSON 文件上传一个班级的记录（超过一批的上限时）：返回上传表单与状态地址"
+    "（须带 Idempotency-Key）",
+    tag="integration",
+    caller="client",
+    body=BatchUploadCreate,
+    headers=(IDEMPOTENCY_HEADER,),
+    response=BatchUploadAccepted,
+    status=202,
+    errors=(422,),
+)(ingest.request_upload)

@@ -281,3 +281,37 @@ class ChangeFeedPage(View):
         description="More changes are ready now: read again at once with `next`. A page may "
         "be short, even empty, while more follow."
     )
+
+
+# ------------------------------------------------------------------- NDJSON batch uploads
+# (Appended here so that this block stays one piece at the end of the module.)
+
+
+class BatchUploadCreate(View):
+    """Where an NDJSON upload of records goes: a batch's envelope without its records."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"term": "2024-2025-1", "school_id": "sch-mh-001", "class_id": "sch-mh-001-7-1"}
+            ]
+        }
+    )
+
+    term: str | None = Field(None, description="e.g. 2024-2025-1 (or give task_id)")
+    school_id: str
+    class_id: str
+    task_id: str | None = Field(
+        None, description="Default: the one open task of the template and term for the class."
+    )
+
+
+class BatchUploadAccepted(View):
+    submission_id: str
+    status: str
+    status_url: str = Field(description="Where the result appears: GET it until `finished`.")
+    upload: UploadView = Field(
+        description="POST the `fields`, then the NDJSON file (the last field, named `file`, "
+        "type application/x-ndjson: one JSON object a line, UTF-8) to `url` before "
+        "`expires_at`."
+    )

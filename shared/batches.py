@@ -1,4 +1,5 @@
-"""A JSON batch's envelope: `{"term", "school_id", "class_id", "task_id"?, "records": [...]}`.
+"""A JSON batch's envelope: `{"term", "school_id", "class_id", "task_id"?, "records": [...]}`,
+and an NDJSON upload's records (one a line; its envelope is its submission's).
 
 Reading it needs nothing but `json`, so the API checks a machine client's batch while the
 client waits (size, JSON, shape) without the engine's numpy and pyarrow, which its package does
@@ -66,6 +67,35 @@ def parse_batch(data: bytes, limits: IngestLimits | None = None) -> RecordBatch:
     return RecordBatch(
         records, texts["term"], texts["school_id"], texts["class_id"], texts["task_id"]
     )
+
+
+def parse_ndjson(data: bytes, limits: IngestLimits | None = None) -> list[Any]:
+    """An NDJSON upload's records (`POST /v1/ingest/{template_id}/uploads`): one JSON value a
+    line, in order (UTF-8, a BOM allowed; lines end in LF or CRLF). Blank lines are skipped and
+    not counted, so a record's index is its place among the non-blank lines. A line that is not
+    JSON rejects the whole file (FileRejected NDJSON_LINE_INVALID with its 1-based line number
+    in the file, blank lines counted); a line that is JSON but not an object is passed on as a
+    record (the reader's JSON_RECORD_NOT_OBJECT). More than `max_rows` records is
+    FILE_TOO_MANY_ROWS. The file's size is the caller's to bound (`max_file_bytes`)."""
+    limits = limits or ingest_limits()
+    records: list[Any] = []
+    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    for number, line in enumerate(lines, start=1):
+        if not line.strip(_WHITESPACE):
+            continue
+        if len(records) == limits.max_rows:
+            raise FileRejected(ErrorCode.FILE_TOO_MANY_ROWS, limit=limits.max_rows)
+        try:
+            records.append(json.loads(line.decode(), parse_constant=_no_constant))
+        except json.JSONDecodeError as exc:
+            raise FileRejected(
+                ErrorCode.NDJSON_LINE_INVALID, line=number, col=exc.colno, detail=exc.msg
+            ) from exc
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise FileRejected(
+                ErrorCode.NDJSON_LINE_INVALID, line=number, col=1, detail=str(exc)[:100]
+            ) from exc
+    return records
 
 
 def kind(value: Any) -> str:

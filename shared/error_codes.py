@@ -176,6 +176,8 @@ class ErrorCode(StrEnum):
     ONEROSTER_STUDENTS_ABSENT = "ONEROSTER_STUDENTS_ABSENT"
     # A roster bundle a machine client pushed (POST /v1/roster/imports): whose it may be.
     ONEROSTER_SCHOOL_NOT_ALLOWED = "ONEROSTER_SCHOOL_NOT_ALLOWED"
+    # An NDJSON upload of records (POST /v1/ingest/{template_id}/uploads): a line not JSON.
+    NDJSON_LINE_INVALID = "NDJSON_LINE_INVALID"
 
 
 @dataclass(frozen=True, slots=True)
@@ -523,8 +525,10 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
     ),
     ErrorCode.JSON_TOO_MANY_RECORDS: CatalogueEntry(
         _E,
-        "一批最多 {limit} 条记录，这批有 {count} 条。请分批提交，或改用 NDJSON 文件上传。",
-        "A batch holds at most {limit} records, this one {count}; split it or upload NDJSON.",
+        "一批最多 {limit} 条记录，这批有 {count} 条。请分批提交，或改用 NDJSON 文件上传"
+        "（POST /v1/ingest/<模板编号>/uploads，每行一条记录）。",
+        "A batch holds at most {limit} records, this one {count}; split it or upload NDJSON "
+        "(POST /v1/ingest/<template id>/uploads).",
     ),
     ErrorCode.JSON_TOO_MANY_FIELDS: CatalogueEntry(
         _E,
@@ -906,6 +910,13 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         "数据包涉及本对接系统无权管理的学校（{schools}），整个数据包未导入。"
         "请只提交本系统负责学校的名册，或请区管理员调整该对接系统的学校范围。",
         "The bundle touches schools this machine client may not ({schools}); nothing was imported.",
+    ),
+    ErrorCode.NDJSON_LINE_INVALID: CatalogueEntry(
+        _E,
+        "NDJSON 文件第 {line} 行不是有效的 JSON（第 {col} 列：{detail}），整个文件未导入。"
+        "每行应为一条记录（一个 JSON 对象），以换行分隔。",
+        "Line {line} of the NDJSON file is not valid JSON (column {col}: {detail}); "
+        "nothing was imported.",
     ),
 }
 

@@ -1,17 +1,28 @@
 """Machine clients pushing records: `POST /v1/ingest/{template_id}` takes a batch in (the use
 case is `shared.integration.ingest`; the pipeline validates and imports it) under the client's
-Idempotency-Key, and `GET /v1/ingest/batches/{id}` says how it went."""
+Idempotency-Key, `POST /v1/ingest/{template_id}/uploads` hands out a presigned POST for an
+NDJSON file of records (more than a batch holds), and `GET /v1/ingest/batches/{id}` says how
+either went."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from chalicelib.api import WithHeaders
 from chalicelib.context import Context
 from chalicelib.services.common import audit
-from chalicelib.views_integration import BatchAccepted, BatchStatusView
+from chalicelib.views_integration import (
+    BatchAccepted,
+    BatchStatusView,
+    BatchUploadAccepted,
+    BatchUploadCreate,
+)
 from shared.access.clients import ClientPrincipal, require_scope
+from shared.batches import RecordBatch
 from shared.domain.models import AuditAction
 from shared.integration.idempotency import checked_key
 from shared.integration.ingest import accept_batch, batch_status
+from shared.integration.ingest import request_upload as request_upload_use_case
 
 
 def push_batch(
@@ -72,3 +83,59 @@ def get_batch(context: Context, client: ClientPrincipal, submission_id: str) -> 
         submission_id=submission_id,
     )
     return BatchStatusView.model_validate({**status.to_dict(), "finished": status.finished})
+
+
+def request_upload(
+    context: Context,
+    client: ClientPrincipal,
+    template_id: str,
+    *,
+    body: BatchUploadCreate,
+    idempotency_key: str | None,
+) -> WithHeaders:
+    """Records for one class as an NDJSON file (one JSON object a line; for more records than
+    a JSON batch holds): checked now as a batch is (the envelope, the class within the
+    client's schools, the open task), then answered 202 with a presigned POST for the file
+    and the status URL. The pipeline validates and imports the file once it arrives, as it
+    does a batch. The `Idempotency-Key` works as for a batch (same key and body: the same
+    submission and upload form)."""
+    require_scope(client, f"ingest:{template_id}")
+    key = checked_key(idempotency_key)
+
+    def start() -> dict[str, Any]:
+        submission, post = request_upload_use_case(
+            context.repos,
+            context.s3,
+            uploads_bucket=context.settings.uploads_bucket,
+            limits=context.limits,
+            now=context.now(),
+            client_id=client.id,
+            school_ids=client.schools,
+            template_id=template_id,
+            envelope=RecordBatch([], body.term, body.school_id, body.class_id, body.task_id),
+        )
+        audit(
+            context,
+            client,
+            AuditAction.INGEST_BATCH,
+            school_id=submission.school_id,
+            class_id=submission.class_id,
+            client_id=client.id,
+            details={"template": template_id, "upload": "ndjson"},
+        )
+        upload = {
+            "url": post.url,
+            "fields": post.fields,
+            "max_bytes": post.max_bytes,
+            "expires_at": post.expires_at.isoformat(),
+        }
+        return {"submission_id": submission.id, "status": submission.status.value, "upload": upload}
+
+    # The template is part of what was asked: the same key for another template is reuse.
+    payload = f"{template_id}\n{body.model_dump_json()}".encode()
+    answer = context.idempotency().once(scope=client.id, key=key, payload=payload, work=start)
+    status_url = f"/v1/ingest/batches/{answer['submission_id']}"
+    return WithHeaders(
+        BatchUploadAccepted.model_validate({**answer, "status_url": status_url}),
+        {"Location": status_url},
+    )

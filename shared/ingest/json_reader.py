@@ -131,18 +131,20 @@ def validate_records(
     today: date | None = None,
     limits: IngestLimits | None = None,
     upload: UploadContext | None = None,
+    max_records: int | None = None,
 ) -> RecordsResult:
     """Validate records already parsed from JSON (the body's size is `validate_batch`'s to
-    bound). The same checks, codes and messages as a file; `row` is the record index."""
+    bound). The same checks, codes and messages as a file; `row` is the record index.
+    `max_records`: most records (JSON_TOO_MANY_RECORDS beyond), a JSON batch's
+    `max_json_records` unless the caller says otherwise (an NDJSON upload: the file's rows)."""
     limits = limits or ingest_limits()
+    most = limits.max_json_records if max_records is None else max_records
     result = RecordsResult(file=filename, template=template)
     try:
         if not records:
             raise FileRejected(ErrorCode.JSON_NO_RECORDS)
-        if len(records) > limits.max_json_records:
-            raise FileRejected(
-                ErrorCode.JSON_TOO_MANY_RECORDS, limit=limits.max_json_records, count=len(records)
-            )
+        if len(records) > most:
+            raise FileRejected(ErrorCode.JSON_TOO_MANY_RECORDS, limit=most, count=len(records))
         read = _RecordReader(template, len(records), limits)
         for index, record in enumerate(records):
             read.record(index, record)

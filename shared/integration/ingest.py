@@ -12,6 +12,11 @@ against the class's roster and the task's values, imports them, and stores the r
 `growth validate FILE.json --json` prints it (`Submission.result_key`), which `batch_status`
 reads back for the caller's status URL.
 
+More records than a batch holds (10,000) go as an NDJSON file: `request_upload` checks the
+same envelope (without records) by the same function (`_destination`), records a submission
+named `batch.ndjson` and hands out a presigned POST for its object key; the pipeline reads a
+client's submission of that name as NDJSON (`shared.batches.parse_ndjson`).
+
 Batches are per class: a task expects each class's data, and a batch without `class_id` is
 refused (there is no whole-school batch, as a school's workbook is for files). The roster
 template (`roster-students`) is not pushed here: rosters come as OneRoster bundles
@@ -43,7 +48,7 @@ from shared.settings import IngestLimits
 from shared.templates.lookup import known_template
 from shared.templates.model import Template
 from shared.term import Term
-from shared.uploads import upload_key
+from shared.uploads import PresignedPost, presign_upload, upload_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -53,6 +58,10 @@ if TYPE_CHECKING:
 # What a batch's submission shows where a file's shows the uploader's file name.
 BATCH_FILENAME: Final = "batch.json"
 BATCH_CONTENT_TYPE: Final = "application/json"
+# An NDJSON upload's submission (`request_upload`): the name tells the pipeline how to read it
+# (set here, never by the uploader, who cannot choose the object key either).
+NDJSON_FILENAME: Final = "batch.ndjson"
+NDJSON_CONTENT_TYPE: Final = "application/x-ndjson"
 # Tasks of a school read at a time (one BatchGetItem takes 100 keys).
 _TASK_PAGE: Final = 100
 
@@ -80,35 +89,11 @@ def accept_batch(
 
     Raises InvalidInput: an unknown template (TEMPLATE_NOT_FOUND) or the roster template
     (INGEST_TEMPLATE_NOT_SUPPORTED); a body that is too large, not JSON or not a batch, with
-    no records or too many (the reader's JSON_* codes); no `school_id`, or no `term` and no
-    `task_id` (INGEST_FIELD_REQUIRED); no `class_id` (INGEST_CLASS_REQUIRED); a bad term
-    (TERM_INVALID); several open tasks fit (INGEST_TASK_AMBIGUOUS); the named task collects
-    another template (INGEST_TASK_TEMPLATE) or another term (INGEST_BATCH_MISMATCH).
-    NotFound: a school the client may not touch (SCHOOL), a class that does not exist or is
-    not of that school (SCHOOL_CLASS), a named task that does not exist or does not cover the
-    class (COLLECTION_TASK) — the same answer, so that ids cannot be probed.
-    Conflict: no open task fits (INGEST_NO_TASK), the named task is closed (TASK_CLOSED)."""
-    template = known_template(repos.collection, template_id)
-    _pushable(template)
+    no records or too many (the reader's JSON_* codes); and what `_destination` raises."""
+    template = _pushable(repos, template_id)
     batch = _envelope(body, limits)
-    school_class = _class_in_scope(repos, batch, school_ids)
-    task = _task_for(repos, batch, template, school_class)
-    disagreement = batch_mismatch(batch, task, school_class.school_id, school_class.id)
-    if disagreement is not None:
-        raise InvalidInput(ErrorCode.INGEST_BATCH_MISMATCH, **disagreement)
-    submission_id = new_id()
-    submission = Submission(
-        id=submission_id,
-        task_id=task.id,
-        school_id=school_class.school_id,
-        class_id=school_class.id,
-        uploaded_by=client_id,
-        client_id=client_id,
-        object_key=upload_key(school_class.school_id, task.id, submission_id),
-        filename=BATCH_FILENAME,
-        created_at=now,
-        updated_at=now,
-    )
+    task, school_class = _destination(repos, batch, template, school_ids)
+    submission = _new_submission(task, school_class, client_id, BATCH_FILENAME, now)
     # The submission first: the pipeline ignores an object whose submission it cannot find.
     repos.collection.create_submission(submission)
     s3.put_object(
@@ -118,6 +103,82 @@ def accept_batch(
         ContentType=BATCH_CONTENT_TYPE,
     )
     return submission
+
+
+def request_upload(
+    repos: Repositories,
+    s3: S3Client,
+    *,
+    uploads_bucket: str,
+    limits: IngestLimits,
+    now: datetime,
+    client_id: str,
+    school_ids: Container[str],
+    template_id: str,
+    envelope: RecordBatch,
+) -> tuple[Submission, PresignedPost]:
+    """A machine client's NDJSON upload of one template's records for one class (more than a
+    JSON batch may hold): check what it is for exactly as `accept_batch` does (`envelope`: a
+    batch's fields without records), record the client's submission, named `batch.ndjson`
+    (which tells the pipeline to read it as NDJSON), and answer the presigned POST for its
+    object key (type `application/x-ndjson`, at most the engine's `max_file_bytes`).
+
+    Raises InvalidInput TEMPLATE_NOT_FOUND / INGEST_TEMPLATE_NOT_SUPPORTED, and what
+    `_destination` raises."""
+    template = _pushable(repos, template_id)
+    task, school_class = _destination(repos, envelope, template, school_ids)
+    submission = _new_submission(task, school_class, client_id, NDJSON_FILENAME, now)
+    repos.collection.create_submission(submission)
+    post = presign_upload(
+        s3,
+        bucket=uploads_bucket,
+        key=submission.object_key,
+        content_type=NDJSON_CONTENT_TYPE,
+        max_bytes=limits.max_file_bytes,
+        now=now,
+        allowed_types=(NDJSON_CONTENT_TYPE,),
+    )
+    return submission, post
+
+
+def _destination(
+    repos: Repositories, batch: RecordBatch, template: Template, school_ids: Container[str]
+) -> tuple[CollectionTask, SchoolClass]:
+    """What a batch (or an NDJSON upload's envelope) is for: its open task and its class.
+
+    Raises InvalidInput: no `school_id`, or no `term` and no `task_id`
+    (INGEST_FIELD_REQUIRED); no `class_id` (INGEST_CLASS_REQUIRED); a bad term
+    (TERM_INVALID); several open tasks fit (INGEST_TASK_AMBIGUOUS); the named task collects
+    another template (INGEST_TASK_TEMPLATE) or another term (INGEST_BATCH_MISMATCH).
+    NotFound: a school the client may not touch (SCHOOL), a class that does not exist or is
+    not of that school (SCHOOL_CLASS), a named task that does not exist or does not cover the
+    class (COLLECTION_TASK) — the same answer, so that ids cannot be probed.
+    Conflict: no open task fits (INGEST_NO_TASK), the named task is closed (TASK_CLOSED)."""
+    _where(batch)
+    school_class = _class_in_scope(repos, batch, school_ids)
+    task = _task_for(repos, batch, template, school_class)
+    disagreement = batch_mismatch(batch, task, school_class.school_id, school_class.id)
+    if disagreement is not None:
+        raise InvalidInput(ErrorCode.INGEST_BATCH_MISMATCH, **disagreement)
+    return task, school_class
+
+
+def _new_submission(
+    task: CollectionTask, school_class: SchoolClass, client_id: str, filename: str, now: datetime
+) -> Submission:
+    submission_id = new_id()
+    return Submission(
+        id=submission_id,
+        task_id=task.id,
+        school_id=school_class.school_id,
+        class_id=school_class.id,
+        uploaded_by=client_id,
+        client_id=client_id,
+        object_key=upload_key(school_class.school_id, task.id, submission_id),
+        filename=filename,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,9 +253,11 @@ def batch_mismatch(
 # ------------------------------------------------------------------------------------ checks
 
 
-def _pushable(template: Template) -> None:
+def _pushable(repos: Repositories, template_id: str) -> Template:
+    """The template records are pushed for: known, and not the roster's."""
     from shared.pipeline.imports import ROSTER_TEMPLATE
 
+    template = known_template(repos.collection, template_id)
     if template.id == ROSTER_TEMPLATE:
         raise InvalidInput(
             ErrorCode.INGEST_TEMPLATE_NOT_SUPPORTED,
@@ -202,11 +265,12 @@ def _pushable(template: Template) -> None:
             template=template.id,
             reason="学生名册请以 OneRoster 名册数据包导入",
         )
+    return template
 
 
 def _envelope(body: bytes, limits: IngestLimits) -> RecordBatch:
     """The batch's body, checked for what the caller must hear at once: size, JSON, shape,
-    the number of records, and the fields that say where it goes."""
+    the number of records (where it goes is `_destination`'s)."""
     from shared.batches import parse_batch
 
     try:
@@ -222,6 +286,11 @@ def _envelope(body: bytes, limits: IngestLimits) -> RecordBatch:
             limit=limits.max_json_records,
             count=len(batch.records),
         )
+    return batch
+
+
+def _where(batch: RecordBatch) -> None:
+    """The fields that say where a batch goes: a school, a class, and a term or a task."""
     if not batch.school_id:
         raise InvalidInput(
             ErrorCode.INGEST_FIELD_REQUIRED,
@@ -238,7 +307,6 @@ def _envelope(body: bytes, limits: IngestLimits) -> RecordBatch:
             field="term",
             reason="没有写明 task_id 时，要用学期找到这批数据所属的数据上报任务",
         )
-    return batch
 
 
 def _class_in_scope(

@@ -403,6 +403,7 @@ class UploadValidator:
     ) -> ValidationResult:
         from shared.batches import looks_like_batch
         from shared.ingest import UploadContext, validate_bytes
+        from shared.integration.ingest import NDJSON_FILENAME
         from shared.term import Term
 
         roster = None
@@ -413,6 +414,10 @@ class UploadValidator:
             class_name=klass.name,
             subjects=self._reportable_subjects(submission, klass.id),
         )
+        if submission.client_id is not None and submission.filename == NDJSON_FILENAME:
+            # A client's NDJSON upload: the API named its submission (the uploader chose neither
+            # the name nor the key), and the envelope is the submission's task and class.
+            return self._run_ndjson(body, template, task, submission, roster, upload)
         if looks_like_batch(body):  # decided from the bytes, never from a name
             return self._run_batch(body, template, task, submission, roster, upload)
         return validate_bytes(
@@ -463,6 +468,41 @@ class UploadValidator:
             today=self.ctx.now().date(),
             limits=self.ctx.limits,
             upload=upload,
+        )
+
+    def _run_ndjson(
+        self,
+        body: bytes,
+        template: Template,
+        task: CollectionTask,
+        submission: Submission,
+        roster: Any,
+        upload: UploadContext,
+    ) -> RecordsResult:
+        """An NDJSON upload of records (`shared.integration.ingest.request_upload`): one record
+        a line, validated as a JSON batch's records, up to the file's row limit. A line that
+        is not JSON rejects the file as a whole, naming the line."""
+        from shared.batches import parse_ndjson
+        from shared.ingest.json_reader import RecordsResult, validate_records
+        from shared.term import Term
+
+        filename = submission.filename or ""
+        try:
+            records = parse_ndjson(body, self.ctx.limits)
+        except FileRejected as exc:
+            result = RecordsResult(file=filename, template=template)
+            result.file_errors.append(FileIssue(exc.code, exc.params))
+            return result
+        return validate_records(
+            records,
+            template,
+            filename=filename,
+            roster=roster,
+            term=Term.parse(task.term),
+            today=self.ctx.now().date(),
+            limits=self.ctx.limits,
+            upload=upload,
+            max_records=self.ctx.limits.max_rows,
         )
 
     def _reportable_subjects(self, submission: Submission, class_id: str) -> frozenset[str] | None:
