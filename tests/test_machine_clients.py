@@ -430,3 +430,15 @@ def test_every_machine_route_refuses_every_persons_token(pw: PipelineWorld) -> N
                           **{"Idempotency-Key": "k"})  # fmt: skip
             assert answer.status_code == 403, (route.path, user)
             assert answer.json_body["code"] == ErrorCode.CLIENT_TOKEN_KIND
+
+
+def test_the_same_key_and_body_for_another_template_is_a_reused_key(pw: PipelineWorld) -> None:
+    client_id = external_client(pw, scopes=["ingest:academic-score", "ingest:fitness-test"])
+    open_task(pw)
+    token = access_token(pw, client_id, ["ingest:academic-score"])
+    body = a_batch(pw)
+    first = call(pw, token, "POST", "/v1/ingest/academic-score", body, **{"Idempotency-Key": "t"})
+    assert first.status_code == 202
+    other = call(pw, token, "POST", "/v1/ingest/fitness-test", body, **{"Idempotency-Key": "t"})
+    assert other.status_code == 422
+    assert other.json_body["code"] == ErrorCode.IDEMPOTENCY_KEY_REUSED

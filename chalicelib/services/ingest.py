@@ -19,7 +19,7 @@ from chalicelib.views_integration import (
 )
 from shared.access.clients import ClientPrincipal, require_scope
 from shared.batches import RecordBatch
-from shared.domain.models import AuditAction
+from shared.domain.models import AuditAction, Submission
 from shared.integration.idempotency import checked_key
 from shared.integration.ingest import accept_batch, batch_status
 from shared.integration.ingest import request_upload as request_upload_use_case
@@ -54,23 +54,14 @@ def push_batch(
             template_id=template_id,
             body=raw,
         )
-        audit(
-            context,
-            client,
-            AuditAction.INGEST_BATCH,
-            school_id=submission.school_id,
-            class_id=submission.class_id,
-            client_id=client.id,
-            details={"template": template_id},
-        )
+        _audit(context, client, submission, template_id)
         return {"submission_id": submission.id, "status": submission.status.value}
 
-    answer = context.idempotency().once(scope=client.id, key=key, payload=raw, work=take_in)
-    status_url = f"/v1/ingest/batches/{answer['submission_id']}"
-    return WithHeaders(
-        BatchAccepted(status_url=status_url, **answer),
-        {"Location": status_url},
+    answer = context.idempotency().once(
+        scope=client.id, key=key, payload=_asked(template_id, raw), work=take_in
     )
+    status_url = _status_url(answer)
+    return WithHeaders(BatchAccepted(status_url=status_url, **answer), {"Location": status_url})
 
 
 def get_batch(context: Context, client: ClientPrincipal, submission_id: str) -> BatchStatusView:
@@ -114,15 +105,7 @@ def request_upload(
             template_id=template_id,
             envelope=RecordBatch([], body.term, body.school_id, body.class_id, body.task_id),
         )
-        audit(
-            context,
-            client,
-            AuditAction.INGEST_BATCH,
-            school_id=submission.school_id,
-            class_id=submission.class_id,
-            client_id=client.id,
-            details={"template": template_id, "upload": "ndjson"},
-        )
+        _audit(context, client, submission, template_id, upload="ndjson")
         upload = {
             "url": post.url,
             "fields": post.fields,
@@ -131,11 +114,38 @@ def request_upload(
         }
         return {"submission_id": submission.id, "status": submission.status.value, "upload": upload}
 
-    # The template is part of what was asked: the same key for another template is reuse.
-    payload = f"{template_id}\n{body.model_dump_json()}".encode()
+    payload = _asked(template_id, body.model_dump_json().encode())
     answer = context.idempotency().once(scope=client.id, key=key, payload=payload, work=start)
-    status_url = f"/v1/ingest/batches/{answer['submission_id']}"
+    status_url = _status_url(answer)
     return WithHeaders(
         BatchUploadAccepted.model_validate({**answer, "status_url": status_url}),
         {"Location": status_url},
+    )
+
+
+def _asked(template_id: str, body: bytes) -> bytes:
+    """What a key's request asked, as Idempotency-Key compares it: the template is part of it
+    (the same key and body for another template is a reused key, 422)."""
+    return template_id.encode() + b"\n" + body
+
+
+def _status_url(answer: dict[str, Any]) -> str:
+    return f"/v1/ingest/batches/{answer['submission_id']}"
+
+
+def _audit(
+    context: Context,
+    client: ClientPrincipal,
+    submission: Submission,
+    template_id: str,
+    **details: str,
+) -> None:
+    audit(
+        context,
+        client,
+        AuditAction.INGEST_BATCH,
+        school_id=submission.school_id,
+        class_id=submission.class_id,
+        client_id=client.id,
+        details={"template": template_id, **details},
     )

@@ -414,22 +414,23 @@ class UploadValidator:
             class_name=klass.name,
             subjects=self._reportable_subjects(submission, klass.id),
         )
+        # What every reader validates against: the class's roster, the task's term and values,
+        # the uploader's subjects, today, the limits.
+        options: dict[str, Any] = {
+            "roster": roster,
+            "term": Term.parse(task.term),
+            "today": self.ctx.now().date(),
+            "limits": self.ctx.limits,
+            "upload": upload,
+        }
+        filename = submission.filename or ""
         if submission.client_id is not None and submission.filename == NDJSON_FILENAME:
             # A client's NDJSON upload: the API named its submission (the uploader chose neither
             # the name nor the key), and the envelope is the submission's task and class.
-            return self._run_ndjson(body, template, task, submission, roster, upload)
+            return self._run_ndjson(body, template, filename, options)
         if looks_like_batch(body):  # decided from the bytes, never from a name
-            return self._run_batch(body, template, task, submission, roster, upload)
-        return validate_bytes(
-            body,
-            template,
-            filename=submission.filename or "",
-            roster=roster,
-            term=Term.parse(task.term),
-            today=self.ctx.now().date(),
-            limits=self.ctx.limits,
-            upload=upload,
-        )
+            return self._run_batch(body, template, task, submission, options)
+        return validate_bytes(body, template, filename=filename, **options)
 
     def _run_batch(
         self,
@@ -437,8 +438,7 @@ class UploadValidator:
         template: Template,
         task: CollectionTask,
         submission: Submission,
-        roster: Any,
-        upload: UploadContext,
+        options: dict[str, Any],
     ) -> RecordsResult:
         """A JSON batch of records (`shared.integration.ingest`), validated as a file is —
         the class's roster, the task's term and values, the uploader's subjects — once its
@@ -447,7 +447,6 @@ class UploadValidator:
         from shared.batches import parse_batch
         from shared.ingest.json_reader import RecordsResult, validate_records
         from shared.integration.ingest import batch_mismatch
-        from shared.term import Term
 
         filename = submission.filename or ""
         try:
@@ -459,34 +458,17 @@ class UploadValidator:
             result = RecordsResult(file=filename, template=template)
             result.file_errors.append(FileIssue(exc.code, exc.params))
             return result
-        return validate_records(
-            batch.records,
-            template,
-            filename=filename,
-            roster=roster,
-            term=Term.parse(task.term),
-            today=self.ctx.now().date(),
-            limits=self.ctx.limits,
-            upload=upload,
-        )
+        return validate_records(batch.records, template, filename=filename, **options)
 
     def _run_ndjson(
-        self,
-        body: bytes,
-        template: Template,
-        task: CollectionTask,
-        submission: Submission,
-        roster: Any,
-        upload: UploadContext,
+        self, body: bytes, template: Template, filename: str, options: dict[str, Any]
     ) -> RecordsResult:
         """An NDJSON upload of records (`shared.integration.ingest.request_upload`): one record
         a line, validated as a JSON batch's records, up to the file's row limit. A line that
         is not JSON rejects the file as a whole, naming the line."""
         from shared.batches import parse_ndjson
         from shared.ingest.json_reader import RecordsResult, validate_records
-        from shared.term import Term
 
-        filename = submission.filename or ""
         try:
             records = parse_ndjson(body, self.ctx.limits)
         except FileRejected as exc:
@@ -494,15 +476,7 @@ class UploadValidator:
             result.file_errors.append(FileIssue(exc.code, exc.params))
             return result
         return validate_records(
-            records,
-            template,
-            filename=filename,
-            roster=roster,
-            term=Term.parse(task.term),
-            today=self.ctx.now().date(),
-            limits=self.ctx.limits,
-            upload=upload,
-            max_records=self.ctx.limits.max_rows,
+            records, template, filename=filename, max_records=self.ctx.limits.max_rows, **options
         )
 
     def _reportable_subjects(self, submission: Submission, class_id: str) -> frozenset[str] | None:
