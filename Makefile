@@ -28,7 +28,7 @@ venv: $(STAMP)
 # The virtual environment is built from the project's own files and rebuilt when they change.
 $(STAMP): pyproject.toml | system
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev,materials]'
 	# Byte-compiled on every core (pip compiles one file after another: ~1 min of a fresh
 	# setup). A file that does not compile is left to Python, as pip leaves it.
 	$(BIN)/python -m compileall -qq -j 0 $(VENV)/lib || true
