@@ -1,5 +1,6 @@
 """Table definitions: one source of truth that creates working tables, with point-in-time
-recovery on every table (R11) and TTL on the audit table; table names fail fast."""
+recovery on every table (R11) and TTL on audit events, ledger entries and change-log items;
+table names fail fast."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from shared.db.tables import (
 from shared.domain.models import School
 from shared.settings import TableSettings
 from tests.db_helpers import TABLES as NAMES
-from tests.db_helpers import Db, moto_db
+from tests.db_helpers import Db, a_record, moto_db
 
 
 @pytest.fixture
@@ -67,15 +68,27 @@ def test_every_table_has_point_in_time_recovery(db: Db) -> None:
         assert recovery["PointInTimeRecoveryStatus"] == "ENABLED"
 
 
-def test_audit_events_and_the_sending_ledger_expire_by_ttl_and_nothing_else_does(db: Db) -> None:
+def test_audit_events_the_sending_ledger_and_the_change_log_expire_and_nothing_else_does(
+    db: Db,
+) -> None:
     for definition in TABLES:
         ttl = db.client.describe_time_to_live(TableName=table_name(NAMES, definition))
         description = ttl["TimeToLiveDescription"]
-        if definition in (AUDIT, NOTIFICATIONS):
+        if definition in (AUDIT, NOTIFICATIONS, RECORDS):
             assert description["TimeToLiveStatus"] == "ENABLED"
             assert description["AttributeName"] == TTL_ATTRIBUTE
         else:
             assert description["TimeToLiveStatus"] == "DISABLED"
+    # In the records table only the change feed's log expires: a record and its history never.
+    record = a_record()
+    db.repos.records.put_records([record])
+    stored = db.client.query(
+        TableName=table_name(NAMES, RECORDS),
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"RECORD#{record.id}"}},
+    )["Items"]
+    assert stored
+    assert not any(TTL_ATTRIBUTE in item for item in stored)
 
 
 def test_create_tables_leaves_existing_tables_and_their_items_alone(db: Db) -> None:

@@ -124,7 +124,9 @@ RECORDS: Final = TableDefinition(
     sort_key=KeyAttribute(SK),
     # gsi1: a student's records; gsi2: a class's; gsi3: a school's (per template and term).
     global_indexes=(_index(GSI1), _index(GSI2), _index(GSI3)),
-    description="Accepted records and their change history.",
+    # Only the change feed's log items carry it (kept 90 days); records never expire.
+    ttl_attribute=TTL_ATTRIBUTE,
+    description="Accepted records, their change history and the change feed's log.",
 )
 
 AUDIT: Final = TableDefinition(
