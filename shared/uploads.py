@@ -14,7 +14,7 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
 from shared.error_codes import ErrorCode
@@ -44,6 +44,15 @@ class PresignedPost:
     key: str
     max_bytes: int
     expires_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """The form as an API answer carries it (and an idempotent answer stores it)."""
+        return {
+            "url": self.url,
+            "fields": self.fields,
+            "max_bytes": self.max_bytes,
+            "expires_at": self.expires_at.isoformat(),
+        }
 
 
 def upload_key(school_id: str, task_id: str, submission_id: str) -> str:

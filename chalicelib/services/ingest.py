@@ -20,7 +20,6 @@ from chalicelib.views_integration import (
 from shared.access.clients import ClientPrincipal, require_scope
 from shared.batches import RecordBatch
 from shared.domain.models import AuditAction, Submission
-from shared.integration.idempotency import checked_key
 from shared.integration.ingest import accept_batch, batch_status
 from shared.integration.ingest import request_upload as request_upload_use_case
 
@@ -40,7 +39,6 @@ def push_batch(
     without taking the batch twice; the same key with another body is 422; a retry while the
     first is still being taken in is 409. Keys are kept 24 hours, per client."""
     require_scope(client, f"ingest:{template_id}")
-    key = checked_key(idempotency_key)
 
     def take_in() -> dict[str, str]:
         submission = accept_batch(
@@ -58,7 +56,7 @@ def push_batch(
         return {"submission_id": submission.id, "status": submission.status.value}
 
     answer = context.idempotency().once(
-        scope=client.id, key=key, payload=_asked(template_id, raw), work=take_in
+        scope=client.id, key=idempotency_key, payload=_asked(template_id, raw), work=take_in
     )
     status_url = _status_url(answer)
     return WithHeaders(BatchAccepted(status_url=status_url, **answer), {"Location": status_url})
@@ -91,7 +89,6 @@ def request_upload(
     does a batch. The `Idempotency-Key` works as for a batch (same key and body: the same
     submission and upload form)."""
     require_scope(client, f"ingest:{template_id}")
-    key = checked_key(idempotency_key)
 
     def start() -> dict[str, Any]:
         submission, post = request_upload_use_case(
@@ -106,16 +103,16 @@ def request_upload(
             envelope=RecordBatch([], body.term, body.school_id, body.class_id, body.task_id),
         )
         _audit(context, client, submission, template_id, upload="ndjson")
-        upload = {
-            "url": post.url,
-            "fields": post.fields,
-            "max_bytes": post.max_bytes,
-            "expires_at": post.expires_at.isoformat(),
+        return {
+            "submission_id": submission.id,
+            "status": submission.status.value,
+            "upload": post.to_json(),
         }
-        return {"submission_id": submission.id, "status": submission.status.value, "upload": upload}
 
     payload = _asked(template_id, body.model_dump_json().encode())
-    answer = context.idempotency().once(scope=client.id, key=key, payload=payload, work=start)
+    answer = context.idempotency().once(
+        scope=client.id, key=idempotency_key, payload=payload, work=start
+    )
     status_url = _status_url(answer)
     return WithHeaders(
         BatchUploadAccepted.model_validate({**answer, "status_url": status_url}),

@@ -17,7 +17,6 @@ from chalicelib.views_integration import (
 )
 from shared.access.clients import ClientPrincipal, require_scope
 from shared.domain.models import AuditAction
-from shared.integration.idempotency import checked_key
 from shared.integration.roster_imports import ROSTER_SCOPE, job_of_client, request_import
 
 
@@ -34,7 +33,6 @@ def start_import(
     (`dry_run`: checked only). Send an `Idempotency-Key` and repeat it when retrying: the same
     key and body answer as the first time (the same job and upload form)."""
     require_scope(client, ROSTER_SCOPE)
-    key = checked_key(idempotency_key)
 
     def start() -> dict[str, Any]:
         job, post = request_import(
@@ -54,16 +52,12 @@ def start_import(
             client_id=client.id,
             details={"roster_import": "requested", "dry_run": body.dry_run},
         )
-        upload = {
-            "url": post.url,
-            "fields": post.fields,
-            "max_bytes": post.max_bytes,
-            "expires_at": post.expires_at.isoformat(),
-        }
-        return {"job_id": job.id, "status": job.status.value, "upload": upload}
+        return {"job_id": job.id, "status": job.status.value, "upload": post.to_json()}
 
     payload = body.model_dump_json().encode()
-    answer = context.idempotency().once(scope=client.id, key=key, payload=payload, work=start)
+    answer = context.idempotency().once(
+        scope=client.id, key=idempotency_key, payload=payload, work=start
+    )
     status_url = f"/v1/roster/imports/{answer['job_id']}"
     return WithHeaders(
         RosterImportAccepted.model_validate({**answer, "status_url": status_url}),

@@ -74,9 +74,11 @@ class IdempotencyKeys:
         self._table = table
 
     def once(
-        self, *, scope: str, key: str, payload: bytes, work: Callable[[], dict[str, Any]]
+        self, *, scope: str, key: str | None, payload: bytes, work: Callable[[], dict[str, Any]]
     ) -> dict[str, Any]:
-        """`work()`'s answer for this key: computed now, or the one kept from the first time."""
+        """`work()`'s answer for this key (the header as sent, checked here): computed now,
+        or the one kept from the first time."""
+        key = checked_key(key)
         from aws_lambda_powertools.utilities.idempotency import (
             DynamoDBPersistenceLayer,
             IdempotencyConfig,
