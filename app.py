@@ -748,3 +748,167 @@ route(
     status=202,
     errors=(422,),
 )(ingest.request_upload)
+
+
+# 综评: 写实记录 with their materials, the head teacher's review, the class's 公示 and its
+# objections (异议), the 纪实报告 (docs/materials.md).
+from chalicelib.services import quality  # noqa: E402
+from chalicelib.views_quality import (  # noqa: E402
+    AttachmentCreate,
+    AttachmentUploadView,
+    EntriesQuery,
+    EntryChange,
+    EntryCreate,
+    EntryDetailView,
+    EntryPage,
+    MaterialLinkView,
+    NoticeView,
+    ObjectionAnswer,
+    ObjectionCreate,
+    ObjectionPage,
+    ObjectionView,
+    QualityCountsQuery,
+    QualityCountsView,
+    QualityReportView,
+    QualitySettingsUpdate,
+    QualitySettingsView,
+    ReviewDecision,
+    TermQuery,
+    ViewQuery,
+)
+
+route(
+    "/v1/students/{student_id}/quality-entries",
+    "POST",
+    summary="写一条综合素质写实记录（学生本人，或小学生的家长）：草稿",
+    tag="quality",
+    body=EntryCreate,
+    response=EntryDetailView,
+    status=201,
+)(quality.write_entry)
+route(
+    "/v1/students/{student_id}/quality-entries",
+    "GET",
+    summary="学生的写实记录（新的在前，可按学期）",
+    tag="quality",
+    query=EntriesQuery,
+    response=EntryPage,
+)(quality.list_entries)
+route(
+    "/v1/quality-entries/{entry_id}",
+    "GET",
+    summary="一条写实记录及其附件、异议与每一步",
+    tag="quality",
+    response=EntryDetailView,
+)(quality.get_entry)
+route(
+    "/v1/quality-entries/{entry_id}",
+    "PATCH",
+    summary="修改草稿或被退回的写实记录（内容、附件顺序、公示时是否展示附件）",
+    tag="quality",
+    body=EntryChange,
+    response=EntryDetailView,
+)(quality.change_entry)
+route(
+    "/v1/quality-entries/{entry_id}/attachments",
+    "POST",
+    summary="添加附件（照片、PDF 证书、短视频）：返回上传表单",
+    tag="quality",
+    body=AttachmentCreate,
+    response=AttachmentUploadView,
+    status=201,
+)(quality.add_attachment)
+route(
+    "/v1/quality-entries/{entry_id}/attachments/{attachment_id}",
+    "GET",
+    summary="查看附件（处理后的文件或缩略图的短时链接，从不提供原件）",
+    tag="quality",
+    query=ViewQuery,
+    response=MaterialLinkView,
+)(quality.view_attachment)
+route(
+    "/v1/quality-entries/{entry_id}/submit",
+    "POST",
+    summary="提交写实记录，由班主任审核",
+    tag="quality",
+    response=EntryDetailView,
+)(quality.submit_entry)
+route(
+    "/v1/quality-entries/{entry_id}/review",
+    "POST",
+    summary="审核写实记录（班主任）：通过进入公示、退回修改或不通过",
+    tag="quality",
+    body=ReviewDecision,
+    response=EntryDetailView,
+)(quality.review_entry)
+route(
+    "/v1/classes/{class_id}/quality-review",
+    "GET",
+    summary="班级待审核的写实记录（班主任）",
+    tag="quality",
+    query=PageQuery,
+    response=EntryPage,
+)(quality.review_queue)
+route(
+    "/v1/classes/{class_id}/quality-notice",
+    "GET",
+    summary="班级公示：公示中的写实记录（本班同学、家长与老师）",
+    tag="quality",
+    response=NoticeView,
+)(quality.class_notice)
+route(
+    "/v1/quality-entries/{entry_id}/objections",
+    "POST",
+    summary="对公示中的写实记录提出异议（本班同学或其家长）",
+    tag="quality",
+    body=ObjectionCreate,
+    response=ObjectionView,
+    status=201,
+)(quality.raise_objection)
+route(
+    "/v1/quality-entries/{entry_id}/objections/{objection_id}/answer",
+    "POST",
+    summary="处理异议（班主任）：成立则退回学生修改，不成立则继续公示",
+    tag="quality",
+    body=ObjectionAnswer,
+    response=EntryDetailView,
+)(quality.answer_objection)
+route(
+    "/v1/quality-objections",
+    "GET",
+    summary="我提出的异议及处理结果",
+    tag="quality",
+    query=PageQuery,
+    response=ObjectionPage,
+)(quality.my_objections)
+route(
+    "/v1/students/{student_id}/quality-report",
+    "GET",
+    summary="纪实报告：学生某学期已归档的写实记录（可打印）",
+    tag="quality",
+    query=TermQuery,
+    response=QualityReportView,
+)(quality.quality_report)
+route(
+    "/v1/quality-counts",
+    "GET",
+    summary="写实记录各状态数量，按学校（区管理员；校管理员看本校）",
+    tag="quality",
+    query=QualityCountsQuery,
+    response=QualityCountsView,
+)(quality.quality_counts)
+route(
+    "/v1/district/quality-settings",
+    "GET",
+    summary="综评设置：公示天数",
+    tag="quality",
+    response=QualitySettingsView,
+)(quality.get_quality_settings)
+route(
+    "/v1/district/quality-settings",
+    "PUT",
+    summary="修改公示天数（区管理员；此后开始的公示按新天数）",
+    tag="quality",
+    body=QualitySettingsUpdate,
+    response=QualitySettingsView,
+)(quality.put_quality_settings)

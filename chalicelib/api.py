@@ -36,6 +36,9 @@ _ENTITY_OF_PARAM: Final = {
     "correction_id": Entity.CORRECTION,
     "client_id": Entity.MACHINE_CLIENT,
     "job_id": Entity.ROSTER_IMPORT,
+    "entry_id": Entity.QUALITY_ENTRY,
+    "attachment_id": Entity.ATTACHMENT,
+    "objection_id": Entity.OBJECTION,
 }
 _PATH_PARAM: Final = re.compile(r"{([^}]+)}")
 

@@ -41,6 +41,9 @@ ENV_CHANGE_FEED_LAG_S: Final = "GROWTH_CHANGE_FEED_LAG_S"
 
 # The pipeline.
 ENV_LAKE_BUCKET: Final = "GROWTH_LAKE_BUCKET"
+# Students' materials (the API signs their uploads and downloads; the materials function
+# processes them).
+ENV_MATERIALS_BUCKET: Final = "GROWTH_MATERIALS_BUCKET"
 ENV_EVENT_BUS: Final = "GROWTH_EVENT_BUS"
 ENV_IDEMPOTENCY_TABLE: Final = "GROWTH_IDEMPOTENCY_TABLE"
 ENV_UPLOAD_EVENTS_QUEUE: Final = "GROWTH_UPLOAD_EVENTS_QUEUE"

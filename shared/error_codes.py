@@ -150,6 +150,18 @@ class ErrorCode(StrEnum):
     CORRECTION_OPEN = "CORRECTION_OPEN"
     CORRECTION_NO_TEACHER = "CORRECTION_NO_TEACHER"
     RECORD_FIELD_UNKNOWN = "RECORD_FIELD_UNKNOWN"
+    # 写实记录, their materials, review and 公示 (shared.materials).
+    ENTRY_NOT_EDITABLE = "ENTRY_NOT_EDITABLE"
+    ENTRY_TOO_MANY_STEPS = "ENTRY_TOO_MANY_STEPS"
+    ENTRY_TOO_MANY_ATTACHMENTS = "ENTRY_TOO_MANY_ATTACHMENTS"
+    ENTRY_ATTACHMENTS_PENDING = "ENTRY_ATTACHMENTS_PENDING"
+    ENTRY_NO_REVIEWER = "ENTRY_NO_REVIEWER"
+    ENTRY_WRONG_TEMPLATE = "ENTRY_WRONG_TEMPLATE"
+    MATERIAL_NOT_READY = "MATERIAL_NOT_READY"
+    NOTICE_NOT_OPEN = "NOTICE_NOT_OPEN"
+    NOTICE_NOT_OVER = "NOTICE_NOT_OVER"
+    OBJECTION_OWN_ENTRY = "OBJECTION_OWN_ENTRY"
+    OBJECTION_OPEN = "OBJECTION_OPEN"
     # Reminders: the district's settings and school calendar.
     REMINDER_TIME_QUIET = "REMINDER_TIME_QUIET"
     REMINDER_TIME_INVALID = "REMINDER_TIME_INVALID"
@@ -788,6 +800,61 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         "「{column}」不是模板「{template}」中的一项，不能修改。",
         "{column} is not a column of template {template}.",
     ),
+    ErrorCode.ENTRY_NOT_EDITABLE: CatalogueEntry(
+        _E,
+        "这条写实记录当前为“{status_zh}”，不能再修改；只有草稿和被退回的记录可以修改。",
+        "The entry is {status_zh}: only drafts and returned entries may be changed.",
+    ),
+    ErrorCode.ENTRY_TOO_MANY_STEPS: CatalogueEntry(
+        _E,
+        "这条写实记录的修改和审核次数已达上限，请新建一条记录。",
+        "The entry has reached its most steps; write a new one.",
+    ),
+    ErrorCode.ENTRY_TOO_MANY_ATTACHMENTS: CatalogueEntry(
+        _E,
+        "每条写实记录最多 {limit} 个附件。",
+        "An entry has at most {limit} attachments.",
+    ),
+    ErrorCode.ENTRY_ATTACHMENTS_PENDING: CatalogueEntry(
+        _E,
+        "还有附件正在上传处理或未通过检查（{files}），请等待处理完成或删除后再提交。",
+        "Some attachments are still being processed or were refused ({files}).",
+    ),
+    ErrorCode.ENTRY_NO_REVIEWER: CatalogueEntry(
+        _E,
+        "你所在的班级还没有班主任，暂时无人审核写实记录，请联系学校。",
+        "The class has no head teacher to review entries.",
+    ),
+    ErrorCode.ENTRY_WRONG_TEMPLATE: CatalogueEntry(
+        _E,
+        "写实记录须按模板「{template}」填写。",
+        "Entries are written in template {template}.",
+    ),
+    ErrorCode.MATERIAL_NOT_READY: CatalogueEntry(
+        _E,
+        "该附件{detail}，暂时不能查看。",
+        "The attachment cannot be viewed: {detail}.",
+    ),
+    ErrorCode.NOTICE_NOT_OPEN: CatalogueEntry(
+        _E,
+        "这条写实记录不在公示期内，不能提出异议。",
+        "The entry is not in an open notice window.",
+    ),
+    ErrorCode.NOTICE_NOT_OVER: CatalogueEntry(
+        _E,
+        "公示期尚未结束或仍有未处理的异议，暂不能归档。",
+        "The notice window is not over or an objection is still open.",
+    ),
+    ErrorCode.OBJECTION_OWN_ENTRY: CatalogueEntry(
+        _E,
+        "不能对自己（或自己孩子）的写实记录提出异议；如需修改，请联系班主任退回。",
+        "One does not object to one's own (or one's child's) entry.",
+    ),
+    ErrorCode.OBJECTION_OPEN: CatalogueEntry(
+        _E,
+        "您对这条写实记录的异议还在处理中，请等老师答复。",
+        "You already have an open objection to this entry.",
+    ),
     ErrorCode.REMINDER_TIME_QUIET: CatalogueEntry(
         _E,
         "提醒时间 {time} 在免打扰时段（{start}–{end}）内：免打扰时段内不发送任何提醒，"
@@ -964,6 +1031,10 @@ class Entity(StrEnum):
     WARNING_RULES = "warning rules"
     MACHINE_CLIENT = "machine client"
     ROSTER_IMPORT = "roster import"
+    QUALITY_ENTRY = "quality entry"
+    ATTACHMENT = "attachment"
+    OBJECTION = "objection"
+    QUALITY_SETTINGS = "quality settings"
 
     @property
     def zh(self) -> str:
@@ -990,4 +1061,8 @@ _ENTITY_ZH: dict[Entity, str] = {
     Entity.STATISTIC: "统计",
     Entity.WARNING_RULES: "预警规则",
     Entity.ROSTER_IMPORT: "名册导入",
+    Entity.QUALITY_ENTRY: "写实记录",
+    Entity.ATTACHMENT: "附件",
+    Entity.OBJECTION: "异议",
+    Entity.QUALITY_SETTINGS: "综评设置",
 }

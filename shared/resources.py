@@ -19,10 +19,20 @@ DAY: Final = 24 * 60 * MINUTE
 
 
 @dataclass(frozen=True, slots=True)
+class LifecycleRule:
+    """What happens to the objects under one prefix of a bucket as they age."""
+
+    prefix: str
+    expire_after_days: int | None = None
+    infrequent_access_after_days: int | None = None  # to S3 Standard-IA
+
+
+@dataclass(frozen=True, slots=True)
 class BucketDefinition:
     logical_name: str  # a field of BucketSettings holds the deployed name
     versioned: bool = True  # R11: versions are the backups of what schools uploaded
     expire_after_days: int | None = None  # reports and query results are re-creatable
+    lifecycle: tuple[LifecycleRule, ...] = ()  # rules by prefix, besides the whole-bucket one
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +98,21 @@ class EventRuleDefinition:
 UPLOADS: Final = BucketDefinition("uploads")
 REPORTS: Final = BucketDefinition("reports", expire_after_days=180)
 LAKE: Final = BucketDefinition("lake")
-BUCKETS: Final = (UPLOADS, REPORTS, LAKE)
+# Students' materials (docs/materials.md): what they uploaded, under `originals/`, kept a week
+# (long enough to redrive a failed processing); what is served, under `served/`, moving to
+# Standard-IA after 90 days (a term's evidence is read in its term, then rarely). Thumbnails
+# stay in Standard: S3 bills an IA object under 128 KiB as 128 KiB.
+MATERIAL_ORIGINALS_PREFIX: Final = "originals/"
+MATERIAL_SERVED_PREFIX: Final = "served/"
+MATERIAL_THUMBNAILS_PREFIX: Final = "thumbs/"
+MATERIALS_BUCKET: Final = BucketDefinition(
+    "materials",
+    lifecycle=(
+        LifecycleRule(MATERIAL_ORIGINALS_PREFIX, expire_after_days=7),
+        LifecycleRule(MATERIAL_SERVED_PREFIX, infrequent_access_after_days=90),
+    ),
+)
+BUCKETS: Final = (UPLOADS, REPORTS, LAKE, MATERIALS_BUCKET)
 
 VALIDATE_TIMEOUT_S: Final = 5 * MINUTE
 UPLOAD_EVENTS: Final = QueueDefinition("upload_events", visibility_timeout_s=6 * VALIDATE_TIMEOUT_S)
@@ -106,6 +130,12 @@ ROSTER_EVENTS: Final = QueueDefinition("roster_events", visibility_timeout_s=6 *
 REMINDER_FAILURES: Final = QueueDefinition("reminder_failures", visibility_timeout_s=MINUTE)
 # Where the compaction schedule's failed runs end, after Scheduler's retries (alarmed).
 COMPACTION_FAILURES: Final = QueueDefinition("compaction_failures", visibility_timeout_s=MINUTE)
+MATERIALS_TIMEOUT_S: Final = 2 * MINUTE
+MATERIAL_EVENTS: Final = QueueDefinition(
+    "material_events", visibility_timeout_s=6 * MATERIALS_TIMEOUT_S
+)
+# Where the 公示 schedule's failed runs end, after Scheduler's retries (alarmed).
+NOTICE_FAILURES: Final = QueueDefinition("notice_failures", visibility_timeout_s=MINUTE)
 QUEUES: Final = (
     UPLOAD_EVENTS,
     PROGRESS_EVENTS,
@@ -113,6 +143,8 @@ QUEUES: Final = (
     REMINDER_FAILURES,
     COMPACTION_FAILURES,
     ROSTER_EVENTS,
+    MATERIAL_EVENTS,
+    NOTICE_FAILURES,
 )
 
 VALIDATE: Final = FunctionDefinition(
@@ -184,7 +216,40 @@ ROSTER: Final = FunctionDefinition(
     timeout_s=ROSTER_TIMEOUT_S,
     memory_mb=1024,
 )
-FUNCTIONS: Final = (VALIDATE, REDRIVE, PROGRESS, STATISTICS, REMINDERS, COMPACTION, ROSTER)
+# Processes each material a student uploads (`originals/<entry>/<attachment>`): type from the
+# bytes, photos re-encoded without metadata, PDFs checked (shared.materials). Memory: a 12 MP
+# JPEG is decoded at reduced scale, a 40 MP PNG or HEIC at full size (160 MB of RGBA) plus
+# its copies; measured in tests/test_materials_memory.py.
+MATERIALS: Final = FunctionDefinition(
+    name="materials",
+    handler="functions.materials.handler:handler",
+    queue=MATERIAL_EVENTS,
+    batch_size=5,
+    timeout_s=MATERIALS_TIMEOUT_S,
+    memory_mb=1024,
+)
+# Closes the 公示 windows: every night at 00:30 Shanghai time, the 写实记录 whose window ended
+# the day before with no open objection are archived (归档): a record of the quality-record
+# template and its lake file (shared.materials.archive).
+NOTICES: Final = FunctionDefinition(
+    name="notices",
+    handler="functions.notices.handler:handler",
+    queue=None,
+    timeout_s=10 * MINUTE,
+    memory_mb=1024,
+    schedule=ScheduleDefinition(expression="cron(30 0 * * ? *)", dead_letters=NOTICE_FAILURES),
+)
+FUNCTIONS: Final = (
+    VALIDATE,
+    REDRIVE,
+    PROGRESS,
+    STATISTICS,
+    REMINDERS,
+    COMPACTION,
+    ROSTER,
+    MATERIALS,
+    NOTICES,
+)
 
 # What moves figures: an accepted upload, or a record changed after it.
 STATISTICS_DETAIL_TYPES: Final = (SubmissionValidated.detail_type, RecordChanged.detail_type)
@@ -202,11 +267,12 @@ RULES: Final = (
 
 @dataclass(frozen=True, slots=True)
 class NotificationDefinition:
-    """The uploads bucket tells the queue about every object created under the prefix."""
+    """A bucket tells the queue about every object created under the prefix."""
 
     name: str
     prefix: str
     queue: QueueDefinition
+    bucket: BucketDefinition = UPLOADS
 
 
 # Schools' files and machine clients' record batches (the validate function's).
@@ -216,6 +282,9 @@ ROSTER_PREFIX: Final = "rosters/"
 UPLOAD_NOTIFICATIONS: Final = (
     NotificationDefinition("uploads", UPLOAD_PREFIX, UPLOAD_EVENTS),
     NotificationDefinition("rosters", ROSTER_PREFIX, ROSTER_EVENTS),
+    NotificationDefinition(
+        "materials", MATERIAL_ORIGINALS_PREFIX, MATERIAL_EVENTS, bucket=MATERIALS_BUCKET
+    ),
 )
 # The detail type of the event the pipeline publishes for every finished upload.
 SUBMISSION_VALIDATED: Final = SubmissionValidated.detail_type
@@ -233,5 +302,6 @@ BUCKET_ENV: Final = {
     "uploads": constants.ENV_UPLOADS_BUCKET,
     "reports": constants.ENV_REPORTS_BUCKET,
     "lake": constants.ENV_LAKE_BUCKET,
+    "materials": constants.ENV_MATERIALS_BUCKET,
 }
 QUEUE_URL_ENV: Final = {"upload_events": constants.ENV_UPLOAD_EVENTS_QUEUE}

@@ -38,6 +38,7 @@ from shared.constants import (
     ENV_IDEMPOTENCY_TABLE,
     ENV_LAKE_BUCKET,
     ENV_LOCAL_ISSUER_SECRET,
+    ENV_MATERIALS_BUCKET,
     ENV_NOTIFICATIONS_TABLE,
     ENV_NOTIFY_CHANNELS,
     ENV_PAGE_TOKEN_SECRET,
@@ -249,6 +250,10 @@ class ApiSettings(_UploadBuckets):
     idempotency_table: str = Field(
         validation_alias=AliasChoices(ENV_IDEMPOTENCY_TABLE, "idempotency_table"), min_length=3
     )
+    # Students' materials: the API signs their uploads and short-lived downloads.
+    materials_bucket: str = Field(
+        validation_alias=AliasChoices(ENV_MATERIALS_BUCKET, "materials_bucket"), min_length=3
+    )
     change_feed_lag_s: int = Field(
         default=60,
         ge=1,
@@ -269,6 +274,20 @@ class PipelineSettings(_UploadBuckets):
     idempotency_table: str = Field(
         validation_alias=AliasChoices(ENV_IDEMPOTENCY_TABLE, "idempotency_table"), min_length=3
     )
+
+
+class MaterialSettings(BaseSettings):
+    """Where the materials function and the 公示 schedule read and write."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
+
+    materials_bucket: str = Field(
+        validation_alias=AliasChoices(ENV_MATERIALS_BUCKET, "materials_bucket"), min_length=3
+    )
+    lake_bucket: str = Field(
+        validation_alias=AliasChoices(ENV_LAKE_BUCKET, "lake_bucket"), min_length=3
+    )
+    event_bus: str = Field(validation_alias=AliasChoices(ENV_EVENT_BUS, "event_bus"), min_length=1)
 
 
 class ProgressSettings(BaseSettings):

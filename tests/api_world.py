@@ -57,6 +57,7 @@ SETTINGS = ApiSettings(
     page_token_secret="s" * 40,
     uploads_bucket="t-uploads",
     reports_bucket="t-reports",
+    materials_bucket="t-materials",
     district_code="310112",
     event_bus="t-events",
     idempotency_table="t-idempotency",
@@ -204,7 +205,7 @@ def api_world() -> Iterator[World]:
         create_tables(clients.dynamodb, TABLES)
         create_idempotency_table(clients.dynamodb, SETTINGS.idempotency_table)
         clients.events.create_event_bus(Name=SETTINGS.event_bus)
-        for bucket in (SETTINGS.uploads_bucket, SETTINGS.reports_bucket):
+        for bucket in (SETTINGS.uploads_bucket, SETTINGS.reports_bucket, SETTINGS.materials_bucket):
             clients.s3.create_bucket(
                 Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "cn-north-1"}
             )

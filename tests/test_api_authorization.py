@@ -12,7 +12,16 @@ from typing import Any
 import pytest
 
 from tests.api_world import World, api_world
-from tests.authz import collection, corrections, integration, progress, reminders, spec, statistics
+from tests.authz import (
+    collection,
+    corrections,
+    integration,
+    progress,
+    quality,
+    reminders,
+    spec,
+    statistics,
+)
 from tests.authz.spec import RELATIONS, ROLES, TARGETS, VISIBLE_STUDENTS, RouteRule
 
 RULES: list[RouteRule] = [
@@ -23,6 +32,7 @@ RULES: list[RouteRule] = [
     *reminders.RULES,
     *statistics.RULES,
     *integration.RULES,
+    *quality.RULES,
 ]
 CELLS = [
     pytest.param(rule, role, relation, id=f"{rule.method} {rule.path} | {role} | {relation}")

@@ -27,6 +27,7 @@ from shared.domain.models import (
 )
 from shared.error_codes import ErrorCode
 from shared.exceptions import InvalidInput
+from shared.materials.entries import EntryStatus
 from shared.progress.model import class_progress, todo_entries, todo_key
 from shared.reminders.calendar import DistrictCalendar
 from shared.reminders.settings import ReminderSettings
@@ -106,6 +107,59 @@ def populate(repos: Repositories) -> None:
     populate_statistics(repos)
     populate_change_log(repos)
     populate_roster_jobs(repos)
+    populate_quality(repos)
+
+
+def populate_quality(repos: Repositories) -> None:
+    """A student's 写实记录 in 公示 with an attachment and an objection."""
+    from shared.materials.entries import (
+        Attachment,
+        EntryStep,
+        NoticeWindow,
+        Objection,
+        QualityEntry,
+        StepAction,
+    )
+
+    step = EntryStep(action=StepAction.CREATE, by="u-stu", at=T0)
+    entry = QualityEntry(
+        id="entry1",
+        student_id="stu0001",
+        school_id="sch1",
+        class_id="cls1",
+        term=TERM,
+        template_version=1,
+        values={"area": "品德发展与公民素养"},
+        author_id="u-stu",
+        created_at=T0,
+        updated_at=T0,
+        steps=[step],
+    )
+    repos.quality.create_entry(entry)
+    repos.quality.add_attachment(
+        Attachment(
+            id="att1",
+            entry_id="entry1",
+            student_id="stu0001",
+            filename="证书.jpg",
+            created_at=T0,
+            created_by="u-stu",
+        )
+    )
+    submitted = entry.submit(step)
+    repos.quality.save_entry(entry, submitted)
+    window = NoticeWindow(opens_on=T0.date(), closes_on=T0.date(), school_days=1)
+    approved = submitted.approve(step, window)
+    repos.quality.save_entry(submitted, approved)
+    objection = Objection(
+        id="obj1",
+        entry_id="entry1",
+        raised_by="u-g",
+        raised_role=Role.GUARDIAN,
+        reason="有误",
+        created_at=T0,
+    )
+    repos.quality.save_entry(approved, approved.objected(step, T0.date()), objection=objection)
 
 
 def populate_roster_jobs(repos: Repositories) -> None:
@@ -457,6 +511,29 @@ PATTERNS: list[tuple[int, str, Callable[[Repositories], Any], list[str]]] = [
         BATCH_GET,
     ),
     (23, "roster_jobs.get_job", lambda r: r.roster_jobs.get_job("job1"), GET),
+    (25, "quality.get_entry", lambda r: r.quality.get_entry("entry1"), GET),
+    (25, "quality.get_entry_parts", lambda r: r.quality.get_entry_parts("entry1"), QUERY),
+    (25, "quality.get_attachment", lambda r: r.quality.get_attachment("entry1", "att1"), GET),
+    (
+        25,
+        "quality.list_student_entries",
+        lambda r: r.quality.list_student_entries("stu0001", term=TERM),
+        QUERY,
+    ),
+    (
+        25,
+        "quality.list_class_entries",
+        lambda r: r.quality.list_class_entries("cls1", EntryStatus.IN_NOTICE),
+        QUERY,
+    ),
+    (
+        25,
+        "quality.list_raised_objections",
+        lambda r: r.quality.list_raised_objections("u-g"),
+        QUERY,
+    ),
+    (25, "quality.list_counts", lambda r: r.quality.list_counts(TERM), QUERY),
+    (25, "quality.get_settings", lambda r: r.quality.get_settings(), GET),
 ]
 
 

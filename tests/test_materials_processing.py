@@ -14,7 +14,9 @@ import pytest
 from PIL import Image, ImageFile
 from PIL.PngImagePlugin import PngInfo
 
-from shared.materials import MaterialKind, MaterialLimits, Processed, Refused, process
+from shared.materials.kinds import MaterialKind
+from shared.materials.limits import MaterialLimits
+from shared.materials.processing import Processed, Refused, process
 
 LIMITS = MaterialLimits()
 GPS_IFD = 0x8825

@@ -414,6 +414,61 @@ def may_resolve(p: Principal, correction: Correction, record: Record) -> bool:
     )
 
 
+# ------------------------------------------------------------- 写实记录, their review and 公示
+
+# A guardian writes 写实记录 for a child in primary school (grades 1-5 in Shanghai); from grade
+# 6 the student writes their own.
+LAST_PRIMARY_GRADE: Final = 5
+
+
+def may_write_entry(p: Principal, student: Student) -> bool:
+    """The student themself, or a guardian of a primary-school child."""
+    if p.is_(Role.STUDENT):
+        return p.user.student_id == student.id
+    return p.is_(Role.GUARDIAN) and student.id in p.children and student.grade <= LAST_PRIMARY_GRADE
+
+
+def sees_entries(p: Principal, student: Student) -> bool:
+    """A student's 写实记录 in full (with their attachments): the student, their guardians,
+    their teachers and their school's administrators, while they are. Not the district: it
+    sees counts."""
+    return not p.is_(Role.DISTRICT_ADMIN) and sees_student(p, student)
+
+
+def may_review_entries(p: Principal, school_class: SchoolClass) -> bool:
+    """The class's head teacher reviews its entries and answers its objections."""
+    return p.is_(Role.TEACHER) and school_class.id in p.head_of
+
+
+def sees_notice(p: Principal, school_class: SchoolClass, family_class_ids: Iterable[str]) -> bool:
+    """A class's 公示: its students and their guardians (`family_class_ids`: the classes of
+    the caller's own student record or children, read now), its teachers, its school's
+    administrators."""
+    if p.is_(Role.STUDENT, Role.GUARDIAN):
+        return school_class.id in set(family_class_ids)
+    return not p.is_(Role.DISTRICT_ADMIN) and sees_class(p, school_class)
+
+
+def may_object(p: Principal, school_class: SchoolClass, family_class_ids: Iterable[str]) -> bool:
+    """Classmates and their guardians raise objections (not the entry's own family: the
+    service checks that)."""
+    return p.is_(Role.STUDENT, Role.GUARDIAN) and school_class.id in set(family_class_ids)
+
+
+def sees_objectors(p: Principal, school_class: SchoolClass) -> bool:
+    """Who raised an objection: the teacher answering it and the school's administrators."""
+    return may_review_entries(p, school_class) or (
+        p.is_(Role.SCHOOL_ADMIN) and p.school_id == school_class.school_id
+    )
+
+
+def sees_quality_counts(p: Principal, school_id: str | None) -> bool:
+    """How many entries stand where: the district everywhere, a school admin their school."""
+    if p.is_(Role.DISTRICT_ADMIN):
+        return True
+    return p.is_(Role.SCHOOL_ADMIN) and school_id is not None and p.school_id == school_id
+
+
 # --------------------------------------------------------------------------------- scope helpers
 
 

@@ -41,6 +41,11 @@ TEACHER_WORKLOAD: Final = "teacher_workload"
 MACHINE_CLIENT: Final = "machine_client"
 CHANGE_LOG: Final = "change_log"
 ROSTER_JOB: Final = "roster_job"
+QUALITY_ENTRY: Final = "quality_entry"
+ATTACHMENT: Final = "attachment"
+OBJECTION: Final = "objection"
+NOTICE_DUE: Final = "notice_due"
+QUALITY_SETTINGS: Final = "quality_settings"
 
 
 class Key(NamedTuple):
@@ -278,6 +283,68 @@ def reminder_settings() -> Key:
 
 def district_calendar(year: int) -> Key:
     return Key("DISTRICT#CALENDAR", f"YEAR#{year:04d}")
+
+
+# ---- directory table: 写实记录, their attachments and objections, 公示 (shared.materials)
+
+
+def entry_partition(entry_id: str) -> str:
+    """An entry's item collection: the entry, its attachments and its objections (one Query)."""
+    return f"ENTRY#{entry_id}"
+
+
+def quality_entry(entry_id: str) -> Key:
+    return Key(entry_partition(entry_id), "ENTRY")
+
+
+def attachment(entry_id: str, attachment_id: str) -> Key:
+    return Key(entry_partition(entry_id), f"{ATTACHMENT_PREFIX}{attachment_id}")
+
+
+ATTACHMENT_PREFIX: Final = "ATTACH#"
+
+
+def objection(entry_id: str, created_at: datetime, objection_id: str) -> Key:
+    return Key(entry_partition(entry_id), f"{OBJECTION_PREFIX}{stamp(created_at)}#{objection_id}")
+
+
+OBJECTION_PREFIX: Final = "OBJECTION#"
+
+
+def student_entries(student_id: str) -> str:  # gsi1, sorted by term then creation
+    return f"STUDENT#{student_id}#ENTRIES"
+
+
+def class_entries(class_id: str, status: str) -> str:  # gsi2, sorted by last move
+    """A class's entries in one state: the head teacher's queue (submitted), the class's 公示
+    (in_notice) and its archive."""
+    return f"CLASS#{class_id}#ENTRIES#{status}"
+
+
+def raised_objections(user_id: str) -> str:  # gsi1
+    return f"USER#{user_id}#OBJECTIONS"
+
+
+# Every entry in notice has one marker here, sorted by the day its window closes: the nightly
+# run reads the markers due (one Query) instead of scanning for entries.
+NOTICES_DUE: Final = "NOTICES#DUE"
+
+
+def notice_due(closes_on: date, entry_id: str) -> Key:
+    return Key(NOTICES_DUE, f"{closes_on.isoformat()}#{entry_id}")
+
+
+def quality_counts(term: str, school_id: str) -> Key:
+    """How many of a school's entries of a term stand in each state (the district's view)."""
+    return Key(quality_counts_partition(term), f"SCHOOL#{school_id}")
+
+
+def quality_counts_partition(term: str) -> str:
+    return f"QUALITY#COUNTS#{term}"
+
+
+def quality_settings() -> Key:
+    return Key("DISTRICT#QUALITY", "SETTINGS")
 
 
 # ---- records table

@@ -23,6 +23,7 @@ from shared.db.directory import DirectoryRepository
 from shared.db.dynamo import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from shared.db.ledger import NotificationLedger
 from shared.db.progress import ProgressRepository
+from shared.db.quality_entries import QualityEntryRepository
 from shared.db.records import CorrectionRepository, RecordRepository
 from shared.db.reminders import ReminderConfigRepository
 from shared.db.roster_jobs import RosterJobRepository
@@ -47,6 +48,7 @@ class Repositories:
     statistics: StatisticsRepository
     changes: ChangeLogRepository
     roster_jobs: RosterJobRepository
+    quality: QualityEntryRepository
 
     @classmethod
     def build(cls, client: DynamoDBClient, tables: TableSettings) -> Repositories:
@@ -63,6 +65,7 @@ class Repositories:
             statistics=StatisticsRepository(client, tables.directory),
             changes=ChangeLogRepository(client, tables.records),
             roster_jobs=RosterJobRepository(client, tables.directory),
+            quality=QualityEntryRepository(client, tables.directory),
         )
 
 

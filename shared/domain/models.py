@@ -1010,6 +1010,9 @@ class AuditAction(StrEnum):
     CHANGE_WARNING_RULES = "change_warning_rules"
     CHANGE_CLIENT = "change_client"  # a machine client registered, changed or disabled
     INGEST_BATCH = "ingest_batch"  # a machine client's batch of records accepted
+    REVIEW_ENTRY = "review_entry"  # a 写实记录 approved, returned or rejected
+    RESOLVE_OBJECTION = "resolve_objection"  # an objection to a 公示 answered
+    CHANGE_QUALITY_SETTINGS = "change_quality_settings"
 
 
 _ID_OR_MOBILE: Final = re.compile(r"\d{11,}")

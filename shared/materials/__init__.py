@@ -1,22 +1,3 @@
-"""Students' materials (写实记录 attachments): what an uploaded file may become once served."""
-
-from shared.materials.limits import MaterialLimits, material_limits
-from shared.materials.processing import (
-    MaterialKind,
-    Processed,
-    RefusalCode,
-    Refused,
-    Rendition,
-    process,
-)
-
-__all__ = [
-    "MaterialKind",
-    "MaterialLimits",
-    "Processed",
-    "RefusalCode",
-    "Refused",
-    "Rendition",
-    "material_limits",
-    "process",
-]
+"""Students' materials and the 综评 workflow: 写实记录 with their attachments, review, 公示 and
+归档 (docs/materials.md). Import the modules themselves: `processing` needs Pillow, which only
+the materials function's layer has."""

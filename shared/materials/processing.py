@@ -14,24 +14,12 @@ import re
 import struct
 import warnings
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import lru_cache
-from typing import Literal
 
 from PIL import Image, ImageCms, ImageOps
 
+from shared.materials.kinds import MaterialKind, RefusalCode
 from shared.materials.limits import MIB, MaterialLimits
-
-
-class MaterialKind(StrEnum):
-    PHOTO = "photo"
-    PDF = "pdf"
-    VIDEO = "video"
-
-
-RefusalCode = Literal[
-    "unsupported_type", "too_large", "too_many_pixels", "undecodable", "not_pdf", "unsafe_pdf"
-]
 
 SERVED_MEDIA_TYPE = "image/jpeg"
 # JPEG rather than WebP: every browser, WeChat's web view and print-to-PDF (the 纪实报告) show it;

@@ -33,6 +33,7 @@ from shared.templates.model import (
     RosterRule,
     Template,
 )
+from shared.term import Term
 
 # What a record value may be (dates as ISO text); the domain's `RecordValue`.
 Value = str | int | float | bool | None
@@ -62,6 +63,59 @@ def check_record_edit(
             _check_not_above(template, rule, after, updates)
         elif isinstance(rule, DateOrderRule):
             _check_date_order(template, rule, after)
+
+
+def check_record_values(
+    template: Template,
+    values: Mapping[str, Value],
+    *,
+    supplied: frozenset[str],
+    today: date,
+    term: Term | None = None,
+) -> None:
+    """Refuse a whole record a person writes (a student's 写实记录) unless it is one a file
+    could have delivered: only the template's columns, each required one given (except those
+    the system supplies: `supplied`, e.g. 学籍号 and name), each value fitting its column,
+    dates not after `today` where the template says so and inside `term` where it asks, and
+    the cross-column rules holding."""
+    for key in values:
+        if _column(template, key) is None or key in supplied:
+            raise InvalidInput(
+                ErrorCode.RECORD_FIELD_UNKNOWN,
+                field=f"values.{key}",
+                column=key,
+                template=template.name,
+            )
+    for column in template.columns:
+        if column.key in supplied:
+            continue
+        field, value = f"values.{column.key}", values.get(column.key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if column.required:
+                raise _bad(ErrorCode.REQUIRED, column, field)
+            continue
+        _check_typed(column, value, field)
+        if column.type is ColumnType.DATE and isinstance(value, str):
+            _check_day(column, date.fromisoformat(value), field, today, term)
+    for rule in template.rules:
+        if isinstance(rule, NotAboveRule):
+            _check_not_above(template, rule, values, values)
+        elif isinstance(rule, DateOrderRule):
+            _check_date_order(template, rule, values)
+
+
+def _check_day(column: Column, day: date, field: str, today: date, term: Term | None) -> None:
+    if column.not_future and day > today:
+        raise _bad(ErrorCode.DATE_IN_FUTURE, column, field, today=today.isoformat())
+    if column.in_term and term is not None and not term.contains(day):
+        raise _bad(
+            ErrorCode.DATE_OUTSIDE_TERM,
+            column,
+            field,
+            term=str(term),
+            start=term.start.isoformat(),
+            end=term.end.isoformat(),
+        )
 
 
 def _check_value(

@@ -1,0 +1,387 @@
+"""写实记录 (quality entries), their attachments and objections, and the 公示 markers
+(directory table; `shared.materials.entries` holds the rules):
+
+    ENTRY#<id>  / ENTRY                   the entry (gsi1: the student's, by term and creation;
+                                          gsi2: its class's in its state, by last move)
+    ENTRY#<id>  / ATTACH#<attachment id>  an attachment (the materials function finishes it)
+    ENTRY#<id>  / OBJECTION#<at>#<id>     an objection (gsi1: its raiser's, newest first)
+    NOTICES#DUE   / <closes on>#<entry id>    an entry in notice, by the day its window closes
+    QUALITY#COUNTS#<term> / SCHOOL#<id>       a school's entries by state (counters)
+    DISTRICT#QUALITY / SETTINGS               the district's 综评 settings
+
+An entry moves by a Put conditional on the revision read; a move into or out of the 公示 writes
+or deletes its marker, and an objection raised or resolved writes itself, in the same
+transaction. So two teachers answering at once, or an objection raised as the teacher
+approves, never both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from shared.db import keys
+from shared.db.codec import Item, from_item, model_attributes, to_item, to_model
+from shared.db.dynamo import (
+    DEFAULT_PAGE_SIZE,
+    Page,
+    Table,
+    find_model,
+    query_models,
+    storage_errors,
+    transact_delete,
+    transact_put,
+)
+from shared.error_codes import Entity
+from shared.exceptions import Conflict, GrowthError, NotFound
+from shared.materials.entries import (
+    Attachment,
+    AttachmentStatus,
+    EntryStatus,
+    Objection,
+    ObjectionStatus,
+    QualityEntry,
+    QualitySettings,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+NOT_EXISTS = "attribute_not_exists(pk)"
+Start = Mapping[str, Any] | None
+
+
+class QualityEntryRepository:
+    """Entries with their attachments and objections, the 公示 markers and the settings."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._table = Table(client, table_name)
+
+    # ------------------------------------------------------------------ entries
+
+    def create_entry(self, entry: QualityEntry) -> None:
+        """Store a new draft (Conflict ALREADY_EXISTS for a known id)."""
+        if entry.status is not EntryStatus.DRAFT:
+            raise ValueError("an entry starts as a draft")
+        taken = Conflict.already_exists(Entity.QUALITY_ENTRY)
+        actions = [
+            transact_put(self._table.name, _entry_item(entry), NOT_EXISTS),
+            self._count(entry, {entry.status: 1}),
+        ]
+        with storage_errors(Entity.QUALITY_ENTRY, on_condition=lambda _: taken):
+            self._table.transact(actions)
+
+    def get_entry(self, entry_id: str) -> QualityEntry:
+        """An entry by id, strongly consistent (read before a move); NotFound if none."""
+        found = find_model(
+            self._table,
+            QualityEntry,
+            keys.quality_entry(entry_id),
+            Entity.QUALITY_ENTRY,
+            consistent=True,
+        )
+        if found is None:
+            raise NotFound(Entity.QUALITY_ENTRY)
+        return found
+
+    def get_entry_parts(
+        self, entry_id: str
+    ) -> tuple[QualityEntry, list[Attachment], list[Objection]]:
+        """An entry with its attachments (in no order: the entry lists their order) and its
+        objections (oldest first): one strongly consistent Query of its collection."""
+        with storage_errors(Entity.QUALITY_ENTRY):
+            items = self._table.query_all(keys.entry_partition(entry_id), consistent=True)
+        entry: QualityEntry | None = None
+        attachments: list[Attachment] = []
+        objections: list[Objection] = []
+        for item in items:
+            kind = item["item_type"]["S"]
+            if kind == keys.QUALITY_ENTRY:
+                entry = to_model(QualityEntry, item)
+            elif kind == keys.ATTACHMENT:
+                attachments.append(to_model(Attachment, item))
+            elif kind == keys.OBJECTION:
+                objections.append(to_model(Objection, item))
+        if entry is None:
+            raise NotFound(Entity.QUALITY_ENTRY)
+        return entry, attachments, objections
+
+    def save_entry(
+        self,
+        before: QualityEntry,
+        after: QualityEntry,
+        *,
+        objection: Objection | None = None,
+        objection_before: Objection | None = None,
+    ) -> QualityEntry:
+        """Store `after` (a move of `before`) on condition that the stored entry is still at
+        `before`'s revision; with the 公示 marker written or deleted as the move enters or
+        leaves the notice, and an objection raised (`objection`) or resolved (`objection` with
+        `objection_before`) in the same transaction. Conflict CONCURRENT_CHANGE if the entry
+        moved meanwhile, STATE_CONFLICT if the objection was resolved meanwhile."""
+        if before.id != after.id or after.revision != before.revision + 1:
+            raise ValueError("an entry moves one revision at a time")
+        actions = [
+            transact_put(
+                self._table.name,
+                _entry_item(after),
+                "#revision = :revision",
+                revision=before.revision,
+            )
+        ]
+        if after.status is not before.status:
+            actions.append(self._count(after, {before.status: -1, after.status: 1}))
+        was, now = before.status is EntryStatus.IN_NOTICE, after.status is EntryStatus.IN_NOTICE
+        if was and before.notice is not None and (not now or after.notice != before.notice):
+            actions.append(
+                transact_delete(
+                    self._table.name, keys.notice_due(before.notice.closes_on, before.id)._asdict()
+                )
+            )
+        if now and after.notice is not None and (not was or after.notice != before.notice):
+            actions.append(transact_put(self._table.name, _due_item(after)))
+        if objection is not None:
+            if objection_before is None:
+                actions.append(
+                    transact_put(self._table.name, _objection_item(objection), NOT_EXISTS)
+                )
+            else:
+                actions.append(
+                    transact_put(
+                        self._table.name,
+                        _objection_item(objection),
+                        "#status = :open",
+                        open=ObjectionStatus.OPEN,
+                    )
+                )
+
+        def failed(index: int | None) -> GrowthError:
+            if objection is not None and index == len(actions) - 1:
+                if objection_before is None:
+                    return Conflict.already_exists(Entity.OBJECTION)
+                return Conflict.changed_meanwhile(Entity.OBJECTION)
+            return Conflict.changed_meanwhile(Entity.QUALITY_ENTRY)
+
+        with storage_errors(Entity.QUALITY_ENTRY, on_condition=failed):
+            if len(actions) == 1:
+                self._table.put(
+                    _entry_item(after), "#revision = :revision", revision=before.revision
+                )
+            else:
+                self._table.transact(actions)
+        return after
+
+    def _count(self, entry: QualityEntry, deltas: Mapping[EntryStatus, int]) -> dict[str, Any]:
+        """An Update action moving the school's counters (TransactWriteItems)."""
+        key = keys.quality_counts(entry.term, entry.school_id)
+        names = {f"#s{n}": status.value for n, status in enumerate(deltas)}
+        values = {f":d{n}": {"N": str(delta)} for n, delta in enumerate(deltas.values())}
+        names["#school"], values[":school"] = "school_id", {"S": entry.school_id}
+        additions = ", ".join(f"#s{n} :d{n}" for n in range(len(deltas)))
+        return {
+            "Update": {
+                "TableName": self._table.name,
+                "Key": {"pk": {"S": key.pk}, "sk": {"S": key.sk}},
+                "UpdateExpression": f"SET #school = :school ADD {additions}",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+    def list_counts(self, term: str) -> list[dict[str, Any]]:
+        """Each school's entries of a term by state: {"school_id": …, "<status>": n, …}."""
+        with storage_errors(Entity.QUALITY_ENTRY):
+            items = self._table.query_all(keys.quality_counts_partition(term))
+        counted = []
+        for item in items:
+            plain = from_item(item)
+            counted.append(
+                {
+                    "school_id": plain["school_id"],
+                    **{s.value: int(plain.get(s.value, 0)) for s in EntryStatus},
+                }
+            )
+        return counted
+
+    def list_student_entries(
+        self,
+        student_id: str,
+        *,
+        term: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        start_key: Start = None,
+    ) -> Page[QualityEntry]:
+        """A student's entries (of one term, if given), newest first."""
+        return query_models(
+            self._table,
+            QualityEntry,
+            Entity.QUALITY_ENTRY,
+            keys.student_entries(student_id),
+            index="gsi1",
+            prefix=f"{term}#" if term else None,
+            newest_first=True,
+            limit=limit,
+            start_key=start_key,
+        )
+
+    def list_class_entries(
+        self,
+        class_id: str,
+        status: EntryStatus,
+        *,
+        limit: int = DEFAULT_PAGE_SIZE,
+        start_key: Start = None,
+    ) -> Page[QualityEntry]:
+        """A class's entries in one state, the longest waiting first (the review queue, the
+        class's 公示, its archive)."""
+        return query_models(
+            self._table,
+            QualityEntry,
+            Entity.QUALITY_ENTRY,
+            keys.class_entries(class_id, status),
+            index="gsi2",
+            limit=limit,
+            start_key=start_key,
+        )
+
+    # ------------------------------------------------------------------ attachments
+
+    def add_attachment(self, attachment: Attachment) -> None:
+        """A new attachment awaiting its upload (Conflict ALREADY_EXISTS for a known id)."""
+        if attachment.status is not AttachmentStatus.AWAITING_UPLOAD:
+            raise ValueError("an attachment starts awaiting its upload")
+        taken = Conflict.already_exists(Entity.ATTACHMENT)
+        with storage_errors(Entity.ATTACHMENT, on_condition=lambda _: taken):
+            self._table.put(_attachment_item(attachment), NOT_EXISTS)
+
+    def get_attachment(self, entry_id: str, attachment_id: str) -> Attachment:
+        found = find_model(
+            self._table,
+            Attachment,
+            keys.attachment(entry_id, attachment_id),
+            Entity.ATTACHMENT,
+            consistent=True,
+        )
+        if found is None:
+            raise NotFound(Entity.ATTACHMENT)
+        return found
+
+    def finish_attachment(self, attachment: Attachment) -> bool:
+        """Store what processing made of an attachment (ready or refused), unless it was
+        finished already or removed meanwhile: returns whether this call stored it."""
+        if attachment.status is AttachmentStatus.AWAITING_UPLOAD:
+            raise ValueError("a finished attachment is ready or refused")
+        try:
+            with storage_errors(
+                Entity.ATTACHMENT, on_condition=lambda _: NotFound(Entity.ATTACHMENT)
+            ):
+                self._table.put(
+                    _attachment_item(attachment),
+                    "#status = :awaiting",
+                    awaiting=AttachmentStatus.AWAITING_UPLOAD,
+                )
+        except NotFound:
+            return False
+        return True
+
+    def remove_attachment(self, attachment: Attachment) -> None:
+        with storage_errors(Entity.ATTACHMENT):
+            key = keys.attachment(attachment.entry_id, attachment.id)
+            self._table.delete(key.pk, key.sk)
+
+    # ------------------------------------------------------------------ objections and 公示
+
+    def list_raised_objections(
+        self, user_id: str, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
+    ) -> Page[Objection]:
+        """The objections a user raised, newest first (they see each answer)."""
+        return query_models(
+            self._table,
+            Objection,
+            Entity.OBJECTION,
+            keys.raised_objections(user_id),
+            index="gsi1",
+            newest_first=True,
+            limit=limit,
+            start_key=start_key,
+        )
+
+    def notices_due(
+        self, until: date, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
+    ) -> Page[str]:
+        """The ids of entries in notice whose window closes on or before `until`, the
+        earliest first."""
+        with storage_errors(Entity.QUALITY_ENTRY):
+            page = self._table.query(
+                keys.NOTICES_DUE,
+                between=("0", f"{until.isoformat()}#~"),
+                limit=limit,
+                start_key=start_key,
+            )
+        return Page([item["entry_id"]["S"] for item in page.items], page.next_key)
+
+    def get_settings(self) -> QualitySettings:
+        """The district's 综评 settings; the defaults if it never saved any."""
+        found = find_model(
+            self._table, QualitySettings, keys.quality_settings(), Entity.QUALITY_SETTINGS
+        )
+        return found if found is not None else QualitySettings()
+
+    def put_settings(self, settings: QualitySettings) -> None:
+        item = {
+            **keys.quality_settings()._asdict(),
+            "item_type": keys.QUALITY_SETTINGS,
+            **model_attributes(settings),
+        }
+        with storage_errors(Entity.QUALITY_SETTINGS):
+            self._table.put(to_item(item))
+
+
+def _entry_item(entry: QualityEntry) -> Item:
+    moved = entry.submitted_at if entry.status is EntryStatus.SUBMITTED else entry.updated_at
+    return to_item(
+        {
+            **keys.quality_entry(entry.id)._asdict(),
+            "item_type": keys.QUALITY_ENTRY,
+            "gsi1pk": keys.student_entries(entry.student_id),
+            "gsi1sk": f"{entry.term}#{keys.stamp(entry.created_at)}#{entry.id}",
+            "gsi2pk": keys.class_entries(entry.class_id, entry.status),
+            "gsi2sk": f"{keys.stamp(moved or entry.updated_at)}#{entry.id}",
+            **model_attributes(entry),
+        }
+    )
+
+
+def _due_item(entry: QualityEntry) -> Item:
+    if entry.notice is None:
+        raise ValueError("only an entry in notice is due")
+    return to_item(
+        {
+            **keys.notice_due(entry.notice.closes_on, entry.id)._asdict(),
+            "item_type": keys.NOTICE_DUE,
+            "entry_id": entry.id,
+        }
+    )
+
+
+def _attachment_item(attachment: Attachment) -> Item:
+    return to_item(
+        {
+            **keys.attachment(attachment.entry_id, attachment.id)._asdict(),
+            "item_type": keys.ATTACHMENT,
+            **model_attributes(attachment),
+        }
+    )
+
+
+def _objection_item(objection: Objection) -> Item:
+    return to_item(
+        {
+            **keys.objection(objection.entry_id, objection.created_at, objection.id)._asdict(),
+            "item_type": keys.OBJECTION,
+            "gsi1pk": keys.raised_objections(objection.raised_by),
+            "gsi1sk": f"{keys.stamp(objection.created_at)}#{objection.id}",
+            **model_attributes(objection),
+        }
+    )
