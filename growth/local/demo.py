@@ -5,8 +5,9 @@ The district sets a task; teachers ask for presigned POSTs and upload a clean sh
 with the mistakes real files have, its corrected re-upload, and hostile files; the demo waits
 for the pipeline, prints each outcome, asks the API for the task's completion and DuckDB for the
 lake's accepted rows per class; then the reminders' story (growth/local/demo_reminders.py:
-exactly the people behind are told, once), then stops. Exit 0 only if every outcome is the
-expected one.
+exactly the people behind are told, once), another system pushing scores
+(demo_integration.py) and a 写实记录 through review, 公示 and 归档 (demo_quality.py), then stops.
+Exit 0 only if every outcome is the expected one.
 """
 
 from __future__ import annotations
@@ -730,6 +731,17 @@ def _integration(platform: Platform, wait_s: float) -> bool:
         client.close()
 
 
+def _quality(platform: Platform, wait_s: float) -> bool:
+    from growth.local.demo_quality import quality_story
+
+    client = Client(platform)
+    try:
+        plan = plan_district(platform.config.district_code, platform.config.demo)
+        return quality_story(client, plan, class_id=STATISTICS_CLASS, wait_s=wait_s)
+    finally:
+        client.close()
+
+
 def run(*, port: int, state_dir: Path | None, wait_s: float = 120.0) -> int:
     """Start the platform (any free port unless `port`), play the scenario, stop."""
     with tempfile.TemporaryDirectory(prefix="growth-demo-") as scratch:
@@ -750,6 +762,7 @@ def run(*, port: int, state_dir: Path | None, wait_s: float = 120.0) -> int:
                 good &= _roster(platform)
                 good &= _remind(platform, wait_s)
                 good &= _integration(platform, wait_s)
+                good &= _quality(platform, wait_s)
         except LocalError as exc:
             print(f"错误：{exc}", file=sys.stderr)
             return EXIT_ERROR
