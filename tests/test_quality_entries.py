@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
+from shared.db.keys import change_log_until
 from shared.domain.models import GuardianLink, SchoolClass, Student
 from shared.exceptions import NotFound
 from shared.ids import make_national_id
@@ -573,6 +574,12 @@ def test_the_window_closes_archives_and_an_open_objection_holds_it(world: World)
     assert table.num_rows == 1
     assert table.column("student_key").to_pylist() == ["S1"]
     assert not {"name", "student_no", "witness"} & set(table.column_names)
+    # The change feed tells subscribers of quality-record, without anything personal
+    (logged,) = world.repos.changes.list_changes(
+        "quality-record", until=change_log_until(datetime(2024, 12, 31, tzinfo=UTC))
+    ).items
+    assert logged.upserted == [archived["record_id"]]
+    assert logged.task_id is None
     # Running again changes nothing (idempotent)
     assert closer(world).run().archived == []
 
@@ -633,6 +640,26 @@ def test_the_report_lists_archived_entries_with_their_thumbnails(world: World) -
         world.call("G2", "GET", "/v1/students/S1/quality-report?term=2024-2025-1").status_code
         == 404
     )
+
+
+def test_a_removed_photo_is_deleted_with_what_was_made_of_it(world: World) -> None:
+    entry = write(world)["entry"]
+    photo = attach(world, entry["id"], photo_bytes())
+    s3, bucket = world.context.s3, SETTINGS.materials_bucket
+    made = [f"{p}/{entry['id']}/{photo['id']}" for p in ("originals", "served", "thumbs")]
+    for key in made:
+        s3.head_object(Bucket=bucket, Key=key)
+    detail = ok(world.call("U1", "GET", f"/v1/quality-entries/{entry['id']}"))
+    ok(
+        world.call(
+            "U1",
+            "PATCH",
+            f"/v1/quality-entries/{entry['id']}",
+            {"revision": detail["entry"]["revision"], "attachment_ids": []},
+        )
+    )
+    listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+    assert not {o["Key"] for o in listed} & set(made)
 
 
 def test_a_removed_attachment_is_gone_and_its_late_upload_ignored(world: World) -> None:

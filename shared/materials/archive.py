@@ -4,7 +4,7 @@ open becomes a record of the quality-record template (records table) and a row o
 
     NOTICES#DUE markers up to yesterday ──▶ each entry, read strongly ──▶ archivable?
         ──▶ validated again by the ingest engine (the same checks as a file's row)
-        ──▶ its record (standing alone: no collection task replaces it)
+        ──▶ its change-feed entry, then its record (standing alone: no task's upload replaces it)
         ──▶ its lake file `records/template=quality-record/…/task=entries/…/part-<entry>.parquet`
         ──▶ the entry archived (conditional on its revision: an objection raised meanwhile wins)
 
@@ -98,6 +98,7 @@ class NoticeCloser:
             report.refused.append(entry.id)
             return
         record, lake_table = built
+        self._log(entry, record)
         self.repos.records.put_records([record])
         self._write_lake(entry, lake_table, template)
         step = EntryStep(action=StepAction.ARCHIVE, at=self.now())
@@ -161,6 +162,28 @@ class NoticeCloser:
             uploaded_at=at,
         )
         return record, table
+
+    def _log(self, entry: QualityEntry, record: Record) -> None:
+        """The change feed's entry (shared.integration.changes), written before the record:
+        a subscriber to quality-record hears of it; a run retried writes it again, which the
+        feed serves as the same record's current values."""
+        from shared.db.changes import ChangeLogItem
+
+        self.repos.changes.put_changes(
+            [
+                ChangeLogItem(
+                    template_id=record.template_id,
+                    at=self.now(),
+                    change_id=entry.id,
+                    chunk=0,
+                    term=entry.term,
+                    school_id=entry.school_id,
+                    class_id=entry.class_id,
+                    generation=record.generation,
+                    upserted=[record.id],
+                )
+            ]
+        )
 
     def _write_lake(self, entry: QualityEntry, table: object, template: Template) -> None:
         from shared.lake.writer import LakeWriter, lake_key

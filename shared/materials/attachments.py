@@ -111,6 +111,18 @@ def presign_view(
     return url
 
 
+def remove_files(s3: S3Client, bucket: str, attachment: Attachment) -> None:
+    """Delete what was made of a removed attachment, and its original (gone in a week anyway):
+    a removed photo is not kept."""
+    keys = [
+        make(attachment.entry_id, attachment.id)
+        for make in (original_key, served_key, thumbnail_key)
+    ]
+    s3.delete_objects(
+        Bucket=bucket, Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True}
+    )
+
+
 def _served_name(attachment: Attachment) -> str:
     """The student's file name with the served type's extension (a HEIC photo is a JPEG now)."""
     stem = attachment.filename.rsplit(".", 1)[0] or "material"
@@ -182,6 +194,15 @@ class MaterialProcessor:
             return Outcome("ignored", attachment.id, f"the attachment is {attachment.status}")
         return attachment
 
+    def _attachment_of_gone(self, attachment: Attachment) -> bool:
+        from shared.exceptions import NotFound
+
+        try:
+            self.entries.get_attachment(attachment.entry_id, attachment.id)
+        except NotFound:
+            return True
+        return False
+
     def _read(self, ref: ObjectRef) -> bytes:
         extra = {"VersionId": ref.version_id} if ref.version_id else {}
         response = self.s3.get_object(Bucket=self.bucket, Key=ref.key, **extra)  # type: ignore[arg-type]
@@ -235,7 +256,10 @@ class MaterialProcessor:
                 "original_size": too_large,
             }
         finished = Attachment.model_validate({**dict(attachment), **fields})
-        stored = self.entries.finish_attachment(finished)
-        if not stored:
+        if not self.entries.finish_attachment(finished):
+            # Another delivery finished it first (it made the same files), or the student
+            # removed it meanwhile: then what was made of it goes too.
+            if self._attachment_of_gone(attachment):
+                remove_files(self.s3, self.bucket, attachment)
             return Outcome("ignored", attachment.id, "finished or removed meanwhile")
         return Outcome(finished.status.value, attachment.id, finished.reason or "")

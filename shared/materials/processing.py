@@ -215,6 +215,9 @@ def _process_photo(data: bytes, fmt: str, limits: MaterialLimits) -> Processed |
                     # a 12 MP photo then never exists in memory at full size.
                     opened.draft("RGB", _fit((width, height), limits.output_long_side))
                 opened.load()
+                # Down to the served size first (in place): turning, colour conversion and
+                # flattening then work on at most 1920 px, never on a full-size copy.
+                opened.thumbnail((limits.output_long_side,) * 2, Image.Resampling.LANCZOS)
                 image = _upright_srgb(opened)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return _too_many_pixels(limits)

@@ -44,6 +44,7 @@ from shared.materials.attachments import (
     max_upload_bytes,
     original_key,
     presign_view,
+    remove_files,
 )
 from shared.materials.entries import (
     MAX_ATTACHMENTS,
@@ -182,6 +183,7 @@ class QualityDesk:
         for attachment in attachments:
             if kept is not None and attachment.id not in kept:
                 self.repos.quality.remove_attachment(attachment)
+                remove_files(self.s3, self.bucket, attachment)
         return after
 
     def add_attachment(
@@ -299,9 +301,11 @@ class QualityDesk:
         """The class's entries in notice (windows open or closed awaiting archive), with the
         attachments each student chose to show."""
         school_class = self._class_for_notice(principal, class_id)
-        entries = self.repos.quality.list_class_entries(
-            school_class.id, EntryStatus.IN_NOTICE, limit=100, start_key=None
-        ).items
+        entries = every_page(
+            lambda start: self.repos.quality.list_class_entries(
+                school_class.id, EntryStatus.IN_NOTICE, limit=100, start_key=start
+            )
+        )
         shown = []
         for entry in entries:
             parts = self.repos.quality.get_entry_parts(entry.id)
@@ -314,7 +318,8 @@ class QualityDesk:
         school_class = self.repos.directory.get_class(entry.class_id)
         family = self._family_classes(principal)
         require(sees_notice(principal, school_class, family), Entity.QUALITY_ENTRY)
-        require(entry.status is not EntryStatus.DRAFT, Entity.QUALITY_ENTRY)
+        # Only what was ever in the 公示 exists for the class.
+        require(entry.status in (EntryStatus.IN_NOTICE, EntryStatus.ARCHIVED), Entity.QUALITY_ENTRY)
         permit(may_object(principal, school_class, family))
         if entry.student_id in self._family_students(principal):
             raise Conflict(ErrorCode.OBJECTION_OWN_ENTRY)
