@@ -28,7 +28,7 @@ venv: $(STAMP)
 # The virtual environment is built from the project's own files and rebuilt when they change.
 $(STAMP): pyproject.toml | system
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev,materials]'
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
 	# Byte-compiled on every core (pip compiles one file after another: ~1 min of a fresh
 	# setup). A file that does not compile is left to Python, as pip leaves it.
 	$(BIN)/python -m compileall -qq -j 0 $(VENV)/lib || true
@@ -86,6 +86,7 @@ bench: $(STAMP) web
 	$(BIN)/python -m benchmarks.bench_pipeline
 	$(BIN)/python -m benchmarks.bench_progress
 	$(BIN)/python -m benchmarks.bench_statistics
+	$(BIN)/python -m benchmarks.bench_materials
 
 ## synth: the CloudFormation templates of the reference stages into cdk.out/, offline (no AWS
 ## account): builds the Lambda layers for arm64 from PyPI, prints each function's package size,

@@ -43,6 +43,10 @@ class View(BaseModel):
 
 
 PageToken = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+# A person's words in a request: a reason, a note (trimmed, not empty).
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+# A template's field key, as a request names it.
+FieldKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
 def _plain_digits(value: object) -> object:

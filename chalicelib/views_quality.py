@@ -8,12 +8,13 @@ comes from their id, and only the 公示 names them (their name, as a notice doe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.views import PageQuery, View
+from chalicelib.views import FieldKey, PageQuery, Text, View
 from chalicelib.views_collection import UploadView
 from shared.domain.models import RecordValue, Role
 from shared.materials.entries import (
@@ -35,8 +36,6 @@ from shared.materials.entries import (
 from shared.materials.kinds import MaterialKind
 from shared.materials.workflow import EntryParts
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-FieldKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Values = Annotated[
     dict[FieldKey, RecordValue],
     Field(max_length=50, description="The template's field key → value (dates as ISO text)."),
@@ -227,13 +226,14 @@ class ObjectionView(View):
     status: ObjectionStatus
     status_zh: str = Field(description="待处理 / 异议成立 / 异议不成立")
     raised_by: str | None = Field(description="Shown to the teacher and the school only.")
+    raised_by_name: str | None = Field(None, description="Their name (teacher and school only).")
     raised_role: Role | None
     created_at: datetime
     resolved_at: datetime | None
     resolution_note: str | None
 
     @classmethod
-    def of(cls, objection: Objection, *, who: bool) -> ObjectionView:
+    def of(cls, objection: Objection, *, who: bool, name: str | None = None) -> ObjectionView:
         return cls(
             id=objection.id,
             entry_id=objection.entry_id,
@@ -241,6 +241,7 @@ class ObjectionView(View):
             status=objection.status,
             status_zh=OBJECTION_STATUS_ZH[objection.status],
             raised_by=objection.raised_by if who else None,
+            raised_by_name=name if who else None,
             raised_role=objection.raised_role if who else None,
             created_at=objection.created_at,
             resolved_at=objection.resolved_at,
@@ -261,13 +262,23 @@ class EntryDetailView(View):
 
     @classmethod
     def of(
-        cls, parts: EntryParts, *, hidden: frozenset[str] = frozenset(), name: str | None = None
+        cls,
+        parts: EntryParts,
+        *,
+        hidden: frozenset[str] = frozenset(),
+        name: str | None = None,
+        objectors: Mapping[str, str] | None = None,
     ) -> EntryDetailView:
+        """`objectors`: who raised each objection (user id → name), for those who see them."""
+        names = objectors or {}
         return cls(
             entry=EntryView.of(parts.entry, history=parts.shows_history, hidden=hidden),
             attachments=[AttachmentView.of(a) for a in parts.attachments],
             attachments_shown=parts.shows_attachments,
-            objections=[ObjectionView.of(o, who=parts.shows_objectors) for o in parts.objections],
+            objections=[
+                ObjectionView.of(o, who=parts.shows_objectors, name=names.get(o.raised_by))
+                for o in parts.objections
+            ],
             student_name=name,
         )
 

@@ -42,8 +42,25 @@ def event_handler(logger: Logger, consume: Consume, *, done: str) -> Handler:
             raise  # reported in batchItemFailures: retried, then dead-lettered
         logger.info(done, extra={"detail_type": event.detail_type, **details})
 
+    return batch_handler(logger, record_handler)
+
+
+def batch_handler(
+    logger: Logger,
+    record_handler: Callable[[SQSRecord], None],
+    *,
+    before: Callable[[Any], None] | None = None,
+) -> Handler:
+    """The Lambda handler of an SQS batch: each message handled on its own by
+    `record_handler`, one that raises reported in `batchItemFailures` (retried alone, then
+    dead-lettered). A batch whose every message failed is answered like any other, each
+    listed (all retried), rather than by failing the invocation. `before(context)` runs first
+    on each invocation."""
+
     @logger.inject_lambda_context
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if before is not None:
+            before(context)
         # One processor per invocation: it keeps the batch's successes and failures.
         processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         response = process_partial_response(

@@ -12,9 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from infrastructure.packaging import CORE, DATA
+from infrastructure.packaging import CORE, DATA, MEDIA
 from shared.resources import (
     COMPACTION,
+    MATERIAL_ORIGINALS_PREFIX,
+    MATERIAL_SERVED_PREFIX,
+    MATERIAL_THUMBNAILS_PREFIX,
+    MATERIALS,
+    NOTICES,
     PROGRESS,
     QUEUES,
     REDRIVE,
@@ -88,17 +93,28 @@ ACCESS: Final[dict[str, Access]] = {
     # The HTTP API: the directory, records and audit trail; it signs upload POSTs (s3:PutObject
     # under uploads/) and error-report links (s3:GetObject), and puts the JSON batches machine
     # clients push (s3:PutObject under uploads/ too) and signs their roster bundles' POSTs
-    # (s3:PutObject under rosters/), but never reads an upload. A write with an
-    # Idempotency-Key is claimed, completed or released in the idempotency table
-    # (Powertools, as the validation function does). Where the stage has a user pool, it
-    # issues machine clients' credentials there: an app client of the resource server per
-    # client, created and kept to the client's scopes (shared.identity.credentials).
+    # (s3:PutObject under rosters/), but never reads an upload. Students' materials: it signs
+    # their POSTs to originals/ and short-lived GETs of what was made of them (served/,
+    # thumbs/), never of an original, and deletes all three files of an attachment the
+    # student removes (DeleteObjects: s3:DeleteObject per key). 写实记录 move in transactions
+    # (an entry's conditional Put, its 公示 marker's Put or Delete, the school's counters'
+    # Update: TransactWriteItems is authorised per action). A write with an Idempotency-Key
+    # is claimed, completed or released in the idempotency table (Powertools, as the
+    # validation function does). Where the stage has a user pool, it issues machine clients'
+    # credentials there: an app client of the resource server per client, created and kept
+    # to the client's scopes (shared.identity.credentials).
     API: Access(
         layers=(CORE.name,),
         tables=(
             TableAccess(
                 "directory",
-                (*_READ, "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"),
+                (
+                    *_READ,
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:BatchWriteItem",
+                ),
                 indexes=True,
             ),
             TableAccess(
@@ -113,6 +129,19 @@ ACCESS: Final[dict[str, Access]] = {
             BucketAccess("uploads", ("s3:PutObject",), prefix="uploads/"),
             BucketAccess("uploads", ("s3:PutObject",), prefix="rosters/"),
             BucketAccess("reports", ("s3:GetObject",)),
+            BucketAccess(
+                "materials",
+                ("s3:PutObject", "s3:DeleteObject"),
+                prefix=MATERIAL_ORIGINALS_PREFIX,
+            ),
+            BucketAccess(
+                "materials", ("s3:GetObject", "s3:DeleteObject"), prefix=MATERIAL_SERVED_PREFIX
+            ),
+            BucketAccess(
+                "materials",
+                ("s3:GetObject", "s3:DeleteObject"),
+                prefix=MATERIAL_THUMBNAILS_PREFIX,
+            ),
         ),
         # TaskCreated, TaskClosed, AssignmentChanged, RosterChanged, CorrectionChanged.
         put_events=True,
@@ -231,7 +260,55 @@ ACCESS: Final[dict[str, Access]] = {
         buckets=(BucketAccess("uploads", ("s3:GetObjectVersion",), prefix="rosters/"),),
         put_events=True,
     ),
-    # The operators' redrive: dead letters back to their queue, for every queue.
+    # Students' materials: reads the attachment the notified original belongs to (strongly
+    # consistent GetItem), reads that version of the original (originals/ only), puts the
+    # served copy and the thumbnail, and finishes the attachment by a Put conditional on its
+    # still awaiting its upload; when that Put finds the attachment removed meanwhile (read
+    # again), it deletes the attachment's three files (DeleteObjects: s3:DeleteObject per key).
+    # Pillow and pillow-heif decode and re-encode (its own layer).
+    MATERIALS.name: Access(
+        layers=(CORE.name, MEDIA.name),
+        tables=(TableAccess("directory", ("dynamodb:GetItem", "dynamodb:PutItem")),),
+        buckets=(
+            # Always the notified version (GetObject with a VersionId needs GetObjectVersion).
+            BucketAccess(
+                "materials",
+                ("s3:GetObjectVersion", "s3:DeleteObject"),
+                prefix=MATERIAL_ORIGINALS_PREFIX,
+            ),
+            BucketAccess(
+                "materials", ("s3:PutObject", "s3:DeleteObject"), prefix=MATERIAL_SERVED_PREFIX
+            ),
+            BucketAccess(
+                "materials",
+                ("s3:PutObject", "s3:DeleteObject"),
+                prefix=MATERIAL_THUMBNAILS_PREFIX,
+            ),
+        ),
+    ),
+    # The nightly 公示 run: the entries whose window closed (a Query of the NOTICES#DUE
+    # partition), each entry, its student and class (GetItem); writes the archived record's
+    # change-feed entry (PutItem) and the record (BatchWriteItem), both in the records table,
+    # and its lake file (records/, pyarrow: the data layer), then archives the entry in one
+    # transaction: its Put conditional on the revision read, its marker's Delete and the
+    # school's counters' Update.
+    NOTICES.name: Access(
+        layers=(CORE.name, DATA.name),
+        tables=(
+            TableAccess(
+                "directory",
+                (
+                    "dynamodb:GetItem",
+                    "dynamodb:Query",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                ),
+            ),
+            TableAccess("records", ("dynamodb:PutItem", "dynamodb:BatchWriteItem")),
+        ),
+        buckets=(BucketAccess("lake", ("s3:PutObject",), prefix="records/"),),
+    ),
     # Lake compaction: lists the lake, reads each directory's files, writes the merged file and
     # deletes the inputs, under records/ (with its run's marker there) and quality/.
     COMPACTION.name: Access(
@@ -248,6 +325,7 @@ ACCESS: Final[dict[str, Access]] = {
             ),
         ),
     ),
+    # The operators' redrive: dead letters back to their queue, for every queue.
     REDRIVE.name: Access(
         layers=(CORE.name,),
         queues=tuple(

@@ -64,7 +64,15 @@ DATA: Final = Layer(
     ("pyarrow", "numpy", "python-calamine", "olefile", "defusedxml"),
     "Spreadsheet readers, Arrow and Parquet: the validation engine's.",
 )
-LAYERS: Final = (CORE, DATA)
+# Decoding photos (HEIC too) and re-encoding them without metadata: the materials function's
+# alone (shared.materials.processing imports them when it runs, never at import).
+MEDIA: Final = Layer(
+    "media",
+    ("Pillow", "pillow-heif"),
+    "Pillow and pillow-heif (libheif): the materials function decodes, strips and re-encodes "
+    "students' photos.",
+)
+LAYERS: Final = (CORE, DATA, MEDIA)
 
 # Lambda's Python runtime ships boto3 and botocore.
 PROVIDED_BY_RUNTIME: Final = ("boto3",)

@@ -55,6 +55,8 @@ from shared.resources import (
     BUCKET_ENV,
     BUCKETS,
     FUNCTIONS,
+    MATERIAL_EVENTS,
+    MATERIALS_BUCKET,
     MINUTE,
     PROGRESS_EVENTS,
     QUEUES,
@@ -68,6 +70,7 @@ from shared.resources import (
     BucketDefinition,
     EventRuleDefinition,
     FunctionDefinition,
+    LifecycleRule,
     QueueDefinition,
     ScheduleDefinition,
 )
@@ -79,6 +82,11 @@ API_MEMORY_MB: Final = 1024
 API_STAGE: Final = "api"
 # Browsers may POST uploads to their presigned URLs for this long before asking again.
 UPLOAD_CORS_MAX_AGE_S: Final = 600
+# The buckets browsers POST files to (presigned by the API): schools' sheets, students'
+# materials.
+BROWSER_UPLOAD_BUCKETS: Final = (UPLOADS, MATERIALS_BUCKET)
+# The buckets that tell queues of new objects (UPLOAD_NOTIFICATIONS), by logical name.
+NOTIFYING_BUCKETS: Final = tuple(dict.fromkeys(n.bucket.logical_name for n in UPLOAD_NOTIFICATIONS))
 
 # Old upload versions are the backups of what schools sent (R11): kept, but moved to a
 # cheaper class once a newer version has replaced them.
@@ -90,6 +98,8 @@ ATHENA_RESULTS_EXPIRE_DAYS: Final = 30
 # district's roster bundle may take the roster function's whole timeout.
 BACKLOG_ALARM_S: Final = {
     PROGRESS_EVENTS.logical_name: 5 * MINUTE,
+    # A student waits on their phone for the photo they just took to be processed.
+    MATERIAL_EVENTS.logical_name: 5 * MINUTE,
     ROSTER_EVENTS.logical_name: 2 * ROSTER_TIMEOUT_S,
 }
 DEFAULT_BACKLOG_ALARM_S: Final = 15 * MINUTE
@@ -144,6 +154,9 @@ class GrowthStack(cdk.Stack):
             api_stage=API_STAGE,
             access_logs=self.access_logs,
             connect_sources=self._browser_connect_sources(),
+            image_sources=s3_origins(
+                self._fixed_bucket_name(MATERIALS_BUCKET.logical_name), self.region
+            ),
             build=assets.web,
             removal=removal,
         )
@@ -171,7 +184,7 @@ class GrowthStack(cdk.Stack):
         self.rules: dict[str, events.CfnRule] = {}
         for queue_definition in QUEUES:
             self._queue(queue_definition)
-        self._notify_uploads()
+        self._notify_queues()
         for rule in RULES:
             self._event_rule(rule)
         self.secrets = {
@@ -213,16 +226,33 @@ class GrowthStack(cdk.Stack):
                 id="abort-incomplete-uploads",
                 abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
             ),
-            s3.LifecycleRule(
-                id="old-versions-to-infrequent-access",
-                noncurrent_version_transitions=[
-                    s3.NoncurrentVersionTransition(
-                        storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                        transition_after=cdk.Duration.days(NONCURRENT_TO_INFREQUENT_ACCESS_DAYS),
-                    )
-                ],
-            ),
         ]
+        if definition.old_versions_expire_after_days is None:
+            rules.append(
+                s3.LifecycleRule(
+                    id="old-versions-to-infrequent-access",
+                    noncurrent_version_transitions=[
+                        s3.NoncurrentVersionTransition(
+                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                            transition_after=cdk.Duration.days(
+                                NONCURRENT_TO_INFREQUENT_ACCESS_DAYS
+                            ),
+                        )
+                    ],
+                )
+            )
+        else:
+            # Previous versions are no backups here (a removed student's photo is not kept):
+            # they go, and so do the delete markers left with no version behind them.
+            rules.append(
+                s3.LifecycleRule(
+                    id="old-versions-expire",
+                    noncurrent_version_expiration=cdk.Duration.days(
+                        definition.old_versions_expire_after_days
+                    ),
+                    expired_object_delete_marker=True,
+                )
+            )
         if definition.expire_after_days is not None:
             rules.append(
                 s3.LifecycleRule(
@@ -231,11 +261,14 @@ class GrowthStack(cdk.Stack):
                     noncurrent_version_expiration=cdk.Duration.days(1),
                 )
             )
-        # The uploads bucket's name is fixed so that its queue's policy can name it without a
-        # reference cycle (the bucket's notification needs the queue; the queue's policy, the
+        rules += [_prefix_rule(rule) for rule in definition.lifecycle]
+        # A notifying bucket's name is fixed so that its queues' policies can name it without
+        # a reference cycle (the bucket's notification needs the queue; the queue's policy, the
         # bucket).
         name = (
-            self._uploads_bucket_name() if definition.logical_name == UPLOADS.logical_name else None
+            self._fixed_bucket_name(definition.logical_name)
+            if definition.logical_name in NOTIFYING_BUCKETS
+            else None
         )
         return s3.Bucket(
             self,
@@ -253,8 +286,9 @@ class GrowthStack(cdk.Stack):
             removal_policy=self.removal,
         )
 
-    def _uploads_bucket_name(self) -> str:
-        return f"{self.config.prefix}-uploads-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}"
+    def _fixed_bucket_name(self, logical_name: str) -> str:
+        """`growth-dev-uploads-<account>-<region>`: unique across accounts and regions."""
+        return f"{self.config.prefix}-{logical_name}-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}"
 
     def _athena_results_bucket(self) -> s3.Bucket:
         return s3.Bucket(
@@ -478,7 +512,8 @@ class GrowthStack(cdk.Stack):
 
     def _browser_connect_sources(self) -> list[str]:
         """The origins the web app fetches from besides its own: the identity provider's
-        (discovery and the token endpoint) and the uploads bucket's (presigned POSTs)."""
+        (discovery and the token endpoint) and those of the buckets it POSTs files to
+        (presigned POSTs: schools' sheets, students' materials)."""
         if self.config.cognito:
             identity = [
                 f"https://cognito-idp.{self.region}.{cdk.Aws.URL_SUFFIX}",
@@ -488,17 +523,25 @@ class GrowthStack(cdk.Stack):
             assert self.config.auth_issuer is not None
             issuer = urlsplit(self.config.auth_issuer)
             identity = [f"{issuer.scheme}://{issuer.netloc}"]
-        return [*identity, *s3_origins(self._uploads_bucket_name(), self.region)]
+        buckets = [
+            origin
+            for bucket in BROWSER_UPLOAD_BUCKETS
+            for origin in s3_origins(self._fixed_bucket_name(bucket.logical_name), self.region)
+        ]
+        return [*identity, *buckets]
 
     def _uploads_from_browsers(self, web_origin: str) -> None:
-        """The app's pages POST files to the uploads bucket's presigned URLs (and only POST:
-        error reports are downloaded by following a presigned link, which needs no CORS)."""
-        self.buckets[UPLOADS.logical_name].add_cors_rule(
-            allowed_methods=[s3.HttpMethods.POST],
-            allowed_origins=[web_origin],
-            allowed_headers=["*"],
-            max_age=UPLOAD_CORS_MAX_AGE_S,
-        )
+        """The app's pages POST files to the presigned URLs of the uploads bucket (schools'
+        sheets) and of the materials bucket (students' photos and certificates), and only
+        POST: error reports and materials are shown or downloaded by following a presigned
+        link (an <img>, a link), which needs no CORS."""
+        for bucket in BROWSER_UPLOAD_BUCKETS:
+            self.buckets[bucket.logical_name].add_cors_rule(
+                allowed_methods=[s3.HttpMethods.POST],
+                allowed_origins=[web_origin],
+                allowed_headers=["*"],
+                max_age=UPLOAD_CORS_MAX_AGE_S,
+            )
 
     def _outputs_for_web(self) -> None:
         cdk.CfnOutput(self, "WebUrl", value=self.web.origin)
@@ -942,52 +985,57 @@ class GrowthStack(cdk.Stack):
         self._queue_alarms(definition, queue, dead_letters)
         return queue
 
-    def _notify_uploads(self) -> None:
-        """The uploads bucket tells each queue of `UPLOAD_NOTIFICATIONS` about every object
-        created under its prefix (`uploads/` to the validate function's, `rosters/` to the
-        roster function's).
+    def _notify_queues(self) -> None:
+        """Each bucket of `UPLOAD_NOTIFICATIONS` tells each of its queues about every object
+        created under its prefix: the uploads bucket `uploads/` to the validate function's
+        queue and `rosters/` to the roster function's, the materials bucket `originals/` to
+        the materials function's.
 
-        Set on the bucket resource itself (not CDK's notification custom resource, whose
+        Set on the bucket resources themselves (not CDK's notification custom resource, whose
         role needs s3:PutBucketNotification on "*"); S3 checks the queues' policies when it
-        saves the configuration, so the bucket waits for them."""
-        uploads_arn = f"arn:{cdk.Aws.PARTITION}:s3:::{self._uploads_bucket_name()}"
-        bucket = self.buckets[UPLOADS.logical_name].node.default_child
-        assert isinstance(bucket, s3.CfnBucket)
-        configurations = []
-        for notification in UPLOAD_NOTIFICATIONS:
-            queue = self.queues[notification.queue.logical_name]
-            queue.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="UploadsBucketSends",
-                    principals=[iam.ServicePrincipal("s3.amazonaws.com")],
-                    actions=["sqs:SendMessage"],
-                    resources=[queue.queue_arn],
-                    conditions={
-                        "ArnEquals": {"aws:SourceArn": uploads_arn},
-                        "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
-                    },
+        saves a configuration, so each bucket waits for its queues' policies."""
+        for logical_name in NOTIFYING_BUCKETS:
+            bucket_arn = f"arn:{cdk.Aws.PARTITION}:s3:::{self._fixed_bucket_name(logical_name)}"
+            bucket = self.buckets[logical_name].node.default_child
+            assert isinstance(bucket, s3.CfnBucket)
+            configurations = []
+            notifications = [
+                n for n in UPLOAD_NOTIFICATIONS if n.bucket.logical_name == logical_name
+            ]
+            for notification in notifications:
+                queue = self.queues[notification.queue.logical_name]
+                queue.add_to_resource_policy(
+                    iam.PolicyStatement(
+                        sid=f"{logical_name.capitalize()}BucketSends",
+                        principals=[iam.ServicePrincipal("s3.amazonaws.com")],
+                        actions=["sqs:SendMessage"],
+                        resources=[queue.queue_arn],
+                        conditions={
+                            "ArnEquals": {"aws:SourceArn": bucket_arn},
+                            "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
+                        },
+                    )
                 )
-            )
-            # The queue's one policy (CDK's, which also refuses plain HTTP).
-            bucket.node.add_dependency(queue.node.find_child("Policy"))
-            configurations.append(
-                s3.CfnBucket.QueueConfigurationProperty(
-                    event="s3:ObjectCreated:*",
-                    queue=queue.queue_arn,
-                    filter=s3.CfnBucket.NotificationFilterProperty(
-                        s3_key=s3.CfnBucket.S3KeyFilterProperty(
-                            rules=[
-                                s3.CfnBucket.FilterRuleProperty(
-                                    name="prefix", value=notification.prefix
-                                )
-                            ]
-                        )
-                    ),
+                # The queue's one policy (CDK's, which also refuses plain HTTP).
+                bucket.node.add_dependency(queue.node.find_child("Policy"))
+                configurations.append(
+                    s3.CfnBucket.QueueConfigurationProperty(
+                        event="s3:ObjectCreated:*",
+                        queue=queue.queue_arn,
+                        filter=s3.CfnBucket.NotificationFilterProperty(
+                            s3_key=s3.CfnBucket.S3KeyFilterProperty(
+                                rules=[
+                                    s3.CfnBucket.FilterRuleProperty(
+                                        name="prefix", value=notification.prefix
+                                    )
+                                ]
+                            )
+                        ),
+                    )
                 )
+            bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+                queue_configurations=configurations
             )
-        bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
-            queue_configurations=configurations
-        )
 
     # -- the API ------------------------------------------------------------------------------
 
@@ -1212,6 +1260,32 @@ _TYPES: Final = {"S": "STRING", "N": "NUMBER", "B": "BINARY"}
 
 def _definition(logical_name: str) -> TableDefinition:
     return next(t for t in (*TABLES, IDEMPOTENCY) if t.logical_name == logical_name)
+
+
+def _prefix_rule(rule: LifecycleRule) -> s3.LifecycleRule:
+    """A bucket's rule for the objects under one prefix (`shared.resources.LifecycleRule`).
+    In a versioned bucket an expired object becomes a previous version: gone a day later."""
+    expire = rule.expire_after_days
+    to_infrequent_access = rule.infrequent_access_after_days
+    actions = []
+    transitions = None
+    if to_infrequent_access is not None:
+        actions.append("to-infrequent-access")
+        transitions = [
+            s3.Transition(
+                storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                transition_after=cdk.Duration.days(to_infrequent_access),
+            )
+        ]
+    if expire is not None:
+        actions.append("expire")
+    return s3.LifecycleRule(
+        id="-".join([rule.prefix.strip("/"), *actions]),
+        prefix=rule.prefix,
+        transitions=transitions,
+        expiration=cdk.Duration.days(expire) if expire is not None else None,
+        noncurrent_version_expiration=cdk.Duration.days(1) if expire is not None else None,
+    )
 
 
 def _retention(days: int) -> logs.RetentionDays:

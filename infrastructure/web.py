@@ -73,14 +73,18 @@ function handler(event) {
 """
 
 
-def content_security_policy(connect_sources: Sequence[str]) -> str:
+def content_security_policy(
+    connect_sources: Sequence[str], image_sources: Sequence[str] = ()
+) -> str:
     """The app's CSP: its own scripts only; fetches to its origin (the API) and to
-    `connect_sources` (the identity provider, the uploads bucket); never framed."""
+    `connect_sources` (the identity provider, the buckets it uploads to); images from itself
+    and `image_sources` (the materials bucket's presigned links: photos and thumbnails);
+    never framed."""
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],  # Vant sets styles on elements
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *image_sources],
         "font-src": ["'self'", "data:"],  # Vant's icon font is a data: URL
         "connect-src": ["'self'", *connect_sources],
         "object-src": ["'none'"],
@@ -122,6 +126,7 @@ class WebApp(Construct):
         access_logs: s3.IBucket,
         connect_sources: Sequence[str],
         build: Path | None,
+        image_sources: Sequence[str] = (),
         removal: cdk.RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -129,7 +134,8 @@ class WebApp(Construct):
         self.bucket = self._bucket(access_logs, removal)
         self.spa_routes = None if config.china else self._spa_routes_function()
         self.distribution = self._distribution(
-            self._api_origin(api, api_stage), content_security_policy(connect_sources)
+            self._api_origin(api, api_stage),
+            content_security_policy(connect_sources, image_sources),
         )
         domain = config.web_domain or self.distribution.distribution_domain_name
         self.origin = f"https://{domain}"

@@ -33,6 +33,9 @@ class BucketDefinition:
     versioned: bool = True  # R11: versions are the backups of what schools uploaded
     expire_after_days: int | None = None  # reports and query results are re-creatable
     lifecycle: tuple[LifecycleRule, ...] = ()  # rules by prefix, besides the whole-bucket one
+    # Where previous versions are no backups: they go this many days after being replaced or
+    # deleted (None: they are kept, moving to Standard-IA).
+    old_versions_expire_after_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +104,9 @@ LAKE: Final = BucketDefinition("lake")
 # Students' materials (docs/materials.md): what they uploaded, under `originals/`, kept a week
 # (long enough to redrive a failed processing); what is served, under `served/`, moving to
 # Standard-IA after 90 days (a term's evidence is read in its term, then rarely). Thumbnails
-# stay in Standard: S3 bills an IA object under 128 KiB as 128 KiB.
+# stay in Standard: S3 bills an IA object under 128 KiB as 128 KiB. Versioned for the notified
+# version the materials function reads, but a removed attachment's files are not kept: a
+# deleted (or replaced) object's previous version goes a day later.
 MATERIAL_ORIGINALS_PREFIX: Final = "originals/"
 MATERIAL_SERVED_PREFIX: Final = "served/"
 MATERIAL_THUMBNAILS_PREFIX: Final = "thumbs/"
@@ -111,6 +116,7 @@ MATERIALS_BUCKET: Final = BucketDefinition(
         LifecycleRule(MATERIAL_ORIGINALS_PREFIX, expire_after_days=7),
         LifecycleRule(MATERIAL_SERVED_PREFIX, infrequent_access_after_days=90),
     ),
+    old_versions_expire_after_days=1,
 )
 BUCKETS: Final = (UPLOADS, REPORTS, LAKE, MATERIALS_BUCKET)
 

@@ -38,6 +38,11 @@ from shared.events import DETAIL_TYPES, SOURCE
 from shared.resources import (
     BUCKETS,
     FUNCTIONS,
+    MATERIAL_EVENTS,
+    MATERIALS,
+    MATERIALS_BUCKET,
+    NOTICE_FAILURES,
+    NOTICES,
     PROGRESS,
     PROGRESS_EVENTS,
     QUEUES,
@@ -47,6 +52,8 @@ from shared.resources import (
     SCHEDULER_INPUT,
     STATISTICS,
     STATISTICS_EVENTS,
+    UPLOAD_NOTIFICATIONS,
+    UPLOADS,
     FunctionDefinition,
 )
 from shared.templates.registry import builtin_registry
@@ -126,6 +133,16 @@ def queue_id(template: Template, logical_name: str, *, dead_letters: bool = Fals
     return found
 
 
+def bucket_id(template: Template, logical_name: str) -> str:
+    """The logical id of a bucket of `shared.resources` (the stack's `Bucket-<logical name>`)."""
+    (found,) = [
+        k
+        for k in resources(template, "AWS::S3::Bucket")
+        if re.fullmatch(f"Bucket{logical_name}[0-9A-F]{{8}}", k)
+    ]
+    return found
+
+
 def role_statements(template: Template, role_id: str) -> list[dict[str, Any]]:
     """Every statement of the policies attached to a role."""
     return [
@@ -183,40 +200,59 @@ def test_every_queue_consumer_follows_aws_guidance_r3(template: Template) -> Non
         assert dead_letters["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
 
 
-def test_uploads_notify_each_prefixs_queue_which_only_the_uploads_bucket_may_send_to(
+def test_buckets_notify_each_prefixs_queue_which_only_that_bucket_may_send_to(
     template: Template,
 ) -> None:
     buckets = resources(template, "AWS::S3::Bucket")
-    notifying = [b for b in buckets.values() if "NotificationConfiguration" in b["Properties"]]
-    assert len(notifying) == 1
-    configs = notifying[0]["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
-    # Schools' files and pushed batches to the validate function's queue, machine clients'
-    # roster bundles to the roster function's.
-    routed = {c["Filter"]["S3Key"]["Rules"][0]["Value"]: ref(c["Queue"]) for c in configs}
-    assert routed == {
-        "uploads/": queue_id(template, "upload_events"),
-        "rosters/": queue_id(template, "roster_events"),
+    notifying = {k for k, b in buckets.items() if "NotificationConfiguration" in b["Properties"]}
+    assert notifying == {bucket_id(template, n.bucket.logical_name) for n in UPLOAD_NOTIFICATIONS}
+    routed = {
+        bucket: {
+            c["Filter"]["S3Key"]["Rules"][0]["Value"]: ref(c["Queue"])
+            for c in buckets[bucket]["Properties"]["NotificationConfiguration"][
+                "QueueConfigurations"
+            ]
+        }
+        for bucket in notifying
     }
-    for config in configs:
-        assert config["Event"] == "s3:ObjectCreated:*"
-        assert len(config["Filter"]["S3Key"]["Rules"]) == 1
-        queue = ref(config["Queue"])
-        policies = [
-            p
-            for p in resources(template, "AWS::SQS::QueuePolicy").values()
-            if queue in [ref(q) for q in p["Properties"]["Queues"]]
-        ]
-        assert len(policies) == 1  # one policy per queue: a second would replace the first
-        statements = policies[0]["Properties"]["PolicyDocument"]["Statement"]
-        (send,) = [s for s in statements if s["Effect"] == "Allow"]
-        assert send["Principal"] == {"Service": "s3.amazonaws.com"}
-        assert send["Action"] == "sqs:SendMessage"
-        assert "aws:SourceArn" in send["Condition"]["ArnEquals"]
-        # S3 checks the queue policy when it saves the notification: the bucket waits for it.
-        policy_id = next(
-            k for k, p in resources(template, "AWS::SQS::QueuePolicy").items() if p in policies
-        )
-        assert policy_id in listed(notifying[0]["DependsOn"])
+    # Schools' files and pushed batches to the validate function's queue, machine clients'
+    # roster bundles to the roster function's; students' materials to the materials function's.
+    assert routed == {
+        bucket_id(template, UPLOADS.logical_name): {
+            "uploads/": queue_id(template, "upload_events"),
+            "rosters/": queue_id(template, "roster_events"),
+        },
+        bucket_id(template, MATERIALS_BUCKET.logical_name): {
+            "originals/": queue_id(template, MATERIAL_EVENTS.logical_name),
+        },
+    }
+    for bucket in notifying:
+        # The queue policies name the bucket by its (fixed) name: no reference cycle.
+        name = _joined(buckets[bucket]["Properties"]["BucketName"])
+        configs = buckets[bucket]["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+        for config in configs:
+            assert config["Event"] == "s3:ObjectCreated:*"
+            assert len(config["Filter"]["S3Key"]["Rules"]) == 1
+            queue = ref(config["Queue"])
+            policies = [
+                p
+                for p in resources(template, "AWS::SQS::QueuePolicy").values()
+                if queue in [ref(q) for q in p["Properties"]["Queues"]]
+            ]
+            assert len(policies) == 1  # one policy per queue: a second would replace the first
+            statements = policies[0]["Properties"]["PolicyDocument"]["Statement"]
+            (send,) = [s for s in statements if s["Effect"] == "Allow"]
+            assert send["Principal"] == {"Service": "s3.amazonaws.com"}
+            assert send["Action"] == "sqs:SendMessage"
+            assert _joined(send["Condition"]["ArnEquals"]["aws:SourceArn"]) == (
+                f"arn:<AWS::Partition>:s3:::{name}"
+            )
+            # S3 checks the queue policy when it saves the notification: the bucket waits for
+            # it.
+            policy_id = next(
+                k for k, p in resources(template, "AWS::SQS::QueuePolicy").items() if p in policies
+            )
+            assert policy_id in listed(buckets[bucket]["DependsOn"])
 
 
 # -- R11: backups -----------------------------------------------------------------------------
@@ -346,14 +382,34 @@ def test_lifecycle_rules_expire_what_is_re_creatable_and_move_old_uploads(
     def rules(bucket: dict[str, Any]) -> list[dict[str, Any]]:
         return list(bucket["Properties"].get("LifecycleConfiguration", {}).get("Rules", []))
 
-    buckets = list(resources(template, "AWS::S3::Bucket").values())
-    uploads = next(b for b in buckets if "NotificationConfiguration" in b["Properties"])
+    buckets = resources(template, "AWS::S3::Bucket")
+    uploads = buckets[bucket_id(template, UPLOADS.logical_name)]
     transitions = [t for r in rules(uploads) for t in r.get("NoncurrentVersionTransitions", [])]
     assert transitions[0]["StorageClass"] == "STANDARD_IA"
     assert not [r for r in rules(uploads) if "ExpirationInDays" in r]  # uploads are kept
-    expiring = [b for b in buckets if any("ExpirationInDays" in r for r in rules(b))]
-    # Error reports, Athena results and access logs expire.
-    assert len(expiring) == 3
+    expiring = [b for b in buckets.values() if any("ExpirationInDays" in r for r in rules(b))]
+    # Error reports, Athena results, access logs, and students' original materials expire.
+    assert len(expiring) == 4
+    # Students' materials: what they uploaded goes after a week (its previous versions a day
+    # later); what is served moves to Standard-IA after 90 days; thumbnails stay where they are.
+    materials = rules(buckets[bucket_id(template, MATERIALS_BUCKET.logical_name)])
+    by_prefix = {r["Prefix"]: r for r in materials if "Prefix" in r}
+    assert set(by_prefix) == {"originals/", "served/"}
+    originals, served = by_prefix["originals/"], by_prefix["served/"]
+    assert originals["ExpirationInDays"] == 7
+    assert originals["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    assert "Transitions" not in originals
+    assert served["Transitions"] == [{"StorageClass": "STANDARD_IA", "TransitionInDays": 90}]
+    assert "ExpirationInDays" not in served
+    assert all(r["Status"] == "Enabled" for r in materials)
+    # And its previous versions are no backups: a removed attachment's files go a day after
+    # their deletion, never kept in Standard-IA as the uploads' are
+    (old_versions,) = [
+        r for r in materials if "NoncurrentVersionExpiration" in r and "Prefix" not in r
+    ]
+    assert old_versions["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    assert old_versions["ExpiredObjectDeleteMarker"] is True
+    assert not [r for r in materials if "NoncurrentVersionTransitions" in r]
 
 
 # -- the lake, identity, API, alarms ----------------------------------------------------------
@@ -500,6 +556,7 @@ def test_functions_are_arm64_with_their_layers_settings_and_no_tracing(
         constants.ENV_UPLOADS_BUCKET,
         constants.ENV_REPORTS_BUCKET,
         constants.ENV_LAKE_BUCKET,
+        constants.ENV_MATERIALS_BUCKET,
         constants.ENV_EVENT_BUS,
         constants.ENV_DISTRICT_CODE,
     }
@@ -796,6 +853,53 @@ def test_reminders_run_on_eventbridge_scheduler_in_shanghai_time(template: Templ
         if "sqs:SendMessage" in listed(s["Action"])
     ]
     assert [(s["Action"], ref(s["Resource"])) for s in sends] == [("sqs:SendMessage", failures)]
+
+
+def test_materials_are_processed_from_their_queue_and_notices_closed_nightly(
+    stage: StageConfig, template: Template
+) -> None:
+    functions = resources(template, "AWS::Lambda::Function")
+    layers = resources(template, "AWS::Lambda::LayerVersion")
+    (media,) = [k for k in layers if re.fullmatch(r"Layermedia[0-9A-F]{8}", k)]
+    # The materials function consumes the material-events queue (what the materials bucket
+    # tells it), and alone has the media layer (Pillow, pillow-heif) beside the core one
+    materials = function_id(template, MATERIALS)
+    mappings = resources(template, "AWS::Lambda::EventSourceMapping").values()
+    events_id = queue_id(template, MATERIAL_EVENTS.logical_name)
+    (mapping,) = [
+        m["Properties"] for m in mappings if ref(m["Properties"]["EventSourceArn"]) == events_id
+    ]
+    assert ref(mapping["FunctionName"]) == materials
+    assert mapping["BatchSize"] == MATERIALS.batch_size
+    with_media = [k for k, f in functions.items() if media in map(ref, f["Properties"]["Layers"])]
+    assert with_media == [materials]
+    assert len(functions[materials]["Properties"]["Layers"]) == 2
+    # The 公示 run: nightly at 00:30 Shanghai time, its failed runs to their own queue (alarmed)
+    assert NOTICES.schedule is not None
+    notices = function_id(template, NOTICES)
+    (schedule,) = [
+        s["Properties"]
+        for s in resources(template, "AWS::Scheduler::Schedule").values()
+        if ref(s["Properties"]["Target"]["Arn"]) == notices
+    ]
+    assert schedule["ScheduleExpression"] == "cron(30 0 * * ? *)"
+    assert schedule["ScheduleExpressionTimezone"] == "Asia/Shanghai"
+    failures = queue_id(template, NOTICE_FAILURES.logical_name)
+    assert ref(schedule["Target"]["DeadLetterConfig"]["Arn"]) == failures
+    alarms = {
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in resources(template, "AWS::CloudWatch::Alarm").values()
+    }
+    failed = alarms[f"{stage.prefix}-notice-failures-failed-runs"]
+    assert ref(failed["Dimensions"][0]["Value"]) == failures
+    for name in ("materials", "notices"):
+        assert f"{stage.prefix}-{name}-errors" in alarms
+    assert f"{stage.prefix}-material-events-oldest-message-age" in alarms
+    # Both find the materials bucket by name, as every function does
+    bucket = bucket_id(template, MATERIALS_BUCKET.logical_name)
+    for function in (materials, notices):
+        variables = functions[function]["Properties"]["Environment"]["Variables"]
+        assert ref(variables[constants.ENV_MATERIALS_BUCKET]) == bucket
 
 
 def test_the_scheduler_role_may_invoke_its_function_and_dead_letter_nothing_else(
@@ -1103,6 +1207,9 @@ def test_every_function_fits_lambda_unzipped_limit(assets: Assets, capsys: Any) 
     data = assets.layers["data"] / "python"
     assert list(data.glob("pyarrow/lib.cpython-311-aarch64-linux-gnu.so"))
     assert not list(data.rglob("libarrow_flight*"))  # trimmed
+    media = assets.layers["media"] / "python"
+    assert list(media.glob("PIL/_imaging.cpython-311-aarch64-linux-gnu.so"))
+    assert list(media.glob("_pillow_heif.cpython-311-aarch64-linux-gnu.so"))
     code = assets.code
     assert (code / "app.py").is_file()
     assert (code / "chalice" / "app.py").is_file()
@@ -1156,6 +1263,16 @@ def test_adding_a_function_is_its_definition_and_its_access(
     assert "growth-dev-digest-errors" in names
 
 
+# What the materials function does with its layers: a photo decoded and re-encoded.
+MEDIA_CHECK = (
+    "; import io, pillow_heif; from PIL import Image; pillow_heif.register_heif_opener()"
+    "; out = io.BytesIO(); Image.new('RGB', (64, 48), (1, 2, 3)).save(out, 'JPEG')"
+    "; from shared.materials.processing import Processed, process"
+    "; from shared.materials.limits import MaterialLimits"
+    "; assert isinstance(process(out.getvalue(), MaterialLimits()), Processed)"
+)
+
+
 def test_the_packaged_functions_import_from_their_layers_alone(
     assets: Assets, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -1182,6 +1299,8 @@ def test_the_packaged_functions_import_from_their_layers_alone(
         script += f"assert callable(m.{attribute})"
         if "data" in ACCESS[name].layers:  # and what the engine imports lazily
             script += "; import pyarrow.parquet, pyarrow.csv, pyarrow.compute, python_calamine"
+        if "media" in ACCESS[name].layers:  # and a photo processed, HEIC support loaded
+            script += MEDIA_CHECK
         # -I -S: no site-packages, no user paths: only the package and its layers
         result = subprocess.run(
             [sys.executable, "-I", "-S", "-c", script],

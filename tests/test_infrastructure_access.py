@@ -1,9 +1,9 @@
 """Least privilege, checked against behaviour: the functions run on moto through the paths of the
-pipeline, API and reminders tests while every AWS call they make is recorded; each call must be
-granted by `infrastructure.functions.ACCESS` (the stack writes the roles from it, see
-test_infrastructure), and each grant must be used by some call, or be listed below with the path
-that needs it. The reminders function runs in both kinds of stage (email through SMTP, email
-through SES), since a stage grants only the channels it uses."""
+pipeline, API, reminders and 写实记录 tests while every AWS call they make is recorded; each
+call must be granted by `infrastructure.functions.ACCESS` (the stack writes the roles from it,
+see test_infrastructure), and each grant must be used by some call, or be listed below with the
+path that needs it. The reminders function runs in both kinds of stage (email through SMTP,
+email through SES), since a stage grants only the channels it uses."""
 
 from __future__ import annotations
 
@@ -25,6 +25,13 @@ from infrastructure.functions import ACCESS, API, Access
 from shared.events import DETAIL_TYPES
 from shared.resources import PROGRESS, REMINDERS, STATISTICS, VALIDATE
 from tests.api_world import SETTINGS, TABLES
+from tests.materials_world import (
+    VALUES,
+    awaiting_upload,
+    in_notice,
+    jpeg_photo,
+    quality_entry,
+)
 from tests.pipeline_world import (
     IDEMPOTENCY,
     LAKE,
@@ -279,6 +286,72 @@ def issue_client_credentials(recorder: Recorder) -> None:
         credentials.set_scopes(issued.client_id, [f"{RESOURCE_SERVER}/ingest"])
 
 
+def write_and_review_a_quality_entry(world: Any, recorder: Recorder) -> None:
+    """What the API does for a 写实记录 with a photo (its routes call the use cases of
+    `shared.materials.workflow`), recorded: the student writes the entry and adds the photo
+    (the POST to its original is signed) and a certificate, which they remove again (its
+    files are deleted); the head teacher approves the entry into the class's 公示 (the entry,
+    its marker and the school's counters in one transaction) and opens the photo and its
+    thumbnail (GETs of the processed copies are signed)."""
+    from shared.access.policy import Principal
+    from shared.materials.attachments import served_key, thumbnail_key
+    from shared.materials.entries import AttachmentStatus
+    from shared.materials.kinds import MaterialKind
+    from shared.materials.limits import MaterialLimits
+    from shared.materials.workflow import QualityDesk
+    from shared.templates.registry import builtin_registry
+    from tests.api_world import NOW
+
+    def principal(user_id: str) -> Principal:
+        return Principal.of(world.repos.directory.get_user_relations(user_id))
+
+    desk = QualityDesk(
+        world.repos,
+        world.context.s3,
+        SETTINGS.materials_bucket,
+        now=lambda: NOW,
+        limits=MaterialLimits(),
+        template=lambda: builtin_registry().get("quality-record"),
+    )
+    student, teacher = principal("U1"), principal("T1")
+    with recorder.recording():
+        entry = desk.write(
+            student,
+            "S1",
+            dict(VALUES),
+            show_attachments=True,
+        )
+        attachment, post = desk.add_attachment(
+            student, entry.id, filename="志愿服务.jpg", content_type="image/jpeg"
+        )
+        _, removed = desk.add_attachment(
+            student, entry.id, filename="证书.pdf", content_type="application/pdf"
+        )
+        revision = world.repos.quality.get_entry(entry.id).revision  # as the page read it
+        desk.edit(student, entry.id, revision=revision, attachment_ids=[attachment.id])
+    # The POSTs are signed with the API's credentials: their keys are where files may go.
+    for signed in (post, removed):
+        recorder.uses.add(("s3:PutObject", "materials", signed.key))
+    # (The materials function processes it: not the API's calls.)
+    ready = attachment.model_copy(
+        update={
+            "status": AttachmentStatus.READY,
+            "kind": MaterialKind.PHOTO,
+            "media_type": "image/jpeg",
+            "has_thumbnail": True,
+        }
+    )
+    assert world.repos.quality.finish_attachment(ready)
+    with recorder.recording():
+        desk.submit(student, entry.id)
+        desk.review(teacher, entry.id, "approve", None)
+        for thumbnail in (False, True):
+            assert desk.view_url(teacher, entry.id, attachment.id, thumbnail=thumbnail)
+    # The links are signed by the API: the processed copies it may hand out.
+    recorder.uses.add(("s3:GetObject", "materials", served_key(entry.id, attachment.id)))
+    recorder.uses.add(("s3:GetObject", "materials", thumbnail_key(entry.id, attachment.id)))
+
+
 def test_the_api_uses_exactly_what_it_is_granted(
     recorder: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -314,6 +387,9 @@ def test_the_api_uses_exactly_what_it_is_granted(
         issue_client_credentials(recorder)
         # And a machine client's roster import started and looked at
         start_roster_import(world, recorder)
+        # And a student's 写实记录 with a photo, written, reviewed and looked at
+        monkeypatch.setitem(NAMES, SETTINGS.materials_bucket, "materials")
+        write_and_review_a_quality_entry(world, recorder)
     # And, on the pipeline's world, the reads of what an upload produced: a partial
     # submission's report link, and records behind their generation pointers
     with pipeline_world(monkeypatch) as pw:
@@ -778,3 +854,141 @@ def test_the_roster_function_uses_exactly_what_it_is_granted(
     # And every grant is used, or named above with the path that needs it
     used = {(action, resource) for action, resource, _ in recorder.uses}
     assert grants(access) - used == ROSTER_UNUSED_BY_SCENARIO
+
+
+# ------------------------------------------------------------------------ students' materials
+
+S1_OF_A1 = {"student_id": "S1", "school_id": "A", "class_id": "A1"}
+
+
+# Granted, and needed on paths this scenario does not take (each names the path).
+MATERIALS_UNUSED_BY_SCENARIO: set[tuple[str, str]] = set()
+
+
+def test_the_materials_function_uses_exactly_what_it_is_granted(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from functions.materials import app
+    from functions.materials.handler import handler
+    from shared import constants
+    from shared.exceptions import NotFound
+    from shared.materials import processing
+    from shared.materials.attachments import original_key, served_key, thumbnail_key
+    from shared.materials.entries import AttachmentStatus
+    from shared.resources import MATERIALS
+    from tests.api_world import NOW
+    from tests.pipeline_world import s3_record
+
+    def posted(entry_id: str, attachment_id: str) -> dict[str, Any]:
+        """The photo posted to the attachment's key (the one its presigned POST allows): the
+        notification's record."""
+        key, photo = original_key(entry_id, attachment_id), jpeg_photo()
+        put = s3.put_object(Bucket=bucket, Key=key, Body=photo)
+        record = s3_record(key, put["VersionId"], len(photo), put["ETag"].strip('"'))
+        record["s3"]["bucket"]["name"] = bucket
+        return record
+
+    bucket = SETTINGS.materials_bucket
+    monkeypatch.setitem(NAMES, bucket, "materials")
+    monkeypatch.setenv(constants.ENV_MATERIALS_BUCKET, bucket)
+    app.application.cache_clear()
+    try:
+        with pipeline_world(monkeypatch) as pw:
+            repos, s3 = pw.world.repos, pw.s3
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+            # Given a student's entry with a photo attachment awaiting its upload, and the
+            # photo posted
+            entry = quality_entry(repos, "e" * 32, at=NOW, **S1_OF_A1)
+            attachment = awaiting_upload(repos, entry, "a" * 32, filename="志愿服务.jpg")
+            record = posted(entry.id, attachment.id)
+            # When the function processes its notification, and the same again (a
+            # redelivery), recorded
+            event = {"Records": [sqs_message(body_of(record), n) for n in range(2)]}
+            with recorder.recording():
+                result = handler(event, LambdaContext(function_name=MATERIALS.name))
+            assert result == {"batchItemFailures": []}
+            # Then the photo is ready: served and thumbnail copies stored
+            stored = repos.quality.get_attachment(entry.id, attachment.id)
+            assert stored.status is AttachmentStatus.READY, stored.reason
+            assert stored.media_type == "image/jpeg"
+            for copy in (served_key, thumbnail_key):
+                s3.head_object(Bucket=bucket, Key=copy(entry.id, attachment.id))
+
+            # Given a second photo, which the student removes while it is being processed
+            second = awaiting_upload(repos, entry, "b" * 32, filename="证书.jpg")
+            record = posted(entry.id, second.id)
+            real = processing.process
+
+            def removed_meanwhile(data: bytes, limits: Any) -> Any:
+                recorder.active = False  # the API's calls, not the function's
+                repos.quality.remove_attachment(second)
+                recorder.active = True
+                return real(data, limits)
+
+            monkeypatch.setattr(processing, "process", removed_meanwhile)
+            # When the function processes it, recorded
+            event = {"Records": [sqs_message(body_of(record), 0)]}
+            with recorder.recording():
+                result = handler(event, LambdaContext(function_name=MATERIALS.name))
+            assert result == {"batchItemFailures": []}
+            # Then nothing of it is left: the copies it made and the original are deleted
+            with pytest.raises(NotFound):
+                repos.quality.get_attachment(entry.id, second.id)
+            for make in (original_key, served_key, thumbnail_key):
+                with pytest.raises(ClientError, match="404"):
+                    s3.head_object(Bucket=bucket, Key=make(entry.id, second.id))
+    finally:
+        app.application.cache_clear()
+    # And every call it made is granted
+    access = ACCESS[MATERIALS.name]
+    refused = sorted(use for use in recorder.uses if not granted(access, use))
+    assert not refused, f"calls not granted to {MATERIALS.name}: {refused}"
+    # And every grant is used, or named above with the path that needs it
+    used = {(action, resource) for action, resource, _ in recorder.uses}
+    assert grants(access) - used == MATERIALS_UNUSED_BY_SCENARIO
+
+
+# Granted, and needed on paths this scenario does not take (each names the path).
+NOTICES_UNUSED_BY_SCENARIO: set[tuple[str, str]] = set()
+
+
+def test_the_notices_function_uses_exactly_what_it_is_granted(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.notices import app
+    from functions.notices.handler import handler
+    from shared import constants
+    from shared.materials.entries import EntryStatus
+    from shared.resources import NOTICES, SCHEDULER_INPUT
+    from tests.api_world import NOW
+
+    monkeypatch.setenv(constants.ENV_MATERIALS_BUCKET, SETTINGS.materials_bucket)
+    app.application.cache_clear()
+    try:
+        with pipeline_world(monkeypatch) as pw:
+            repos = pw.world.repos
+            # Given an entry of S1 whose 公示 window closed with no objection
+            entry = in_notice(repos, quality_entry(repos, "e" * 32, at=NOW, **S1_OF_A1), at=NOW)
+            # When the schedule fires, recorded
+            event = {**SCHEDULER_INPUT, "time": "2024-12-01T16:30:00Z", "detail": {}}
+            with recorder.recording():
+                report = handler(event, LambdaContext(function_name=NOTICES.name))
+            # Then the entry is archived: its record and its lake file written
+            assert report == {"archived": 1, "waiting": 0, "refused": 0}
+            archived = repos.quality.get_entry(entry.id)
+            assert archived.status is EntryStatus.ARCHIVED
+            assert archived.record_id is not None
+            assert repos.records.get_record(archived.record_id).student_id == "S1"
+            listed = pw.s3.list_objects_v2(Bucket=LAKE, Prefix="records/")["Contents"]
+            assert [o["Key"] for o in listed if entry.id in o["Key"]]
+    finally:
+        app.application.cache_clear()
+    # And every call it made is granted
+    access = ACCESS[NOTICES.name]
+    refused = sorted(use for use in recorder.uses if not granted(access, use))
+    assert not refused, f"calls not granted to {NOTICES.name}: {refused}"
+    # And every grant is used, or named above with the path that needs it
+    used = {(action, resource) for action, resource, _ in recorder.uses}
+    assert grants(access) - used == NOTICES_UNUSED_BY_SCENARIO

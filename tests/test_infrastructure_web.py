@@ -1,7 +1,8 @@
 """The web app in AWS (`infrastructure.web`), checked on the synthesized reference stages: one
 CloudFront distribution serves the built app from a private bucket and the API under /v1, on
 one origin; every response carries the security headers; browsers may POST uploads to the
-uploads bucket from that origin only; the China stage does with what CloudFront offers there.
+uploads bucket and students' materials to the materials bucket from that origin only; the China
+stage does with what CloudFront offers there.
 
 Given the reference stages (tests/test_infrastructure.py), synthesized without the web app's
 build (as the other tests do) and with a small one standing in for `make web`'s."""
@@ -31,9 +32,10 @@ from infrastructure.web import (
     SPA_ROUTES_FUNCTION,
 )
 from shared.aws import AwsClients
+from shared.resources import MATERIALS_BUCKET, UPLOADS
 from shared.settings import AwsSettings
 from shared.uploads import presign_upload
-from tests.test_infrastructure import Template, listed, ref, resources
+from tests.test_infrastructure import Template, bucket_id, listed, ref, resources
 from tests.test_infrastructure import _joined as joined
 
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"), pytest.mark.timeout(600)]
@@ -319,7 +321,7 @@ def test_every_response_carries_the_security_headers(
         assert csp["default-src"] == ["'self'"]
         assert csp["script-src"] == ["'self'"]
         assert csp["style-src"] == ["'self'", "'unsafe-inline'"]
-        assert csp["img-src"] == ["'self'", "data:", "blob:"]
+        assert csp["img-src"][:3] == ["'self'", "data:", "blob:"]
         assert csp["frame-ancestors"] == ["'none'"]
         assert csp["object-src"] == ["'none'"]
         assert csp["connect-src"][0] == "'self'"
@@ -332,7 +334,7 @@ def test_every_response_carries_the_security_headers(
     ]
 
 
-def test_the_app_may_fetch_from_its_identity_provider_and_post_to_the_uploads_bucket(
+def test_the_app_may_fetch_from_its_identity_provider_and_post_to_its_buckets(
     stage: StageConfig, template: Template
 ) -> None:
     csp = csp_directives(template, behaviors(template)["*"]["ResponseHeadersPolicyId"])
@@ -346,38 +348,49 @@ def test_the_app_may_fetch_from_its_identity_provider_and_post_to_the_uploads_bu
     else:
         issuer = urlsplit(stage.auth_issuer or "")
         assert sources[0] == f"{issuer.scheme}://{issuer.netloc}"
-    # The uploads bucket's origin, exactly as the API's presigned POSTs name it.
-    uploads = next(
-        b
-        for b in resources(template, "AWS::S3::Bucket").values()
-        if "NotificationConfiguration" in b["Properties"]
-    )
-    bucket_name = concrete(joined(uploads["Properties"]["BucketName"]), stage)
+    # The origins of the uploads and materials buckets, exactly as the API's presigned POSTs
+    # name them.
     session = boto3.Session(
         aws_access_key_id="test", aws_secret_access_key="test", region_name=stage.region
     )
     clients = AwsClients(AwsSettings(region=stage.region, endpoint_url=None), session)
-    post = presign_upload(
-        clients.s3,
-        bucket=bucket_name,
-        key="uploads/s/t/sub/source",
-        content_type="text/csv",
-        max_bytes=1024,
-    )
-    url = urlsplit(post.url)
-    assert sources[-1] == f"{url.scheme}://{url.netloc}"
+    posted = []
+    for logical_name, key, content_type in (
+        (UPLOADS.logical_name, "uploads/s/t/sub/source", "text/csv"),
+        (MATERIALS_BUCKET.logical_name, f"originals/{'e' * 32}/{'a' * 32}", "image/jpeg"),
+    ):
+        bucket = resources(template, "AWS::S3::Bucket")[bucket_id(template, logical_name)]
+        post = presign_upload(
+            clients.s3,
+            bucket=concrete(joined(bucket["Properties"]["BucketName"]), stage),
+            key=key,
+            content_type=content_type,
+            max_bytes=1024,
+            allowed_types=(content_type,),
+        )
+        url = urlsplit(post.url)
+        posted.append(f"{url.scheme}://{url.netloc}")
+    assert sources[-2:] == posted
+    # And the photos and thumbnails the pages show come from the materials bucket's presigned
+    # links: that origin, and no other, besides the app's own images.
+    images = [concrete(source, stage) for source in csp["img-src"][3:]]
+    assert images == posted[-1:]
 
 
-def test_the_uploads_bucket_takes_browser_posts_from_the_web_origin_only(
+def test_the_uploads_and_materials_buckets_take_browser_posts_from_the_web_origin_only(
     stage: StageConfig, template: Template
 ) -> None:
-    buckets = resources(template, "AWS::S3::Bucket").values()
-    with_cors = [b for b in buckets if "CorsConfiguration" in b["Properties"]]
-    (uploads,) = with_cors  # the reports are downloaded by link: no CORS
-    assert "NotificationConfiguration" in uploads["Properties"]
-    (rule,) = uploads["Properties"]["CorsConfiguration"]["CorsRules"]
-    assert rule["AllowedMethods"] == ["POST"]
-    assert [joined(o) for o in rule["AllowedOrigins"]] == [web_origin(stage, template)]
+    buckets = resources(template, "AWS::S3::Bucket")
+    with_cors = {k for k, b in buckets.items() if "CorsConfiguration" in b["Properties"]}
+    # Reports and materials are downloaded or shown by presigned link: no CORS for GET.
+    assert with_cors == {
+        bucket_id(template, UPLOADS.logical_name),
+        bucket_id(template, MATERIALS_BUCKET.logical_name),
+    }
+    for bucket in with_cors:
+        (rule,) = buckets[bucket]["Properties"]["CorsConfiguration"]["CorsRules"]
+        assert rule["AllowedMethods"] == ["POST"]
+        assert [joined(o) for o in rule["AllowedOrigins"]] == [web_origin(stage, template)]
 
 
 # -- sign-in, domains, outputs ----------------------------------------------------------------

@@ -54,7 +54,11 @@ def test_the_demo_runs_the_scenario_and_exits_0(
     # And the score system, a machine client, pushes a batch twice under one key: taken once
     assert "接受 29 条，拒绝 1 条" in out
     assert "✓ 同一幂等键重发一次：得到同一个批次，没有重复导入" in out
-    assert out.count("✓") == len(demo.scenario()) + len(reminded) + 3
+    # And a first-grader's 写实记录 with two photos goes through review, 公示, 异议 and 归档
+    assert "已去除 EXIF 与定位" in out
+    assert "同班同学的家长在公示中看到这条记录并提出异议" in out
+    assert "✓ 写实记录完成了全部流程" in out
+    assert out.count("✓") == len(demo.scenario()) + len(reminded) + 4
     assert "sch1-1-1  30" in out
     # And a class's distribution and one student's band, as the statistics compute them
     assert "sch1-1-1 数学期中成绩的分布（统计模块，按数据湖）：30 人" in out

@@ -26,6 +26,7 @@ from shared.db.tables import TABLES
 from shared.domain.models import Role
 from shared.resources import (
     BUCKETS,
+    MATERIALS_BUCKET,
     ROSTER_EVENTS,
     ROSTER_PREFIX,
     UPLOAD_EVENTS,
@@ -145,10 +146,20 @@ def test_the_demo_district_is_seeded_through_the_repositories(
 def test_resources_are_created_from_the_shared_definitions(
     platform: Platform, aws: AwsClients
 ) -> None:
+    from growth.local.provision import lifecycle_rules
+
     names = platform.names
     for bucket in BUCKETS:
         versioning = aws.s3.get_bucket_versioning(Bucket=names.bucket(bucket))
         assert (versioning.get("Status") == "Enabled") is bucket.versioned
+        # The bucket's expiry and its rules by prefix (the materials bucket's originals/ and
+        # served/), as the stack deploys them
+        wanted = lifecycle_rules(bucket)
+        if wanted:
+            configured = aws.s3.get_bucket_lifecycle_configuration(Bucket=names.bucket(bucket))
+            assert [(r["ID"], r["Filter"]) for r in configured["Rules"]] == [
+                (r["ID"], r["Filter"]) for r in wanted
+            ]
     tables = set(aws.dynamodb.list_tables()["TableNames"])
     assert {names.table(t.logical_name) for t in TABLES} | {names.table("idempotency")} <= tables
     assert platform.provisioned is not None
@@ -167,6 +178,10 @@ def test_resources_are_created_from_the_shared_definitions(
     }
     rosters = platform.provisioned.queues[ROSTER_EVENTS.logical_name]
     assert routed == {UPLOAD_PREFIX: queue.arn, ROSTER_PREFIX: rosters.arn}
+    # A bucket notifies only the queues the platform runs: not the materials bucket here (no
+    # material-events queue; tests/test_materials_local.py runs it)
+    materials = aws.s3.get_bucket_notification_configuration(Bucket=names.bucket(MATERIALS_BUCKET))
+    assert not materials.get("QueueConfigurations")
     buses = aws.events.list_event_buses()["EventBuses"]
     assert names.event_bus in {b["Name"] for b in buses}
 

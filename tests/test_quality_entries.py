@@ -484,6 +484,8 @@ def test_an_upheld_objection_reopens_the_entry(world: World) -> None:
     assert seen["raised_by"] is None
     teacher = ok(world.call("T1", "GET", f"/v1/quality-entries/{entry['id']}"))
     assert teacher["objections"][0]["raised_by"] == "G3"
+    assert teacher["objections"][0]["raised_by_name"] == "家长三"
+    assert mine["objections"][0]["raised_by_name"] is None
 
     # T1 upholds it: the entry goes back to the student, out of the notice
     answer = ok(

@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field
 
 from chalicelib.context import Context
 from chalicelib.services.common import audit, next_token, start_key
 from chalicelib.services.records import RecordViews
-from chalicelib.views import PageQuery, View
+from chalicelib.views import FieldKey, PageQuery, Text, View
 from chalicelib.views_corrections import (
     CorrectionDetailView,
     CorrectionPage,
@@ -54,8 +54,6 @@ from shared.exceptions import Conflict, InvalidInput
 from shared.templates.model import Template
 from shared.templates.record_edits import check_record_edit
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-FieldKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Values = Annotated[
     dict[FieldKey, RecordValue],
     Field(min_length=1, max_length=50, description="Field key → new value."),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from chalicelib.context import Context
 from chalicelib.services.common import audit, next_token, start_key
+from chalicelib.services.records import RecordViews
 from chalicelib.views import PageQuery
 from chalicelib.views_collection import UploadView
 from chalicelib.views_quality import (
@@ -63,7 +64,11 @@ def _detail(context: Context, parts: EntryParts) -> EntryDetailView:
         template = context.templates()(QUALITY_TEMPLATE, parts.entry.template_version)
         hidden = frozenset(c.key for c in template.columns if c.is_personal)
         name = context.repos.directory.get_student(parts.entry.student_id).name
-    return EntryDetailView.of(parts, hidden=hidden, name=name)
+    objectors = None
+    if parts.shows_objectors:
+        names = RecordViews(context)
+        objectors = {o.raised_by: names.name_of(o.raised_by) for o in parts.objections}
+    return EntryDetailView.of(parts, hidden=hidden, name=name, objectors=objectors)
 
 
 # ------------------------------------------------------------------ the student's

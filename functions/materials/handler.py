@@ -7,16 +7,10 @@ that are not S3 notifications are acknowledged and dropped. Logs name ids and ou
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from functions.consumer import batch_handler
 from functions.materials.app import application
 from shared.pipeline.notifications import parse_body
 
@@ -37,11 +31,4 @@ def record_handler(record: SQSRecord) -> None:
         )
 
 
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    # One processor per invocation: it keeps the batch's successes and failures.
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    return dict(response)
+handler = batch_handler(logger, record_handler)

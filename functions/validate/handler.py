@@ -9,13 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from functions.consumer import batch_handler
 from functions.validate.app import application
 from shared.pipeline.notifications import ObjectRef, parse_body
 from shared.resources import UPLOAD_EVENTS
@@ -49,14 +45,9 @@ def _give_up(app: Any, refs: list[ObjectRef]) -> None:
             logger.exception("could not mark a dead-lettered submission failed")
 
 
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    application().config.register_lambda_context(context)
-    # One processor per invocation: it keeps the batch's successes and failures. A batch whose
-    # every message failed is answered like any other, each listed in batchItemFailures (all
-    # retried), rather than by raising and failing the invocation.
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    return dict(response)
+# Each invocation first hands its context to the configuration (its time left).
+handler = batch_handler(
+    logger,
+    record_handler,
+    before=lambda context: application().config.register_lambda_context(context),
+)

@@ -134,11 +134,14 @@ def _forget_settings() -> None:
     container); a changed environment — this platform starting or stopping, after anything else
     ran in the process — must be read again."""
     from functions.compaction.app import application as compaction_application
+    from functions.materials.app import application as materials_application
+    from functions.notices.app import application as notices_application
     from functions.progress.app import application as progress_application
     from functions.reminders.app import application as reminders_application
     from functions.roster.app import application as roster_application
     from functions.statistics.app import application as statistics_application
     from functions.validate.app import application
+    from shared.materials.limits import material_limits
     from shared.settings import (
         auth_settings,
         ingest_limits,
@@ -159,6 +162,9 @@ def _forget_settings() -> None:
         statistics_application,
         compaction_application,
         roster_application,
+        materials_application,
+        notices_application,
+        material_limits,
     ):
         cached.cache_clear()
 

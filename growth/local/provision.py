@@ -1,8 +1,9 @@
-"""Create on moto what the infrastructure deploys in AWS, from the same definitions: buckets and
-queues from `shared.resources`, tables from `shared.db.tables`, the uploads bucket's
-notifications (`uploads/` to the upload-events queue, `rosters/` to the roster-events queue
-when the platform runs it), the system's event bus and its rules (each sending its events to
-a function's queue).
+"""Create on moto what the infrastructure deploys in AWS, from the same definitions: buckets (with
+their lifecycle rules) and queues from `shared.resources`, tables from `shared.db.tables`, the
+buckets' notifications (`uploads/` of the uploads bucket to the upload-events queue, `rosters/`
+to the roster-events queue, `originals/` of the materials bucket to the material-events queue,
+each when the platform runs that queue), the system's event bus and its rules (each sending its
+events to a function's queue).
 
 The names are local (`{prefix}-{logical name}`); the environment variables that carry them to
 the API and the functions are the ones in `shared.constants`, as the CDK stacks set them.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shared import constants
 from shared.resources import (
@@ -107,7 +108,7 @@ def provision(
     queues: Iterable[QueueDefinition],
     rules: Iterable[EventRuleDefinition] = (),
 ) -> Provisioned:
-    """Create every table, bucket, queue (with its dead-letter queue), the uploads bucket's
+    """Create every table, bucket, queue (with its dead-letter queue), the buckets'
     notifications of the queues created, and the event bus. Table names are read from the
     environment, as the API reads them."""
     from shared.db.tables import create_idempotency_table, create_tables
@@ -121,28 +122,40 @@ def provision(
     created = {q.logical_name: _create_queue(clients, names, q) for q in queues}
     if UPLOADS not in buckets or UPLOAD_EVENTS.logical_name not in created:
         raise ValueError("the platform needs the uploads bucket and the upload-events queue")
-    # S3 sends an s3:TestEvent to each queue when this is set, as moto does too.
-    clients.s3.put_bucket_notification_configuration(
-        Bucket=names.bucket(UPLOADS),
-        NotificationConfiguration={
-            "QueueConfigurations": [
-                {
-                    "Id": f"{n.name}-to-{n.queue.logical_name.replace('_', '-')}",
-                    "QueueArn": created[n.queue.logical_name].arn,
-                    "Events": ["s3:ObjectCreated:*"],
-                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": n.prefix}]}},
-                }
-                for n in UPLOAD_NOTIFICATIONS
-                if n.queue.logical_name in created
-            ]
-        },
-    )
+    for bucket in buckets:
+        _notify(clients, names, bucket, created)
     clients.events.create_event_bus(Name=names.event_bus)
     for rule in rules:
         if rule.queue.logical_name not in created:
             raise ValueError(f"rule {rule.name} sends to {rule.queue.logical_name}, not created")
         create_rule(clients, names, rule, created[rule.queue.logical_name])
     return Provisioned(created)
+
+
+def _notify(
+    clients: AwsClients,
+    names: Names,
+    bucket: BucketDefinition,
+    created: dict[str, ProvisionedQueue],
+) -> None:
+    """The bucket's notifications of the queues created (none: the bucket notifies nothing)."""
+    configurations = [
+        {
+            "Id": f"{n.name}-to-{n.queue.logical_name.replace('_', '-')}",
+            "QueueArn": created[n.queue.logical_name].arn,
+            "Events": ["s3:ObjectCreated:*"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": n.prefix}]}},
+        }
+        for n in UPLOAD_NOTIFICATIONS
+        if n.bucket.logical_name == bucket.logical_name and n.queue.logical_name in created
+    ]
+    if not configurations:
+        return
+    # S3 sends an s3:TestEvent to each queue when this is set, as moto does too.
+    clients.s3.put_bucket_notification_configuration(
+        Bucket=names.bucket(bucket),
+        NotificationConfiguration={"QueueConfigurations": configurations},  # type: ignore[typeddict-item]
+    )
 
 
 def create_rule(
@@ -177,20 +190,62 @@ def _create_bucket(
         )
     if definition.versioned:
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-    if definition.expire_after_days:
+    rules = lifecycle_rules(definition)
+    if rules:
         s3.put_bucket_lifecycle_configuration(
             Bucket=name,
-            LifecycleConfiguration={
-                "Rules": [
-                    {
-                        "ID": "expire",
-                        "Status": "Enabled",
-                        "Filter": {"Prefix": ""},
-                        "Expiration": {"Days": definition.expire_after_days},
-                    }
-                ]
-            },
+            LifecycleConfiguration={"Rules": rules},  # type: ignore[typeddict-item]
         )
+
+
+def lifecycle_rules(definition: BucketDefinition) -> list[dict[str, Any]]:
+    """The bucket's expiry and its rules by prefix, as S3's lifecycle configuration (the CDK
+    stack writes the same ones, beside those for incomplete uploads and, where previous
+    versions are kept, for moving them to Standard-IA, which moto has no use for): an expired
+    object's previous versions go a day later."""
+    rules: list[dict[str, Any]] = []
+    if definition.old_versions_expire_after_days is not None:
+        rules.append(
+            {
+                "ID": "old-versions-expire",
+                "Status": "Enabled",
+                "Filter": {"Prefix": ""},
+                "NoncurrentVersionExpiration": {
+                    "NoncurrentDays": definition.old_versions_expire_after_days
+                },
+                "Expiration": {"ExpiredObjectDeleteMarker": True},
+            }
+        )
+    if definition.expire_after_days:
+        rules.append(
+            {
+                "ID": "expire",
+                "Status": "Enabled",
+                "Filter": {"Prefix": ""},
+                "Expiration": {"Days": definition.expire_after_days},
+            }
+        )
+    for rule in definition.lifecycle:
+        named = [rule.prefix.strip("/")]
+        actions: dict[str, Any] = {}
+        if rule.infrequent_access_after_days is not None:
+            named.append("to-infrequent-access")
+            actions["Transitions"] = [
+                {"Days": rule.infrequent_access_after_days, "StorageClass": "STANDARD_IA"}
+            ]
+        if rule.expire_after_days is not None:
+            named.append("expire")
+            actions["Expiration"] = {"Days": rule.expire_after_days}
+            actions["NoncurrentVersionExpiration"] = {"NoncurrentDays": 1}
+        rules.append(
+            {
+                "ID": "-".join(named),  # as the stack names it
+                "Status": "Enabled",
+                "Filter": {"Prefix": rule.prefix},
+                **actions,
+            }
+        )
+    return rules
 
 
 def _create_queue(

@@ -60,4 +60,11 @@ export const districtRoutes: RouteRecordRaw[] = [
     component: () => import('./SchoolCalendar.vue'),
     meta: { roles: ['district_admin'] },
   },
+  {
+    // 综评: 写实记录 counts per school (?term=, default this term) and the 公示 days
+    path: '/district/quality',
+    name: 'district-quality',
+    component: () => import('./DistrictQuality.vue'),
+    meta: { roles: ['district_admin'] },
+  },
 ]

@@ -52,6 +52,20 @@ describe('auditLine', () => {
   })
 })
 
+describe('auditLine of 综评', () => {
+  it('names the head teacher\'s review decision and an objection\'s answer', () => {
+    const review = auditLine(event({ action: 'review_entry', class_id: 'c1', student_ids: ['x'], details: { decision: 'return' } }), names)
+    expect([review.action, review.target]).toEqual(['退回写实记录', '一年级(1)班 · 1 名学生'])
+    const answer = auditLine(event({ action: 'resolve_objection', class_id: 'c1', student_ids: ['x'], details: { upheld: false } }), names)
+    expect([answer.action, answer.detail]).toEqual(['处理公示异议', '异议不成立'])
+  })
+
+  it('says how many school days the district set a 公示 to last', () => {
+    const line = auditLine(event({ actor_role: 'district_admin', actor_id: 'd1', action: 'change_quality_settings', details: { notice_school_days: 7 } }), names)
+    expect([line.action, line.detail]).toEqual(['修改公示天数', '公示 7 个上课日'])
+  })
+})
+
 describe('sinceDaysAgo', () => {
   it('goes back whole days', () => {
     expect(sinceDaysAgo(7, new Date('2024-11-08T00:00:00Z'))).toBe('2024-11-01T00:00:00.000Z')

@@ -24,12 +24,16 @@ export const ACTION_NAMES: Record<AuditEvent['action'], string> = {
   change_warning_rules: '修改预警规则',
   change_client: '调整对接系统',
   ingest_batch: '对接系统推送记录',
+  review_entry: '审核写实记录',
+  resolve_objection: '处理公示异议',
+  change_quality_settings: '修改公示天数',
 }
 
 const CHANGES: Record<string, Record<string, string>> = {
   export_records: { template: '下载预填名单的模板', error_report: '下载错误报告' },
   change_assignment: { add: '安排任课', remove: '取消任课' },
   change_roster: { link: '关联监护人', unlink: '解除监护关系' },
+  review_entry: { approve: '审核通过写实记录', return: '退回写实记录', reject: '写实记录审核不通过' },
 }
 
 export interface Names {
@@ -52,7 +56,7 @@ export interface AuditLine {
 
 /** What happened, as a short phrase: the action, made precise by its details. */
 export function actionText(event: AuditEvent): string {
-  const change = event.details.export ?? event.details.change
+  const change = event.details.export ?? event.details.change ?? event.details.decision
   const specific = typeof change === 'string' ? CHANGES[event.action]?.[change] : undefined
   return specific ?? ACTION_NAMES[event.action] ?? event.action
 }
@@ -76,6 +80,8 @@ export function detailText(event: AuditEvent, templates?: ReadonlyMap<string, st
   if (typeof d.records === 'number') parts.push(`${d.records} 条记录`)
   if (typeof d.events === 'number') parts.push(`${d.events} 条审计记录`)
   if (typeof d.revision === 'number') parts.push(`改为第 ${d.revision} 版`)
+  if (typeof d.upheld === 'boolean') parts.push(d.upheld ? '异议成立' : '异议不成立')
+  if (typeof d.notice_school_days === 'number') parts.push(`公示 ${d.notice_school_days} 个上课日`)
   return parts.join('，')
 }
 

@@ -45,4 +45,11 @@ export const schoolRoutes: RouteRecordRaw[] = [
     component: () => import('./SchoolAudit.vue'),
     meta: { roles: ['school_admin'] },
   },
+  {
+    // 综评: the school's 写实记录 by state (?term=, default this term)
+    path: '/school/quality',
+    name: 'school-quality',
+    component: () => import('./SchoolQuality.vue'),
+    meta: { roles: ['school_admin'] },
+  },
 ]

@@ -76,4 +76,18 @@ export const teacherRoutes: RouteRecordRaw[] = [
     component: () => import('./CorrectionQueue.vue'),
     meta: TEACHER,
   },
+  {
+    // 写实记录审核: the entries waiting in a class the teacher heads (?class=, default the first)
+    path: '/teacher/quality',
+    name: 'teacher-quality',
+    component: () => import('./QualityReview.vue'),
+    meta: TEACHER,
+  },
+  {
+    // A class's 公示 with its objections (?class=, default the first class the teacher heads)
+    path: '/teacher/quality/notice',
+    name: 'teacher-quality-notice',
+    component: () => import('./QualityNotice.vue'),
+    meta: TEACHER,
+  },
 ]

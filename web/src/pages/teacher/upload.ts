@@ -66,10 +66,14 @@ export interface PresignedPost {
   fields: Record<string, string>
 }
 
+/** What postFile says when storage refuses a file as too large (a spreadsheet: split it). */
+const TOO_LARGE = '文件超过允许的大小，存储服务拒绝接收。请拆分成多个文件上传。'
+
 /**
  * POST the presigned form with the file (the last field, named `file`) to the storage URL,
  * calling `onProgress` with 0..1 as the bytes go out. Rejects with an UploadError (message in
- * Chinese) when it fails, or an aborted ApiError when `signal` cancels it.
+ * Chinese; `tooLarge` replaces what is said of a file over the form's size) when it fails, or
+ * an aborted ApiError when `signal` cancels it.
  */
 export function postFile(
   upload: PresignedPost,
@@ -77,6 +81,7 @@ export function postFile(
   filename: string,
   onProgress: (fraction: number) => void,
   signal?: AbortSignal,
+  tooLarge: string = TOO_LARGE,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const form = new FormData()
@@ -92,7 +97,7 @@ export function postFile(
         onProgress(1)
         resolve()
       } else if (xhr.status === 400 && /EntityTooLarge|content-length-range/i.test(xhr.responseText)) {
-        reject(new UploadError('文件超过允许的大小，存储服务拒绝接收。请拆分成多个文件上传。'))
+        reject(new UploadError(tooLarge))
       } else if (xhr.status === 403) {
         reject(new UploadError('上传许可已过期或无效，请重新选择文件上传。'))
       } else {
