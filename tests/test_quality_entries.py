@@ -699,3 +699,28 @@ def test_a_removed_attachment_is_gone_and_its_late_upload_ignored(world: World) 
     late = processor.process(ObjectRef(bucket=SETTINGS.materials_bucket, key=key, size=10))
     assert late.status == "ignored"
     assert late.reason == "unknown attachment"
+
+
+def test_a_students_entries_follow_them_to_another_school(world: World) -> None:
+    entry = write(world)["entry"]
+    photo = attach(world, entry["id"], photo_bytes())
+    waiting = write(world, values={"project_name": "等待审核的"})["entry"]
+    submit(world, waiting["id"])
+    assert len(ok(world.call("T1", "GET", "/v1/classes/A1/quality-review"))["items"]) == 1
+    # S1 moves to school B's class B1 (its teacher TB); access follows the move at once
+    moved = world.repos.directory.get_student("S1")
+    world.repos.directory.save_student(
+        Student.model_validate({**dict(moved), "school_id": "B", "class_id": "B1"})
+    )
+    listed = ok(world.call("TB", "GET", "/v1/students/S1/quality-entries"))
+    assert {e["id"] for e in listed["items"]} == {entry["id"], waiting["id"]}
+    link = world.call("TB", "GET", f"/v1/quality-entries/{entry['id']}/attachments/{photo['id']}")
+    assert link.status_code == 200
+    # The old head teacher's queue no longer holds what they may not open
+    assert ok(world.call("T1", "GET", "/v1/classes/A1/quality-review"))["items"] == []
+    for user in ("T1", "SA"):  # the old school no longer sees them
+        assert world.call(user, "GET", "/v1/students/S1/quality-entries").status_code == 404
+        assert world.call(user, "GET", f"/v1/quality-entries/{entry['id']}").status_code == 404
+    # The student and their guardian still read and write their own
+    assert world.call("G1", "GET", f"/v1/quality-entries/{entry['id']}").status_code == 200
+    assert write(world)["entry"]["class_id"] == "B1"

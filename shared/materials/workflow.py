@@ -273,9 +273,12 @@ class QualityDesk:
         school_class = self._class(principal, class_id)
         require(sees_class(principal, school_class), Entity.SCHOOL_CLASS)
         permit(may_review_entries(principal, school_class))
-        return self.repos.quality.list_class_entries(
+        page = self.repos.quality.list_class_entries(
             class_id, EntryStatus.SUBMITTED, limit=limit, start_key=start_key
         )
+        # A student who has since left the class is no longer this teacher's to review.
+        still = [e for e in page.items if self._student_class(e.student_id) == class_id]
+        return Page(still, page.next_key)
 
     def resolve_objection(
         self, principal: Principal, entry_id: str, objection_id: str, *, upheld: bool, note: str
@@ -499,6 +502,12 @@ class QualityDesk:
         family = self._family_classes(principal)
         require(sees_notice(principal, school_class, family), Entity.SCHOOL_CLASS)
         return school_class
+
+    def _student_class(self, student_id: str) -> str | None:
+        try:
+            return self.repos.directory.get_student(student_id).class_id
+        except NotFound:
+            return None
 
     def _family_students(self, principal: Principal) -> set[str]:
         """The caller's own student record and children."""
