@@ -229,8 +229,9 @@ ACCESS: Final[dict[str, Access]] = {
         ),
     ),
     # The reminder digests: reads who is behind from the directory — the progress aggregates,
-    # a task's targets and submissions where they lag — with the staff, classes, the
-    # district's calendar and reminder settings; claims a digest's entries in the ledger before
+    # a task's targets and submissions where they lag — and the classes' 综评 work waiting
+    # for their head teachers, with the staff, classes, the district's calendar and reminder
+    # settings; claims a digest's entries in the ledger before
     # sending it and records the send or the failure after (shared.db.ledger: conditional
     # Puts in TransactWriteItems, which IAM authorises as PutItem on each item); sends through
     # the stage's channels with their credentials.

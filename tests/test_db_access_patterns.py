@@ -534,6 +534,7 @@ PATTERNS: list[tuple[int, str, Callable[[Repositories], Any], list[str]]] = [
     ),
     (25, "quality.list_counts", lambda r: r.quality.list_counts(TERM), QUERY),
     (25, "quality.get_settings", lambda r: r.quality.get_settings(), GET),
+    (25, "quality.list_pending", lambda r: r.quality.list_pending(), QUERY),
 ]
 
 

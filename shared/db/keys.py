@@ -46,6 +46,7 @@ ATTACHMENT: Final = "attachment"
 OBJECTION: Final = "objection"
 NOTICE_DUE: Final = "notice_due"
 QUALITY_SETTINGS: Final = "quality_settings"
+QUALITY_PENDING: Final = "quality_pending"
 
 
 class Key(NamedTuple):
@@ -341,6 +342,16 @@ def quality_counts(term: str, school_id: str) -> Key:
 
 def quality_counts_partition(term: str) -> str:
     return f"QUALITY#COUNTS#{term}"
+
+
+# Each class's work waiting for its head teacher (counters), all in one partition: the
+# reminders read it with one Query. A district has a few thousand classes; the counters move
+# on reviews and objections only.
+QUALITY_PENDING_PARTITION: Final = "QUALITY#PENDING"
+
+
+def quality_pending(class_id: str) -> Key:
+    return Key(QUALITY_PENDING_PARTITION, f"CLASS#{class_id}")
 
 
 def quality_settings() -> Key:

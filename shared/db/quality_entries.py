@@ -7,6 +7,7 @@
     ENTRY#<id>  / OBJECTION#<at>#<id>     an objection (gsi1: its raiser's, newest first)
     NOTICES#DUE   / <closes on>#<entry id>    an entry in notice, by the day its window closes
     QUALITY#COUNTS#<term> / SCHOOL#<id>       a school's entries by state (counters)
+    QUALITY#PENDING / CLASS#<id>              a class's entries to review, objections to answer
     DISTRICT#QUALITY / SETTINGS               the district's 综评 settings
 
 An entry moves by a Put conditional on the revision read; a move into or out of the 公示 writes
@@ -18,6 +19,7 @@ approves, never both win.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -132,6 +134,9 @@ class QualityEntryRepository:
         ]
         if after.status is not before.status:
             actions.append(self._count(after, {before.status: -1, after.status: 1}))
+        waiting = _pending_change(before, after)
+        if waiting != (0, 0):
+            actions.append(self._pending(after, waiting))
         was, now = before.status is EntryStatus.IN_NOTICE, after.status is EntryStatus.IN_NOTICE
         if was and before.notice is not None and (not now or after.notice != before.notice):
             actions.append(
@@ -188,6 +193,52 @@ class QualityEntryRepository:
                 "ExpressionAttributeValues": values,
             }
         }
+
+    def _pending(self, entry: QualityEntry, deltas: tuple[int, int]) -> dict[str, Any]:
+        """An Update action moving the class's pending work (entries to review, objections to
+        answer): what the reminders tell its head teacher."""
+        key = keys.quality_pending(entry.class_id)
+        return {
+            "Update": {
+                "TableName": self._table.name,
+                "Key": {"pk": {"S": key.pk}, "sk": {"S": key.sk}},
+                "UpdateExpression": (
+                    "SET #school = :school, #class = :class, #type = :type "
+                    "ADD #review :review, #objections :objections"
+                ),
+                "ExpressionAttributeNames": {
+                    "#school": "school_id",
+                    "#class": "class_id",
+                    "#type": "item_type",
+                    "#review": "to_review",
+                    "#objections": "objections",
+                },
+                "ExpressionAttributeValues": {
+                    ":school": {"S": entry.school_id},
+                    ":class": {"S": entry.class_id},
+                    ":type": {"S": keys.QUALITY_PENDING},
+                    ":review": {"N": str(deltas[0])},
+                    ":objections": {"N": str(deltas[1])},
+                },
+            }
+        }
+
+    def list_pending(self) -> list[PendingWork]:
+        """Every class with entries waiting for review or objections waiting for an answer."""
+        with storage_errors(Entity.QUALITY_ENTRY):
+            items = self._table.query_all(keys.QUALITY_PENDING_PARTITION)
+        found = []
+        for item in items:
+            plain = from_item(item)
+            work = PendingWork(
+                class_id=plain["class_id"],
+                school_id=plain["school_id"],
+                to_review=int(plain.get("to_review", 0)),
+                objections=int(plain.get("objections", 0)),
+            )
+            if work.to_review > 0 or work.objections > 0:
+                found.append(work)
+        return found
 
     def list_counts(self, term: str) -> list[dict[str, Any]]:
         """Each school's entries of a term by state: {"school_id": …, "<status>": n, …}."""
@@ -336,6 +387,24 @@ class QualityEntryRepository:
         }
         with storage_errors(Entity.QUALITY_SETTINGS):
             self._table.put(to_item(item))
+
+
+@dataclass(frozen=True, slots=True)
+class PendingWork:
+    """A class's work waiting for its head teacher."""
+
+    class_id: str
+    school_id: str
+    to_review: int
+    objections: int
+
+
+def _pending_change(before: QualityEntry, after: QualityEntry) -> tuple[int, int]:
+    """How a move changes what the entry asks of its head teacher: (to review, objections)."""
+    review = int(after.status is EntryStatus.SUBMITTED) - int(
+        before.status is EntryStatus.SUBMITTED
+    )
+    return review, after.open_objections - before.open_objections
 
 
 def _entry_item(entry: QualityEntry) -> Item:

@@ -7,6 +7,8 @@
   a link to the upload page; with `copy=True`, the note that a school admin is copied.
 - `district_summary`: to the district, per task past its deadline, the schools still missing
   uploads and how many.
+- `quality_digest`: to a head teacher, per class, the 写实记录 waiting for their review and the
+  公示 objections waiting for their answer (counts only), each with a link to the page.
 
 The context of each kind is a typed dataclass, and its items are dataclasses with exactly the
 fields a message may show: class names, subjects and counts, never a student. Anything else
@@ -27,8 +29,8 @@ from shared.notify.port import Message
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-Kind = Literal["reminder_digest", "district_summary"]
-KINDS: tuple[Kind, ...] = ("reminder_digest", "district_summary")
+Kind = Literal["reminder_digest", "district_summary", "quality_digest"]
+KINDS: tuple[Kind, ...] = ("reminder_digest", "district_summary", "quality_digest")
 # Deadlines are shown as the district reads them. China has kept UTC+8 without daylight
 # saving since 1991, so a fixed offset needs no time zone database in the Lambda image.
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -80,6 +82,36 @@ class SummaryTask:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """A class's 综评 work waiting for its head teacher: 写实记录 to review, objections to
+    answer (counts, never whose), and the page where they are done."""
+
+    class_name: str
+    to_review: int
+    objections: int
+    url: str
+
+    def __post_init__(self) -> None:
+        if self.to_review < 0 or self.objections < 0 or not (self.to_review or self.objections):
+            raise ValueError("a review item has something to review or answer")
+
+
+@dataclass(frozen=True, slots=True)
+class QualityDigest:
+    """The context of `quality_digest`."""
+
+    items: tuple[ReviewItem, ...]
+    now: datetime
+    recipient_name: str = ""
+
+    def __post_init__(self) -> None:
+        _aware(self.now)
+        if not self.items:
+            raise ValueError("a digest lists at least one item")
+        _all(self.items, ReviewItem, "items")
+
+
+@dataclass(frozen=True, slots=True)
 class ReminderDigest:
     """The context of `reminder_digest`. `now` places each deadline in words; `copy` says the
     recipient (a school admin) is copied on their teachers' reminders."""
@@ -127,6 +159,16 @@ def render(
     kind: Literal["district_summary"],
     *,
     tasks: Sequence[SummaryTask],
+    now: datetime,
+    recipient_name: str = "",
+) -> Message: ...
+
+
+@overload
+def render(
+    kind: Literal["quality_digest"],
+    *,
+    items: Sequence[ReviewItem],
     now: datetime,
     recipient_name: str = "",
 ) -> Message: ...
@@ -220,9 +262,28 @@ def _summary_view(summary: DistrictSummary) -> dict[str, Any]:
     }
 
 
+def _quality_view(digest: QualityDigest) -> dict[str, Any]:
+    lines = sorted(digest.items, key=lambda i: (-i.objections, -i.to_review, i.class_name))
+    return {
+        "greeting": _greeting(digest.recipient_name),
+        "lines": [
+            {
+                "class_name": i.class_name,
+                "to_review": i.to_review,
+                "objections": i.objections,
+                "url": i.url,
+            }
+            for i in lines
+        ],
+        "to_review": sum(i.to_review for i in lines),
+        "objections": sum(i.objections for i in lines),
+    }
+
+
 _KINDS: dict[str, tuple[type[Any], Callable[[Any], dict[str, Any]]]] = {
     "reminder_digest": (ReminderDigest, _digest_view),
     "district_summary": (DistrictSummary, _summary_view),
+    "quality_digest": (QualityDigest, _quality_view),
 }
 
 

@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Literal
 
 from shared.domain.models import CollectionTask, Role, School, SchoolClass, TaskStatus, User
-from shared.notify.content import DigestItem, SummaryRow, SummaryTask
+from shared.notify.content import DigestItem, ReviewItem, SummaryRow, SummaryTask
 from shared.notify.port import Channel, Recipient
 from shared.reminders.calendar import SchoolCalendar
 from shared.reminders.missing import MissingItem, TaskMissing
@@ -70,7 +70,7 @@ class Line:
     the task it belongs to."""
 
     task_id: str
-    item: DigestItem | SummaryTask
+    item: DigestItem | SummaryTask | ReviewItem
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class Digest:
 
     user: User
     recipient: Recipient | None
-    kind: Literal["reminder_digest", "district_summary"]
+    kind: Literal["reminder_digest", "district_summary", "quality_digest"]
     keys: tuple[LedgerKey, ...]
     lines: tuple[Line, ...]
     copy: bool = False  # a school admin copied on their teachers' reminders
@@ -92,6 +92,10 @@ class Digest:
     @property
     def summary(self) -> tuple[SummaryTask, ...]:
         return tuple(line.item for line in self.lines if isinstance(line.item, SummaryTask))
+
+    @property
+    def reviews(self) -> tuple[ReviewItem, ...]:
+        return tuple(line.item for line in self.lines if isinstance(line.item, ReviewItem))
 
     @property
     def stages(self) -> tuple[Stage, ...]:
@@ -114,7 +118,8 @@ class Digest:
         """Its task ids, earliest deadline first."""
         deadlines: dict[str, datetime] = {}
         for line in self.lines:
-            deadlines.setdefault(line.task_id, line.item.deadline)
+            if not isinstance(line.item, ReviewItem):  # a class's reviews have no deadline
+                deadlines.setdefault(line.task_id, line.item.deadline)
         return sorted(deadlines, key=lambda task_id: (deadlines[task_id], task_id))
 
 

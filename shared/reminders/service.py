@@ -11,7 +11,8 @@
    schools concerned — and their classes where an item needs one: a class name the aggregates
    did not give, or a head teacher for an item naming no teacher — and the district admins,
    when a district task passed its deadline.
-4. Plan one digest per recipient (`planner.plan`).
+4. Plan one digest per recipient (`planner.plan`), and one per head teacher with 写实记录 to
+   review or 公示 objections to answer (`reviews.plan_reviews`).
 5. Deliver each: claim its ledger entries in one transaction (another run holding them: it
    is skipped), render, send — a retryable failure is tried again after a pause, a couple of
    times — then mark the entries sent, or release them with the failure recorded.
@@ -170,6 +171,7 @@ def run_reminders(moment: datetime, deps: ReminderDeps) -> RunReport:
         directory,
         web_url=deps.web_url,
     )
+    digests += _review_digests(moment, repos, settings.default_channel, deps.web_url)
     report.planned = len(digests)
     _deliver_all(digests, moment, deps, report)
     logger.info("reminders run=%s %s", local.isoformat(), report.summary())
@@ -179,6 +181,30 @@ def run_reminders(moment: datetime, deps: ReminderDeps) -> RunReport:
 
 
 # ---------------------------------------------------------------------- reading
+
+
+def _review_digests(
+    moment: datetime, repos: Repositories, default_channel: Channel, web_url: str
+) -> list[Digest]:
+    """The head teachers' 综评 digests (shared.reminders.reviews): the classes with work
+    waiting (one Query), each class and its head teacher."""
+    from shared.exceptions import NotFound
+    from shared.reminders.reviews import plan_reviews
+
+    pending = repos.quality.list_pending()
+    classes: dict[str, SchoolClass] = {}
+    users: dict[str, User] = {}
+    for work in pending:
+        try:
+            klass = repos.directory.get_class(work.class_id)
+            classes[klass.id] = klass
+            if klass.head_teacher_id and klass.head_teacher_id not in users:
+                users[klass.head_teacher_id] = repos.directory.get_user(klass.head_teacher_id)
+        except NotFound:
+            continue  # a class or teacher since removed: nobody to remind
+    return plan_reviews(
+        moment, pending, classes, users, default_channel=default_channel, web_url=web_url
+    )
 
 
 def _calendar(repos: Repositories, years: Iterable[int]) -> SchoolCalendar:
@@ -363,6 +389,8 @@ def _send(digest: Digest, message: Message, deps: ReminderDeps) -> tuple[int, st
 
 def _message(digest: Digest, moment: datetime) -> Message:
     name = digest.user.name
+    if digest.kind == "quality_digest":
+        return render("quality_digest", items=digest.reviews, now=moment, recipient_name=name)
     if digest.kind == "district_summary":
         return render("district_summary", tasks=digest.summary, now=moment, recipient_name=name)
     return render(

@@ -38,6 +38,9 @@ class Stage(StrEnum):
     ONE_DAY = "one_day"
     PASSED = "passed"
     OVERDUE = "overdue"
+    # Not a task's: a head teacher's 写实记录 to review and objections to answer, once a school
+    # day (shared.reminders.reviews).
+    REVIEW = "review"
 
 
 # Who hears about a task's missing items at each stage (district admins: district tasks only).
