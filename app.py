@@ -834,6 +834,13 @@ route(
     response=EntryDetailView,
 )(quality.submit_entry)
 route(
+    "/v1/quality-entries/{entry_id}/withdraw",
+    "POST",
+    summary="撤回待审核的写实记录（重新成为草稿）",
+    tag="quality",
+    response=EntryDetailView,
+)(quality.withdraw_entry)
+route(
     "/v1/quality-entries/{entry_id}/review",
     "POST",
     summary="审核写实记录（班主任）：通过进入公示、退回修改或不通过",

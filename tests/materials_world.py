@@ -80,7 +80,12 @@ def in_notice(repos: Repositories, entry: QualityEntry, *, at: datetime) -> Qual
     """The draft submitted and approved by the head teacher at `at`: in its class's 公示 for
     five days from that day (a window long closed when `at` is in the past)."""
     submitted = repos.quality.save_entry(
-        entry, entry.submit(EntryStep(action=StepAction.SUBMIT, by=entry.student_id, at=at))
+        entry,
+        entry.submit(
+            EntryStep(action=StepAction.SUBMIT, by=entry.student_id, at=at),
+            school_id=entry.school_id,
+            class_id=entry.class_id,
+        ),
     )
     window = NoticeWindow(
         opens_on=at.date(), closes_on=at.date() + timedelta(days=4), school_days=5

@@ -146,7 +146,7 @@ def populate_quality(repos: Repositories) -> None:
             created_by="u-stu",
         )
     )
-    submitted = entry.submit(step)
+    submitted = entry.submit(step, school_id=entry.school_id, class_id=entry.class_id)
     repos.quality.save_entry(entry, submitted)
     window = NoticeWindow(opens_on=T0.date(), closes_on=T0.date(), school_days=1)
     approved = submitted.approve(step, window)

@@ -701,6 +701,35 @@ def test_a_removed_attachment_is_gone_and_its_late_upload_ignored(world: World) 
     assert late.reason == "unknown attachment"
 
 
+def test_a_submitted_entry_withdrawn_after_a_move_goes_to_the_new_class(world: World) -> None:
+    entry = write(world)["entry"]
+    submit(world, entry["id"])
+    # S1 moves to class A2 (head teacher T2) while the entry waits in A1's queue
+    moved = world.repos.directory.get_student("S1")
+    world.repos.directory.save_student(Student.model_validate({**dict(moved), "class_id": "A2"}))
+    world.repos.directory.put_class(
+        SchoolClass(id="A2", school_id="A", grade=7, name="七年级(2)班", head_teacher_id="T2")
+    )
+    assert ok(world.call("T1", "GET", "/v1/classes/A1/quality-review"))["items"] == []
+    # The student withdraws it (a draft again) and submits it: it waits for T2 now
+    withdrawn = ok(world.call("U1", "POST", f"/v1/quality-entries/{entry['id']}/withdraw"))
+    assert withdrawn["entry"]["status"] == "draft"
+    assert withdrawn["entry"]["steps"][-1]["action_zh"] == "撤回"
+    again = submit(world, entry["id"])["entry"]
+    assert again["class_id"] == "A2"
+    queue = ok(world.call("T2", "GET", "/v1/classes/A2/quality-review"))
+    assert [e["id"] for e in queue["items"]] == [entry["id"]]
+    approved = world.call(
+        "T2", "POST", f"/v1/quality-entries/{entry['id']}/review", {"decision": "approve"}
+    )
+    assert approved.status_code == 200
+    # A reviewed entry is no longer withdrawn
+    late = world.call("U1", "POST", f"/v1/quality-entries/{entry['id']}/withdraw")
+    assert late.status_code == 409
+    (pending,) = [p for p in world.repos.quality.list_pending() if p.class_id == "A1"] or [None]
+    assert pending is None
+
+
 def test_a_students_entries_follow_them_to_another_school(world: World) -> None:
     entry = write(world)["entry"]
     photo = attach(world, entry["id"], photo_bytes())

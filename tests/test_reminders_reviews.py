@@ -40,7 +40,8 @@ def submitted(repos: Repositories, entry_id: str, class_id: str, school_id: str 
         class_id=class_id,
     )  # fmt: skip
     step = EntryStep(action=StepAction.SUBMIT, by=entry.student_id, at=THURSDAY)
-    return repos.quality.save_entry(entry, entry.submit(step))
+    after = entry.submit(step, school_id=entry.school_id, class_id=entry.class_id)
+    return repos.quality.save_entry(entry, after)
 
 
 def objected(repos: Repositories, entry_id: str, class_id: str) -> Any:

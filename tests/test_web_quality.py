@@ -260,6 +260,8 @@ def test_an_entry_goes_from_the_phone_through_review_and_notice_into_the_report(
     expect(phone.get_by_test_id("entry-status")).to_have_text("待审核")
     steps = phone.locator(".steps__item")
     expect(steps.last).to_contain_text("我 提交审核")
+    # And until it is reviewed they may take it back to change it
+    expect(phone.get_by_test_id("withdraw")).to_have_text("撤回修改")
     assert_accessible(phone)
     screenshot(phone, "quality-entry-submitted")
 

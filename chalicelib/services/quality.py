@@ -173,6 +173,13 @@ def submit_entry(context: Context, principal: Principal, entry_id: str) -> Entry
     return _detail(context, work.entry(principal, entry_id))
 
 
+def withdraw_entry(context: Context, principal: Principal, entry_id: str) -> EntryDetailView:
+    """Take a submitted entry back before it is reviewed (撤回): a draft again."""
+    work = desk(context)
+    work.withdraw(principal, entry_id)
+    return _detail(context, work.entry(principal, entry_id))
+
+
 # ------------------------------------------------------------------ the head teacher's
 
 

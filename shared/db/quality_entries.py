@@ -132,20 +132,7 @@ class QualityEntryRepository:
                 revision=before.revision,
             )
         ]
-        if after.status is not before.status:
-            actions.append(self._count(after, {before.status: -1, after.status: 1}))
-        waiting = _pending_change(before, after)
-        if waiting != (0, 0):
-            actions.append(self._pending(after, waiting))
-        was, now = before.status is EntryStatus.IN_NOTICE, after.status is EntryStatus.IN_NOTICE
-        if was and before.notice is not None and (not now or after.notice != before.notice):
-            actions.append(
-                transact_delete(
-                    self._table.name, keys.notice_due(before.notice.closes_on, before.id)._asdict()
-                )
-            )
-        if now and after.notice is not None and (not was or after.notice != before.notice):
-            actions.append(transact_put(self._table.name, _due_item(after)))
+        actions += self._follow_ups(before, after)
         if objection is not None:
             if objection_before is None:
                 actions.append(
@@ -176,6 +163,27 @@ class QualityEntryRepository:
             else:
                 self._table.transact(actions)
         return after
+
+    def _follow_ups(self, before: QualityEntry, after: QualityEntry) -> list[dict[str, Any]]:
+        """What a move changes besides the entry: its school's counters by state, its class's
+        pending work, its 公示 marker."""
+        actions = []
+        if after.status is not before.status:
+            if after.school_id == before.school_id:
+                actions.append(self._count(after, {before.status: -1, after.status: 1}))
+            else:  # submitted from the school the student moved to
+                actions.append(self._count(before, {before.status: -1}))
+                actions.append(self._count(after, {after.status: 1}))
+        waiting = _pending_change(before, after)
+        if waiting != (0, 0):
+            actions.append(self._pending(after, waiting))
+        was, now = before.status is EntryStatus.IN_NOTICE, after.status is EntryStatus.IN_NOTICE
+        if was and before.notice is not None and (not now or after.notice != before.notice):
+            due = keys.notice_due(before.notice.closes_on, before.id)
+            actions.append(transact_delete(self._table.name, due._asdict()))
+        if now and after.notice is not None and (not was or after.notice != before.notice):
+            actions.append(transact_put(self._table.name, _due_item(after)))
+        return actions
 
     def _count(self, entry: QualityEntry, deltas: Mapping[EntryStatus, int]) -> dict[str, Any]:
         """An Update action moving the school's counters (TransactWriteItems)."""

@@ -70,6 +70,7 @@ class StepAction(StrEnum):
     CREATE = "create"
     EDIT = "edit"
     SUBMIT = "submit"
+    WITHDRAW = "withdraw"
     APPROVE = "approve"
     RETURN = "return"
     REJECT = "reject"
@@ -83,6 +84,7 @@ STEP_ACTION_ZH: Final = {
     StepAction.CREATE: "创建",
     StepAction.EDIT: "修改",
     StepAction.SUBMIT: "提交审核",
+    StepAction.WITHDRAW: "撤回",
     StepAction.APPROVE: "审核通过，进入公示",
     StepAction.RETURN: "退回修改",
     StepAction.REJECT: "审核不通过",
@@ -227,9 +229,22 @@ class QualityEntry(_Model):
             changes["show_attachments"] = show_attachments
         return self._moved(step, **changes)
 
-    def submit(self, step: EntryStep) -> QualityEntry:
+    def submit(self, step: EntryStep, *, school_id: str, class_id: str) -> QualityEntry:
+        """Handed for review to the student's class as it is now (a student who changed class
+        or school since writing it is reviewed where they study)."""
         self._require(EntryStatus.SUBMITTED, *EDITABLE)
-        return self._moved(step, status=EntryStatus.SUBMITTED, submitted_at=step.at)
+        return self._moved(
+            step,
+            status=EntryStatus.SUBMITTED,
+            submitted_at=step.at,
+            school_id=school_id,
+            class_id=class_id,
+        )
+
+    def withdraw(self, step: EntryStep) -> QualityEntry:
+        """Taken back by its writer before review (撤回): a draft again."""
+        self._require(EntryStatus.DRAFT, EntryStatus.SUBMITTED)
+        return self._moved(step, status=EntryStatus.DRAFT, submitted_at=None)
 
     def approve(self, step: EntryStep, window: NoticeWindow) -> QualityEntry:
         self._require(EntryStatus.IN_NOTICE, EntryStatus.SUBMITTED)

@@ -237,9 +237,18 @@ class QualityDesk:
         if pending:
             files = "、".join(a.filename for a in pending[:3])
             raise Conflict(ErrorCode.ENTRY_ATTACHMENTS_PENDING, files=files)
-        if self.repos.directory.get_class(entry.class_id).head_teacher_id is None:
+        student = self.repos.directory.get_student(entry.student_id)
+        if self.repos.directory.get_class(student.class_id).head_teacher_id is None:
             raise Conflict(ErrorCode.ENTRY_NO_REVIEWER)
-        after = entry.submit(self._step(principal, StepAction.SUBMIT, self.now()))
+        step = self._step(principal, StepAction.SUBMIT, self.now())
+        after = entry.submit(step, school_id=student.school_id, class_id=student.class_id)
+        return self.repos.quality.save_entry(entry, after)
+
+    def withdraw(self, principal: Principal, entry_id: str) -> QualityEntry:
+        """Take a submitted entry back before it is reviewed (to change it, or after moving
+        class: submitted again, it goes to the new class's head teacher)."""
+        entry, _, _ = self._own(principal, entry_id)
+        after = entry.withdraw(self._step(principal, StepAction.WITHDRAW, self.now()))
         return self.repos.quality.save_entry(entry, after)
 
     # ------------------------------------------------------------------ the head teacher's

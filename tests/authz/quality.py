@@ -93,7 +93,7 @@ def _fresh(world: Any, t: dict[str, str], *, stage: str) -> None:
         listed = entry.edit(step, attachment_ids=[attachment.id])
         repo.save_entry(entry, listed)
         entry = listed
-        submitted = entry.submit(step)
+        submitted = entry.submit(step, school_id=entry.school_id, class_id=entry.class_id)
         repo.save_entry(entry, submitted)
         entry = submitted
     if stage in ("notice", "objected"):
@@ -206,6 +206,7 @@ RULES: list[RouteRule] = [
         setup=_notice,
     ),
     RouteRule("POST", "/v1/quality-entries/{entry_id}/submit", ENTRY_WRITE, setup=_draft),
+    RouteRule("POST", "/v1/quality-entries/{entry_id}/withdraw", ENTRY_WRITE, setup=_submitted),
     RouteRule(
         "POST",
         "/v1/quality-entries/{entry_id}/review",
