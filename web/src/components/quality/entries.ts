@@ -68,7 +68,7 @@ export function statusHint(entry: Pick<Entry, 'status' | 'notice'>): string {
     case 'draft':
       return '草稿：填写完整、附件处理完成后，提交给班主任审核。'
     case 'submitted':
-      return '已提交，等待班主任审核。'
+      return '已提交，等待班主任审核；审核前可以撤回修改。'
     case 'returned':
       return '班主任退回了这条记录，请按意见修改后重新提交。'
     case 'rejected':
