@@ -39,6 +39,8 @@ def test_the_demo_runs_the_scenario_and_exits_0(
     # Then every upload ended as expected and the lake holds the accepted rows per class
     assert code == 0, out
     assert "演示完成：每个结果都符合预期。" in out
+    # The functions' own INFO lines stay out of the story
+    assert '"level":"INFO"' not in out
     # And the reminders reached exactly the people behind, once, then the district
     reminded = [
         "✓ 截止前一天",

@@ -13,6 +13,7 @@ Exit 0 only if every outcome is the expected one.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import sys
 import tempfile
@@ -669,9 +670,13 @@ def report(outcomes: Sequence[Outcome], lake: LakeView) -> bool:
 @contextmanager
 def quiet_functions(config: PlatformConfig) -> Iterator[None]:
     """The functions' own INFO lines (Powertools loggers, named after the function's service)
-    would bury the demo's story; their warnings and errors still show."""
+    would bury the demo's story; their warnings and errors still show. A Powertools logger sets
+    its level when its handler is imported (at the platform's start), from
+    POWERTOOLS_LOG_LEVEL: that is set too, or the level set here would be overwritten."""
     loggers = [logging.getLogger(function.name) for function in config.functions]
     levels = [logger.level for logger in loggers]
+    before = os.environ.get(POWERTOOLS_LOG_LEVEL)
+    os.environ[POWERTOOLS_LOG_LEVEL] = "WARNING"
     for logger in loggers:
         logger.setLevel(logging.WARNING)
     try:
@@ -679,6 +684,13 @@ def quiet_functions(config: PlatformConfig) -> Iterator[None]:
     finally:
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
+        if before is None:
+            os.environ.pop(POWERTOOLS_LOG_LEVEL, None)
+        else:
+            os.environ[POWERTOOLS_LOG_LEVEL] = before
+
+
+POWERTOOLS_LOG_LEVEL: Final = "POWERTOOLS_LOG_LEVEL"
 
 
 STATISTICS_CLASS: Final = "sch1-1-1"
