@@ -22,10 +22,8 @@ from shared.exceptions import NotFound
 from shared.ids import make_national_id
 from shared.materials.archive import NoticeCloser
 from shared.materials.attachments import MaterialProcessor, original_key
-from shared.materials.entries import QUALITY_TEMPLATE
 from shared.materials.limits import MaterialLimits
 from shared.pipeline.notifications import ObjectRef
-from shared.templates.registry import TemplateResolver
 from tests.api_world import NOW, SETTINGS, World, api_world
 
 LAKE = "t-lake"
@@ -131,14 +129,7 @@ def approved(world: World, **changes: Any) -> dict[str, Any]:
 
 
 def closer(world: World) -> NoticeCloser:
-    templates = TemplateResolver(world.repos.collection.get_template)
-    return NoticeCloser(
-        world.repos,
-        world.context.s3,
-        lake_bucket=LAKE,
-        template=lambda version: templates(QUALITY_TEMPLATE, version),
-        now=world.context.now,
-    )
+    return NoticeCloser.over(world.repos, world.context.s3, lake_bucket=LAKE, now=world.context.now)
 
 
 # ------------------------------------------------------------------------------- writing

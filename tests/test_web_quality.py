@@ -15,12 +15,12 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import pytest
 from playwright.sync_api import expect
 
+from growth.local.demo_quality import archive_after_window
 from growth.local.platform import Platform
 from growth.local.seed import plan_district
 from tests.web_world import (
@@ -116,30 +116,6 @@ def call(platform: Platform, login: str, method: str, path: str, **kwargs: Any) 
     )
     assert answer.status_code < 300, f"{method} {path}: {answer.status_code} {answer.text}"
     return answer.json() if answer.content else None
-
-
-def archive_after_window() -> list[str]:
-    """The nightly 公示 run (shared.materials.archive) with its clock ten days on — past any
-    five-school-day window — against the platform's tables and lake, as its function runs it."""
-    from shared.aws import AwsClients
-    from shared.db.repositories import Repositories
-    from shared.materials.archive import NoticeCloser
-    from shared.materials.entries import QUALITY_TEMPLATE
-    from shared.settings import AwsSettings, MaterialSettings, table_settings
-    from shared.templates.registry import TemplateResolver
-
-    clients = AwsClients(AwsSettings())
-    repos = Repositories.build(clients.dynamodb, table_settings())
-    templates = TemplateResolver(repos.collection.get_template)
-    later = datetime.now(UTC) + timedelta(days=10)
-    closer = NoticeCloser(
-        repos,
-        clients.s3,
-        lake_bucket=MaterialSettings().lake_bucket,
-        template=lambda version: templates(QUALITY_TEMPLATE, version),
-        now=lambda: later,
-    )
-    return closer.run().archived
 
 
 def gallery_item(page: Any, filename: str) -> Any:

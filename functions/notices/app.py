@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from shared.materials.archive import NoticeCloser
-from shared.materials.entries import QUALITY_TEMPLATE
 
 
 @lru_cache(maxsize=1)
@@ -16,15 +15,11 @@ def application() -> NoticeCloser:
     from shared.aws import AwsClients
     from shared.db.repositories import Repositories
     from shared.settings import AwsSettings, MaterialSettings, table_settings
-    from shared.templates.registry import TemplateResolver
 
     clients = AwsClients(AwsSettings())
-    repos = Repositories.build(clients.dynamodb, table_settings())
-    templates = TemplateResolver(repos.collection.get_template)
-    return NoticeCloser(
-        repos,
+    return NoticeCloser.over(
+        Repositories.build(clients.dynamodb, table_settings()),
         clients.s3,
         lake_bucket=MaterialSettings().lake_bucket,
-        template=lambda version: templates(QUALITY_TEMPLATE, version),
         now=lambda: datetime.now(UTC),
     )

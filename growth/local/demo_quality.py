@@ -76,24 +76,20 @@ def _served_has_no_metadata(client: Client, login: str, entry_id: str, attachmen
     return image.format == "JPEG" and not image.getexif() and max(image.size) <= 1920
 
 
-def _archive_after_window() -> list[str]:
-    """The nightly run, with its clock ten days on (the window is five school days)."""
+def archive_after_window(days: int = 10) -> list[str]:
+    """The nightly 公示 run against the platform's tables and lake, as its function runs it,
+    with its clock `days` on (past any five-school-day window): the entries it archived."""
     from shared.aws import AwsClients
     from shared.db.repositories import Repositories
     from shared.materials.archive import NoticeCloser
-    from shared.materials.entries import QUALITY_TEMPLATE
     from shared.settings import AwsSettings, MaterialSettings, table_settings
-    from shared.templates.registry import TemplateResolver
 
     clients = AwsClients(AwsSettings())
-    repos = Repositories.build(clients.dynamodb, table_settings())
-    templates = TemplateResolver(repos.collection.get_template)
-    later = datetime.now(UTC) + timedelta(days=10)
-    closer = NoticeCloser(
-        repos,
+    later = datetime.now(UTC) + timedelta(days=days)
+    closer = NoticeCloser.over(
+        Repositories.build(clients.dynamodb, table_settings()),
         clients.s3,
         lake_bucket=MaterialSettings().lake_bucket,
-        template=lambda version: templates(QUALITY_TEMPLATE, version),
         now=lambda: later,
     )
     return closer.run().archived
@@ -164,7 +160,7 @@ def quality_story(client: Client, plan: DemoDistrict, *, class_id: str, wait_s: 
         json={"upheld": False, "note": "排练与演出合计 6 小时，经核实无误"},
     )["entry"]
     print("班主任核实后答复：异议不成立，记录继续公示")
-    archived = _archive_after_window()
+    archived = archive_after_window()
     final = client.ok(writer, "GET", f"/v1/quality-entries/{entry_id}")["entry"]
     print(f"公示期满、没有未处理的异议：夜间归档后状态为「{final['status_zh']}」")
     good = (

@@ -67,6 +67,28 @@ class NoticeCloser:
     template: Callable[[int | None], Template]
     now: Callable[[], datetime]
 
+    @classmethod
+    def over(
+        cls,
+        repos: Repositories,
+        s3: S3Client,
+        *,
+        lake_bucket: str,
+        now: Callable[[], datetime],
+    ) -> NoticeCloser:
+        """The use case over stored data: each entry read in its own template version."""
+        from shared.materials.entries import QUALITY_TEMPLATE
+        from shared.templates.registry import TemplateResolver
+
+        templates = TemplateResolver(repos.collection.get_template)
+        return cls(
+            repos,
+            s3,
+            lake_bucket=lake_bucket,
+            template=lambda version: templates(QUALITY_TEMPLATE, version),
+            now=now,
+        )
+
     def run(self) -> ArchiveReport:
         today = self.now().astimezone(SHANGHAI).date()
         report = ArchiveReport()
