@@ -397,7 +397,7 @@ def test_a_pdf_over_its_cap_is_refused() -> None:
 # --- MP4 ----------------------------------------------------------------------------------------
 
 
-def test_an_mp4_passes_unchanged() -> None:
+def test_an_mp4_without_metadata_passes_unchanged() -> None:
     data = _mp4(4096)
 
     result = _accepted(process(data, LIMITS))
@@ -406,6 +406,57 @@ def test_an_mp4_passes_unchanged() -> None:
     assert result.detected == "MP4"
     assert result.served.body == data
     assert result.served.media_type == "video/mp4"
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
+def _phone_mp4() -> bytes:
+    """A clip laid out as phones write it (fast start: moov before mdat), with its location in
+    the movie's user data (©xyz, as Android and QuickTime write it), QuickTime metadata (as an
+    iPhone writes it) and a track's user data; stco points at the media in mdat."""
+    ftyp = struct.pack(">I4s4sI", 24, b"ftyp", b"isom", 512) + b"isom" + b"mp41"
+    location = b"+31.2304+121.4737/"
+    udta = _box(b"udta", _box(b"\xa9xyz", struct.pack(">HH", len(location), 0x15C7) + location))
+    keys = b"com.apple.quicktime.location.ISO6709"
+    meta = _box(b"meta", b"\x00" * 4 + _box(b"keys", keys) + _box(b"ilst", location))
+    media = b"\x11" * 512
+    mvhd = _box(b"mvhd", b"\x00" * 100)
+
+    def moov(chunk_offset: int) -> bytes:
+        stco = _box(b"stco", struct.pack(">III", 0, 1, chunk_offset))
+        stbl = _box(b"stbl", stco)
+        minf = _box(b"minf", stbl)
+        mdia = _box(b"mdia", _box(b"mdhd", b"\x00" * 24) + minf)
+        trak = _box(b"trak", _box(b"tkhd", b"\x00" * 84) + mdia + _box(b"udta", location))
+        return _box(b"moov", mvhd + trak + udta + meta)
+
+    # Where mdat's payload starts once moov is in place (its size does not depend on it).
+    start = len(ftyp) + len(moov(0)) + 8
+    return ftyp + moov(start) + _box(b"mdat", media)
+
+
+def test_an_mp4_is_served_without_its_location_and_its_media_where_it_was() -> None:
+    # Given a phone clip with its location in three places
+    data = _phone_mp4()
+    assert data.count(b"+31.2304+121.4737/") == 3
+
+    result = _accepted(process(data, LIMITS))
+
+    # Then the served clip has no location, no metadata box, and the same length
+    served = result.served.body
+    assert b"+31.2304+121.4737" not in served
+    assert b"com.apple.quicktime" not in served
+    assert b"udta" not in served
+    assert b"meta" not in served
+    assert len(served) == len(data)
+    # And the media, the chunk offset and every other box are where they were
+    (offset,) = struct.unpack_from(">I", served, served.index(b"stco") + 12)
+    assert served[offset : offset + 512] == b"\x11" * 512
+    assert served.index(b"mdat") == data.index(b"mdat")
+    assert served.index(b"mvhd") == data.index(b"mvhd")
+    assert served.count(b"free") == 3
 
 
 def test_an_oversized_mp4_is_refused() -> None:

@@ -15,6 +15,7 @@ import struct
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
 from PIL import Image, ImageCms, ImageOps
 
@@ -317,30 +318,70 @@ def _check_pdf(data: bytes) -> Processed | Refused:
 # --- MP4 ----------------------------------------------------------------------------------------
 
 
-def _check_mp4(data: bytes) -> Processed | Refused:
-    """An MP4 whose top-level boxes tile the file exactly; nothing trails them."""
-    offset = 0
-    while offset < len(data):
-        if len(data) - offset < 8:
-            return _BROKEN_VIDEO
-        (size,) = struct.unpack_from(">I", data, offset)
+# Boxes whose children are walked for metadata: the movie, its tracks, and a track's media
+# (a phone writes its location in moov/udta, moov/meta or a track's udta/meta).
+_MP4_CONTAINERS: Final = frozenset({b"moov", b"trak", b"mdia", b"minf", b"edts"})
+# Metadata boxes: user data (©xyz: the location, ©day, the device), QuickTime/iTunes metadata
+# (com.apple.quicktime.location.ISO6709, make, model), XMP. (uuid boxes stay: codecs use them.)
+_MP4_METADATA: Final = frozenset({b"udta", b"meta", b"XMP_"})
+
+Box = tuple[bytes, int, int, int]  # type, offset, header size, size
+
+
+def _boxes(data: bytes | bytearray, start: int, end: int) -> list[Box] | None:
+    """The boxes tiling data[start:end] exactly, or None when they do not (a broken file, or
+    bytes trailing its boxes)."""
+    boxes = []
+    offset = start
+    while offset < end:
+        if end - offset < 8:
+            return None
+        size, kind = struct.unpack_from(">I4s", data, offset)
         header = 8
         if size == 1:  # 64-bit size follows the type
-            if len(data) - offset < 16:
-                return _BROKEN_VIDEO
+            if end - offset < 16:
+                return None
             (size,) = struct.unpack_from(">Q", data, offset + 8)
             header = 16
-        elif size == 0:  # the last box runs to the end of the file
-            size = len(data) - offset
-        if size < header or offset + size > len(data):
-            return _BROKEN_VIDEO
+        elif size == 0:  # the last box runs to the end of its parent
+            size = end - offset
+        if size < header or offset + size > end:
+            return None
+        boxes.append((kind, offset, header, size))
         offset += size
+    return boxes
+
+
+def _check_mp4(data: bytes) -> Processed | Refused:
+    """An MP4 whose top-level boxes tile the file exactly (nothing trails them), served with
+    its metadata blanked: each metadata box inside the movie and its tracks becomes a `free`
+    box of the same size, zeroed. Nothing moves, so the sample tables' chunk offsets (stco,
+    co64) still point at the same media bytes; players skip `free` boxes."""
+    top = _boxes(data, 0, len(data))
+    if top is None:
+        return _BROKEN_VIDEO
+    served = bytearray(data)
+    for kind, offset, header, size in top:
+        if kind == b"moov":
+            _blank_metadata(served, offset + header, offset + size)
     return Processed(
         kind=MaterialKind.VIDEO,
         detected="MP4",
         original_size=len(data),
-        served=Rendition(data, "video/mp4"),
+        served=Rendition(bytes(served), "video/mp4"),
     )
+
+
+def _blank_metadata(data: bytearray, start: int, end: int) -> None:
+    children = _boxes(data, start, end)
+    if children is None:  # a container that does not parse: left as players would read it
+        return
+    for kind, offset, header, size in children:
+        if kind in _MP4_METADATA:
+            data[offset + 4 : offset + 8] = b"free"
+            data[offset + header : offset + size] = bytes(size - header)
+        elif kind in _MP4_CONTAINERS:
+            _blank_metadata(data, offset + header, offset + size)
 
 
 _BROKEN_VIDEO = Refused("undecodable", "视频文件结构不完整或已损坏，请重新导出为 MP4 后上传")
