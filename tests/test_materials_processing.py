@@ -377,6 +377,67 @@ def test_a_pdf_that_acts_or_carries_files_is_refused(body: bytes) -> None:
     assert "不能上传" in refused.reason
 
 
+def _pdf_with_object_stream(objects: bytes, *, filter_: bytes = b"/FlateDecode") -> bytes:
+    """A PDF 1.5 whose catalog's actions live in a compressed object stream, as PDF writers
+    pack objects: the names are nowhere in the file's own bytes."""
+    packed = zlib.compress(objects) if filter_ == b"/FlateDecode" else objects
+    stream = (
+        b"3 0 obj<</Type/ObjStm/N 1/First 4/Filter" + filter_
+        + b"/Length " + str(len(packed)).encode() + b">>stream\n" + packed + b"\nendstream endobj\n"
+    )  # fmt: skip
+    return _pdf(b"/OpenAction 4 0 R").replace(b"trailer", stream + b"trailer")
+
+
+def test_a_pdf_hiding_javascript_in_an_object_stream_is_refused() -> None:
+    data = _pdf_with_object_stream(b"4 0 <</S/JavaScript/JS(app.launchURL('x'))>>")
+    assert b"JavaScript" not in data  # only compressed
+
+    refused = _refused(process(data, LIMITS))
+
+    assert refused.code == "unsafe_pdf"
+    assert "JavaScript" in refused.reason
+
+
+def test_a_pdf_with_harmless_compressed_streams_passes() -> None:
+    data = _pdf_with_object_stream(b"4 0 <</Type/Font/Subtype/Type1/BaseFont/Helvetica>>")
+
+    assert _accepted(process(data, LIMITS)).served.body == data
+
+
+def test_an_object_stream_dressed_as_an_image_is_still_read() -> None:
+    data = _pdf_with_object_stream(b"4 0 <</S/JavaScript/JS(x)>>")
+    disguised = data.replace(b"/Type/ObjStm", b"/Type/Obj#53tm/Subtype/Image")
+
+    assert _refused(process(disguised, LIMITS)).code == "unsafe_pdf"
+
+
+def test_a_pdf_whose_object_streams_cannot_be_read_is_refused() -> None:
+    data = _pdf_with_object_stream(b"4 0 <</S/JavaScript>>", filter_=b"/LZWDecode")
+
+    assert _refused(process(data, LIMITS)).code == "unsafe_pdf"
+
+
+def test_a_pdf_inflating_past_its_budget_is_refused() -> None:
+    # A stream of 80 MB of zeros compresses to ~80 KB: checking it must not hold 80 MB
+    data = _pdf_with_object_stream(b"\x00" * (80 * 1024 * 1024))
+    assert len(data) < 200_000
+
+    assert _refused(process(data, LIMITS)).code == "unsafe_pdf"
+
+
+def test_a_scanned_pdf_with_large_images_is_not_inflated() -> None:
+    # A scanned page: a Flate image of 100 MB of pixels, beyond what streams may inflate to
+    pixels = zlib.compress(b"\xff" * (100 * 1024 * 1024))
+    image = (
+        b"5 0 obj<</Type/XObject/Subtype/Image/Width 10000/Height 3500/BitsPerComponent 8"
+        b"/ColorSpace/DeviceRGB/Filter/FlateDecode/Length " + str(len(pixels)).encode()
+        + b">>stream\n" + pixels + b"\nendstream endobj\n"
+    )  # fmt: skip
+    data = _pdf().replace(b"trailer", image + b"trailer")
+
+    assert _accepted(process(data, LIMITS)).served.body == data
+
+
 def test_a_pdf_without_its_end_is_refused() -> None:
     data = _pdf()[:-7] + b"\n" + b" " * 2000 + b"%%EOF"
     assert isinstance(process(data, LIMITS), Processed)  # %%EOF in the last KB is enough

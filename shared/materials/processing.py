@@ -13,6 +13,7 @@ import io
 import re
 import struct
 import warnings
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -281,9 +282,10 @@ def _encode(image: Image.Image) -> Rendition:
 
 # --- PDF ----------------------------------------------------------------------------------------
 
-# Names that make a PDF do something when opened, or carry other files. A conservative byte scan
-# of the file's own names (with #xx escapes decoded); names inside compressed object streams
-# are not seen (see docs/materials.md).
+# Names that make a PDF do something when opened, or carry other files, looked for in the
+# file's own bytes and inside its Flate-compressed streams (object streams hide objects there);
+# a stream compressed otherwise cannot be checked, and the PDF is refused (see
+# docs/materials.md). #xx escapes in names are decoded first.
 _UNSAFE_PDF_NAMES = {
     b"JavaScript": "含有 JavaScript 脚本",
     b"JS": "含有 JavaScript 脚本",
@@ -294,25 +296,81 @@ _UNSAFE_PDF_NAMES = {
 }
 _PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]+)")
 _NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+# A stream: its dictionary's end, then its bytes up to `endstream`.
+_PDF_STREAM = re.compile(rb">>\s*stream\r?\n(.*?)endstream", re.DOTALL)
+# Filters a PDF writer uses for object streams besides Flate; their content cannot be read here.
+_UNREADABLE_FILTERS = (b"/LZWDecode", b"/ASCII85Decode", b"/ASCIIHexDecode", b"/RunLengthDecode")
+# What all of a PDF's decompressed streams may add up to (a compressed bomb is refused).
+_PDF_INFLATED_MAX = 64 * MIB
+_PDF_UNCHECKABLE = Refused(
+    "unsafe_pdf", "PDF 文件的内容无法完成安全检查，请另存或打印为 PDF 后重试"
+)
 
 
 def _check_pdf(data: bytes) -> Processed | Refused:
     if b"%%EOF" not in data[-PDF_TAIL_BYTES:]:
         return Refused("not_pdf", "PDF 文件不完整或不是真正的 PDF，请重新导出后上传")
-    for match in _PDF_NAME.finditer(data):
-        name = _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
-        if name in _UNSAFE_PDF_NAMES:
-            return Refused(
-                "unsafe_pdf",
-                f"PDF 文件{_UNSAFE_PDF_NAMES[name]}，出于安全原因不能上传，"
-                "请另存或打印为 PDF 后重试",
-            )
+    plain = _unescaped(data)
+    if b"/ObjStm" in plain and any(f in plain for f in _UNREADABLE_FILTERS):
+        return _PDF_UNCHECKABLE
+    unsafe = _unsafe_name(data)
+    budget = _PDF_INFLATED_MAX
+    for match in _PDF_STREAM.finditer(data) if unsafe is None else ():
+        if _is_image(data, match.start()):
+            continue  # pixels (a scanned certificate): large, and nothing in them acts
+        inflated = _inflate(match.group(1), budget)
+        if inflated is None:
+            continue  # not Flate (an image's DCT, say): nothing that acts lives there
+        if len(inflated) >= budget:
+            return _PDF_UNCHECKABLE
+        budget -= len(inflated)
+        unsafe = _unsafe_name(inflated)
+        if unsafe is not None:
+            break
+    if unsafe is not None:
+        return Refused(
+            "unsafe_pdf",
+            f"PDF 文件{_UNSAFE_PDF_NAMES[unsafe]}，出于安全原因不能上传，请另存或打印为 PDF 后重试",
+        )
     return Processed(
         kind=MaterialKind.PDF,
         detected="PDF",
         original_size=len(data),
         served=Rendition(data, "application/pdf"),
     )
+
+
+def _unsafe_name(data: bytes) -> bytes | None:
+    for match in _PDF_NAME.finditer(data):
+        name = _unescaped(match.group(1))
+        if name in _UNSAFE_PDF_NAMES:
+            return name
+    return None
+
+
+def _is_image(data: bytes, stream_at: int) -> bool:
+    """Whether the stream whose dictionary ends at `stream_at` is an image XObject (and not
+    an object stream dressed as one: a reader would still read the objects in it)."""
+    head = data[max(0, stream_at - 2048) : stream_at]
+    own = _unescaped(head[head.rfind(b"obj") + 3 :] if b"obj" in head else head)
+    return _IMAGE_SUBTYPE.search(own) is not None and b"/ObjStm" not in own
+
+
+def _unescaped(names: bytes) -> bytes:
+    """The bytes with the #xx escapes of PDF names decoded (/Obj#53tm is /ObjStm)."""
+    return _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), names)
+
+
+_IMAGE_SUBTYPE = re.compile(rb"/Subtype\s*/Image\b")
+
+
+def _inflate(stream: bytes, limit: int) -> bytes | None:
+    """A Flate stream's content, at most `limit` bytes of it; None if it is not Flate."""
+    inflater = zlib.decompressobj()
+    try:
+        return inflater.decompress(stream, limit)
+    except zlib.error:
+        return None
 
 
 # --- MP4 ----------------------------------------------------------------------------------------
