@@ -8,6 +8,7 @@ school A's admin SA; district admin D. The materials function's use case runs on
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -744,3 +745,90 @@ def test_a_students_entries_follow_them_to_another_school(world: World) -> None:
     # The student and their guardian still read and write their own
     assert world.call("G1", "GET", f"/v1/quality-entries/{entry['id']}").status_code == 200
     assert write(world)["entry"]["class_id"] == "B1"
+
+
+def test_a_material_failing_on_every_delivery_is_shown_failed_to_the_student(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.materials import app, handler
+    from shared import constants, settings
+    from shared.resources import MATERIAL_EVENTS
+    from tests.pipeline_world import sqs_message
+
+    # Given the materials function of this world (its tables and bucket, in-process moto)
+    for name, value in {
+        constants.ENV_AWS_REGION: "cn-north-1",
+        constants.ENV_DIRECTORY_TABLE: "t-directory",
+        constants.ENV_RECORDS_TABLE: "t-records",
+        constants.ENV_AUDIT_TABLE: "t-audit",
+        constants.ENV_NOTIFICATIONS_TABLE: "t-notifications",
+        constants.ENV_MATERIALS_BUCKET: SETTINGS.materials_bucket,
+        constants.ENV_LAKE_BUCKET: LAKE,
+        constants.ENV_EVENT_BUS: SETTINGS.event_bus,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv(constants.ENV_AWS_ENDPOINT_URL, raising=False)
+    for cached in (app.application, settings.table_settings):
+        cached.cache_clear()
+    # And an upload whose notified version cannot be read (gone from the bucket)
+    entry = write(world)["entry"]
+    answer = ok(
+        world.call(
+            "U1",
+            "POST",
+            f"/v1/quality-entries/{entry['id']}/attachments",
+            {"filename": "合影.jpg", "content_type": "image/jpeg"},
+        ),
+        201,
+    )
+    attachment_id = answer["attachment"]["id"]
+    notification = {
+        "Records": [
+            {
+                "eventName": "ObjectCreated:Post",
+                "s3": {
+                    "bucket": {"name": SETTINGS.materials_bucket},
+                    "object": {
+                        "key": original_key(entry["id"], attachment_id),
+                        "size": 1000,
+                        "versionId": "no-such-version",
+                        "eTag": "x",
+                        "sequencer": "01",
+                    },
+                },
+            }
+        ]
+    }
+
+    def deliver(receive_count: int) -> dict[str, Any]:
+        event = {"Records": [sqs_message(json.dumps(notification), 0, receive_count)]}
+        return dict(handler.handler(event, _Context()))
+
+    def status() -> dict[str, Any]:
+        detail = ok(world.call("U1", "GET", f"/v1/quality-entries/{entry['id']}"))
+        attachments: list[dict[str, Any]] = detail["attachments"]
+        return attachments[0]
+
+    try:
+        # When a delivery before the last fails, the student still sees it being processed
+        assert len(deliver(1)["batchItemFailures"]) == 1
+        assert status()["status"] == "awaiting_upload"
+        # And when the last one fails, the message still fails (to the dead letters) and the
+        # student is told, in Chinese, to upload it again
+        last = MATERIAL_EVENTS.max_receive_count
+        assert len(deliver(last)["batchItemFailures"]) == 1
+        seen = status()
+        assert seen["status"] == "refused"
+        assert "重新上传" in seen["reason"]
+    finally:
+        for cached in (app.application, settings.table_settings):
+            cached.cache_clear()
+
+
+class _Context:
+    """What Powertools reads of Lambda's context."""
+
+    function_name = "materials"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws-cn:lambda:cn-north-1:123456789012:function:materials"
+    aws_request_id = "test-request"

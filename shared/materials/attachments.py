@@ -52,6 +52,7 @@ MATERIAL_TYPES: Final = {
     "video/mp4": "video",
 }
 VIEW_EXPIRY: Final = timedelta(minutes=5)
+PROCESSING_FAILED: Final = "文件处理失败（已通知系统运维人员），请删除后重新上传"
 _ORIGINAL: Final = re.compile(
     rf"^{re.escape(MATERIAL_ORIGINALS_PREFIX)}([0-9a-f]{{32}})/([0-9a-f]{{32}})$"
 )
@@ -177,6 +178,25 @@ class MaterialProcessor:
         if isinstance(result, Processed):
             self._store(found, result)
         return self._finish(found, result)
+
+    def give_up(self, ref: ObjectRef) -> Outcome:
+        """After the last delivery failed (the message goes to the dead-letter queue and the
+        operators' alarm fires): the student is told, rather than left waiting on 上传处理中."""
+        found = self._attachment_of(ref)
+        if isinstance(found, Outcome):
+            return found
+        failed = Attachment.model_validate(
+            {
+                **dict(found),
+                "status": AttachmentStatus.REFUSED,
+                "processed_at": self.now(),
+                "refusal_code": "processing_failed",
+                "reason": PROCESSING_FAILED,
+            }
+        )
+        if not self.entries.finish_attachment(failed):
+            return Outcome("ignored", found.id, "finished or removed meanwhile")
+        return Outcome(failed.status.value, found.id, PROCESSING_FAILED)
 
     def _attachment_of(self, ref: ObjectRef) -> Attachment | Outcome:
         from shared.exceptions import NotFound
