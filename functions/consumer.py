@@ -7,7 +7,8 @@ retrying cannot make it one. Events name ids only, and so do the logs: no person
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -19,6 +20,8 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared.events import Event, NotAnEvent, parse
+from shared.pipeline.notifications import ObjectRef
+from shared.resources import QueueDefinition
 
 # Handles one event; returns what to log beside the detail type (ids and counts only).
 Consume = Callable[[Event], Mapping[str, Any]]
@@ -43,6 +46,30 @@ def event_handler(logger: Logger, consume: Consume, *, done: str) -> Handler:
         logger.info(done, extra={"detail_type": event.detail_type, **details})
 
     return batch_handler(logger, record_handler)
+
+
+@contextmanager
+def giving_up_on_the_last_delivery(
+    record: SQSRecord,
+    queue: QueueDefinition,
+    refs: Sequence[ObjectRef],
+    give_up: Callable[[ObjectRef], object],
+    logger: Logger,
+) -> Iterator[None]:
+    """Around the handling of one S3 notification: when it fails on the queue's last delivery,
+    `give_up` on each object it names (its owner is told it failed) before the failure goes on
+    (the message to the dead-letter queue, whose alarm tells the operators). Best effort: a
+    `give_up` that fails is logged, never raised instead."""
+    try:
+        yield
+    except Exception:
+        if int(record.attributes.approximate_receive_count) >= queue.max_receive_count:
+            for ref in refs:
+                try:
+                    give_up(ref)
+                except Exception:
+                    logger.exception("could not mark a dead-lettered object failed")
+        raise  # reported in batchItemFailures: retried, or dead-lettered after the last try
 
 
 def batch_handler(

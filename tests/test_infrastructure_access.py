@@ -172,6 +172,17 @@ def granted(access: Access, use: Use) -> bool:
     return False
 
 
+def assert_exactly_granted(recorder: Recorder, function: str, unused: set[tuple[str, str]]) -> None:
+    """Every call recorded is granted to `function` (the API or a function's name), and every
+    grant is used — or named in `unused`, the grants needed on paths its scenario does not
+    take."""
+    access = ACCESS[function]
+    refused = sorted(use for use in recorder.uses if not granted(access, use))
+    assert not refused, f"calls not granted to {function}: {refused}"
+    used = {(action, resource) for action, resource, _ in recorder.uses}
+    assert grants(access) - used == unused
+
+
 def grants(access: Access) -> set[tuple[str, str]]:
     """Every (action, logical resource) the access gives."""
     given = {(a, t.table) for t in access.tables for a in t.actions}
@@ -209,13 +220,8 @@ def test_the_validation_function_uses_exactly_what_it_is_granted(
     with recorder.recording():
         for record in (roster, first, second, second):
             assert pw.deliver(body_of(record)) == {"batchItemFailures": []}
-    # Then every call it made is granted
-    access = ACCESS[VALIDATE.name]
-    refused = sorted(use for use in recorder.uses if not granted(access, use))
-    assert not refused, f"calls not granted to {VALIDATE.name}: {refused}"
-    # And every grant is used, or named above with the path that needs it
-    used = {(action, resource) for action, resource, _ in recorder.uses}
-    assert grants(access) - used == VALIDATE_UNUSED_BY_SCENARIO
+    # Then it made exactly the calls it is granted
+    assert_exactly_granted(recorder, VALIDATE.name, VALIDATE_UNUSED_BY_SCENARIO)
 
 
 # Granted, and needed on paths the matrix does not take (each names the path).
@@ -403,13 +409,8 @@ def test_the_api_uses_exactly_what_it_is_granted(
         assert seen["error_report"]["url"]
         recorder.uses.add(("s3:GetObject", "reports", ""))  # the link is signed by the API
         assert listed["items"]
-    # Then every call it made is granted
-    access = ACCESS[API]
-    refused = sorted(use for use in recorder.uses if not granted(access, use))
-    assert not refused, f"calls not granted to the API: {refused}"
-    # And every grant is used, or named above with the path that needs it
-    used = {(action, resource) for action, resource, _ in recorder.uses}
-    assert grants(access) - used == API_UNUSED_BY_SCENARIO
+    # Then it made exactly the calls it is granted
+    assert_exactly_granted(recorder, API, API_UNUSED_BY_SCENARIO)
 
 
 def test_the_redrive_function_uses_exactly_what_it_is_granted(
@@ -494,13 +495,8 @@ def test_the_progress_function_uses_exactly_what_it_is_granted(
         with recorder.recording():
             result = progress.handler(fanned, LambdaContext(function_name=PROGRESS.name))
             assert result == {"batchItemFailures": []}
-    # Then every call it made is granted
-    access = ACCESS[PROGRESS.name]
-    refused = sorted(use for use in recorder.uses if not granted(access, use))
-    assert not refused, f"calls not granted to {PROGRESS.name}: {refused}"
-    # And every grant is used, or named above with the path that needs it
-    used = {(action, resource) for action, resource, _ in recorder.uses}
-    assert grants(access) - used == PROGRESS_UNUSED_BY_SCENARIO
+    # Then it made exactly the calls it is granted
+    assert_exactly_granted(recorder, PROGRESS.name, PROGRESS_UNUSED_BY_SCENARIO)
 
 
 STATISTICS_UNUSED_BY_SCENARIO = {
@@ -538,12 +534,8 @@ def test_the_statistics_function_uses_exactly_what_it_is_granted(
             result = statistics.handler(batch, LambdaContext(function_name=STATISTICS.name))
             assert result == {"batchItemFailures": []}
     application.cache_clear()
-    # Then every call it made is granted
-    access = ACCESS[STATISTICS.name]
-    refused = sorted(use for use in recorder.uses if not granted(access, use))
-    assert not refused, f"calls not granted to {STATISTICS.name}: {refused}"
-    used = {(action, resource) for action, resource, _ in recorder.uses}
-    assert grants(access) - used == STATISTICS_UNUSED_BY_SCENARIO
+    # Then it made exactly the calls it is granted
+    assert_exactly_granted(recorder, STATISTICS.name, STATISTICS_UNUSED_BY_SCENARIO)
 
 
 # ------------------------------------------------------------------------------- reminders
@@ -770,13 +762,8 @@ def test_the_compaction_function_uses_exactly_what_it_is_granted(
             assert (report["compacted"], report["files_before"], report["files_after"]) == (2, 4, 2)
     finally:
         app.application.cache_clear()
-    # Then every call it made is granted
-    access = ACCESS[COMPACTION.name]
-    refused = sorted(use for use in recorder.uses if not granted(access, use))
-    assert not refused, f"calls not granted to {COMPACTION.name}: {refused}"
-    # And every grant is used, or named above with the path that needs it
-    used = {(action, resource) for action, resource, _ in recorder.uses}
-    assert grants(access) - used == COMPACTION_UNUSED_BY_SCENARIO
+    # Then it made exactly the calls it is granted
+    assert_exactly_granted(recorder, COMPACTION.name, COMPACTION_UNUSED_BY_SCENARIO)
 
 
 # ---------------------------------------------------------------------------------- roster
@@ -847,13 +834,8 @@ def test_the_roster_function_uses_exactly_what_it_is_granted(
         deliver(pushed(bundle.zip()), first)
         assert pw.events("RosterChanged")
     app.application.cache_clear()
-    # Then every call it made is granted
-    access = ACCESS[ROSTER.name]
-    refused = sorted(use for use in recorder.uses if not granted(access, use))
-    assert not refused, f"calls not granted to {ROSTER.name}: {refused}"
-    # And every grant is used, or named above with the path that needs it
-    used = {(action, resource) for action, resource, _ in recorder.uses}
-    assert grants(access) - used == ROSTER_UNUSED_BY_SCENARIO
+    # Then it made exactly the calls it is granted
+    assert_exactly_granted(recorder, ROSTER.name, ROSTER_UNUSED_BY_SCENARIO)
 
 
 # ------------------------------------------------------------------------ students' materials
@@ -941,13 +923,8 @@ def test_the_materials_function_uses_exactly_what_it_is_granted(
                     s3.head_object(Bucket=bucket, Key=make(entry.id, second.id))
     finally:
         app.application.cache_clear()
-    # And every call it made is granted
-    access = ACCESS[MATERIALS.name]
-    refused = sorted(use for use in recorder.uses if not granted(access, use))
-    assert not refused, f"calls not granted to {MATERIALS.name}: {refused}"
-    # And every grant is used, or named above with the path that needs it
-    used = {(action, resource) for action, resource, _ in recorder.uses}
-    assert grants(access) - used == MATERIALS_UNUSED_BY_SCENARIO
+    # Then it made exactly the calls it is granted
+    assert_exactly_granted(recorder, MATERIALS.name, MATERIALS_UNUSED_BY_SCENARIO)
 
 
 # Granted, and needed on paths this scenario does not take (each names the path).
@@ -985,10 +962,5 @@ def test_the_notices_function_uses_exactly_what_it_is_granted(
             assert [o["Key"] for o in listed if entry.id in o["Key"]]
     finally:
         app.application.cache_clear()
-    # And every call it made is granted
-    access = ACCESS[NOTICES.name]
-    refused = sorted(use for use in recorder.uses if not granted(access, use))
-    assert not refused, f"calls not granted to {NOTICES.name}: {refused}"
-    # And every grant is used, or named above with the path that needs it
-    used = {(action, resource) for action, resource, _ in recorder.uses}
-    assert grants(access) - used == NOTICES_UNUSED_BY_SCENARIO
+    # Then it made exactly the calls it is granted
+    assert_exactly_granted(recorder, NOTICES.name, NOTICES_UNUSED_BY_SCENARIO)

@@ -38,7 +38,7 @@ from chalicelib.views_quality import (
 )
 from shared.access.policy import Principal
 from shared.domain.models import AuditAction
-from shared.materials.attachments import VIEW_EXPIRY
+from shared.materials.attachments import VIEW_EXPIRY, presign_view
 from shared.materials.entries import QUALITY_TEMPLATE, AttachmentStatus
 from shared.materials.workflow import EntryParts, QualityDesk
 
@@ -81,7 +81,15 @@ def write_entry(
     entry = desk(context).write(
         principal, student_id, body.values, show_attachments=body.show_attachments
     )
-    return _detail(context, EntryParts(entry, [], [], False, True, True))
+    fresh = EntryParts(
+        entry,
+        attachments=[],
+        objections=[],
+        shows_objectors=False,
+        shows_attachments=True,
+        shows_history=True,
+    )
+    return _detail(context, fresh)
 
 
 def list_entries(
@@ -291,8 +299,12 @@ def quality_report(
     )
     items = []
     for parts in entries:
+        # The report's entries are the caller's to see in full: each thumbnail is signed
+        # directly (view_url would read the entry again for every one).
         thumbnails = {
-            a.id: work.view_url(principal, parts.entry.id, a.id, thumbnail=True)
+            a.id: presign_view(
+                context.s3, bucket=context.settings.materials_bucket, attachment=a, thumbnail=True
+            )
             for a in parts.attachments
             if a.status is AttachmentStatus.READY and a.has_thumbnail
         }

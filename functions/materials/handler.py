@@ -11,7 +11,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from functions.consumer import batch_handler
+from functions.consumer import batch_handler, giving_up_on_the_last_delivery
 from functions.materials.app import application
 from shared.pipeline.notifications import parse_body
 from shared.resources import MATERIAL_EVENTS
@@ -22,7 +22,8 @@ logger = Logger(service="materials")
 def record_handler(record: SQSRecord) -> None:
     processor = application()
     refs = parse_body(record.body)
-    try:
+    # On the last delivery, the attachment is shown to the student as failed.
+    with giving_up_on_the_last_delivery(record, MATERIAL_EVENTS, refs, processor.give_up, logger):
         for ref in refs:
             outcome = processor.process(ref)
             logger.info(
@@ -33,14 +34,6 @@ def record_handler(record: SQSRecord) -> None:
                     "why": outcome.reason,
                 },
             )
-    except Exception:
-        if int(record.attributes.approximate_receive_count) >= MATERIAL_EVENTS.max_receive_count:
-            for ref in refs:
-                try:
-                    processor.give_up(ref)
-                except Exception:
-                    logger.exception("could not mark a dead-lettered material failed")
-        raise  # reported in batchItemFailures: retried, or dead-lettered after the last try
 
 
 handler = batch_handler(logger, record_handler)

@@ -143,6 +143,36 @@ def transact_delete(
     return {"Delete": action}
 
 
+def transact_add(
+    table: str,
+    key: Mapping[str, str],
+    counters: Mapping[str, int],
+    *,
+    attributes: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """An Update action for TransactWriteItems adding to numeric `counters` (created at 0),
+    and setting plain text `attributes` beside them (what a listing of the item reads)."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    sets, adds = [], []
+    for n, (name, value) in enumerate((attributes or {}).items()):
+        names[f"#s{n}"], values[f":s{n}"] = name, {"S": value}
+        sets.append(f"#s{n} = :s{n}")
+    for n, (name, delta) in enumerate(counters.items()):
+        names[f"#a{n}"], values[f":a{n}"] = name, {"N": str(delta)}
+        adds.append(f"#a{n} :a{n}")
+    expression = (f"SET {', '.join(sets)} " if sets else "") + f"ADD {', '.join(adds)}"
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": _key(key),
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
 def _add_condition(action: dict[str, Any], condition: str | None, values: Any) -> None:
     if condition:
         action["ConditionExpression"] = condition

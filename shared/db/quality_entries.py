@@ -32,6 +32,7 @@ from shared.db.dynamo import (
     find_model,
     query_models,
     storage_errors,
+    transact_add,
     transact_delete,
     transact_put,
 )
@@ -187,49 +188,26 @@ class QualityEntryRepository:
 
     def _count(self, entry: QualityEntry, deltas: Mapping[EntryStatus, int]) -> dict[str, Any]:
         """An Update action moving the school's counters (TransactWriteItems)."""
-        key = keys.quality_counts(entry.term, entry.school_id)
-        names = {f"#s{n}": status.value for n, status in enumerate(deltas)}
-        values = {f":d{n}": {"N": str(delta)} for n, delta in enumerate(deltas.values())}
-        names["#school"], values[":school"] = "school_id", {"S": entry.school_id}
-        additions = ", ".join(f"#s{n} :d{n}" for n in range(len(deltas)))
-        return {
-            "Update": {
-                "TableName": self._table.name,
-                "Key": {"pk": {"S": key.pk}, "sk": {"S": key.sk}},
-                "UpdateExpression": f"SET #school = :school ADD {additions}",
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        }
+        return transact_add(
+            self._table.name,
+            keys.quality_counts(entry.term, entry.school_id)._asdict(),
+            {status.value: delta for status, delta in deltas.items()},
+            attributes={"school_id": entry.school_id},
+        )
 
     def _pending(self, entry: QualityEntry, deltas: tuple[int, int]) -> dict[str, Any]:
         """An Update action moving the class's pending work (entries to review, objections to
         answer): what the reminders tell its head teacher."""
-        key = keys.quality_pending(entry.class_id)
-        return {
-            "Update": {
-                "TableName": self._table.name,
-                "Key": {"pk": {"S": key.pk}, "sk": {"S": key.sk}},
-                "UpdateExpression": (
-                    "SET #school = :school, #class = :class, #type = :type "
-                    "ADD #review :review, #objections :objections"
-                ),
-                "ExpressionAttributeNames": {
-                    "#school": "school_id",
-                    "#class": "class_id",
-                    "#type": "item_type",
-                    "#review": "to_review",
-                    "#objections": "objections",
-                },
-                "ExpressionAttributeValues": {
-                    ":school": {"S": entry.school_id},
-                    ":class": {"S": entry.class_id},
-                    ":type": {"S": keys.QUALITY_PENDING},
-                    ":review": {"N": str(deltas[0])},
-                    ":objections": {"N": str(deltas[1])},
-                },
-            }
-        }
+        return transact_add(
+            self._table.name,
+            keys.quality_pending(entry.class_id)._asdict(),
+            {"to_review": deltas[0], "objections": deltas[1]},
+            attributes={
+                "school_id": entry.school_id,
+                "class_id": entry.class_id,
+                "item_type": keys.QUALITY_PENDING,
+            },
+        )
 
     def list_pending(self) -> list[PendingWork]:
         """Every class with entries waiting for review or objections waiting for an answer."""

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from shared.db.quality_entries import QualityEntryRepository
-    from shared.materials.processing import Processed
+    from shared.materials.processing import Processed, Refused
     from shared.pipeline.notifications import ObjectRef
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ class MaterialProcessor:
         """Process the notified version of an original. An object outside the layout, of an
         attachment since removed, or of one already finished (a redelivery, the form posted
         twice) is ignored."""
-        from shared.materials.processing import Processed, process
+        from shared.materials.processing import Processed, Refused, process
 
         found = self._attachment_of(ref)
         if isinstance(found, Outcome):
@@ -172,7 +172,8 @@ class MaterialProcessor:
             self.limits.max_photo_bytes, self.limits.max_pdf_bytes, self.limits.max_video_bytes
         )
         if ref.size > largest:  # not even read: the POST's policy bounds it in S3, not on moto
-            return self._finish(found, None, too_large=ref.size)
+            too_large = Refused("too_large", f"文件过大（{ref.size} 字节），超过附件的大小上限")
+            return self._finish(found, too_large, original_size=ref.size)
         data = self._read(ref)
         result = process(data, self.limits)
         if isinstance(result, Processed):
@@ -182,21 +183,12 @@ class MaterialProcessor:
     def give_up(self, ref: ObjectRef) -> Outcome:
         """After the last delivery failed (the message goes to the dead-letter queue and the
         operators' alarm fires): the student is told, rather than left waiting on 上传处理中."""
+        from shared.materials.processing import Refused
+
         found = self._attachment_of(ref)
         if isinstance(found, Outcome):
             return found
-        failed = Attachment.model_validate(
-            {
-                **dict(found),
-                "status": AttachmentStatus.REFUSED,
-                "processed_at": self.now(),
-                "refusal_code": "processing_failed",
-                "reason": PROCESSING_FAILED,
-            }
-        )
-        if not self.entries.finish_attachment(failed):
-            return Outcome("ignored", found.id, "finished or removed meanwhile")
-        return Outcome(failed.status.value, found.id, PROCESSING_FAILED)
+        return self._finish(found, Refused("processing_failed", PROCESSING_FAILED))
 
     def _attachment_of(self, ref: ObjectRef) -> Attachment | Outcome:
         from shared.exceptions import NotFound
@@ -246,9 +238,15 @@ class MaterialProcessor:
             )
 
     def _finish(
-        self, attachment: Attachment, result: object, *, too_large: int | None = None
+        self,
+        attachment: Attachment,
+        result: Processed | Refused,
+        *,
+        original_size: int | None = None,
     ) -> Outcome:
-        from shared.materials.processing import Processed, Refused
+        """Store what became of the attachment (ready, or refused with the reason shown to
+        the student); `original_size`, of a file refused unread."""
+        from shared.materials.processing import Processed
 
         fields: dict[str, object] = {"processed_at": self.now()}
         if isinstance(result, Processed):
@@ -264,16 +262,11 @@ class MaterialProcessor:
                 "has_thumbnail": result.thumbnail is not None,
             }
         else:
-            refused = (
-                result
-                if isinstance(result, Refused)
-                else Refused("too_large", f"文件过大（{too_large or 0} 字节），超过附件的大小上限")
-            )
             fields |= {
                 "status": AttachmentStatus.REFUSED,
-                "refusal_code": refused.code,
-                "reason": refused.reason,
-                "original_size": too_large,
+                "refusal_code": result.code,
+                "reason": result.reason,
+                "original_size": original_size,
             }
         finished = Attachment.model_validate({**dict(attachment), **fields})
         if not self.entries.finish_attachment(finished):

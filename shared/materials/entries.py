@@ -175,6 +175,11 @@ class QualityEntry(_Model):
     def editable(self) -> bool:
         return self.status in EDITABLE
 
+    def require_editable(self) -> None:
+        """Conflict ENTRY_NOT_EDITABLE unless the student may still change the entry."""
+        if not self.editable:
+            raise Conflict(ErrorCode.ENTRY_NOT_EDITABLE, status_zh=ENTRY_STATUS_ZH[self.status])
+
     def archivable(self, today: date) -> bool:
         """In notice, its window over, and no objection left open."""
         return (
@@ -218,8 +223,7 @@ class QualityEntry(_Model):
         show_attachments: bool | None = None,
     ) -> QualityEntry:
         """The entry with the student's changes, while it is a draft or returned."""
-        if not self.editable:
-            raise Conflict(ErrorCode.ENTRY_NOT_EDITABLE, status_zh=ENTRY_STATUS_ZH[self.status])
+        self.require_editable()
         changes: dict[str, object] = {}
         if values is not None:
             changes["values"] = values

@@ -14,5 +14,11 @@ class MaterialKind(StrEnum):
 
 
 RefusalCode = Literal[
-    "unsupported_type", "too_large", "too_many_pixels", "undecodable", "not_pdf", "unsafe_pdf"
+    "unsupported_type",
+    "too_large",
+    "too_many_pixels",
+    "undecodable",
+    "not_pdf",
+    "unsafe_pdf",
+    "processing_failed",  # the function failed on every delivery (not the file's fault)
 ]

@@ -115,7 +115,7 @@ class QualityDesk:
         self, principal: Principal, student_id: str, values: Values, *, show_attachments: bool
     ) -> QualityEntry:
         """A new draft for a student (by the student, or a guardian of a primary pupil)."""
-        student = self._student(principal, student_id)
+        student = self._student(student_id)
         require(sees_entries(principal, student), Entity.STUDENT)
         permit(may_write_entry(principal, student))
         template, term = self.template(), Term.of(self.today())
@@ -154,8 +154,7 @@ class QualityDesk:
         attachment left out is removed), whether classmates see them. `revision` is the one
         the writer read: a change made meanwhile is refused (409)."""
         entry, attachments, _ = self._own(principal, entry_id)
-        if not entry.editable:
-            raise Conflict(ErrorCode.ENTRY_NOT_EDITABLE, status_zh=_status_zh(entry))
+        entry.require_editable()
         if entry.revision != revision:
             raise Conflict.changed_meanwhile(Entity.QUALITY_ENTRY)
         if values is not None:
@@ -192,8 +191,7 @@ class QualityDesk:
         """An attachment awaiting its file, and the presigned POST for it (the phone's
         declared type chooses the size cap; the materials function decides from the bytes)."""
         entry, attachments, _ = self._own(principal, entry_id)
-        if not entry.editable:
-            raise Conflict(ErrorCode.ENTRY_NOT_EDITABLE, status_zh=_status_zh(entry))
+        entry.require_editable()
         if content_type not in MATERIAL_TYPES:
             raise InvalidInput(
                 ErrorCode.UPLOAD_TYPE, field="content_type", allowed="、".join(MATERIAL_TYPES)
@@ -279,7 +277,7 @@ class QualityDesk:
         self, principal: Principal, class_id: str, *, limit: int, start_key: Start
     ) -> Page[QualityEntry]:
         """A class's entries waiting for review, the longest waiting first."""
-        school_class = self._class(principal, class_id)
+        school_class = self._class(class_id)
         require(sees_class(principal, school_class), Entity.SCHOOL_CLASS)
         permit(may_review_entries(principal, school_class))
         page = self.repos.quality.list_class_entries(
@@ -394,7 +392,7 @@ class QualityDesk:
         limit: int,
         start_key: Start,
     ) -> Page[QualityEntry]:
-        student = self._student(principal, student_id)
+        student = self._student(student_id)
         require(sees_entries(principal, student), Entity.STUDENT)
         return self.repos.quality.list_student_entries(
             student.id, term=term, limit=limit, start_key=start_key
@@ -405,7 +403,7 @@ class QualityDesk:
     ) -> tuple[Student, list[EntryParts]]:
         """纪实报告: a student's archived entries of a term, oldest first, with their
         attachments (for whoever sees the student's entries)."""
-        student = self._student(principal, student_id)
+        student = self._student(student_id)
         require(sees_entries(principal, student), Entity.STUDENT)
         canonical = str(Term.parse(term))
         entries = every_page(
@@ -476,7 +474,7 @@ class QualityDesk:
     ) -> EntryStep:
         return EntryStep(action=action, by=principal.id, role=principal.role, at=at, note=note)
 
-    def _student(self, principal: Principal, student_id: str) -> Student:
+    def _student(self, student_id: str) -> Student:
         try:
             return self.repos.directory.get_student(student_id)
         except NotFound:
@@ -500,14 +498,14 @@ class QualityDesk:
         permit(may_review_entries(principal, school_class))
         return entry, school_class
 
-    def _class(self, principal: Principal, class_id: str) -> SchoolClass:
+    def _class(self, class_id: str) -> SchoolClass:
         try:
             return self.repos.directory.get_class(class_id)
         except NotFound:
             raise NotFound(Entity.SCHOOL_CLASS) from None
 
     def _class_for_notice(self, principal: Principal, class_id: str) -> SchoolClass:
-        school_class = self._class(principal, class_id)
+        school_class = self._class(class_id)
         family = self._family_classes(principal)
         require(sees_notice(principal, school_class, family), Entity.SCHOOL_CLASS)
         return school_class
@@ -568,12 +566,6 @@ class QualityDesk:
 def _in_order(entry: QualityEntry, attachments: list[Attachment]) -> list[Attachment]:
     by_id = {a.id: a for a in attachments}
     return [by_id[i] for i in entry.attachment_ids if i in by_id]
-
-
-def _status_zh(entry: QualityEntry) -> str:
-    from shared.materials.entries import ENTRY_STATUS_ZH
-
-    return ENTRY_STATUS_ZH[entry.status]
 
 
 def _objection_id(entry_id: str, user_id: str, ordinal: int) -> str:
