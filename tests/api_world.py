@@ -140,6 +140,7 @@ def seed(repos: Repositories) -> dict[str, str]:
         d.put_school(school)
     users = [
         User(id="D", role=Role.DISTRICT_ADMIN, name="区管理员"),
+        User(id="OP", role=Role.OPERATOR, name="运维"),
         User(
             id="SA",
             role=Role.SCHOOL_ADMIN,

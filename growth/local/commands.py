@@ -29,6 +29,7 @@ ROLE_LABEL = {
     Role.TEACHER: "教师",
     Role.STUDENT: "学生",
     Role.GUARDIAN: "家长",
+    Role.OPERATOR: "运维",
 }
 
 

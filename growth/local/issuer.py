@@ -47,6 +47,7 @@ ROLE_TITLES: Final = {
     Role.TEACHER: "教师",
     Role.STUDENT: "学生",
     Role.GUARDIAN: "家长",
+    Role.OPERATOR: "运维",
 }
 
 

@@ -75,7 +75,7 @@ class DemoDistrict:
     ) -> User:
         """A user with a login; a guardian is shown with the school of their child. Staff and
         the district's admin get an email address (reminders go to the local mail sink)."""
-        reached = role in (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER)
+        reached = role in (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER, Role.OPERATOR)
         user = User(
             id=stable_id(login),
             role=role,
@@ -109,6 +109,8 @@ def plan_district(
     samples = make_district(seed, classes=size.classes_per_grade, size=size.students_per_class)
     plan = DemoDistrict()
     plan.add_user("district", Role.DISTRICT_ADMIN, person_name(rng), note="区管理员：全区")
+    # A fixed name: drawing one would change every name drawn after it.
+    plan.add_user("ops", Role.OPERATOR, "周运维", note="运维：报修、系统状态")
     for number, sample in enumerate(samples[: size.schools], start=1):
         _plan_school(plan, rng, f"sch{number}", sample, district_code, size)
     return plan

@@ -217,6 +217,20 @@ class DirectoryRepository:
             start_key=start_key,
         )
 
+    def list_operators(
+        self, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
+    ) -> Page[User]:
+        """The operations team (a handful), in id order."""
+        return query_models(
+            self._table,
+            User,
+            Entity.USER,
+            keys.OPERATORS,
+            index="gsi1",
+            limit=limit,
+            start_key=start_key,
+        )
+
     def list_district_admins(
         self, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
     ) -> Page[User]:
@@ -463,6 +477,8 @@ def _user_item(user: User) -> Item:
     elif user.role is Role.DISTRICT_ADMIN:
         # The district's admins are listed too: the reminders send them the district summary.
         index = {"gsi1pk": keys.DISTRICT_ADMINS, "gsi1sk": f"USER#{user.id}"}
+    elif user.role is Role.OPERATOR:
+        index = {"gsi1pk": keys.OPERATORS, "gsi1sk": f"USER#{user.id}"}
     return _item(keys.user(user.id), keys.USER, user, **index)
 
 

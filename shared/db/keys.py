@@ -248,6 +248,8 @@ TEMPLATES: Final = "TEMPLATES"
 RETIRED_TEMPLATES: Final = "TEMPLATES#RETIRED"
 DISTRICT_TASKS: Final = "DISTRICT#TASKS"
 DISTRICT_ADMINS: Final = "DISTRICT#ADMINS"
+# The operations team (运维): fault reports are assigned to and alarms reach one of them.
+OPERATORS: Final = "OPERATORS"
 
 
 def school_tasks(school_id: str) -> str:

@@ -95,6 +95,9 @@ class Role(StrEnum):
     TEACHER = "teacher"
     STUDENT = "student"
     GUARDIAN = "guardian"
+    # 运维: the operations team (docs/runbook.md). Outside the district/school hierarchy: sees
+    # fault reports, survey follow-ups and the system's health, never a student's data.
+    OPERATOR = "operator"
     # Another system of the district calling through a machine client (shared.access.clients):
     # never a user, never signs in; it appears as the actor of what such a call did.
     SYSTEM = "system"

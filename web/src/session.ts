@@ -17,6 +17,7 @@ export const ROLE_NAMES: Record<Role, string> = {
   teacher: '教师',
   student: '学生',
   guardian: '家长',
+  operator: '运维',
   system: '对接系统',
 }
 
@@ -27,6 +28,7 @@ export const HOME_OF_ROLE: Record<Role, string> = {
   teacher: '/teacher/tasks',
   school_admin: '/school/completion',
   district_admin: '/district/tasks',
+  operator: '/ops/faults',
   // A machine client never signs in to the web app; listed for the type only.
   system: '/',
 }

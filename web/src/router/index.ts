@@ -26,7 +26,7 @@ declare module 'vue-router' {
   }
 }
 
-export const ALL_ROLES: readonly Role[] = ['student', 'guardian', 'teacher', 'school_admin', 'district_admin']
+export const ALL_ROLES: readonly Role[] = ['student', 'guardian', 'teacher', 'school_admin', 'district_admin', 'operator']
 
 const routes: RouteRecordRaw[] = [
   {
