@@ -75,6 +75,10 @@ class Problem(BaseModel):
     code: str
     instance: str | None = None
     errors: list[FieldProblem] = Field(default_factory=list)
+    request_id: str = Field(
+        description="This answer's id, also in the API's log line for it: quoted in a fault "
+        "report (报修), it finds what happened."
+    )
 
 
 def status_of(error: GrowthError) -> int:
@@ -111,12 +115,16 @@ def from_validation(error: ValidationError, where: str, instance: str | None) ->
 
 def internal(instance: str | None) -> Response:
     """An unexpected failure: logged with an id the person can quote (never with the body)."""
-    request_id = uuid.uuid4().hex[:12]
+    request_id = new_request_id()
     # Exception messages can carry what a request held (IDs, phones): the traceback is
     # redacted before it is written (R26), and never attached raw.
     log.error("unexpected error, request %s\n%s", request_id, redact_text(traceback.format_exc()))
     detail = message(ErrorCode.INTERNAL_ERROR, request_id=request_id)
-    return _respond(500, ErrorCode.INTERNAL_ERROR, detail, instance, [])
+    return _respond(500, ErrorCode.INTERNAL_ERROR, detail, instance, [], request_id=request_id)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:12]
 
 
 def _respond(
@@ -126,7 +134,13 @@ def _respond(
     instance: str | None,
     errors: list[FieldProblem],
     headers: dict[str, str] | None = None,
+    *,
+    request_id: str | None = None,
 ) -> Response:
+    if request_id is None:
+        request_id = new_request_id()
+        # Codes and paths only: what was asked for stays out of the log (R26).
+        log.warning("request %s answered %s %s %s", request_id, status, code.value, instance)
     body = Problem(
         type=f"urn:growth:problem:{code.value.lower()}",
         title=TITLES.get(status, CATALOGUE[code].zh[:20]),
@@ -135,6 +149,7 @@ def _respond(
         code=code.value,
         instance=instance,
         errors=errors,
+        request_id=request_id,
     )
     return Response(
         body=body.model_dump(mode="json"),
