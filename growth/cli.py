@@ -125,6 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     from growth.roster import add_roster_commands  # `growth roster import|export`
 
     add_roster_commands(commands)
+    from growth.ops import add_ops_commands  # `growth ops cost`
+
+    add_ops_commands(commands)
     return parser
 
 
