@@ -17,6 +17,7 @@ from chalicelib.services import (
     corrections,
     directory,
     ingest,
+    ops,
     progress,
     records,
     reminders,
@@ -71,6 +72,7 @@ from chalicelib.views_integration import (
     ClientList,
     ClientView,
 )
+from chalicelib.views_ops import OpsHealthView
 from chalicelib.views_progress import (
     OverviewQuery,
     OverviewView,
@@ -128,6 +130,15 @@ def auth() -> AuthConfigView:
 @route("/v1/openapi.json", "GET", summary="本 API 的 OpenAPI 3.1 文档", tag="system", public=True)
 def openapi() -> dict[str, Any]:
     return api.openapi()
+
+
+route(
+    "/v1/ops/health",
+    "GET",
+    summary="系统运行状况（运维人员）：各队列积压、死信、最早消息的等待时间，定时任务最近一次成功运行",
+    tag="operations",
+    response=OpsHealthView,
+)(ops.health)
 
 
 # Who am I
@@ -919,3 +930,165 @@ route(
     body=QualitySettingsUpdate,
     response=QualitySettingsView,
 )(quality.put_quality_settings)
+
+
+# 报修: fault reports and the one-day promise (docs/faults.md). Anyone signed in reports and
+# follows their own; operators (运维) work the queue; operators and the bureau read the figures.
+from chalicelib.services import faults  # noqa: E402
+from chalicelib.views_faults import (  # noqa: E402
+    FaultFiguresQuery,
+    FaultFiguresView,
+    FaultFollowUp,
+    FaultQueueQuery,
+    FaultReportCreate,
+    FaultReportPage,
+    FaultReportView,
+    FaultWork,
+    OperatorList,
+)
+
+route(
+    "/v1/fault-reports",
+    "POST",
+    summary="报修：报告一个问题（任何登录用户；自动附带页面与最近一次出错的请求编号）",
+    tag="operations",
+    body=FaultReportCreate,
+    response=FaultReportView,
+    status=201,
+)(faults.report_fault)
+route(
+    "/v1/fault-reports",
+    "GET",
+    summary="我的报修及处理进度（新的在前）",
+    tag="operations",
+    query=PageQuery,
+    response=FaultReportPage,
+)(faults.my_fault_reports)
+route(
+    "/v1/fault-reports/{report_id}",
+    "GET",
+    summary="一条报修及其处理记录（报修人或运维人员）",
+    tag="operations",
+    response=FaultReportView,
+)(faults.get_fault_report)
+route(
+    "/v1/fault-reports/{report_id}/steps",
+    "POST",
+    summary="报修人补充说明，或在报修关闭后重新打开",
+    tag="operations",
+    body=FaultFollowUp,
+    response=FaultReportView,
+)(faults.follow_up_fault_report)
+route(
+    "/v1/ops/fault-reports",
+    "GET",
+    summary="报修处理队列（运维人员）：未关闭的或某一状态的报修",
+    tag="operations",
+    query=FaultQueueQuery,
+    response=FaultReportPage,
+)(faults.fault_queue)
+route(
+    "/v1/ops/fault-reports/{report_id}/steps",
+    "POST",
+    summary="处理报修（运维人员）：接手、指派、答复、内部备注、变更状态",
+    tag="operations",
+    body=FaultWork,
+    response=FaultReportView,
+)(faults.work_fault_report)
+route(
+    "/v1/ops/fault-figures",
+    "GET",
+    summary="报修一日响应承诺的月度指标及近 12 个月走势（运维人员、区管理员）",
+    tag="operations",
+    query=FaultFiguresQuery,
+    response=FaultFiguresView,
+)(faults.fault_figures)
+route(
+    "/v1/ops/operators",
+    "GET",
+    summary="运维人员名单（运维人员：把报修指派给谁）",
+    tag="operations",
+    response=OperatorList,
+)(faults.list_operators)
+
+
+# 好差评: the satisfaction survey twice a year (docs/surveys.md). Staff, guardians and students
+# from grade 4 answer once, anonymously; the district, the operators and each school admin
+# (their school) read the rates; the operators follow up each 差评 that says why.
+from chalicelib.services import surveys  # noqa: E402
+from chalicelib.views_surveys import (  # noqa: E402
+    CurrentSurveyView,
+    FollowUpHandle,
+    FollowUpPage,
+    FollowUpsQuery,
+    FollowUpView,
+    SurveyAnswerCreate,
+    SurveyList,
+    SurveyResultsView,
+    SurveySettingsUpdate,
+    SurveySettingsView,
+    SurveyThanksView,
+)
+
+route(
+    "/v1/surveys/current",
+    "GET",
+    summary="我现在可以参加的满意度调查（未参加过时返回问卷，否则 survey 为空）",
+    tag="surveys",
+    response=CurrentSurveyView,
+)(surveys.current_survey)
+route(
+    "/v1/surveys/{survey_id}/responses",
+    "POST",
+    summary="提交满意度评价（匿名；每人每次调查一次）",
+    tag="surveys",
+    body=SurveyAnswerCreate,
+    response=SurveyThanksView,
+    status=201,
+)(surveys.answer_survey)
+route(
+    "/v1/surveys/{survey_id}/results",
+    "GET",
+    summary="满意度调查结果：按学校与群体的满意率、95% 置信区间与参与率"
+    "（区管理员、运维人员；校管理员看本校）",
+    tag="surveys",
+    response=SurveyResultsView,
+)(surveys.survey_results)
+route(
+    "/v1/surveys",
+    "GET",
+    summary="历次满意度调查及总体满意率（走势图）",
+    tag="surveys",
+    response=SurveyList,
+)(surveys.list_surveys)
+route(
+    "/v1/district/survey-settings",
+    "GET",
+    summary="满意度调查时间：每年几次、何时开始、持续几天（区管理员、运维人员）",
+    tag="surveys",
+    response=SurveySettingsView,
+)(surveys.get_survey_settings)
+route(
+    "/v1/district/survey-settings",
+    "PUT",
+    summary="修改满意度调查时间（区管理员；已开始的调查不受影响）",
+    tag="surveys",
+    body=SurveySettingsUpdate,
+    response=SurveySettingsView,
+)(surveys.put_survey_settings)
+route(
+    "/v1/ops/survey-follow-ups",
+    "GET",
+    summary="差评跟进：带文字说明的不满意评价（运维人员；可按待跟进、已处理筛选）",
+    tag="surveys",
+    query=FollowUpsQuery,
+    response=FollowUpPage,
+)(surveys.list_follow_ups)
+route(
+    "/v1/ops/survey-follow-ups/{follow_up_id}/handle",
+    "POST",
+    summary="处理差评跟进并写明处理情况（运维人员）",
+    tag="surveys",
+    body=FollowUpHandle,
+    response=FollowUpView,
+)(surveys.handle_follow_up)

@@ -5,6 +5,7 @@ same pydantic models that parse requests and shape responses, so the two cannot 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeVar
@@ -39,6 +40,9 @@ _ENTITY_OF_PARAM: Final = {
     "entry_id": Entity.QUALITY_ENTRY,
     "attachment_id": Entity.ATTACHMENT,
     "objection_id": Entity.OBJECTION,
+    "survey_id": Entity.SURVEY,
+    "follow_up_id": Entity.SURVEY_FOLLOW_UP,
+    "report_id": Entity.FAULT_REPORT,
 }
 _PATH_PARAM: Final = re.compile(r"{([^}]+)}")
 
@@ -183,6 +187,19 @@ class Api:
     def _handle(
         self, spec: RouteSpec, view: Callable[..., Any], params: dict[str, str]
     ) -> Response:
+        """Answer, and measure the answer: its latency and status class by route template."""
+        started = time.perf_counter()
+        status = 500  # what Chalice answers if answering itself fails
+        try:
+            response = self._answer(spec, view, params)
+            status = response.status_code
+            return response
+        finally:
+            _measure(spec, status, time.perf_counter() - started)
+
+    def _answer(
+        self, spec: RouteSpec, view: Callable[..., Any], params: dict[str, str]
+    ) -> Response:
         request = self.app.current_request
         instance = request.context.get("path") if request is not None else None
         try:
@@ -231,6 +248,19 @@ class Api:
         from chalicelib.openapi import build_openapi
 
         return build_openapi(self)
+
+
+def _measure(spec: RouteSpec, status: int, elapsed_s: float) -> None:
+    """One request's metrics, written as it ends: latency by route template (never the path,
+    which holds ids), the status class, and the error by route."""
+    from shared.observability import metrics  # on the first request, not at cold start
+
+    route, status_class = f"{spec.method} {spec.path}", metrics.status_class(status)
+    with metrics.invocation(metrics.API_FUNCTION):
+        metrics.record(metrics.API_LATENCY, elapsed_s * 1000, route=route)
+        metrics.record(metrics.API_REQUESTS, 1, status_class=status_class)
+        if status >= 400:
+            metrics.record(metrics.API_ERRORS, 1, route=route, status_class=status_class)
 
 
 def _response(spec: RouteSpec, result: Any) -> Response:

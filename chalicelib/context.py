@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from shared.access.clients import ClientPrincipal
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from shared.identity.credentials import CredentialIssuer
     from shared.identity.tokens import TokenVerifier
     from shared.integration.idempotency import IdempotencyKeys
+    from shared.observability.queues import QueueMonitor
     from shared.settings import ApiSettings, CredentialSettings, IngestLimits
 
 
@@ -60,11 +62,20 @@ class Context:
     credentials: CredentialIssuer | None = None
     # Machine clients' Idempotency-Keys; None: a context serving people only (some tests).
     idempotency_keys: IdempotencyKeys | None = None
+    # The system's queues for the operators' health route, made on first use: building its SQS
+    # client would slow every container's first request for a route operators call now and
+    # then. None: a context that watches no queues.
+    queue_monitor: Callable[[], QueueMonitor] | None = None
 
     def idempotency(self) -> IdempotencyKeys:
         if self.idempotency_keys is None:
             raise RuntimeError("this context has no idempotency table")
         return self.idempotency_keys
+
+    def queues(self) -> QueueMonitor:
+        if self.queue_monitor is None:
+            raise RuntimeError("this context watches no queues")
+        return self.queue_monitor()
 
     def authenticate(self, authorization: str | None) -> Principal:
         """The caller, with the relationships access follows as they are *now*."""
@@ -76,6 +87,9 @@ class Context:
         except NotFound:
             # A valid token for a user who has since been removed.
             raise Unauthenticated(ErrorCode.AUTH_INVALID, reason="unknown_user") from None
+        if relations.school_closed:
+            # Staff of a school that left the system (its students still see their own data).
+            raise Forbidden(ErrorCode.SCHOOL_CLOSED)
         return Principal.of(relations)
 
     def authenticate_client(self, authorization: str | None) -> ClientPrincipal:
@@ -146,7 +160,18 @@ class Context:
             events=Publisher(clients.events, settings.event_bus),
             credentials=credential_issuer(CredentialSettings(), auth.issuer, clients),
             idempotency_keys=IdempotencyKeys(clients.dynamodb, settings.idempotency_table),
+            queue_monitor=lambda: queue_monitor(clients),
         )
+
+
+@lru_cache(maxsize=1)
+def queue_monitor(clients: AwsClients) -> QueueMonitor:
+    """The queues this deployment's API watches (their URLs: `GROWTH_REDRIVE_QUEUES`, which the
+    stack sets on the functions that work on queues themselves), over the container's clients."""
+    from shared.observability.queues import QueueMonitor
+    from shared.settings import redrive_settings
+
+    return QueueMonitor(clients.sqs, redrive_settings().queues)
 
 
 def credential_issuer(

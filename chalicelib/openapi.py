@@ -76,13 +76,16 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
     if route.query is not None:
         schema = route.query.model_json_schema()
         required = set(schema.get("required", []))
+        definitions = schema.get("$defs", {})
         for name, prop in schema.get("properties", {}).items():
             parameters.append(
                 {
                     "name": name,
                     "in": "query",
                     "required": name in required,
-                    "schema": {k: v for k, v in prop.items() if k != "title"},
+                    "schema": _inlined(
+                        {k: v for k, v in prop.items() if k != "title"}, definitions
+                    ),
                 }
             )
     responses: dict[str, Any] = {}
@@ -125,6 +128,21 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
             {"name": header.title(), "in": "header", "required": True, "schema": {"type": "string"}}
         )
     return operation
+
+
+def _inlined(schema: Any, definitions: dict[str, Any]) -> Any:
+    """A query parameter's schema with the model's own definitions (an enum's values) written in
+    place: a parameter has no `$defs` of its own to point into."""
+    if isinstance(schema, list):
+        return [_inlined(item, definitions) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    reference = schema.get("$ref")
+    if isinstance(reference, str) and reference.startswith("#/$defs/"):
+        found = definitions[reference.removeprefix("#/$defs/")]
+        rest = {k: v for k, v in schema.items() if k != "$ref"}
+        return _inlined({**{k: v for k, v in found.items() if k != "title"}, **rest}, definitions)
+    return {key: _inlined(value, definitions) for key, value in schema.items()}
 
 
 def _security(route: RouteSpec) -> list[dict[str, list[str]]]:

@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared.events import Event, NotAnEvent, parse
+from shared.observability import metrics
 from shared.pipeline.notifications import ObjectRef
 from shared.resources import QueueDefinition
 
@@ -39,10 +40,12 @@ def event_handler(logger: Logger, consume: Consume, *, done: str) -> Handler:
             logger.warning("dropped a message that is not an event", extra={"reason": str(exc)})
             return
         try:
-            details = consume(event)
+            with metrics.timed(metrics.PROCESSING_TIME):
+                details = consume(event)
         except Exception:
             logger.exception("could not handle an event", extra={"detail_type": event.detail_type})
             raise  # reported in batchItemFailures: retried, then dead-lettered
+        metrics.record(metrics.EVENTS_HANDLED, 1, detail_type=event.detail_type)
         logger.info(done, extra={"detail_type": event.detail_type, **details})
 
     return batch_handler(logger, record_handler)
@@ -63,7 +66,13 @@ def giving_up_on_the_last_delivery(
     try:
         yield
     except Exception:
-        if int(record.attributes.approximate_receive_count) >= queue.max_receive_count:
+        receives = int(record.attributes.approximate_receive_count)
+        # Why, for the operators (docs/runbook.md): object keys hold ids only.
+        logger.exception(
+            "could not process an object",
+            extra={"receives": receives, "keys": [ref.key for ref in refs]},
+        )
+        if receives >= queue.max_receive_count:
             for ref in refs:
                 try:
                     give_up(ref)
@@ -82,9 +91,11 @@ def batch_handler(
     `record_handler`, one that raises reported in `batchItemFailures` (retried alone, then
     dead-lettered). A batch whose every message failed is answered like any other, each
     listed (all retried), rather than by failing the invocation. `before(context)` runs first
-    on each invocation."""
+    on each invocation. Metrics are written once per invocation, under the function name the
+    logger serves (`Logger(service=...)`)."""
 
     @logger.inject_lambda_context
+    @metrics.log_metrics(logger.service)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if before is not None:
             before(context)

@@ -35,9 +35,11 @@ def create_district_admin(
     username: str | None = None,
     email: str | None = None,
     subject: str | None = None,
+    school_id: str | None = None,
 ) -> CreatedAdmin:
     """Create the user (in the pool, unless `subject` names one of an external issuer) and
-    their directory entry as district administrator. ValueError when the arguments do not
+    their directory entry as district administrator — or, with `school_id`, as that school's
+    administrator (a school joining, docs/runbook.md). ValueError when the arguments do not
     describe exactly one of the two ways."""
     if subject is None:
         if cognito is None or not (user_pool_id and username and email):
@@ -55,7 +57,8 @@ def create_district_admin(
         subject = attributes["sub"]
     elif user_pool_id or username or email:
         raise ValueError("外部身份提供方方式只需 --subject，不能同时给出用户池参数")
-    directory.put_user(User(id=subject, role=Role.DISTRICT_ADMIN, name=name))
+    role = Role.DISTRICT_ADMIN if school_id is None else Role.SCHOOL_ADMIN
+    directory.put_user(User(id=subject, role=role, name=name, school_id=school_id))
     return CreatedAdmin(user_id=subject, username=username)
 
 

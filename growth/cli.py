@@ -154,6 +154,9 @@ def _add_admin(commands: Any) -> None:
     drill.add_argument("--prefix", default="uploads/", help="在此前缀下找被替换过的对象")
     drill.add_argument("--keep", action="store_true", help="保留恢复出的表，供人工核对")
     drill.set_defaults(handler=_admin_restore_drill)
+    from growth.admin_ops import add_runbook_commands  # queues, redrive, schools … (runbook)
+
+    add_runbook_commands(actions)
 
 
 def _add_local(commands: Any) -> None:
@@ -197,6 +200,11 @@ def _add_local(commands: Any) -> None:
     )
     remind.add_argument("--state-dir", default=argparse.SUPPRESS, **state_dir)
     remind.set_defaults(handler=_local_remind)
+    status = actions.add_parser(
+        "status", help="显示最近一小时的指标（函数与 API），以及运行中平台的队列与定时任务"
+    )
+    status.add_argument("--state-dir", default=argparse.SUPPRESS, **state_dir)
+    status.set_defaults(handler=_local_status)
 
 
 def _admin_create(args: argparse.Namespace) -> int:
@@ -550,6 +558,12 @@ def _local_remind(args: argparse.Namespace) -> int:
     from growth.local.commands import remind
 
     return remind(state_dir=args.state_dir, at=args.at)
+
+
+def _local_status(args: argparse.Namespace) -> int:
+    from growth.local.commands import status
+
+    return status(state_dir=args.state_dir)
 
 
 def _local_outbox(args: argparse.Namespace) -> int:

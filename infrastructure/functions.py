@@ -15,6 +15,7 @@ from typing import Final
 from infrastructure.packaging import CORE, DATA, MEDIA
 from shared.resources import (
     COMPACTION,
+    FAULT_WATCH,
     MATERIAL_ORIGINALS_PREFIX,
     MATERIAL_SERVED_PREFIX,
     MATERIAL_THUMBNAILS_PREFIX,
@@ -26,6 +27,7 @@ from shared.resources import (
     REMINDERS,
     ROSTER,
     STATISTICS,
+    SURVEYS,
     VALIDATE,
 )
 
@@ -102,7 +104,9 @@ ACCESS: Final[dict[str, Access]] = {
     # is claimed, completed or released in the idempotency table (Powertools, as the
     # validation function does). Where the stage has a user pool, it issues machine clients'
     # credentials there: an app client of the resource server per client, created and kept
-    # to the client's scopes (shared.identity.credentials).
+    # to the client's scopes (shared.identity.credentials). For the operators' health route it
+    # reads every queue's and dead-letter queue's depths (GetQueueAttributes, read-only) and
+    # the scheduled functions' heartbeats (a Query of the directory table).
     API: Access(
         layers=(CORE.name,),
         tables=(
@@ -142,6 +146,14 @@ ACCESS: Final[dict[str, Access]] = {
                 ("s3:GetObject", "s3:DeleteObject"),
                 prefix=MATERIAL_THUMBNAILS_PREFIX,
             ),
+        ),
+        queues=tuple(
+            QueueAccess(
+                queue.logical_name,
+                source_actions=("sqs:GetQueueAttributes",),
+                dead_letter_actions=("sqs:GetQueueAttributes",),
+            )
+            for queue in QUEUES
         ),
         # TaskCreated, TaskClosed, AssignmentChanged, RosterChanged, CorrectionChanged.
         put_events=True,
@@ -234,11 +246,12 @@ ACCESS: Final[dict[str, Access]] = {
     # settings; claims a digest's entries in the ledger before
     # sending it and records the send or the failure after (shared.db.ledger: conditional
     # Puts in TransactWriteItems, which IAM authorises as PutItem on each item); sends through
-    # the stage's channels with their credentials.
+    # the stage's channels with their credentials. Puts its heartbeat after a run that
+    # succeeded (shared.db.heartbeats).
     REMINDERS.name: Access(
         layers=(CORE.name,),
         tables=(
-            TableAccess("directory", _READ, indexes=True),
+            TableAccess("directory", (*_READ, "dynamodb:PutItem"), indexes=True),
             TableAccess("notifications", ("dynamodb:PutItem",)),
         ),
         secrets=("smtp", "wecom"),
@@ -292,7 +305,7 @@ ACCESS: Final[dict[str, Access]] = {
     # change-feed entry (PutItem) and the record (BatchWriteItem), both in the records table,
     # and its lake file (records/, pyarrow: the data layer), then archives the entry in one
     # transaction: its Put conditional on the revision read, its marker's Delete and the
-    # school's counters' Update.
+    # school's counters' Update. Puts its heartbeat after a run that succeeded (a PutItem).
     NOTICES.name: Access(
         layers=(CORE.name, DATA.name),
         tables=(
@@ -311,9 +324,32 @@ ACCESS: Final[dict[str, Access]] = {
         buckets=(BucketAccess("lake", ("s3:PutObject",), prefix="records/"),),
     ),
     # Lake compaction: lists the lake, reads each directory's files, writes the merged file and
-    # deletes the inputs, under records/ (with its run's marker there) and quality/.
+    # deletes the inputs, under records/ (with its run's marker there) and quality/. Puts its
+    # heartbeat after a run that succeeded (shared.db.heartbeats).
+    # The fault watch: one Query of the markers of reports awaiting a first response; puts its
+    # heartbeat after a run that succeeded (a PutItem).
+    FAULT_WATCH.name: Access(
+        layers=(CORE.name,),
+        tables=(TableAccess("directory", ("dynamodb:Query", "dynamodb:PutItem")),),
+    ),
+    # The survey census: lists the district's schools, each school's staff and students, each
+    # student's guardians and each guardian's children (Query, on the indexes too), reads a
+    # child of another school (GetItem); opens the survey of a period that begins today and
+    # writes each school's count (PutItem, conditional); puts its heartbeat after a run that
+    # succeeded.
+    SURVEYS.name: Access(
+        layers=(CORE.name,),
+        tables=(
+            TableAccess(
+                "directory",
+                ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"),
+                indexes=True,
+            ),
+        ),
+    ),
     COMPACTION.name: Access(
         layers=(CORE.name, DATA.name),
+        tables=(TableAccess("directory", ("dynamodb:PutItem",)),),
         buckets=(
             BucketAccess(
                 "lake",

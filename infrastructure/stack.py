@@ -40,6 +40,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infrastructure import observability
 from infrastructure.analytics import AnalysisViews
 from infrastructure.config import StageConfig
 from infrastructure.functions import ACCESS, API, SECRET_FIELDS, Access
@@ -167,6 +168,7 @@ class GrowthStack(cdk.Stack):
         self.user_pool = self._user_pool(self.web.origin) if config.cognito else None
 
         self.alarm_topic = self._alarm_topic()
+        self.alarms: list[cloudwatch.Alarm] = []
         self.layers = {
             layer.name: lambda_.LayerVersion(
                 self,
@@ -199,6 +201,7 @@ class GrowthStack(cdk.Stack):
         for definition in FUNCTIONS:
             self._pipeline_function(definition)
         self._api_routes()
+        self._observability()
 
     # -- storage ------------------------------------------------------------------------------
 
@@ -1183,7 +1186,9 @@ class GrowthStack(cdk.Stack):
         cdk.CfnOutput(self, "AlarmTopicArn", value=topic.topic_arn)
         return topic
 
-    def _alarm(self, name: str, metric: cloudwatch.IMetric, threshold: float, what: str) -> None:
+    def _alarm(
+        self, name: str, metric: cloudwatch.IMetric, threshold: float, what: str
+    ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
             f"Alarm-{name}",
@@ -1198,6 +1203,8 @@ class GrowthStack(cdk.Stack):
         action = cloudwatch_actions.SnsAction(self.alarm_topic)
         alarm.add_alarm_action(action)
         alarm.add_ok_action(action)
+        self.alarms.append(alarm)
+        return alarm
 
     def _queue_alarms(
         self, definition: QueueDefinition, queue: sqs.Queue, dead_letters: sqs.Queue
@@ -1252,6 +1259,53 @@ class GrowthStack(cdk.Stack):
             function.metric_throttles(period=five_minutes, statistic="Sum"),
             1,
             f"{name} 函数被限流。",
+        )
+
+    def _observability(self) -> None:
+        """Alarms on error rates and lag, beside those on dead letters, backlogs (each work
+        queue's oldest message), errors and throttles; then the operators' dashboard with every
+        alarm on it (infrastructure.observability, docs/observability.md)."""
+        from shared.observability import metrics
+
+        rate = observability.FUNCTION_ERROR_RATE_PERCENT
+        for name, function in self.functions.items():
+            self._alarm(
+                f"{name}-error-rate",
+                observability.error_rate(function),
+                rate,
+                f"{name} 函数 15 分钟内至少 {rate}% 的调用出错：持续失败，需人工查看。",
+            )
+        share = observability.API_5XX_RATE_PERCENT
+        self._alarm(
+            "api-5xx-rate",
+            observability.api_5xx_rate(),
+            share,
+            f"API 5 分钟内至少 {share}% 的请求返回 5xx（服务器错误）。",
+        )
+        lag_s = observability.STATISTICS_LAG_ALARM_S
+        self._alarm(
+            "statistics-lag",
+            observability.custom(metrics.STATISTICS_LAG, statistic="Maximum"),
+            lag_s,
+            f"统计滞后超过 {lag_s // MINUTE} 分钟：统计页面落后于上传和修改。",
+        )
+        self._alarm(
+            "fault-reports-overdue",
+            observability.custom(
+                metrics.FAULT_REPORTS_OVERDUE,
+                statistic="Maximum",
+                period=cdk.Duration.seconds(observability.FAULT_REPORTS_OVERDUE_PERIOD_S),
+            ),
+            1,
+            "有报修超过一天的承诺时限仍未答复，需运维处理。",
+        )
+        observability.dashboard(
+            self,
+            name=f"{self.config.prefix}-operations",
+            functions=self.functions,
+            queues=self.queues,
+            dead_letter_queues=self.dead_letter_queues,
+            alarms=self.alarms,
         )
 
 

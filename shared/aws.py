@@ -102,3 +102,9 @@ class AwsClients:
         clients' app clients (the API, when the pool issues their credentials)."""
         client: CognitoIdentityProviderClient = self._client("cognito-idp")
         return client
+
+    @cached_property
+    def lambda_(self) -> Any:
+        """Lambda (operators' commands only: `growth admin rotate-page-secret` updates the API
+        function's configuration). Untyped: the project installs no stubs for it."""
+        return self._client("lambda")

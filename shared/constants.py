@@ -50,6 +50,9 @@ ENV_UPLOAD_EVENTS_QUEUE: Final = "GROWTH_UPLOAD_EVENTS_QUEUE"
 # Operations: the queues whose dead letters the redrive function may move back, as JSON
 # {"<logical name>": {"source": "<queue URL>", "dead_letters": "<queue URL>"}}.
 ENV_REDRIVE_QUEUES: Final = "GROWTH_REDRIVE_QUEUES"
+# Observability (shared.observability.metrics): where the metrics' EMF lines go. Unset (AWS):
+# standard output, which Lambda sends to CloudWatch Logs; the local platform sets a file.
+ENV_METRICS_FILE: Final = "GROWTH_METRICS_FILE"
 
 # Notifications (shared/notify): which channels the district enabled and how each reaches
 # people. Channels are comma-separated (`email,wecom`); email goes through SMTP or SES.

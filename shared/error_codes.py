@@ -123,6 +123,8 @@ class ErrorCode(StrEnum):
     AUTH_UNAVAILABLE = "AUTH_UNAVAILABLE"
     # Machine clients (shared.access.clients): what a verified client may not do.
     CLIENT_DISABLED = "CLIENT_DISABLED"
+    # A school that left the system (School.closed_on): its staff, new staff, new tasks.
+    SCHOOL_CLOSED = "SCHOOL_CLOSED"
     CLIENT_SCOPE = "CLIENT_SCOPE"
     CLIENT_TOKEN_KIND = "CLIENT_TOKEN_KIND"  # noqa: S105 - an error code, not a secret
     IDEMPOTENCY_KEY_MISSING = "IDEMPOTENCY_KEY_MISSING"
@@ -162,6 +164,14 @@ class ErrorCode(StrEnum):
     NOTICE_NOT_OVER = "NOTICE_NOT_OVER"
     OBJECTION_OWN_ENTRY = "OBJECTION_OWN_ENTRY"
     OBJECTION_OPEN = "OBJECTION_OPEN"
+    # Fault reports (报修, shared.operations.faults).
+    FAULT_TAKEN = "FAULT_TAKEN"
+    FAULT_TOO_MANY_STEPS = "FAULT_TOO_MANY_STEPS"
+    # Satisfaction surveys (好差评, shared.operations.surveys).
+    SURVEY_ALREADY_ANSWERED = "SURVEY_ALREADY_ANSWERED"
+    SURVEY_NOT_OPEN = "SURVEY_NOT_OPEN"
+    SURVEY_NOT_ASKED = "SURVEY_NOT_ASKED"
+    SURVEY_SETTINGS_INVALID = "SURVEY_SETTINGS_INVALID"
     # Reminders: the district's settings and school calendar.
     REMINDER_TIME_QUIET = "REMINDER_TIME_QUIET"
     REMINDER_TIME_INVALID = "REMINDER_TIME_INVALID"
@@ -188,6 +198,7 @@ class ErrorCode(StrEnum):
     ONEROSTER_STUDENTS_ABSENT = "ONEROSTER_STUDENTS_ABSENT"
     # A roster bundle a machine client pushed (POST /v1/roster/imports): whose it may be.
     ONEROSTER_SCHOOL_NOT_ALLOWED = "ONEROSTER_SCHOOL_NOT_ALLOWED"
+    ONEROSTER_SCHOOL_CLOSED = "ONEROSTER_SCHOOL_CLOSED"
     # An NDJSON upload of records (POST /v1/ingest/{template_id}/uploads): a line not JSON.
     NDJSON_LINE_INVALID = "NDJSON_LINE_INVALID"
 
@@ -683,6 +694,12 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         "该对接系统已被区管理员停用，请联系区教育局。",
         "This machine client has been disabled by the district administrator.",
     ),
+    ErrorCode.SCHOOL_CLOSED: CatalogueEntry(
+        _E,
+        "该学校已停用本系统，不能再登录、添加教职工或布置任务；数据仍保留。如有疑问请联系区教育局。",
+        "This school has stopped using the system: no sign-in, new staff or new tasks; its data "
+        "is kept.",
+    ),
     ErrorCode.CLIENT_SCOPE: CatalogueEntry(
         _E,
         "该对接系统没有「{scope}」权限，请联系区管理员调整授权。",
@@ -855,6 +872,36 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         "您对这条写实记录的异议还在处理中，请等老师答复。",
         "You already have an open objection to this entry.",
     ),
+    ErrorCode.FAULT_TAKEN: CatalogueEntry(
+        _E,
+        "这条报修已由其他运维人员负责；如需接手，请改为指派。",
+        "Another operator owns the report; assign it instead.",
+    ),
+    ErrorCode.FAULT_TOO_MANY_STEPS: CatalogueEntry(
+        _E,
+        "这条报修的处理记录已达上限，请新提交一条报修。",
+        "The report has reached its most steps; report anew.",
+    ),
+    ErrorCode.SURVEY_ALREADY_ANSWERED: CatalogueEntry(
+        _E,
+        "您已经参加过本次满意度调查，每人每次只能评价一次。感谢您的评价！",
+        "You have already answered this survey: once per person.",
+    ),
+    ErrorCode.SURVEY_NOT_OPEN: CatalogueEntry(
+        _E,
+        "满意度调查（{opens_on} 至 {closes_on}）{when}，现在不能提交评价。",
+        "The survey ({opens_on} to {closes_on}) is not open.",
+    ),
+    ErrorCode.SURVEY_NOT_ASKED: CatalogueEntry(
+        _E,
+        "本次满意度调查面向学校教职工、学生家长和四年级及以上学生，您不在调查范围内。",
+        "The survey asks school staff, guardians and students from grade 4 only.",
+    ),
+    ErrorCode.SURVEY_SETTINGS_INVALID: CatalogueEntry(
+        _E,
+        "满意度调查时间设置有误：{detail}",
+        "The survey periods are invalid: {detail}",
+    ),
     ErrorCode.REMINDER_TIME_QUIET: CatalogueEntry(
         _E,
         "提醒时间 {time} 在免打扰时段（{start}–{end}）内：免打扰时段内不发送任何提醒，"
@@ -978,6 +1025,11 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         "请只提交本系统负责学校的名册，或请区管理员调整该对接系统的学校范围。",
         "The bundle touches schools this machine client may not ({schools}); nothing was imported.",
     ),
+    ErrorCode.ONEROSTER_SCHOOL_CLOSED: CatalogueEntry(
+        _E,
+        "数据包涉及已停用的学校（{schools}），整个数据包未导入。如该校重新使用本系统，请先由运维恢复该校。",
+        "The bundle touches schools that are closed ({schools}); nothing was imported.",
+    ),
     ErrorCode.NDJSON_LINE_INVALID: CatalogueEntry(
         _E,
         "NDJSON 文件第 {line} 行不是有效的 JSON（第 {col} 列：{detail}），整个文件未导入。"
@@ -1035,6 +1087,12 @@ class Entity(StrEnum):
     ATTACHMENT = "attachment"
     OBJECTION = "objection"
     QUALITY_SETTINGS = "quality settings"
+    HEARTBEAT = "heartbeat"
+    FAULT_REPORT = "fault report"
+    SURVEY = "survey"
+    SURVEY_ANSWER = "survey answer"
+    SURVEY_FOLLOW_UP = "survey follow-up"
+    SURVEY_SETTINGS = "survey settings"
 
     @property
     def zh(self) -> str:
@@ -1065,4 +1123,10 @@ _ENTITY_ZH: dict[Entity, str] = {
     Entity.ATTACHMENT: "附件",
     Entity.OBJECTION: "异议",
     Entity.QUALITY_SETTINGS: "综评设置",
+    Entity.HEARTBEAT: "定时运行记录",
+    Entity.FAULT_REPORT: "报修",
+    Entity.SURVEY: "满意度调查",
+    Entity.SURVEY_ANSWER: "评价",
+    Entity.SURVEY_FOLLOW_UP: "差评跟进",
+    Entity.SURVEY_SETTINGS: "满意度调查设置",
 }

@@ -142,6 +142,9 @@ MATERIAL_EVENTS: Final = QueueDefinition(
 )
 # Where the 公示 schedule's failed runs end, after Scheduler's retries (alarmed).
 NOTICE_FAILURES: Final = QueueDefinition("notice_failures", visibility_timeout_s=MINUTE)
+# Where the operations schedules' failed runs end, after Scheduler's retries (alarmed).
+FAULT_WATCH_FAILURES: Final = QueueDefinition("fault_failures", visibility_timeout_s=MINUTE)
+SURVEY_FAILURES: Final = QueueDefinition("survey_failures", visibility_timeout_s=MINUTE)
 QUEUES: Final = (
     UPLOAD_EVENTS,
     PROGRESS_EVENTS,
@@ -151,6 +154,8 @@ QUEUES: Final = (
     ROSTER_EVENTS,
     MATERIAL_EVENTS,
     NOTICE_FAILURES,
+    FAULT_WATCH_FAILURES,
+    SURVEY_FAILURES,
 )
 
 VALIDATE: Final = FunctionDefinition(
@@ -245,6 +250,30 @@ NOTICES: Final = FunctionDefinition(
     memory_mb=1024,
     schedule=ScheduleDefinition(expression="cron(30 0 * * ? *)", dead_letters=NOTICE_FAILURES),
 )
+# Watches the one-day promise of fault reports (报修): every quarter hour, counts the reports
+# past their first-response deadline with none yet into a metric that alarms above zero
+# (shared.operations.fault_desk). One Query; small and short.
+FAULT_WATCH: Final = FunctionDefinition(
+    name="faults",
+    handler="functions.faults.handler:handler",
+    queue=None,
+    timeout_s=MINUTE,
+    memory_mb=256,
+    schedule=ScheduleDefinition(
+        expression="cron(0/15 * * * ? *)", dead_letters=FAULT_WATCH_FAILURES
+    ),
+)
+# Counts who each school's satisfaction survey asks (the response rates' denominators), every
+# night at 01:00 Shanghai time: once when a survey opens, once more, final, after it closes
+# (shared.operations.survey_census: about three directory reads per student).
+SURVEYS: Final = FunctionDefinition(
+    name="surveys",
+    handler="functions.surveys.handler:handler",
+    queue=None,
+    timeout_s=15 * MINUTE,
+    memory_mb=512,
+    schedule=ScheduleDefinition(expression="cron(0 1 * * ? *)", dead_letters=SURVEY_FAILURES),
+)
 FUNCTIONS: Final = (
     VALIDATE,
     REDRIVE,
@@ -255,6 +284,8 @@ FUNCTIONS: Final = (
     ROSTER,
     MATERIALS,
     NOTICES,
+    FAULT_WATCH,
+    SURVEYS,
 )
 
 # What moves figures: an accepted upload, or a record changed after it.

@@ -290,6 +290,16 @@ class MaterialSettings(BaseSettings):
     event_bus: str = Field(validation_alias=AliasChoices(ENV_EVENT_BUS, "event_bus"), min_length=1)
 
 
+class DistrictSettings(BaseSettings):
+    """Which district the deployment serves (its schools are listed under its code)."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
+
+    district_code: str = Field(
+        validation_alias=AliasChoices(ENV_DISTRICT_CODE, "district_code"), pattern=r"^\d{6}$"
+    )
+
+
 class ProgressSettings(BaseSettings):
     """What the progress function needs beyond its tables: the bus it publishes its per-school
     requests to (they come back to it through its rule and queue)."""

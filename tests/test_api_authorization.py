@@ -15,12 +15,15 @@ from tests.api_world import World, api_world
 from tests.authz import (
     collection,
     corrections,
+    faults,
     integration,
+    ops,
     progress,
     quality,
     reminders,
     spec,
     statistics,
+    surveys,
 )
 from tests.authz.spec import RELATIONS, ROLES, TARGETS, VISIBLE_STUDENTS, RouteRule
 
@@ -33,6 +36,9 @@ RULES: list[RouteRule] = [
     *statistics.RULES,
     *integration.RULES,
     *quality.RULES,
+    *surveys.RULES,
+    *faults.RULES,
+    *ops.RULES,
 ]
 CELLS = [
     pytest.param(rule, role, relation, id=f"{rule.method} {rule.path} | {role} | {relation}")

@@ -59,11 +59,13 @@ def test_an_operator_sees_no_ones_data(
 
 
 def test_what_everyone_reads_is_no_ones_data() -> None:
-    # The routes every role reads alike are the templates, one's own identity and objections,
-    # and the 公示 length: nothing about anyone else
+    # The routes every role reads alike are the templates, one's own identity, objections and
+    # fault reports (报修), and the 公示 length: nothing about anyone else
     assert {r.path for r in EVERYONES} <= {
         "/v1/me",
         "/v1/quality-objections",
+        "/v1/fault-reports",
+        "/v1/surveys/current",  # the caller's own survey form, or none
         "/v1/district/quality-settings",
         "/v1/templates",
         "/v1/templates/{template_id}",

@@ -28,6 +28,8 @@ from shared.domain.models import (
 from shared.error_codes import ErrorCode
 from shared.exceptions import InvalidInput
 from shared.materials.entries import EntryStatus
+from shared.operations.faults import FaultState
+from shared.operations.surveys import FollowUpStatus
 from shared.progress.model import class_progress, todo_entries, todo_key
 from shared.reminders.calendar import DistrictCalendar
 from shared.reminders.settings import ReminderSettings
@@ -108,6 +110,8 @@ def populate(repos: Repositories) -> None:
     populate_change_log(repos)
     populate_roster_jobs(repos)
     populate_quality(repos)
+    populate_surveys(repos)
+    populate_faults(repos)
 
 
 def populate_quality(repos: Repositories) -> None:
@@ -160,6 +164,63 @@ def populate_quality(repos: Repositories) -> None:
         created_at=T0,
     )
     repos.quality.save_entry(approved, approved.objected(step, T0.date()), objection=objection)
+
+
+def populate_faults(repos: Repositories) -> None:
+    """Two fault reports of a month: one awaiting its first response, one taken by an
+    operator."""
+    from shared.access.policy import Principal
+    from shared.operations.fault_desk import FaultDesk
+
+    desk = FaultDesk(repos, now=lambda: T0)
+    reporter = Principal(user=User(id="t1", role=Role.TEACHER, name="王老师", school_id="sch1"))
+    operator = Principal(user=User(id="op1", role=Role.OPERATOR, name="运维"))
+    repos.directory.put_user(operator.user)
+    for _ in range(2):
+        made = desk.report(reporter, activity="上传成绩", description="一直转圈", page="/staff")
+    desk.act(operator, made.id, "take")
+    FAULTS["taken"] = made.id
+
+
+# The ids of what populate_faults made (a report's id is random).
+FAULTS: dict[str, str] = {}
+
+
+def populate_surveys(repos: Repositories) -> None:
+    """A survey with a 差评 that says why (an answer, its counters, its follow-up), and
+    sch1's census."""
+    from shared.operations.surveys import (
+        Aspect,
+        FollowUp,
+        Level,
+        RespondentGroup,
+        SchoolCensus,
+        Survey,
+        SurveyAnswer,
+        SurveySettings,
+    )
+
+    repos.surveys.put_settings(SurveySettings())
+    survey = repos.surveys.begin_survey(
+        Survey(id="2024-12", opens_on=T0.date(), closes_on=T0.date() + timedelta(days=20))
+    )
+    answer = SurveyAnswer(
+        id="answer1",
+        survey_id=survey.id,
+        group=RespondentGroup.STAFF,
+        school_id="sch1",
+        levels=dict.fromkeys(Aspect, Level.DISSATISFIED),
+        text="导入太慢",
+    )
+    repos.surveys.record_answer("t1", answer, FollowUp.of(answer, "followup1"))
+    repos.surveys.put_census(
+        SchoolCensus(
+            survey_id=survey.id,
+            school_id="sch1",
+            eligible=dict.fromkeys(RespondentGroup, 3),
+            taken_on=T0.date(),
+        )
+    )
 
 
 def populate_roster_jobs(repos: Repositories) -> None:
@@ -535,6 +596,24 @@ PATTERNS: list[tuple[int, str, Callable[[Repositories], Any], list[str]]] = [
     (25, "quality.list_counts", lambda r: r.quality.list_counts(TERM), QUERY),
     (25, "quality.get_settings", lambda r: r.quality.get_settings(), GET),
     (25, "quality.list_pending", lambda r: r.quality.list_pending(), QUERY),
+    (27, "surveys.get_settings", lambda r: r.surveys.get_settings(), GET),
+    (27, "surveys.get_survey", lambda r: r.surveys.get_survey("2024-12"), GET),
+    (27, "surveys.list_surveys", lambda r: r.surveys.list_surveys(), QUERY),
+    (27, "surveys.list_tallies", lambda r: r.surveys.list_tallies("2024-12"), QUERY),
+    (27, "surveys.list_census", lambda r: r.surveys.list_census("2024-12"), QUERY),
+    (27, "surveys.get_follow_up", lambda r: r.surveys.get_follow_up("followup1"), GET),
+    (
+        27,
+        "surveys.list_follow_ups",
+        lambda r: r.surveys.list_follow_ups(FollowUpStatus.OPEN),
+        QUERY,
+    ),
+    (26, "directory.list_operators", lambda r: r.directory.list_operators(), QUERY),
+    (26, "faults.get_report", lambda r: r.faults.get_report(FAULTS["taken"]), GET),
+    (26, "faults.list_reporter_reports", lambda r: r.faults.list_reporter_reports("t1"), QUERY),
+    (26, "faults.list_queue", lambda r: r.faults.list_queue(FaultState.IN_PROGRESS), QUERY),
+    (26, "faults.list_month_times", lambda r: r.faults.list_month_times("2024-09"), QUERY),
+    (26, "faults.list_awaiting", lambda r: r.faults.list_awaiting(T0 + timedelta(days=9)), QUERY),
 ]
 
 

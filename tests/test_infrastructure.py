@@ -613,8 +613,10 @@ def test_stage_tracing_is_off_in_the_china_regions(stage: StageConfig, template:
 def test_operators_hear_of_dead_letters_backlogs_errors_and_throttles(template: Template) -> None:
     alarms = resources(template, "AWS::CloudWatch::Alarm")
     (topic_id,) = resources(template, "AWS::SNS::Topic")
+    # (The alarms on rates are metric math: tests/test_infrastructure.py, seeing the system.)
     metrics = sorted(
-        (a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms.values()
+        (a["Properties"].get("Namespace", ""), a["Properties"].get("MetricName", ""))
+        for a in alarms.values()
     )
     schedule_dead_letters = {d.schedule.dead_letters for d in SCHEDULED if d.schedule}
     # Every queue's dead-letter queue, and each schedule's dead letters (failed runs).
@@ -631,7 +633,7 @@ def test_operators_hear_of_dead_letters_backlogs_errors_and_throttles(template: 
     by_queue: dict[tuple[str, str], dict[str, Any]] = {}
     for alarm in alarms.values():
         props = alarm["Properties"]
-        if props["Namespace"] == "AWS/SQS":
+        if props.get("Namespace") == "AWS/SQS":
             (dimension,) = props["Dimensions"]
             by_queue[(ref(dimension["Value"]), props["MetricName"])] = props
     for queue in QUEUES:
@@ -1310,3 +1312,141 @@ def test_the_packaged_functions_import_from_their_layers_alone(
             cwd=build,
         )
         assert result.returncode == 0, f"{name}: {result.stderr[-2000:]}"
+
+
+# -- seeing the system: alarms on rates and lag, and the dashboard (docs/observability.md) ------
+
+
+def _alarms_by_name(template: Template) -> dict[str, dict[str, Any]]:
+    return {
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in resources(template, "AWS::CloudWatch::Alarm").values()
+    }
+
+
+def _stats(alarm: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A metric-math alarm's metrics, by id."""
+    return {q["Id"]: q["MetricStat"] for q in alarm["Metrics"] if "MetricStat" in q}
+
+
+def _dimensions(stat: dict[str, Any]) -> dict[str, Any]:
+    return {d["Name"]: d["Value"] for d in stat["Metric"].get("Dimensions", [])}
+
+
+def test_every_function_and_the_api_alarm_on_their_error_rate(
+    stage: StageConfig, template: Template
+) -> None:
+    from infrastructure.observability import FUNCTION_ERROR_RATE_PERCENT
+
+    alarms = _alarms_by_name(template)
+    (topic_id,) = resources(template, "AWS::SNS::Topic")
+    functions = {
+        f["Properties"]["FunctionName"]: k
+        for k, f in resources(template, "AWS::Lambda::Function").items()
+        if "FunctionName" in f["Properties"]
+    }
+    for name in ACCESS:
+        # Given each function (the API's among them), its error-rate alarm
+        alarm = alarms[f"{stage.prefix}-{name}-error-rate"]
+        # Then it divides that function's errors by its invocations, over a quarter of an hour
+        (expression,) = [q for q in alarm["Metrics"] if "Expression" in q]
+        assert expression["Expression"] == "IF(invocations > 0, 100 * errors / invocations, 0)"
+        stats = _stats(alarm)
+        function_id = functions[f"{stage.prefix}-{name}"]
+        for key, metric in (("errors", "Errors"), ("invocations", "Invocations")):
+            assert stats[key]["Metric"]["Namespace"] == "AWS/Lambda"
+            assert stats[key]["Metric"]["MetricName"] == metric
+            assert ref(_dimensions(stats[key])["FunctionName"]) == function_id
+            assert (stats[key]["Stat"], stats[key]["Period"]) == ("Sum", 15 * 60)
+        assert alarm["Threshold"] == FUNCTION_ERROR_RATE_PERCENT
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert [ref(a) for a in alarm["AlarmActions"]] == [topic_id]
+
+
+def test_the_api_alarms_on_its_share_of_5xx_answers(stage: StageConfig, template: Template) -> None:
+    from infrastructure.observability import API_5XX_RATE_PERCENT
+
+    alarm = _alarms_by_name(template)[f"{stage.prefix}-api-5xx-rate"]
+    stats = _stats(alarm)
+    # 5xx answers over every answer, both from the API's own metric (chalicelib.api)
+    for stat in stats.values():
+        assert stat["Metric"]["Namespace"] == "StudentGrowth"
+        assert stat["Metric"]["MetricName"] == "ApiRequests"
+        assert (stat["Stat"], stat["Period"]) == ("Sum", 300)
+    assert _dimensions(stats["failed"]) == {"status_class": "5xx"}
+    assert _dimensions(stats["requests"]) == {}
+    (expression,) = [q["Expression"] for q in alarm["Metrics"] if "Expression" in q]
+    assert expression == "IF(requests > 0, 100 * FILL(failed, 0) / requests, 0)"
+    assert alarm["Threshold"] == API_5XX_RATE_PERCENT
+
+
+def test_statistics_lag_and_overdue_fault_reports_alarm(
+    stage: StageConfig, template: Template
+) -> None:
+    alarms = _alarms_by_name(template)
+    # Statistics pages ten minutes behind the uploads and changes that moved them
+    lag = alarms[f"{stage.prefix}-statistics-lag"]
+    assert (lag["Namespace"], lag["MetricName"]) == ("StudentGrowth", "StatisticsLag")
+    assert "Dimensions" not in lag
+    assert (lag["Statistic"], lag["Threshold"]) == ("Maximum", 600)
+    # Any fault report past its one-day promise, as the operations schedule counts them
+    overdue = alarms[f"{stage.prefix}-fault-reports-overdue"]
+    assert (overdue["Namespace"], overdue["MetricName"]) == ("StudentGrowth", "FaultReportsOverdue")
+    assert (overdue["Statistic"], overdue["Period"], overdue["Threshold"]) == ("Maximum", 900, 1)
+    assert overdue["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    # And each work queue's oldest message is alarmed as before (its backlog)
+    for queue in QUEUES:
+        if queue not in {d.schedule.dead_letters for d in SCHEDULED if d.schedule}:
+            name = queue.logical_name.replace("_", "-")
+            assert alarms[f"{stage.prefix}-{name}-oldest-message-age"]
+
+
+def test_the_dashboard_shows_the_work_the_api_the_queues_and_every_alarm(
+    stage: StageConfig, template: Template
+) -> None:
+    (dashboard,) = resources(template, "AWS::CloudWatch::Dashboard").values()
+    assert dashboard["Properties"]["DashboardName"] == f"{stage.prefix}-operations"
+    body = json.loads(_joined(dashboard["Properties"]["DashboardBody"]))
+    widgets = {w["properties"].get("title"): w["properties"] for w in body["widgets"]}
+
+    def metrics(title: str) -> list[list[Any]]:
+        return list(widgets[title]["metrics"])
+
+    def searched(title: str) -> list[str]:
+        return [m[0]["expression"] for m in metrics(title) if "expression" in m[0]]
+
+    # The work: uploads by status (every status as it appears), rows, processing time
+    assert searched("上传（按状态）") == [
+        "SEARCH('{StudentGrowth,status} MetricName=\"Uploads\"', 'Sum', 300)"
+    ]
+    rows = {(m[0], m[1], m[2]["stat"]) for m in metrics("记录行：接受与拒绝")}
+    assert rows == {
+        ("StudentGrowth", "RowsAccepted", "Sum"),
+        ("StudentGrowth", "RowsRejected", "Sum"),
+    }
+    assert "ProcessingTime" in searched("处理时间 p95（毫秒，按函数）")[0]
+    # The API: latency p50 and p95, errors by route, 5xx
+    latency = {(m[1], m[2]["stat"]) for m in metrics("API 延迟（毫秒）")}
+    assert latency == {("ApiLatency", "p50"), ("ApiLatency", "p95")}
+    assert "{StudentGrowth,route,status_class}" in searched("API 出错（按路由与状态类别）")[0]
+    assert any("FILL(failed, 0)" in e for e in searched("API 请求（按状态类别）与 5xx 比例"))
+    # Reminders and statistics lag
+    assert {m[1] for m in metrics("提醒：发出与失败")} == {"RemindersSent", "RemindersFailed"}
+    assert {m[1] for m in metrics("统计滞后（秒）")} == {"StatisticsLag"}
+
+    # Every queue's depth and oldest message, every dead-letter queue's depth
+    def queues(title: str, metric: str) -> set[str]:
+        return {m[3].strip("<>") for m in metrics(title) if m[1] == metric}
+
+    # (each queue by its name, which the template takes from the queue: its logical id)
+    work = {queue_id(template, q.logical_name) for q in QUEUES}
+    dead = {queue_id(template, q.logical_name, dead_letters=True) for q in QUEUES}
+    visible = "ApproximateNumberOfMessagesVisible"
+    oldest = "ApproximateAgeOfOldestMessage"
+    assert queues("队列：待处理消息", visible) == work
+    assert queues("队列：最早消息的等待时间（秒）", oldest) == work
+    assert queues("死信队列：消息数", visible) == dead
+    # And every alarm's state
+    alarm_ids = set(resources(template, "AWS::CloudWatch::Alarm"))
+    shown = {a.strip("<>").removesuffix(".Arn") for a in widgets["告警"]["alarms"]}
+    assert shown == alarm_ids

@@ -358,6 +358,33 @@ def write_and_review_a_quality_entry(world: Any, recorder: Recorder) -> None:
     recorder.uses.add(("s3:GetObject", "materials", thumbnail_key(entry.id, attachment.id)))
 
 
+def read_system_health(world: Any, recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the API does when an operator opens the system's health (GET /v1/ops/health):
+    every queue's and dead-letter queue's depths, and the scheduled functions' heartbeats,
+    recorded."""
+    from shared.aws import AwsClients
+    from shared.observability.queues import QueueMonitor
+    from shared.resources import QUEUES
+    from shared.settings import AwsSettings, QueuePair
+
+    # Given the system's queues, each with its dead-letter queue
+    sqs = AwsClients(AwsSettings(region="cn-north-1")).sqs
+    pairs = {}
+    for queue in QUEUES:
+        name = queue.logical_name
+        source = sqs.create_queue(QueueName=f"t-{name}")["QueueUrl"]
+        dead = sqs.create_queue(QueueName=f"t-{name}-dlq")["QueueUrl"]
+        monkeypatch.setitem(NAMES, source, name)
+        monkeypatch.setitem(NAMES, dead, name + DLQ)
+        pairs[name] = QueuePair(source=source, dead_letters=dead)
+    monkeypatch.setattr(world.context, "queue_monitor", lambda: QueueMonitor(sqs, pairs))
+    # When the operator reads the health, recorded
+    with recorder.recording():
+        health = world.call("OP", "GET", "/v1/ops/health")
+    assert health.status_code == 200, health.json_body
+    assert len(health.json_body["queues"]) == len(QUEUES)
+
+
 def test_the_api_uses_exactly_what_it_is_granted(
     recorder: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -396,6 +423,8 @@ def test_the_api_uses_exactly_what_it_is_granted(
         # And a student's 写实记录 with a photo, written, reviewed and looked at
         monkeypatch.setitem(NAMES, SETTINGS.materials_bucket, "materials")
         write_and_review_a_quality_entry(world, recorder)
+        # And the system's health, read by an operator
+        read_system_health(world, recorder, monkeypatch)
     # And, on the pipeline's world, the reads of what an upload produced: a partial
     # submission's report link, and records behind their generation pointers
     with pipeline_world(monkeypatch) as pw:
@@ -730,7 +759,10 @@ def test_the_compaction_function_uses_exactly_what_it_is_granted(
     from functions.compaction import app
     from functions.compaction.handler import handler
     from shared import constants
-    from shared.resources import COMPACTION, SCHEDULER_INPUT
+    from shared.aws import AwsClients
+    from shared.db.tables import create_tables
+    from shared.resources import COMPACTION, SCHEDULER_INPUT, TABLE_ENV
+    from shared.settings import AwsSettings, table_settings
     from tests.test_compaction import put_findings, put_scores
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -743,9 +775,15 @@ def test_the_compaction_function_uses_exactly_what_it_is_granted(
     monkeypatch.setenv("GROWTH_COMPACTION_GRACE_S", "0")
     monkeypatch.setenv("GROWTH_COMPACTION_SETTLE_S", "0")
     monkeypatch.setattr("tests.test_compaction.BUCKET", LAKE)
-    app.application.cache_clear()
+    # (the directory table, where a run that succeeded puts its heartbeat)
+    for name in type(TABLES).model_fields:
+        monkeypatch.setenv(TABLE_ENV[name], getattr(TABLES, name))
+    forget = (app.application, app.heartbeats, table_settings)
+    for cached in forget:
+        cached.cache_clear()
     try:
         with mock_aws():
+            create_tables(AwsClients(AwsSettings(region="cn-north-1")).dynamodb, TABLES)
             # Given a lake with a class's two subject files and a school's two uploads' findings
             s3 = boto3.client("s3", region_name="cn-north-1")
             s3.create_bucket(
@@ -761,7 +799,8 @@ def test_the_compaction_function_uses_exactly_what_it_is_granted(
                 report = handler(event, LambdaContext(function_name=COMPACTION.name))
             assert (report["compacted"], report["files_before"], report["files_after"]) == (2, 4, 2)
     finally:
-        app.application.cache_clear()
+        for cached in forget:
+            cached.cache_clear()
     # Then it made exactly the calls it is granted
     assert_exactly_granted(recorder, COMPACTION.name, COMPACTION_UNUSED_BY_SCENARIO)
 
@@ -964,3 +1003,75 @@ def test_the_notices_function_uses_exactly_what_it_is_granted(
         app.application.cache_clear()
     # Then it made exactly the calls it is granted
     assert_exactly_granted(recorder, NOTICES.name, NOTICES_UNUSED_BY_SCENARIO)
+
+
+# Granted, and needed on paths this scenario does not take (each names the path).
+FAULT_WATCH_UNUSED_BY_SCENARIO: set[tuple[str, str]] = set()
+
+
+def test_the_fault_watch_uses_exactly_what_it_is_granted(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from functions.faults import app
+    from functions.faults.handler import handler
+    from shared.access.policy import Principal
+    from shared.operations.fault_desk import FaultDesk
+    from shared.resources import FAULT_WATCH, SCHEDULER_INPUT
+    from tests.api_world import NOW
+
+    app.application.cache_clear()
+    try:
+        with pipeline_world(monkeypatch) as pw:
+            repos = pw.world.repos
+            # Given a report nobody answered for two days
+            teacher = Principal(user=repos.directory.get_user("T1"))
+            FaultDesk(repos, now=lambda: NOW).report(
+                teacher, activity="上传", description="失败", page="/"
+            )
+            # When the schedule fires, recorded
+            later = (NOW + timedelta(days=2)).isoformat()
+            event = {**SCHEDULER_INPUT, "time": later, "detail": {}}
+            with recorder.recording():
+                report = handler(event, LambdaContext(function_name=FAULT_WATCH.name))
+            # Then the report is counted overdue
+            assert report == {"overdue": 1}
+    finally:
+        app.application.cache_clear()
+    # Then it made exactly the calls it is granted
+    assert_exactly_granted(recorder, FAULT_WATCH.name, FAULT_WATCH_UNUSED_BY_SCENARIO)
+
+
+# Granted, and needed on paths this scenario does not take (each names the path).
+SURVEYS_UNUSED_BY_SCENARIO: set[tuple[str, str]] = set()
+
+
+def test_the_survey_census_uses_exactly_what_it_is_granted(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.surveys import app
+    from functions.surveys.handler import handler
+    from shared import constants
+    from shared.resources import SCHEDULER_INPUT, SURVEYS
+
+    monkeypatch.setenv(constants.ENV_DISTRICT_CODE, "310112")
+    app.application.cache_clear()
+    try:
+        with pipeline_world(monkeypatch) as pw:
+            # Given a district whose survey opens on 1 December
+            periods = [{"opens": "06-01", "days": 21}, {"opens": "12-01", "days": 21}]
+            settings = pw.world.call(
+                "D", "PUT", "/v1/district/survey-settings", {"periods": periods}
+            )
+            assert settings.status_code == 200
+            # When the schedule fires that night, recorded
+            event = {**SCHEDULER_INPUT, "time": "2024-11-30T17:00:00Z", "detail": {}}
+            with recorder.recording():
+                report = handler(event, LambdaContext(function_name=SURVEYS.name))
+            # Then the survey is opened and both schools counted
+            assert report == {"counted": {"2024-12": 2}}
+    finally:
+        app.application.cache_clear()
+    # Then it made exactly the calls it is granted
+    assert_exactly_granted(recorder, SURVEYS.name, SURVEYS_UNUSED_BY_SCENARIO)

@@ -93,7 +93,14 @@ def test_a_token_from_growth_local_token_acts_as_that_person(
     firsts = {}
     for login in logins:
         firsts.setdefault(login["role"], login)
-    assert set(firsts) == {"district_admin", "school_admin", "teacher", "student", "guardian"}
+    assert set(firsts) == {
+        "district_admin",
+        "school_admin",
+        "teacher",
+        "student",
+        "guardian",
+        "operator",
+    }
     for role, login in firsts.items():
         assert main(["local", "token", login["login"], "--state-dir", state]) == 0
         token = capsys.readouterr().out.strip()

@@ -82,3 +82,33 @@ def test_the_example_batch_is_one_the_engine_accepts() -> None:
     body = json.dumps(batch["value"], ensure_ascii=False).encode()
     result = validate_batch(body, template, today=date(2024, 11, 20)).to_dict()
     assert (result["status"], result["rows_accepted"], result["row_errors"]) == ("accepted", 2, [])
+
+
+def test_every_reference_in_the_document_resolves() -> None:
+    # Given the whole document (the web app's types are generated from it)
+    document = api.openapi()
+    schemas = document["components"]["schemas"]
+    refs: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("$ref"), str):
+                refs.append(value["$ref"])
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(document["paths"])
+    walk(schemas)
+    # Then each reference names a schema of the document (a query parameter's enum included)
+    assert refs
+    unresolved = sorted({r for r in refs if r.removeprefix("#/components/schemas/") not in schemas})
+    assert unresolved == []
+    status = next(
+        p
+        for p in document["paths"]["/v1/ops/survey-follow-ups"]["get"]["parameters"]
+        if p["name"] == "status"
+    )
+    assert "open" in json.dumps(status["schema"])

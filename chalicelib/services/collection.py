@@ -329,6 +329,8 @@ def _targets(context: Context, task: CollectionTask, template: Template) -> list
     for a template keyed by subject (`class_targets`)."""
     scope = task.scope
     if isinstance(scope, SchoolScope):
+        if context.repos.directory.get_school(scope.school_id).is_closed:
+            raise _bad_scope("scope.school_id", f"学校 {scope.school_id} 已停用")
         return _school_targets(context, task, template, scope)
     if isinstance(scope, DistrictScope):
         schools = every_page(
@@ -336,7 +338,8 @@ def _targets(context: Context, task: CollectionTask, template: Template) -> list
                 context.settings.district_code, limit=MAX_PAGE_SIZE, start_key=start
             )
         )
-        school_ids = [s.id for s in schools]
+        # A closed school gets no new tasks (its data stays).
+        school_ids = [s.id for s in schools if not s.is_closed]
     else:
         school_ids = _district_schools(context, scope)
     classes = [c for school_id in school_ids for c in _classes_of(context, school_id)]
@@ -351,6 +354,8 @@ def _district_schools(context: Context, scope: SchoolsScope) -> list[str]:
             school = None
         if school is None or school.district_code != context.settings.district_code:
             raise _bad_scope("scope.school_ids", f"no school {school_id} in the district")
+        if school.is_closed:
+            raise _bad_scope("scope.school_ids", f"学校 {school_id} 已停用")
     return list(scope.school_ids)
 
 

@@ -9,6 +9,7 @@ from chalicelib.context import Context
 from chalicelib.views import PageQuery
 from shared.access.clients import ClientPrincipal
 from shared.access.policy import Principal
+from shared.db.dynamo import every_page
 from shared.domain.models import STAFF_ROLES, AuditAction, AuditEvent, Role
 
 
@@ -66,3 +67,14 @@ def audit(
             details=details or {},
         )
     )
+
+
+def school_names(context: Context) -> dict[str, str]:
+    """The district's schools by id (one Query of a few hundred small items): for the views
+    that name a school to those who may not list the schools (operators)."""
+    schools = every_page(
+        lambda start: context.repos.directory.list_schools(
+            context.settings.district_code, limit=1000, start_key=start
+        )
+    )
+    return {s.id: s.name for s in schools}

@@ -54,9 +54,9 @@ from shared.domain.models import (
     User,
     new_id,
 )
-from shared.error_codes import Entity
+from shared.error_codes import Entity, ErrorCode
 from shared.events import AssignmentChanged, RosterChanged
-from shared.exceptions import Forbidden, NotFound
+from shared.exceptions import Conflict, Forbidden, NotFound
 
 
 def me(context: Context, principal: Principal) -> MeView:
@@ -211,7 +211,8 @@ def create_staff(
     if may_manage_school(principal, school_id):
         allowed = {Role.SCHOOL_ADMIN, Role.TEACHER}
     permit(body.role in allowed)
-    context.repos.directory.get_school(school_id)
+    if context.repos.directory.get_school(school_id).is_closed:
+        raise Conflict(ErrorCode.SCHOOL_CLOSED)
     user = User(id=body.id, role=body.role, name=body.name, school_id=school_id, mobile=body.mobile)
     context.repos.directory.put_user(user)
     return UserView.of(user, principal)

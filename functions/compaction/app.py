@@ -19,6 +19,8 @@ from shared.resources import VALIDATE
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from shared.db.heartbeats import HeartbeatRepository
+
 
 class CompactionSettings(BaseSettings):
     """Which bucket holds the lake, and when a run may touch a directory (policy with
@@ -71,3 +73,14 @@ def application() -> tuple[S3Client, CompactionSettings]:
     from shared.settings import AwsSettings
 
     return AwsClients(AwsSettings()).s3, CompactionSettings()
+
+
+@lru_cache(maxsize=1)
+def heartbeats() -> HeartbeatRepository:
+    """Where a successful run is recorded (the directory table), from the environment."""
+    from shared.aws import AwsClients
+    from shared.db.heartbeats import HeartbeatRepository
+    from shared.settings import AwsSettings, table_settings
+
+    dynamodb = AwsClients(AwsSettings()).dynamodb
+    return HeartbeatRepository(dynamodb, table_settings().directory)

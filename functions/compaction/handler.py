@@ -11,9 +11,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from functions.compaction.app import CompactionSettings, application, build
+from functions.compaction.app import CompactionSettings, application, build, heartbeats
+from functions.scheduled import ScheduledRun, scheduled
+from shared.observability import metrics
+from shared.resources import COMPACTION
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -21,14 +23,6 @@ if TYPE_CHECKING:
 logger = Logger(service="compaction")
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-
-
-class ScheduledRun(BaseModel):
-    """What the schedule passes (`shared.resources.SCHEDULER_INPUT`): only `time` is read."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    time: AwareDatetime
 
 
 def make_handler(deps: Callable[[], tuple[S3Client, CompactionSettings]]) -> Handler:
@@ -39,10 +33,11 @@ def make_handler(deps: Callable[[], tuple[S3Client, CompactionSettings]]) -> Han
         s3, settings = deps()
         remaining = context.get_remaining_time_in_millis
         report = build(s3, settings, time_left_s=lambda: remaining() / 1000).run()
+        metrics.record(metrics.LAKE_DIRECTORIES_COMPACTED, report.compacted)
         logger.info("lake compacted", extra={"scheduled": run.time.isoformat(), **report.summary()})
         return report.summary()
 
     return handle
 
 
-handler = logger.inject_lambda_context(make_handler(application))
+handler = scheduled(COMPACTION, logger, heartbeats)(make_handler(application))

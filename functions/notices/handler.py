@@ -10,24 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from functions.notices.app import application
+from functions.scheduled import ScheduledRun, scheduled
+from shared.observability import metrics
+from shared.resources import NOTICES
 
 logger = Logger(service="notices")
 
 
-class ScheduledRun(BaseModel):
-    """What the schedule passes (`shared.resources.SCHEDULER_INPUT`): only `time` is read."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    time: AwareDatetime
-
-
-@logger.inject_lambda_context
+@scheduled(NOTICES, logger, lambda: application().repos.heartbeats)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     run = ScheduledRun.model_validate(event)
     report = application().run()
+    metrics.record(metrics.NOTICES_ARCHIVED, len(report.archived))
     logger.info("notices closed", extra={"scheduled": run.time.isoformat(), **report.summary()})
     return report.summary()

@@ -7,13 +7,16 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from shared.observability import metrics
 from shared.pipeline.redrive import redrive
+from shared.resources import REDRIVE
 from shared.settings import RedriveRequest, redrive_settings
 
 logger = Logger(service="redrive")
 
 
 @logger.inject_lambda_context
+@metrics.log_metrics(REDRIVE.name)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from shared.aws import AwsClients
     from shared.settings import AwsSettings
@@ -26,5 +29,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         source_url=queues.source,
         limit=request.max_messages,
     )
+    metrics.record(metrics.MESSAGES_REDRIVEN, result.moved, queue=request.queue)
     logger.info("redrive finished", extra={"queue": request.queue, **result.as_dict()})
     return {"queue": request.queue, **result.as_dict()}

@@ -12,23 +12,16 @@ from dataclasses import replace
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from functions.reminders.app import application
-from shared.reminders.service import ReminderDeps, run_reminders
+from functions.scheduled import ScheduledRun, scheduled
+from shared.observability import metrics
+from shared.reminders.service import ReminderDeps, RemindersFailed, RunReport, run_reminders
+from shared.resources import REMINDERS
 
 logger = Logger(service="reminders")
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-
-
-class ScheduledRun(BaseModel):
-    """What the schedule passes: Scheduler's input (`shared.resources.SCHEDULER_INPUT`, the
-    shape of an EventBridge scheduled event). Only `time` matters."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    time: AwareDatetime
 
 
 def make_handler(deps: Callable[[], ReminderDeps]) -> Handler:
@@ -37,10 +30,25 @@ def make_handler(deps: Callable[[], ReminderDeps]) -> Handler:
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         run = ScheduledRun.model_validate(event)
         remaining = context.get_remaining_time_in_millis
-        report = run_reminders(run.time, replace(deps(), time_left_s=lambda: remaining() / 1000))
-        return report.summary()
+        try:
+            report = run_reminders(
+                run.time, replace(deps(), time_left_s=lambda: remaining() / 1000)
+            )
+        except RemindersFailed as failed:
+            counted(failed.report)
+            raise
+        return counted(report).summary()
 
     return handle
 
 
-handler = logger.inject_lambda_context(make_handler(application))
+def counted(report: RunReport) -> RunReport:
+    """A run's digests, counted: those delivered and those that could not be."""
+    metrics.record(metrics.REMINDERS_SENT, len(report.sent))
+    metrics.record(metrics.REMINDERS_FAILED, len(report.failed))
+    return report
+
+
+handler = scheduled(REMINDERS, logger, lambda: application().repos.heartbeats)(
+    make_handler(application)
+)

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from shared.domain.models import SubmissionStatus
+from shared.observability import metrics
 from shared.pipeline.notifications import ObjectRef
-from shared.pipeline.validation import PipelineContext, UploadValidator
+from shared.pipeline.validation import Outcome, PipelineContext, UploadValidator
 
 # An idempotency record outlives any redelivery: SQS keeps a message for 4 days.
 IDEMPOTENCY_DAYS = 7
@@ -21,6 +23,13 @@ class Application:
     validator: UploadValidator
     process: Callable[..., dict[str, Any]]  # idempotent: process(ref={...})
     config: Any  # IdempotencyConfig, to register each invocation's Lambda context
+
+    def give_up(self, ref: ObjectRef) -> Outcome:
+        """After an upload's last delivery failed: the submission shown as failed (counted)."""
+        outcome = self.validator.give_up(ref)
+        if outcome.status == SubmissionStatus.FAILED.value:
+            counted(outcome)
+        return outcome
 
 
 def build(
@@ -50,7 +59,11 @@ def build(
         data_keyword_argument="ref", config=config, persistence_store=persistence
     )
     def process(ref: dict[str, Any]) -> dict[str, Any]:
-        outcome = validator.process(ObjectRef.model_validate(ref))
+        # Measured here, inside the idempotent unit: a duplicate delivery returns the stored
+        # result without counting the upload twice.
+        with metrics.timed(metrics.PROCESSING_TIME):
+            outcome = validator.process(ObjectRef.model_validate(ref))
+        counted(outcome)
         return {
             "status": outcome.status,
             "submission_id": outcome.submission_id,
@@ -58,6 +71,15 @@ def build(
         }
 
     return Application(validator, process, config)
+
+
+def counted(outcome: Outcome) -> Outcome:
+    """An upload's outcome, counted: the upload by its status, and its rows."""
+    metrics.record(metrics.UPLOADS, 1, status=outcome.status)
+    if outcome.counts is not None:
+        metrics.record(metrics.ROWS_ACCEPTED, outcome.counts.accepted)
+        metrics.record(metrics.ROWS_REJECTED, outcome.counts.rejected)
+    return outcome
 
 
 @lru_cache(maxsize=1)

@@ -21,7 +21,7 @@ def record_handler(record: SQSRecord) -> None:
     app = application()
     refs = parse_body(record.body)
     # On the last delivery, the submissions' owners are told it failed.
-    with giving_up_on_the_last_delivery(record, UPLOAD_EVENTS, refs, app.validator.give_up, logger):
+    with giving_up_on_the_last_delivery(record, UPLOAD_EVENTS, refs, app.give_up, logger):
         for ref in refs:
             outcome = app.process(ref=ref.model_dump() | {"identity": ref.identity})
             logger.info(

@@ -1,5 +1,5 @@
 """The `growth local` commands: run the platform, list the demo logins, print a token, show
-the mail it sent, fire the reminders as if at a given time."""
+the mail it sent, fire the reminders as if at a given time, show the metrics and queues."""
 
 from __future__ import annotations
 
@@ -93,6 +93,7 @@ def banner(platform: Platform) -> str:
         f"  AWS（moto 服务器）  {ends.moto_url}",
         *mail,
         f"  状态目录            {config.state_dir}/",
+        "  指标与队列          growth local status（函数与 API 的指标写入状态目录 metrics.jsonl）",
         "",
         "函数（本地运行器扮演 Lambda 的 SQS 事件源映射和 EventBridge 定时规则）：",
     ]
@@ -247,3 +248,46 @@ def describe_run(answer: dict[str, Any], moment: datetime) -> str:
         lines.append(f"（第 {answer['attempts']} 次尝试成功）")
     lines.append("发出的邮件：growth local outbox")
     return "\n".join(lines)
+
+
+def status(*, state_dir: Path | None) -> int:
+    """`growth local status`: the last hour's metrics of the functions and the API, and the
+    running platform's queues and scheduled runs."""
+    from growth.local.status import health_tables, metrics_table, read_series
+
+    state = LocalState(state_dir or DEFAULT_STATE_DIR)
+    series = read_series(state.metrics_path)
+    if series:
+        print(f"最近一小时的指标（{state.metrics_path}）：")
+        print(metrics_table(series))
+    else:
+        print(f"最近一小时没有指标（{state.metrics_path}）：本地平台运行后，函数和 API 会写入。")
+    print()
+    try:
+        health = _health(state)
+    except LocalError as exc:
+        print(f"队列与定时任务：{exc}")
+        return 0
+    print(health_tables(health))
+    return 0
+
+
+def _health(state: LocalState) -> dict[str, Any]:
+    """The running platform's `GET /v1/ops/health`, as its demo operator."""
+    import urllib.error
+    import urllib.request
+
+    users = state.load_users()
+    operator = next((u for u in users.logins if u.role is Role.OPERATOR), None)
+    if operator is None:
+        raise LocalError("演示区没有运维账号")
+    request = urllib.request.Request(  # noqa: S310 - the platform's own http URL
+        f"{users.endpoints.api_url}/v1/ops/health",
+        headers={"Authorization": f"Bearer {state.mint_token(operator.login)}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            answer: dict[str, Any] = json.load(response)
+    except (urllib.error.URLError, OSError) as exc:
+        raise LocalError(f"本地平台没有在运行（{users.endpoints.api_url} 无法连接）") from exc
+    return answer

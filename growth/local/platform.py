@@ -134,12 +134,15 @@ def _forget_settings() -> None:
     container); a changed environment — this platform starting or stopping, after anything else
     ran in the process — must be read again."""
     from functions.compaction.app import application as compaction_application
+    from functions.compaction.app import heartbeats as compaction_heartbeats
+    from functions.faults.app import application as faults_application
     from functions.materials.app import application as materials_application
     from functions.notices.app import application as notices_application
     from functions.progress.app import application as progress_application
     from functions.reminders.app import application as reminders_application
     from functions.roster.app import application as roster_application
     from functions.statistics.app import application as statistics_application
+    from functions.surveys.app import application as surveys_application
     from functions.validate.app import application
     from shared.materials.limits import material_limits
     from shared.settings import (
@@ -161,9 +164,12 @@ def _forget_settings() -> None:
         reminders_application,
         statistics_application,
         compaction_application,
+        compaction_heartbeats,
         roster_application,
         materials_application,
         notices_application,
+        faults_application,
+        surveys_application,
         material_limits,
     ):
         cached.cache_clear()
@@ -206,6 +212,8 @@ class Platform:
             _running.append(self)
             stack.callback(_running.remove, self)
             self.state.prepare()
+            # This run's metrics only: what `growth local status` sums up.
+            self.state.metrics_path.write_text("", encoding="utf-8")
             moto_url = self._start_moto(stack)
             issuer_server = _bind(
                 lambda port: IssuerServer(config.host, port), config.host, self._issuer_port()
@@ -351,6 +359,9 @@ class Platform:
             # the change feed be followed as it happens (AWS keeps the default 60 s).
             constants.ENV_CHANGE_FEED_LAG_S: "3",
             constants.ENV_DISTRICT_CODE: config.district_code,
+            # The functions' and the API's metrics go to a file instead of standard output
+            # (which Lambda sends to CloudWatch Logs): `growth local status` reads it.
+            constants.ENV_METRICS_FILE: str(self.state.metrics_path.resolve()),
             **self.names.environment(config.buckets),
         }
 

@@ -5,6 +5,7 @@ It holds what must outlive one run of `growth local` and be readable from anothe
     dev-issuer.pem      the development issuer's signing key (tokens survive a restart)
     page-token-secret   the API's page-token secret (page tokens survive a restart)
     users.json          the issuer, audience and URLs of the last run, and the demo logins
+    metrics.jsonl       the metrics the functions and the API wrote in the last run
 
 `growth local token LOGIN` needs only the key and `users.json`, so it works whether or not the
 platform is running (a token is accepted once a platform with the same issuer URL runs).
@@ -29,6 +30,8 @@ USERS_FILE: Final = "users.json"
 CONTROL_KEY_FILE: Final = "control-key"  # who may fire the platform's schedules (remind --at)
 ISSUER_SECRET_FILE: Final = "issuer-secret"  # noqa: S105 - a file name
 CLIENTS_FILE: Final = "clients.json"
+# The functions' and the API's metrics (EMF lines, as Lambda writes them to CloudWatch Logs).
+METRICS_FILE: Final = "metrics.jsonl"
 AUDIENCE: Final = "growth-local"  # the dev issuer's "app client id"
 
 
@@ -111,6 +114,11 @@ class LocalState:
     def issuer_secret(self) -> str:
         """What the API shows the development issuer to register machine clients."""
         return self._secret(ISSUER_SECRET_FILE)
+
+    @property
+    def metrics_path(self) -> Path:
+        """Where the platform's functions and API write their metrics (`growth local status`)."""
+        return self.directory / METRICS_FILE
 
     @property
     def clients_path(self) -> Path:

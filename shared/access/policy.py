@@ -263,6 +263,12 @@ def has_todo_list(p: Principal) -> bool:
     return p.is_(Role.TEACHER) and p.school_id is not None
 
 
+def sees_system_health(p: Principal) -> bool:
+    """The system's health (queues, dead letters, scheduled runs): the operations team (运维)
+    alone — it names no one, but it is theirs to watch and act on."""
+    return p.is_(Role.OPERATOR)
+
+
 def unmasked(p: Principal, student: Student) -> frozenset[Sensitive]:
     """The sensitive fields of this student the caller may see in full (minimum necessary):
     the school's administrators keep the roster (学籍, ID numbers, guardians' phones); the
@@ -467,6 +473,69 @@ def sees_quality_counts(p: Principal, school_id: str | None) -> bool:
     if p.is_(Role.DISTRICT_ADMIN):
         return True
     return p.is_(Role.SCHOOL_ADMIN) and school_id is not None and p.school_id == school_id
+
+
+# ------------------------------------------------------------------- fault reports (报修)
+
+
+def is_operator(p: Principal) -> bool:
+    """The operations team (运维): outside the district/school hierarchy, they work the fault
+    reports and watch the system's health, and see no one's records."""
+    return p.is_(Role.OPERATOR)
+
+
+def may_report_fault(p: Principal) -> bool:
+    """Anyone who signs in reports a problem, from any page (operators too)."""
+    return not p.is_(Role.SYSTEM)
+
+
+def sees_fault_report(p: Principal, reporter_id: str) -> bool:
+    """A report: its reporter, and the operators. Anyone else: it does not exist."""
+    return p.id == reporter_id or is_operator(p)
+
+
+def sees_fault_internals(p: Principal) -> bool:
+    """Operators' internal notes and who among them acted: the operators only (the reporter
+    hears from the team)."""
+    return is_operator(p)
+
+
+def sees_fault_figures(p: Principal) -> bool:
+    """The one-day promise's monthly figures: the operators and the bureau (district admins)."""
+    return p.is_(Role.OPERATOR, Role.DISTRICT_ADMIN)
+
+
+# ------------------------------------------------------------- satisfaction surveys (好差评)
+
+
+def may_answer_surveys(p: Principal) -> bool:
+    """The people a school's use of the system is for: its staff, its students, their
+    guardians (`shared.operations.surveys.respondent` decides the rest from the directory: a
+    student's grade, a guardian's children). Not the district or the operators: they run the
+    system the survey is about."""
+    return p.is_(Role.SCHOOL_ADMIN, Role.TEACHER, Role.STUDENT, Role.GUARDIAN)
+
+
+def sees_survey_results(p: Principal, school_id: str | None) -> bool:
+    """Rates and counts (no answer, no text): the district and the operators everywhere, a
+    school admin their own school's rows (`school_id` None: the district's rows)."""
+    if p.is_(Role.DISTRICT_ADMIN, Role.OPERATOR):
+        return True
+    return p.is_(Role.SCHOOL_ADMIN) and school_id is not None and p.school_id == school_id
+
+
+def sees_survey_settings(p: Principal) -> bool:
+    """When the surveys run: the district, which sets it, and the operators, who follow up."""
+    return p.is_(Role.DISTRICT_ADMIN, Role.OPERATOR)
+
+
+def may_manage_surveys(p: Principal) -> bool:
+    return p.is_(Role.DISTRICT_ADMIN)
+
+
+def may_follow_up_surveys(p: Principal) -> bool:
+    """差评跟进 (a complaint's text, its school and group): the operations team alone."""
+    return p.is_(Role.OPERATOR)
 
 
 # --------------------------------------------------------------------------------- scope helpers

@@ -9,6 +9,7 @@ so that one strongly consistent Query answers "what may this user reach" right a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -65,6 +66,49 @@ class DirectoryRepository:
     def get_school(self, school_id: str) -> School:
         """A school by id; NotFound if there is none."""
         return get_model(self._table, School, keys.school(school_id), Entity.SCHOOL)
+
+    def close_school(self, school_id: str, on: date) -> School:
+        """Close a school from `on` (`School.close`; a closed school keeps its date) and mark
+        each of its staff as such in their own partition, where `get_user_relations` reads it.
+        Idempotent: run again, it marks whoever joined the staff meanwhile. NotFound if there
+        is no such school."""
+        school = self.get_school(school_id)
+        if not school.is_closed:
+            school = school.close(on)
+            with storage_errors(
+                Entity.SCHOOL, on_condition=lambda _: Conflict.changed_meanwhile(Entity.SCHOOL)
+            ):
+                self._table.put(_school_item(school), "attribute_not_exists(#closed_on)")
+        # After the school: a crash in between leaves it closed, and a second run marks.
+        marks = [_closed_mark_item(u.id, school_id) for u in self._every_staff(school_id)]
+        with storage_errors(Entity.USER):
+            self._table.batch_put(marks)
+        return school
+
+    def reopen_school(self, school_id: str) -> School:
+        """Open a closed school again: its staff's marks go first (a crash in between leaves
+        it closed, and a second run finishes), then the school. Conflict STATE_CONFLICT if it
+        is not closed."""
+        reopened = self.get_school(school_id).reopen()
+        staff = self._every_staff(school_id)
+        with storage_errors(Entity.USER):
+            marks = [keys.school_closed_mark(u.id, school_id) for u in staff]
+            self._table.batch_delete([(m.pk, m.sk) for m in marks])
+        with storage_errors(
+            Entity.SCHOOL, on_condition=lambda _: Conflict.changed_meanwhile(Entity.SCHOOL)
+        ):
+            self._table.put(_school_item(reopened), "attribute_exists(#closed_on)")
+        return reopened
+
+    def _every_staff(self, school_id: str) -> list[User]:
+        staff: list[User] = []
+        start: Start = None
+        while True:
+            page = self.list_staff(school_id, limit=100, start_key=start)
+            staff += page.items
+            if page.next_key is None:
+                return staff
+            start = page.next_key
 
     def list_schools(
         self, district_code: str, *, limit: int = DEFAULT_PAGE_SIZE, start_key: Start = None
@@ -181,6 +225,7 @@ class DirectoryRepository:
         assignments: list[TeachingAssignment] = []
         head_of: list[str] = []
         children: list[GuardianLink] = []
+        closed: list[str] = []
         for item in items:
             sk = item["sk"]["S"]
             if sk == keys.user(user_id).sk:
@@ -191,10 +236,16 @@ class DirectoryRepository:
                 head_of.append(item["class_id"]["S"])
             elif sk.startswith(keys.CHILD_PREFIX):
                 children.append(to_model(GuardianLink, item))
+            elif sk.startswith(keys.SCHOOL_CLOSED_PREFIX):
+                closed.append(sk.removeprefix(keys.SCHOOL_CLOSED_PREFIX))
         if user is None:
             raise NotFound(Entity.USER)
         return UserRelations(
-            user=user, assignments=assignments, head_teacher_class_ids=head_of, children=children
+            user=user,
+            assignments=assignments,
+            head_teacher_class_ids=head_of,
+            children=children,
+            closed_school_ids=closed,
         )
 
     def list_staff(
@@ -442,6 +493,11 @@ def _school_item(school: School) -> Item:
         gsi1pk=keys.district_schools(school.district_code),
         gsi1sk=f"SCHOOL#{school.id}",
     )
+
+
+def _closed_mark_item(user_id: str, school_id: str) -> Item:
+    key = keys.school_closed_mark(user_id, school_id)
+    return to_item({**key._asdict(), "item_type": keys.SCHOOL_CLOSED_MARK, "school_id": school_id})
 
 
 def _class_item(school_class: SchoolClass) -> Item:

@@ -39,6 +39,7 @@ SCHOOL_PROGRESS: Final = "school_progress"
 TASK_PROGRESS: Final = "task_progress"
 TEACHER_WORKLOAD: Final = "teacher_workload"
 MACHINE_CLIENT: Final = "machine_client"
+SCHOOL_CLOSED_MARK: Final = "school_closed_mark"
 CHANGE_LOG: Final = "change_log"
 ROSTER_JOB: Final = "roster_job"
 QUALITY_ENTRY: Final = "quality_entry"
@@ -47,6 +48,18 @@ OBJECTION: Final = "objection"
 NOTICE_DUE: Final = "notice_due"
 QUALITY_SETTINGS: Final = "quality_settings"
 QUALITY_PENDING: Final = "quality_pending"
+SURVEY: Final = "survey"
+SURVEY_SETTINGS: Final = "survey_settings"
+SURVEY_RESPONDED: Final = "survey_responded"
+SURVEY_ANSWER: Final = "survey_answer"
+SURVEY_TALLY: Final = "survey_tally"
+SURVEY_CENSUS: Final = "survey_census"
+SURVEY_FOLLOW_UP: Final = "survey_follow_up"
+HEARTBEAT: Final = "heartbeat"
+FAULT_REPORT: Final = "fault_report"
+FAULT_TIMES: Final = "fault_times"
+FAULT_AWAITING: Final = "fault_awaiting"
+FAULT_NUMBERS: Final = "fault_numbers"
 
 
 class Key(NamedTuple):
@@ -93,9 +106,16 @@ def guardian_link(guardian_id: str, student_id: str) -> Key:
     return Key(user_partition(guardian_id), f"CHILD#{student_id}")
 
 
+def school_closed_mark(user_id: str, school_id: str) -> Key:
+    """In a member of staff's partition: their school `school_id` is closed (read with their
+    relationships, so refusing them costs no second read)."""
+    return Key(user_partition(user_id), f"CLOSED#{school_id}")
+
+
 ASSIGNMENT_PREFIX: Final = "ASSIGN#"
 HEAD_TEACHER_PREFIX: Final = "HEAD#"
 CHILD_PREFIX: Final = "CHILD#"
+SCHOOL_CLOSED_PREFIX: Final = "CLOSED#"
 
 
 def student(student_id: str) -> Key:
@@ -288,6 +308,17 @@ def district_calendar(year: int) -> Key:
     return Key("DISTRICT#CALENDAR", f"YEAR#{year:04d}")
 
 
+# ---- directory table: operations (shared.db.heartbeats)
+
+HEARTBEATS: Final = "OPS#HEARTBEATS"
+
+
+def heartbeat(function: str) -> Key:
+    """A scheduled function's last successful run: one small partition for all of them, read
+    by one Query (the operators' health page)."""
+    return Key(HEARTBEATS, f"FUNCTION#{function}")
+
+
 # ---- directory table: 写实记录, their attachments and objections, 公示 (shared.materials)
 
 
@@ -358,6 +389,45 @@ def quality_pending(class_id: str) -> Key:
 
 def quality_settings() -> Key:
     return Key("DISTRICT#QUALITY", "SETTINGS")
+
+
+# ---- directory table: fault reports (报修) and their one-day promise (shared.operations)
+
+
+def fault_report(report_id: str) -> Key:
+    return Key(f"FAULT#{report_id}", "FAULT")
+
+
+def reporter_faults(user_id: str) -> str:  # gsi1, sorted by creation
+    return f"USER#{user_id}#FAULTS"
+
+
+def fault_queue(is_open: bool) -> str:  # gsi2, sorted by state, then creation
+    """The open reports (the operators' queue: few) or the closed ones (their history)."""
+    return "FAULTS#OPEN" if is_open else "FAULTS#CLOSED"
+
+
+def fault_month(month: str) -> str:
+    """The times of the reports made in a month (Asia/Shanghai `YYYY-MM`): the figures."""
+    return f"FAULTS#MONTH#{month}"
+
+
+def fault_times(month: str, created_at: datetime, report_id: str) -> Key:
+    return Key(fault_month(month), f"{stamp(created_at)}#{report_id}")
+
+
+# Every report without a first response has one marker here, sorted by the time it is due:
+# the overdue check (every 15 minutes) reads the markers due (one Query), never the reports.
+FAULTS_AWAITING: Final = "FAULTS#AWAITING"
+
+
+def fault_awaiting(due_at: datetime, report_id: str) -> Key:
+    return Key(FAULTS_AWAITING, f"{stamp(due_at)}#{report_id}")
+
+
+def fault_numbers(year: int) -> Key:
+    """A year's counter of report numbers (BX<year>-<n>)."""
+    return Key("FAULTS#NUMBERS", f"YEAR#{year:04d}")
 
 
 # ---- records table
@@ -519,3 +589,60 @@ def warning_prefix(template_id: str, term: str) -> str:
 
 def warning_rules() -> Key:
     return Key("DISTRICT#STATISTICS", "WARNING_RULES")
+
+
+# ---- directory table: satisfaction surveys (好差评, shared.operations.surveys)
+
+
+def survey_settings() -> Key:
+    return Key("DISTRICT#SURVEYS", "SETTINGS")
+
+
+# Every survey, by id (`2026-12`: text order is time order): a handful a year, one partition.
+SURVEYS: Final = "SURVEYS"
+
+
+def survey(survey_id: str) -> Key:
+    return Key(SURVEYS, f"SURVEY#{survey_id}")
+
+
+def survey_responded(survey_id: str, user_id: str) -> Key:
+    """That a person answered a survey, and nothing else: read by GetItem only (once per
+    person), never listed, so no page position or index ever carries it."""
+    return Key(f"SURVEY#{survey_id}#RESPONDED#{user_id}", "RESPONDED")
+
+
+def survey_answers(survey_id: str) -> str:
+    """A survey's answers, each under a random id (their order says nothing of when)."""
+    return f"SURVEY#{survey_id}#ANSWERS"
+
+
+def survey_answer(survey_id: str, answer_id: str) -> Key:
+    return Key(survey_answers(survey_id), f"ANSWER#{answer_id}")
+
+
+def survey_tallies(survey_id: str) -> str:
+    """A survey's counters, one item per school and group: its results in one Query."""
+    return f"SURVEY#{survey_id}#TALLIES"
+
+
+def survey_tally(survey_id: str, school_id: str, group: str) -> Key:
+    return Key(survey_tallies(survey_id), f"SCHOOL#{school_id}#{group}")
+
+
+def survey_census_partition(survey_id: str) -> str:
+    """Who each school had to ask (the response rates' denominators), one item per school."""
+    return f"SURVEY#{survey_id}#CENSUS"
+
+
+def survey_census(survey_id: str, school_id: str) -> Key:
+    return Key(survey_census_partition(survey_id), f"SCHOOL#{school_id}")
+
+
+def survey_follow_up(follow_up_id: str) -> Key:
+    return Key(f"SURVEY_FOLLOW_UP#{follow_up_id}", "FOLLOW_UP")
+
+
+def survey_follow_ups(status: str) -> str:  # gsi1, sorted by survey then (random) id
+    """The operators' 差评跟进 in one state (open: their queue; handled: its history)."""
+    return f"SURVEY#FOLLOW_UPS#{status}"

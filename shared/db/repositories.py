@@ -21,6 +21,8 @@ from shared.db.changes import ChangeLogRepository
 from shared.db.collection import CollectionRepository
 from shared.db.directory import DirectoryRepository
 from shared.db.dynamo import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from shared.db.faults import FaultReportRepository
+from shared.db.heartbeats import HeartbeatRepository
 from shared.db.ledger import NotificationLedger
 from shared.db.progress import ProgressRepository
 from shared.db.quality_entries import QualityEntryRepository
@@ -28,6 +30,7 @@ from shared.db.records import CorrectionRepository, RecordRepository
 from shared.db.reminders import ReminderConfigRepository
 from shared.db.roster_jobs import RosterJobRepository
 from shared.db.statistics import StatisticsRepository
+from shared.db.surveys import SurveyRepository
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -49,6 +52,9 @@ class Repositories:
     changes: ChangeLogRepository
     roster_jobs: RosterJobRepository
     quality: QualityEntryRepository
+    surveys: SurveyRepository
+    faults: FaultReportRepository
+    heartbeats: HeartbeatRepository
 
     @classmethod
     def build(cls, client: DynamoDBClient, tables: TableSettings) -> Repositories:
@@ -66,6 +72,9 @@ class Repositories:
             changes=ChangeLogRepository(client, tables.records),
             roster_jobs=RosterJobRepository(client, tables.directory),
             quality=QualityEntryRepository(client, tables.directory),
+            surveys=SurveyRepository(client, tables.directory),
+            faults=FaultReportRepository(client, tables.directory),
+            heartbeats=HeartbeatRepository(client, tables.directory),
         )
 
 
@@ -78,6 +87,8 @@ __all__ = [
     "CollectionRepository",
     "CorrectionRepository",
     "DirectoryRepository",
+    "FaultReportRepository",
+    "HeartbeatRepository",
     "NotificationLedger",
     "Page",
     "ProgressRepository",
@@ -86,4 +97,5 @@ __all__ = [
     "Repositories",
     "RosterJobRepository",
     "StatisticsRepository",
+    "SurveyRepository",
 ]

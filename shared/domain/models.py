@@ -112,6 +112,38 @@ class School(_Model):
     id: Id
     name: Name
     district_code: str = Field(pattern=r"^\d{6}$", description="行政区划代码, e.g. 310112.")
+    # A school that left the district's system (merged, moved away): its data is kept and its
+    # students still see their own, but its staff no longer sign in and it gets no new tasks
+    # (docs/runbook.md, 学校停用). None: in use.
+    closed_on: date | None = None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
+
+    def close(self, on: date) -> School:
+        """The school, closed from `on`; refused if it is closed already."""
+        if self.closed_on is not None:
+            raise Conflict.state(
+                Entity.SCHOOL,
+                current="closed",
+                target="closed",
+                current_zh="已停用",
+                target_zh="已停用",
+            )
+        return self.model_copy(update={"closed_on": on})
+
+    def reopen(self) -> School:
+        """The school, in use again; refused if it is not closed."""
+        if self.closed_on is None:
+            raise Conflict.state(
+                Entity.SCHOOL,
+                current="open",
+                target="open",
+                current_zh="使用中",
+                target_zh="使用中",
+            )
+        return self.model_copy(update={"closed_on": None})
 
 
 class SchoolClass(_Model):
@@ -232,6 +264,15 @@ class UserRelations(_Model):
     assignments: list[TeachingAssignment] = Field(default_factory=list)
     head_teacher_class_ids: list[Id] = Field(default_factory=list)
     children: list[GuardianLink] = Field(default_factory=list)
+    # Schools this user's partition marks as closed (`DirectoryRepository.close_school` marks
+    # each member of staff): read by the same Query, so that refusing a closed school's staff
+    # costs no second read.
+    closed_school_ids: list[Id] = Field(default_factory=list)
+
+    @property
+    def school_closed(self) -> bool:
+        """The user is staff of a school that is closed."""
+        return self.user.is_staff and self.user.school_id in self.closed_school_ids
 
 
 # --------------------------------------------------------------------------- collection tasks

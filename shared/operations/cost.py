@@ -46,6 +46,7 @@ from shared.operations.figures import (
     served_rule,
 )
 from shared.operations.prices import PriceList, load_prices
+from shared.operations.survey_census import CENSUS_CONCURRENCY
 
 BUDGET_CNY: Final = 55_000.0  # the seed's yearly O&M budget (seed/, 项目总预算)
 GB: Final = 1024**3  # AWS bills storage and transfer in GiB ("GB")
@@ -258,6 +259,21 @@ def _functions(u: _Counts) -> list[FunctionUse]:
             f.photo_process_s.value + f.materials_aws_requests.value * latency + warm_init,
         ),
         resources.REDRIVE.name: (0.0, 0.0),  # operators, after an incident
+        resources.FAULT_WATCH.name: (
+            runs[resources.FAULT_WATCH.name],
+            f.fault_watch_run_s.value + warm_init,
+        ),
+        # Nightly; on the census nights its reads, 8 in flight at once (CENSUS_CONCURRENCY).
+        resources.SURVEYS.name: (
+            runs[resources.SURVEYS.name],
+            cold_init
+            + f.census_runs_per_year.value
+            * u.district.students
+            * f.census_reads_per_student.value
+            * latency
+            / CENSUS_CONCURRENCY
+            / max(runs[resources.SURVEYS.name], 1.0),
+        ),
     }
     functions = [
         FunctionUse(name=fn.name, memory_mb=fn.memory_mb, invocations=n, seconds_each=s)
@@ -309,6 +325,8 @@ MODELLED_FUNCTIONS: Final = frozenset(
         resources.REMINDERS.name,
         resources.COMPACTION.name,
         resources.NOTICES.name,
+        resources.FAULT_WATCH.name,
+        resources.SURVEYS.name,
         resources.ROSTER.name,
         resources.MATERIALS.name,
         resources.REDRIVE.name,

@@ -422,6 +422,23 @@ class Figures(BaseModel):
         "assumption",
     )
     notices_run_s: Figure = _f(10, "秒/次", "夜间公示归档运行时间", _S, "assumption")
+    fault_watch_run_s: Figure = _f(
+        0.2, "秒/次", "报修超时检查每次运行时间（一次查询）", _S, "assumption"
+    )
+    census_reads_per_student: Figure = _f(
+        3,
+        "次/名学生",
+        "满意度调查名册统计每名学生的目录读取",
+        _D,
+        "shared/operations/survey_census.py: a student's guardians, each guardian's children",
+    )
+    census_runs_per_year: Figure = _f(
+        4,
+        "次/年",
+        "每年满意度调查名册统计次数（两次调查，开始时与结束后各一次）",
+        _D,
+        "docs/surveys.md: two surveys a year, counted when each opens and after it closes",
+    )
     roster_imports_per_year: Figure = _f(12, "次/年", "每年名册导入次数", _S, "assumption")
     roster_import_s: Figure = _f(120, "秒/次", "一次名册导入时间", _S, "assumption")
     # Directory items (roster, submissions, targets).

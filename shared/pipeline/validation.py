@@ -92,6 +92,7 @@ class Outcome:
     status: str  # accepted | partial | rejected | ignored
     submission_id: str | None = None
     reason: str = ""
+    counts: RowCounts | None = None  # the rows of an upload taken to its final state
 
 
 class UploadValidator:
@@ -377,7 +378,7 @@ class UploadValidator:
             parts=parts,
         )
         log.info("school workbook %s %s: %d parts", workbook.id, status.value, len(parts))
-        return Outcome(status.value, workbook.id)
+        return Outcome(status.value, workbook.id, counts=counts)
 
     def _school_classes(self, school_id: str) -> list[SchoolClass]:
         directory = self.ctx.repos.directory
@@ -569,7 +570,7 @@ class UploadValidator:
             counts.total,
             counts.accepted,
         )
-        return Outcome(status.value, submission.id)
+        return Outcome(status.value, submission.id, counts=counts)
 
     def _import(
         self,

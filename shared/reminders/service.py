@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -148,16 +148,22 @@ def run_reminders(moment: datetime, deps: ReminderDeps) -> RunReport:
     if report.skipped is not None:
         logger.info("reminders run=%s skipped=%s", local.isoformat(), report.skipped.value)
         return report
-    schools = every_page(
+    listed = every_page(
         lambda start: repos.directory.list_schools(
             deps.district_code, limit=MAX_PAGE_SIZE, start_key=start
         )
     )
+    # A closed school's staff no longer sign in: nobody there is reminded of what it owes.
+    schools = [s for s in listed if not s.is_closed]
+    closed = {s.id for s in listed if s.is_closed}
     tasks, concerned = _open_tasks(repos, [s.id for s in schools])
     deadline_years = {t.deadline.astimezone(SHANGHAI).year for t in tasks}
     calendar = _calendar(repos, {local.year - 1, local.year, local.year + 1} | deadline_years)
     staged = staged_tasks(tasks, moment, calendar)
-    missing = {task.id: deps.missing.of(task, concerned.get(task.id, set())) for task, _ in staged}
+    missing = {
+        task.id: _open_schools(deps.missing.of(task, concerned.get(task.id, set())), closed)
+        for task, _ in staged
+    }
     district_summary = any(
         stage.stage is Stage.PASSED and task.is_district_task for task, stage in staged
     )
@@ -234,6 +240,18 @@ def _open_tasks(
         for task in listed:
             concerned.setdefault(task.id, set()).add(school_id)
     return [t for t in tasks if t.status is TaskStatus.OPEN], concerned
+
+
+def _open_schools(missing: TaskMissing, closed: Collection[str]) -> TaskMissing:
+    """What a task misses at the schools still open (a closed school's items stay in its
+    completion, but nobody there signs in to deliver them)."""
+    if not closed:
+        return missing
+    return TaskMissing(
+        missing.task_id,
+        tuple(i for i in missing.items if i.school_id not in closed),
+        {k: v for k, v in missing.expected_by_school.items() if k not in closed},
+    )
 
 
 def _whole(read: Callable[..., Page[T]], school_id: str) -> list[T]:

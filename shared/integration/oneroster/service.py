@@ -128,6 +128,7 @@ class RosterImport:
         plan = map_bundle(bundle, stored, findings, district_code=self._district_code)
         if reach is not None:
             self._check_reach(plan, stored, reach, findings)
+        self._check_open(plan, stored, findings)
         counts = _plan_counts(plan)
         if findings.has_errors:
             return RosterImportResult("rejected", counts, findings.items)
@@ -159,6 +160,17 @@ class RosterImport:
         findings.add(
             ErrorCode.ONEROSTER_SCHOOL_NOT_ALLOWED, schools="、".join(named(s) for s in outside)
         )
+
+    def _check_open(self, plan: RosterPlan, stored: _StoredDirectory, findings: Findings) -> None:
+        """A closed school takes no roster (it would bring staff who could not sign in, and a
+        re-import would write the school back without its closing date): reopen it first."""
+        closed = []
+        for school_id in sorted(schools_touched(plan, stored, self._directory)):
+            school = stored.school(school_id)
+            if school is not None and school.is_closed:
+                closed.append(f"{school.name}（{school_id}）")
+        if closed:
+            findings.add(ErrorCode.ONEROSTER_SCHOOL_CLOSED, schools="、".join(closed))
 
     def events(self, result: RosterImportResult, at: datetime) -> list[RosterChanged]:
         """What an import announces, as the API and the spreadsheet roster do: per school, the

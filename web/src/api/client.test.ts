@@ -1,5 +1,6 @@
-import { describe, expect, it, vi } from 'vitest'
-import { allPages, ApiError, createApiClient, ok, pendingRequests } from './client'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { allPages, ApiError, createApiClient, lastRequestId, ok, pendingRequests } from './client'
+import { forgetRequestId } from './lastRequest'
 
 const BASE = 'http://127.0.0.1:8123'
 
@@ -124,6 +125,44 @@ describe('the API client', () => {
     const { api } = client(() => json({}))
     const error = await failure(api.GET('/v1/me', { signal: controller.signal }))
     expect(error.kind).toBe('aborted')
+  })
+})
+
+describe('the last error answer\'s request id (attached to a 报修)', () => {
+  afterEach(() => forgetRequestId())
+
+  it('is null until the API answers an error', async () => {
+    const { api } = client(() => json({ status: 'ok', templates: [] }))
+    await ok(api.GET('/v1/health'))
+    expect(lastRequestId.value).toBeNull()
+  })
+
+  it('is the request id of the last problem answer, also on the ApiError', async () => {
+    let id = '3f2a9c1b7e4d'
+    const { api } = client(() => problem(404, '记录不存在', 'RECORD_NOT_FOUND', { request_id: id }))
+    const first = await failure(api.GET('/v1/records/{record_id}', { params: { path: { record_id: 'r1' } } }))
+    expect(first.requestId).toBe('3f2a9c1b7e4d')
+    expect(lastRequestId.value).toBe('3f2a9c1b7e4d')
+    id = '0a1b2c3d4e5f'
+    await failure(api.GET('/v1/me'))
+    expect(lastRequestId.value).toBe('0a1b2c3d4e5f')
+  })
+
+  it('is kept through a success, a failure with no answer and an answer with no problem', async () => {
+    const answers: (() => Response)[] = [
+      () => problem(500, '服务暂时不可用', 'INTERNAL_ERROR', { request_id: 'abcdefabcdef' }),
+      () => json({ status: 'ok', templates: [] }),
+      () => {
+        throw new TypeError('Failed to fetch')
+      },
+      () => new Response('<html>502</html>', { status: 502, headers: { 'Content-Type': 'text/html' } }),
+    ]
+    const { api } = client(() => answers.shift()!())
+    await failure(api.GET('/v1/me'))
+    await ok(api.GET('/v1/health'))
+    expect((await failure(api.GET('/v1/me'))).requestId).toBeNull()
+    expect((await failure(api.GET('/v1/me'))).requestId).toBeNull()
+    expect(lastRequestId.value).toBe('abcdefabcdef')
   })
 })
 

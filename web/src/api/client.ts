@@ -9,7 +9,8 @@
  *
  * Every call either answers the data or throws an ApiError (errors.ts) whose message is the
  * Chinese sentence to show: error answers (problem+json) are turned into one here, as are
- * network failures and timeouts. A 401 also starts signing in again (see main.ts).
+ * network failures and timeouts; the last error answer's request id is kept for a 报修
+ * (`lastRequestId`, lastRequest.ts). A 401 also starts signing in again (see main.ts).
  * Pages rarely handle ApiError themselves: useApi (composables/useApi.ts) and runAction
  * (composables/action.ts) do.
  */
@@ -17,9 +18,11 @@ import createClient, { type Middleware } from 'openapi-fetch'
 import { ref } from 'vue'
 import { currentToken } from '@/auth/oidc'
 import { ApiError } from './errors'
+import { rememberRequestId } from './lastRequest'
 import type { components, paths } from './schema'
 
 export { ApiError, errorMessage, isApiError } from './errors'
+export { lastRequestId } from './lastRequest'
 
 /** The API's models by name: `Schemas['RecordView']`. */
 export type Schemas = components['schemas']
@@ -64,12 +67,16 @@ function bearer(token: () => string | null): Middleware {
   }
 }
 
-/** Turns every error answer, and every failure to get one, into an ApiError. */
+/**
+ * Turns every error answer, and every failure to get one, into an ApiError; an error answer's
+ * request id is remembered for a 报修 (lastRequest.ts).
+ */
 function problems(onUnauthorized?: (error: ApiError) => void): Middleware {
   return {
     async onResponse({ response }) {
       if (response.ok) return undefined
       const error = await ApiError.fromResponse(response)
+      rememberRequestId(error)
       if (error.unauthorized) onUnauthorized?.(error)
       throw error
     },

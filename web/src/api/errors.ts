@@ -3,7 +3,8 @@
  *
  * The API answers errors as RFC 9457 problem details (`application/problem+json`, see
  * chalicelib/problems.py): `type`, `title`, `status`, `detail` (Chinese, for the person),
- * `code` (stable, from the error catalogue), `instance`, `errors` (one per field). 404 and 403
+ * `code` (stable, from the error catalogue), `instance`, `errors` (one per field), `request_id`
+ * (the answer's id in the API's log, quoted in a 报修: see lastRequest.ts). 404 and 403
  * get fixed wording: the API answers 404 for what is outside the caller's scope too.
  */
 import type { components } from './schema'
@@ -43,6 +44,8 @@ export class ApiError extends Error {
   readonly code: string | null
   /** The problem document as sent, when there was one. */
   readonly problem: Problem | null
+  /** The answer's request id (in every problem answer): quoted in a 报修, it finds the log line. */
+  readonly requestId: string | null
 
   constructor(
     kind: ApiErrorKind,
@@ -56,6 +59,7 @@ export class ApiError extends Error {
     this.status = status
     this.problem = problem
     this.code = problem?.code ?? null
+    this.requestId = problem?.request_id ?? null
   }
 
   /** Field-level problems of a 400 (a form can show each beside its field). */

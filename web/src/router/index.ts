@@ -14,8 +14,11 @@ import { clearAuth, isSignedIn, signIn } from '@/auth/oidc'
 import { commonRoutes } from '@/pages/common/routes'
 import { districtRoutes } from '@/pages/district/routes'
 import { familyRoutes } from '@/pages/family/routes'
+import { faultRoutes } from '@/pages/faults/routes'
+import { opsRoutes } from '@/pages/ops/routes'
 import { schoolRoutes } from '@/pages/school/routes'
 import { staffRoutes } from '@/pages/staff/routes'
+import { surveyRoutes } from '@/pages/surveys/routes'
 import { teacherRoutes } from '@/pages/teacher/routes'
 import { clearSession, homeFor, loadSession, useSession } from '@/session'
 
@@ -45,6 +48,9 @@ const routes: RouteRecordRaw[] = [
   ...schoolRoutes,
   ...districtRoutes,
   ...staffRoutes,
+  ...opsRoutes,
+  ...faultRoutes,
+  ...surveyRoutes,
   ...commonRoutes, // last: it ends with the catch-all 页面不存在
 ]
 

@@ -9,4 +9,5 @@ export const DISTRICT_NAV = [
   { name: 'district-reminders', to: { name: 'district-reminders' }, label: '提醒设置' },
   { name: 'district-calendar', to: { name: 'district-calendar' }, label: '校历' },
   { name: 'district-clients', to: { name: 'district-clients' }, label: '对接系统' },
+  { name: 'satisfaction-report', to: { name: 'satisfaction-report' }, label: '满意度与报修' },
 ]

@@ -7,4 +7,5 @@ export const SCHOOL_NAV = [
   { name: 'school-classes', to: { name: 'school-classes' }, label: '班级与学生' },
   { name: 'school-staff', to: { name: 'school-staff' }, label: '教职工' },
   { name: 'school-audit', to: { name: 'school-audit' }, label: '审计记录' },
+  { name: 'satisfaction-report', to: { name: 'satisfaction-report' }, label: '满意度' },
 ]
