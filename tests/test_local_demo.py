@@ -60,7 +60,13 @@ def test_the_demo_runs_the_scenario_and_exits_0(
     assert "已去除 EXIF 与定位" in out
     assert "同班同学的家长在公示中看到这条记录并提出异议" in out
     assert "✓ 写实记录完成了全部流程" in out
-    assert out.count("✓") == len(demo.scenario()) + len(reminded) + 4
+    # And a fault report answered within the day, a survey answered once, counted and rated
+    assert "须在" in out
+    assert "超时检查（三天后）：超过一日未响应的报修 0 件" in out
+    assert "同一位家长再次答卷：HTTP 409" in out
+    assert "闵行区实验小学  家长  6     83.3%" in out
+    assert "✓ 报修一日响应与满意度调查如预期" in out
+    assert out.count("✓") == len(demo.scenario()) + len(reminded) + 5
     assert "sch1-1-1  30" in out
     # And a class's distribution and one student's band, as the statistics compute them
     assert "sch1-1-1 数学期中成绩的分布（统计模块，按数据湖）：30 人" in out

@@ -14,13 +14,13 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from shared.db.keys import survey_responded
-from shared.domain.models import GuardianLink, Role, SchoolClass, Student, User
+from shared.domain.models import AuditAction, GuardianLink, Role, SchoolClass, Student, User
 from shared.ids import make_national_id
 from shared.operations.survey_census import SurveyCensus
 from shared.operations.surveys import (
@@ -748,6 +748,16 @@ def test_the_district_sets_when_surveys_run(world: World) -> None:
     assert [(p["opens"], p["days"]) for p in changed["periods"]] == [("05-10", 14), ("11-01", 7)]
     assert changed["updated_by"] == "D"
     assert ok(world.call("D", "GET", "/v1/district/survey-settings")) == changed
+    # And the change is in the district's audit trail, with the periods asked for
+    events = world.repos.audit.list_events(
+        None,
+        since=world.context.now() - timedelta(minutes=1),
+        until=world.context.now() + timedelta(minutes=1),
+    ).items
+    # (newest first: the fixture's own setting came before)
+    changed_event = next(e for e in events if e.action == AuditAction.CHANGE_SURVEY_SETTINGS)
+    assert changed_event.actor_id == "D"
+    assert changed_event.details == {"periods": "11-01+7, 05-10+14"}
     # And the survey that has begun keeps its days (11-15 to 12-05)
     current = ok(world.call("G1", "GET", "/v1/surveys/current"))
     assert current["survey"]["survey"]["closes_on"] == "2024-12-05"

@@ -8,7 +8,7 @@ writes is the only trace of a person taking part (docs/surveys.md)."""
 from __future__ import annotations
 
 from chalicelib.context import Context
-from chalicelib.services.common import next_token, school_names, start_key
+from chalicelib.services.common import audit, next_token, school_names, start_key
 from chalicelib.views_surveys import (
     CurrentSurveyView,
     FollowUpHandle,
@@ -26,6 +26,7 @@ from chalicelib.views_surveys import (
     SurveyView,
 )
 from shared.access.policy import Principal
+from shared.domain.models import AuditAction
 from shared.operations.survey_desk import SurveyDesk
 from shared.operations.surveys import FORMULA_ZH, TARGET_RATE, SurveyPeriod
 
@@ -96,7 +97,15 @@ def put_survey_settings(
 ) -> SurveySettingsView:
     """Change when the surveys run (the district admin): from the next survey to open."""
     periods = [SurveyPeriod(opens=p.opens, days=p.days) for p in body.periods]
-    return SurveySettingsView.of(desk(context).change_settings(principal, periods))
+    settings = desk(context).change_settings(principal, periods)
+    audit(
+        context,
+        principal,
+        AuditAction.CHANGE_SURVEY_SETTINGS,
+        school_id=None,
+        details={"periods": ", ".join(f"{p.opens}+{p.days}" for p in periods)},
+    )
+    return SurveySettingsView.of(settings)
 
 
 # ------------------------------------------------------------------ follow-ups

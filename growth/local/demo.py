@@ -6,7 +6,8 @@ with the mistakes real files have, its corrected re-upload, and hostile files; t
 for the pipeline, prints each outcome, asks the API for the task's completion and DuckDB for the
 lake's accepted rows per class; then the reminders' story (growth/local/demo_reminders.py:
 exactly the people behind are told, once), another system pushing scores
-(demo_integration.py) and a 写实记录 through review, 公示 and 归档 (demo_quality.py), then stops.
+(demo_integration.py), a 写实记录 through review, 公示 and 归档 (demo_quality.py), and a fault
+report and a satisfaction survey (demo_operations.py), then stops.
 Exit 0 only if every outcome is the expected one.
 """
 
@@ -674,6 +675,8 @@ def quiet_functions(config: PlatformConfig) -> Iterator[None]:
     its level when its handler is imported (at the platform's start), from
     POWERTOOLS_LOG_LEVEL: that is set too, or the level set here would be overwritten."""
     loggers = [logging.getLogger(function.name) for function in config.functions]
+    # The API's line for each error answer (its request id) too: the story shows the answers.
+    loggers.append(logging.getLogger("chalicelib.problems"))
     levels = [logger.level for logger in loggers]
     before = os.environ.get(POWERTOOLS_LOG_LEVEL)
     os.environ[POWERTOOLS_LOG_LEVEL] = "WARNING"
@@ -754,6 +757,17 @@ def _quality(platform: Platform, wait_s: float) -> bool:
         client.close()
 
 
+def _operations(platform: Platform) -> bool:
+    from growth.local.demo_operations import operations_story
+
+    client = Client(platform)
+    try:
+        plan = plan_district(platform.config.district_code, platform.config.demo)
+        return operations_story(client, plan, district_code=platform.config.district_code)
+    finally:
+        client.close()
+
+
 def run(*, port: int, state_dir: Path | None, wait_s: float = 120.0) -> int:
     """Start the platform (any free port unless `port`), play the scenario, stop."""
     with tempfile.TemporaryDirectory(prefix="growth-demo-") as scratch:
@@ -775,6 +789,7 @@ def run(*, port: int, state_dir: Path | None, wait_s: float = 120.0) -> int:
                 good &= _remind(platform, wait_s)
                 good &= _integration(platform, wait_s)
                 good &= _quality(platform, wait_s)
+                good &= _operations(platform)
         except LocalError as exc:
             print(f"错误：{exc}", file=sys.stderr)
             return EXIT_ERROR

@@ -19,6 +19,8 @@ from pydantic import BaseModel
 if TYPE_CHECKING:
     from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+    from shared.db.keys import Key
+
 # A low-level item: attribute name → {"S": ...} / {"N": ...} / {"M": ...} ...
 Item = dict[str, Any]
 M = TypeVar("M", bound=BaseModel)
@@ -54,6 +56,13 @@ def to_item(attributes: Mapping[str, Any]) -> Item:
     """Plain Python values → a low-level item."""
     serializer = _serializer()
     return {name: serializer.serialize(_to_dynamo(value)) for name, value in attributes.items()}
+
+
+def model_item(key: Key, item_type: str, model: BaseModel, **index_keys: str) -> Item:
+    """A model's item: its key, item type and index keys, then the model's attributes."""
+    return to_item(
+        {**key._asdict(), "item_type": item_type, **index_keys, **model_attributes(model)}
+    )
 
 
 def to_value(value: Any) -> dict[str, Any]:

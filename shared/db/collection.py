@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.db import keys
-from shared.db.codec import Item, model_attributes, to_item, to_model
+from shared.db.codec import Item, model_item, to_item, to_model
 from shared.db.dynamo import (
     DEFAULT_PAGE_SIZE,
     Page,
@@ -116,14 +116,12 @@ class CollectionRepository:
             )
 
         key = keys.template_retirement(retirement.template_id)
-        item = to_item(
-            {
-                **key._asdict(),
-                "item_type": keys.TEMPLATE_RETIREMENT,
-                "gsi1pk": keys.RETIRED_TEMPLATES,
-                "gsi1sk": retirement.template_id,
-                **model_attributes(retirement),
-            }
+        item = model_item(
+            key,
+            keys.TEMPLATE_RETIREMENT,
+            retirement,
+            gsi1pk=keys.RETIRED_TEMPLATES,
+            gsi1sk=retirement.template_id,
         )
         with storage_errors(Entity.TEMPLATE, on_condition=already_retired):
             self._table.put(item, NOT_EXISTS)
@@ -423,11 +421,11 @@ def _template(item: Mapping[str, Any]) -> Template:
 
 
 def _task_item(task: CollectionTask) -> Item:
-    attributes: dict[str, Any] = {**keys.task(task.id)._asdict(), "item_type": keys.TASK}
+    index: dict[str, str] = {}
     if task.is_district_task:
-        attributes["gsi1pk"] = keys.DISTRICT_TASKS
-        attributes["gsi1sk"] = f"{task.term}#{keys.stamp(task.created_at)}#{task.id}"
-    return to_item({**attributes, **model_attributes(task)})
+        index["gsi1pk"] = keys.DISTRICT_TASKS
+        index["gsi1sk"] = f"{task.term}#{keys.stamp(task.created_at)}#{task.id}"
+    return model_item(keys.task(task.id), keys.TASK, task, **index)
 
 
 def _task_school_item(task: CollectionTask, school_id: str) -> Item:
@@ -450,25 +448,22 @@ def _target_key(target: TaskTarget) -> keys.Key:
 
 
 def _target_item(target: TaskTarget) -> Item:
-    key = _target_key(target)
-    attributes: dict[str, Any] = {**key._asdict(), "item_type": keys.TARGET}
+    index: dict[str, str] = {}
     if target.teacher_id:
         subject_part = f"#{target.subject}" if target.subject is not None else ""
-        attributes["gsi1pk"] = keys.teacher_targets(target.teacher_id)
-        attributes["gsi1sk"] = f"TASK#{target.task_id}#{target.class_id}{subject_part}"
-    return to_item({**attributes, **model_attributes(target)})
+        index["gsi1pk"] = keys.teacher_targets(target.teacher_id)
+        index["gsi1sk"] = f"TASK#{target.task_id}#{target.class_id}{subject_part}"
+    return model_item(_target_key(target), keys.TARGET, target, **index)
 
 
 def _submission_item(submission: Submission) -> Item:
     # A school workbook (no class) sorts with its school, before the school's classes.
     klass = submission.class_id or ""
     sort = f"{submission.school_id}#{klass}#{keys.stamp(submission.created_at)}"
-    return to_item(
-        {
-            **keys.submission(submission.id)._asdict(),
-            "item_type": keys.SUBMISSION,
-            "gsi1pk": keys.task_submissions(submission.task_id),
-            "gsi1sk": f"{sort}#{submission.id}",
-            **model_attributes(submission),
-        }
+    return model_item(
+        keys.submission(submission.id),
+        keys.SUBMISSION,
+        submission,
+        gsi1pk=keys.task_submissions(submission.task_id),
+        gsi1sk=f"{sort}#{submission.id}",
     )

@@ -12,10 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
 from shared.db import keys
-from shared.db.codec import Item, from_item, model_attributes, to_item, to_model
+from shared.db.codec import Item, from_item, model_item, to_item, to_model
 from shared.db.dynamo import (
     DEFAULT_PAGE_SIZE,
     Page,
@@ -181,7 +179,7 @@ class DirectoryRepository:
 
     def put_client(self, client: MachineClient, *, new: bool = False) -> None:
         """Register (`new`: refused if the id is taken) or replace a machine client."""
-        item = _item(keys.machine_client(client.id), keys.MACHINE_CLIENT, client)
+        item = model_item(keys.machine_client(client.id), keys.MACHINE_CLIENT, client)
         taken = Conflict.already_exists(Entity.MACHINE_CLIENT)
         with storage_errors(Entity.MACHINE_CLIENT, on_condition=lambda _: taken):
             if new:
@@ -342,7 +340,7 @@ class DirectoryRepository:
         current = find_model(self._table, Student, key, Entity.STUDENT, consistent=True)
         name = self._table.name
         claim = keys.student_no_claim(student.student_no)
-        claim_item = _item(claim, keys.STUDENT_NO, student)
+        claim_item = model_item(claim, keys.STUDENT_NO, student)
         if current is None:
             actions = [
                 transact_put(name, _student_item(student), NOT_EXISTS),
@@ -392,7 +390,7 @@ class DirectoryRepository:
         with storage_errors(Entity.STUDENT):
             items: list[Item] = []
             for student, claim in zip(students, claims, strict=True):
-                items += [_student_item(student), _item(claim, keys.STUDENT_NO, student)]
+                items += [_student_item(student), model_item(claim, keys.STUDENT_NO, student)]
             self._table.batch_put(items)
 
     def get_student(self, student_id: str) -> Student:
@@ -480,13 +478,8 @@ class DirectoryRepository:
 # ---------------------------------------------------------------------- item shapes
 
 
-def _item(key: keys.Key, item_type: str, model: BaseModel, **index_keys: str) -> Item:
-    attributes = {**key._asdict(), "item_type": item_type, **index_keys}
-    return to_item({**attributes, **model_attributes(model)})
-
-
 def _school_item(school: School) -> Item:
-    return _item(
+    return model_item(
         keys.school(school.id),
         keys.SCHOOL,
         school,
@@ -501,7 +494,7 @@ def _closed_mark_item(user_id: str, school_id: str) -> Item:
 
 
 def _class_item(school_class: SchoolClass) -> Item:
-    return _item(
+    return model_item(
         keys.school_class(school_class.id),
         keys.CLASS,
         school_class,
@@ -535,11 +528,11 @@ def _user_item(user: User) -> Item:
         index = {"gsi1pk": keys.DISTRICT_ADMINS, "gsi1sk": f"USER#{user.id}"}
     elif user.role is Role.OPERATOR:
         index = {"gsi1pk": keys.OPERATORS, "gsi1sk": f"USER#{user.id}"}
-    return _item(keys.user(user.id), keys.USER, user, **index)
+    return model_item(keys.user(user.id), keys.USER, user, **index)
 
 
 def _assignment_item(assignment: TeachingAssignment) -> Item:
-    return _item(
+    return model_item(
         keys.assignment(assignment.teacher_id, assignment.class_id, assignment.subject),
         keys.ASSIGNMENT,
         assignment,
@@ -549,7 +542,7 @@ def _assignment_item(assignment: TeachingAssignment) -> Item:
 
 
 def _student_item(student: Student) -> Item:
-    return _item(
+    return model_item(
         keys.student(student.id),
         keys.STUDENT,
         student,
@@ -561,7 +554,7 @@ def _student_item(student: Student) -> Item:
 
 
 def _guardian_item(link: GuardianLink) -> Item:
-    return _item(
+    return model_item(
         keys.guardian_link(link.guardian_id, link.student_id),
         keys.GUARDIAN_LINK,
         link,

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from shared.db import keys
-from shared.db.codec import Item, model_attributes, to_item, to_model
+from shared.db.codec import Item, model_item, to_model
 from shared.db.dynamo import (
     DEFAULT_PAGE_SIZE,
     Page,
@@ -202,28 +202,20 @@ def _queue_prefix(state: FaultState) -> str:
 
 def _report_item(report: FaultReport) -> Item:
     created = f"{keys.stamp(report.created_at)}#{report.id}"
-    return to_item(
-        {
-            **keys.fault_report(report.id)._asdict(),
-            "item_type": keys.FAULT_REPORT,
-            "gsi1pk": keys.reporter_faults(report.reporter_id),
-            "gsi1sk": created,
-            "gsi2pk": keys.fault_queue(report.state not in CLOSED),
-            "gsi2sk": f"{_queue_prefix(report.state)}{created}",
-            **model_attributes(report),
-        }
+    return model_item(
+        keys.fault_report(report.id),
+        keys.FAULT_REPORT,
+        report,
+        gsi1pk=keys.reporter_faults(report.reporter_id),
+        gsi1sk=created,
+        gsi2pk=keys.fault_queue(report.state not in CLOSED),
+        gsi2sk=f"{_queue_prefix(report.state)}{created}",
     )
 
 
 def _times_item(times: FaultTimes) -> Item:
     key = keys.fault_times(month_of(times.created_at), times.created_at, times.report_id)
-    return to_item(
-        {
-            **key._asdict(),
-            "item_type": keys.FAULT_TIMES,
-            **model_attributes(times),
-        }
-    )
+    return model_item(key, keys.FAULT_TIMES, times)
 
 
 def _awaiting_item(report: FaultReport) -> Item:
@@ -233,10 +225,6 @@ def _awaiting_item(report: FaultReport) -> Item:
         created_at=report.created_at,
         response_due_at=report.response_due_at,
     )
-    return to_item(
-        {
-            **keys.fault_awaiting(report.response_due_at, report.id)._asdict(),
-            "item_type": keys.FAULT_AWAITING,
-            **model_attributes(marker),
-        }
+    return model_item(
+        keys.fault_awaiting(report.response_due_at, report.id), keys.FAULT_AWAITING, marker
     )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.db import keys
-from shared.db.codec import model_attributes, to_item
+from shared.db.codec import model_item
 from shared.db.dynamo import Table, query_models, storage_errors
 from shared.error_codes import Entity
 
@@ -42,13 +42,9 @@ class HeartbeatRepository:
     def put(self, heartbeat: Heartbeat) -> None:
         """Record a successful run, replacing the function's last (the last write wins: runs
         of one function do not overlap)."""
-        item = {
-            **keys.heartbeat(heartbeat.function)._asdict(),
-            "item_type": keys.HEARTBEAT,
-            **model_attributes(heartbeat),
-        }
+        item = model_item(keys.heartbeat(heartbeat.function), keys.HEARTBEAT, heartbeat)
         with storage_errors(Entity.HEARTBEAT):
-            self._table.put(to_item(item))
+            self._table.put(item)
 
     def all(self) -> dict[str, Heartbeat]:
         """Every function's heartbeat, by function name (one Query: a handful of items)."""

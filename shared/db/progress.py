@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from botocore.exceptions import ClientError
 
 from shared.db import keys
-from shared.db.codec import Item, model_attributes, to_item, to_model
+from shared.db.codec import Item, model_item, to_model
 from shared.db.dynamo import (
     DEFAULT_PAGE_SIZE,
     Page,
@@ -106,9 +106,7 @@ class ProgressRepository:
         `progress.version - 1` (none for version 1): Conflict CONCURRENT_CHANGE if another
         worker stored a newer one meanwhile (the caller reads again and recomputes)."""
         key = keys.class_progress(progress.task_id, progress.school_id, progress.class_id)
-        item = to_item(
-            {**key._asdict(), "item_type": keys.CLASS_PROGRESS, **model_attributes(progress)}
-        )
+        item = model_item(key, keys.CLASS_PROGRESS, progress)
         with storage_errors(_ENTITY, on_condition=lambda _: Conflict.changed_meanwhile(_ENTITY)):
             if progress.version == 1:
                 self._table.put(item, "attribute_not_exists(pk)")

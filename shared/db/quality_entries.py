@@ -24,7 +24,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from shared.db import keys
-from shared.db.codec import Item, from_item, model_attributes, to_item, to_model
+from shared.db.codec import Item, from_item, model_item, to_item, to_model
 from shared.db.dynamo import (
     DEFAULT_PAGE_SIZE,
     Page,
@@ -366,13 +366,9 @@ class QualityEntryRepository:
         return found if found is not None else QualitySettings()
 
     def put_settings(self, settings: QualitySettings) -> None:
-        item = {
-            **keys.quality_settings()._asdict(),
-            "item_type": keys.QUALITY_SETTINGS,
-            **model_attributes(settings),
-        }
+        item = model_item(keys.quality_settings(), keys.QUALITY_SETTINGS, settings)
         with storage_errors(Entity.QUALITY_SETTINGS):
-            self._table.put(to_item(item))
+            self._table.put(item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,16 +391,14 @@ def _pending_change(before: QualityEntry, after: QualityEntry) -> tuple[int, int
 
 def _entry_item(entry: QualityEntry) -> Item:
     moved = entry.submitted_at if entry.status is EntryStatus.SUBMITTED else entry.updated_at
-    return to_item(
-        {
-            **keys.quality_entry(entry.id)._asdict(),
-            "item_type": keys.QUALITY_ENTRY,
-            "gsi1pk": keys.student_entries(entry.student_id),
-            "gsi1sk": f"{entry.term}#{keys.stamp(entry.created_at)}#{entry.id}",
-            "gsi2pk": keys.class_entries(entry.class_id, entry.status),
-            "gsi2sk": f"{keys.stamp(moved or entry.updated_at)}#{entry.id}",
-            **model_attributes(entry),
-        }
+    return model_item(
+        keys.quality_entry(entry.id),
+        keys.QUALITY_ENTRY,
+        entry,
+        gsi1pk=keys.student_entries(entry.student_id),
+        gsi1sk=f"{entry.term}#{keys.stamp(entry.created_at)}#{entry.id}",
+        gsi2pk=keys.class_entries(entry.class_id, entry.status),
+        gsi2sk=f"{keys.stamp(moved or entry.updated_at)}#{entry.id}",
     )
 
 
@@ -421,22 +415,16 @@ def _due_item(entry: QualityEntry) -> Item:
 
 
 def _attachment_item(attachment: Attachment) -> Item:
-    return to_item(
-        {
-            **keys.attachment(attachment.entry_id, attachment.id)._asdict(),
-            "item_type": keys.ATTACHMENT,
-            **model_attributes(attachment),
-        }
+    return model_item(
+        keys.attachment(attachment.entry_id, attachment.id), keys.ATTACHMENT, attachment
     )
 
 
 def _objection_item(objection: Objection) -> Item:
-    return to_item(
-        {
-            **keys.objection(objection.entry_id, objection.created_at, objection.id)._asdict(),
-            "item_type": keys.OBJECTION,
-            "gsi1pk": keys.raised_objections(objection.raised_by),
-            "gsi1sk": f"{keys.stamp(objection.created_at)}#{objection.id}",
-            **model_attributes(objection),
-        }
+    return model_item(
+        keys.objection(objection.entry_id, objection.created_at, objection.id),
+        keys.OBJECTION,
+        objection,
+        gsi1pk=keys.raised_objections(objection.raised_by),
+        gsi1sk=f"{keys.stamp(objection.created_at)}#{objection.id}",
     )

@@ -15,7 +15,7 @@ from itertools import takewhile
 from typing import TYPE_CHECKING, Any
 
 from shared.db import keys
-from shared.db.codec import Item, model_attributes, to_item
+from shared.db.codec import Item, model_item, to_item
 from shared.db.dynamo import (
     DEFAULT_PAGE_SIZE,
     Page,
@@ -329,13 +329,7 @@ class RecordRepository:
         """History entries written beside records outside a change transaction (a re-upload
         replacing a corrected record writes the new generation and says so here)."""
         items = [
-            to_item(
-                {
-                    **keys.record_change(c.record_id, c.at, c.revision)._asdict(),
-                    "item_type": keys.RECORD_CHANGE,
-                    **model_attributes(c),
-                }
-            )
+            model_item(keys.record_change(c.record_id, c.at, c.revision), keys.RECORD_CHANGE, c)
             for c in changes
         ]
         with storage_errors(Entity.RECORD):
@@ -362,9 +356,7 @@ def change_actions(
     """The two transaction actions of a record change: the record, conditional on the revision
     read; the history entry, conditional on being new."""
     history_key = keys.record_change(change.record_id, change.at, change.revision)
-    history = to_item(
-        {**history_key._asdict(), "item_type": keys.RECORD_CHANGE, **model_attributes(change)}
-    )
+    history = model_item(history_key, keys.RECORD_CHANGE, change)
     return [
         transact_put(table_name, _record_item(after), "#revision = :rev", rev=before.revision),
         transact_put(table_name, history, NOT_EXISTS),
@@ -504,14 +496,12 @@ def _record_item(record: Record) -> Item:
         "gsi3pk": keys.school_records(record.school_id, record.template_id, record.term),
         "gsi3sk": f"{record.class_id}#{subject}#{record.student_id}#{record.id}",
     }
-    return to_item(
-        {
-            **keys.record(record.id, record.generation)._asdict(),
-            "item_type": keys.RECORD,
-            # A superseded version is in no index: listings never meet it (sparse indexes).
-            **({} if record.superseded_by is not None else indexed),
-            **model_attributes(record),
-        }
+    return model_item(
+        keys.record(record.id, record.generation),
+        keys.RECORD,
+        record,
+        # A superseded version is in no index: listings never meet it (sparse indexes).
+        **({} if record.superseded_by is not None else indexed),
     )
 
 
@@ -537,15 +527,10 @@ def _older_upload() -> Conflict:
 
 def _correction_item(correction: Correction) -> Item:
     created = f"{keys.stamp(correction.created_at)}#{correction.id}"
-    attributes: dict[str, Any] = {
-        **keys.correction(correction.id)._asdict(),
-        "item_type": keys.CORRECTION,
-        "gsi2pk": keys.flagged_corrections(correction.flagged_by),
-        "gsi2sk": created,
-    }
+    index = {"gsi2pk": keys.flagged_corrections(correction.flagged_by), "gsi2sk": created}
     if correction.status is CorrectionStatus.OPEN:
         # Only open corrections are in the teacher's queue: resolving one rewrites the item
         # without these attributes, which takes it out of the index.
-        attributes["gsi1pk"] = keys.open_corrections(correction.responsible_teacher_id)
-        attributes["gsi1sk"] = created
-    return to_item({**attributes, **model_attributes(correction)})
+        index["gsi1pk"] = keys.open_corrections(correction.responsible_teacher_id)
+        index["gsi1sk"] = created
+    return model_item(keys.correction(correction.id), keys.CORRECTION, correction, **index)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shared.db import keys
-from shared.db.codec import model_attributes, to_item
+from shared.db.codec import model_item
 from shared.db.dynamo import Table, find_model, storage_errors
 from shared.error_codes import Entity
 from shared.reminders.calendar import DistrictCalendar
@@ -36,13 +36,9 @@ class ReminderConfigRepository:
         return found if found is not None else ReminderSettings()
 
     def put_settings(self, settings: ReminderSettings) -> None:
-        item = {
-            **keys.reminder_settings()._asdict(),
-            "item_type": keys.REMINDER_SETTINGS,
-            **model_attributes(settings),
-        }
+        item = model_item(keys.reminder_settings(), keys.REMINDER_SETTINGS, settings)
         with storage_errors(Entity.REMINDER_SETTINGS):
-            self._table.put(to_item(item))
+            self._table.put(item)
 
     def get_calendar(self, year: int) -> DistrictCalendar | None:
         """The district's calendar of `year`, or None if it has none."""
@@ -51,10 +47,6 @@ class ReminderConfigRepository:
         )
 
     def put_calendar(self, calendar: DistrictCalendar) -> None:
-        item = {
-            **keys.district_calendar(calendar.year)._asdict(),
-            "item_type": keys.DISTRICT_CALENDAR,
-            **model_attributes(calendar),
-        }
+        item = model_item(keys.district_calendar(calendar.year), keys.DISTRICT_CALENDAR, calendar)
         with storage_errors(Entity.SCHOOL_CALENDAR):
-            self._table.put(to_item(item))
+            self._table.put(item)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shared.db import keys
-from shared.db.codec import Item, model_attributes, to_item
+from shared.db.codec import Item, model_item
 from shared.db.dynamo import Table, find_model, get_model, storage_errors
 from shared.domain.roster_jobs import ROSTER_JOB_STATUS_ZH, RosterImportJob, RosterJobStatus
 from shared.error_codes import Entity
@@ -75,5 +75,4 @@ class RosterJobRepository:
 
 
 def _item(job: RosterImportJob) -> Item:
-    key = keys.roster_job(job.id)
-    return to_item({**key._asdict(), "item_type": keys.ROSTER_JOB, **model_attributes(job)})
+    return model_item(keys.roster_job(job.id), keys.ROSTER_JOB, job)

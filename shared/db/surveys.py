@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from shared.db import keys
-from shared.db.codec import Item, from_item, model_attributes, to_item, to_model
+from shared.db.codec import Item, from_item, model_item, to_item, to_model
 from shared.db.dynamo import (
     DEFAULT_PAGE_SIZE,
     Page,
@@ -73,23 +73,19 @@ class SurveyRepository:
         return found if found is not None else SurveySettings()
 
     def put_settings(self, settings: SurveySettings) -> None:
-        item = {
-            **keys.survey_settings()._asdict(),
-            "item_type": keys.SURVEY_SETTINGS,
-            **model_attributes(settings),
-        }
+        item = model_item(keys.survey_settings(), keys.SURVEY_SETTINGS, settings)
         with storage_errors(Entity.SURVEY_SETTINGS):
-            self._table.put(to_item(item))
+            self._table.put(item)
 
     def begin_survey(self, survey: Survey) -> Survey:
         """Store a survey that has begun, unless it is stored already: the stored one wins
         (its days stay as they were when it began, whatever the settings say since)."""
-        item = {**keys.survey(survey.id)._asdict(), "item_type": keys.SURVEY}
+        item = model_item(keys.survey(survey.id), keys.SURVEY, survey)
         try:
             with storage_errors(
                 Entity.SURVEY, on_condition=lambda _: Conflict.already_exists(Entity.SURVEY)
             ):
-                self._table.put(to_item({**item, **model_attributes(survey)}), NOT_EXISTS)
+                self._table.put(item, NOT_EXISTS)
         except Conflict:
             return self.get_survey(survey.id)
         return survey
@@ -172,18 +168,14 @@ class SurveyRepository:
     def put_census(self, census: SchoolCensus) -> bool:
         """Store a school's census unless a final one is stored (frozen once the survey has
         closed): returns whether this call stored it."""
-        item = {
-            **keys.survey_census(census.survey_id, census.school_id)._asdict(),
-            "item_type": keys.SURVEY_CENSUS,
-            **model_attributes(census),
-        }
+        item = model_item(
+            keys.survey_census(census.survey_id, census.school_id), keys.SURVEY_CENSUS, census
+        )
         try:
             with storage_errors(
                 Entity.SURVEY, on_condition=lambda _: Conflict.already_exists(Entity.SURVEY)
             ):
-                self._table.put(
-                    to_item(item), "attribute_not_exists(pk) OR #final = :open", open=False
-                )
+                self._table.put(item, "attribute_not_exists(pk) OR #final = :open", open=False)
         except Conflict:
             return False
         return True
@@ -236,24 +228,16 @@ class SurveyRepository:
 
 
 def _answer_item(answer: SurveyAnswer) -> Item:
-    return to_item(
-        {
-            **keys.survey_answer(answer.survey_id, answer.id)._asdict(),
-            "item_type": keys.SURVEY_ANSWER,
-            **model_attributes(answer),
-        }
-    )
+    return model_item(keys.survey_answer(answer.survey_id, answer.id), keys.SURVEY_ANSWER, answer)
 
 
 def _follow_up_item(follow_up: FollowUp) -> Item:
-    return to_item(
-        {
-            **keys.survey_follow_up(follow_up.id)._asdict(),
-            "item_type": keys.SURVEY_FOLLOW_UP,
-            "gsi1pk": keys.survey_follow_ups(follow_up.status),
-            "gsi1sk": f"{follow_up.survey_id}#{follow_up.id}",
-            **model_attributes(follow_up),
-        }
+    return model_item(
+        keys.survey_follow_up(follow_up.id),
+        keys.SURVEY_FOLLOW_UP,
+        follow_up,
+        gsi1pk=keys.survey_follow_ups(follow_up.status),
+        gsi1sk=f"{follow_up.survey_id}#{follow_up.id}",
     )
 
 

@@ -1057,6 +1057,7 @@ class AuditAction(StrEnum):
     REVIEW_ENTRY = "review_entry"  # a 写实记录 approved, returned or rejected
     RESOLVE_OBJECTION = "resolve_objection"  # an objection to a 公示 answered
     CHANGE_QUALITY_SETTINGS = "change_quality_settings"
+    CHANGE_SURVEY_SETTINGS = "change_survey_settings"  # when the satisfaction surveys run
 
 
 _ID_OR_MOBILE: Final = re.compile(r"\d{11,}")

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from shared.settings import QueuePair
 
 Attribute = Literal["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-VISIBLE: Final = "ApproximateNumberOfMessages"
-IN_FLIGHT: Final = "ApproximateNumberOfMessagesNotVisible"
+VISIBLE: Final[Attribute] = "ApproximateNumberOfMessages"
+IN_FLIGHT: Final[Attribute] = "ApproximateNumberOfMessagesNotVisible"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +46,16 @@ class QueueMonitor:
         """Every queue, by logical name (two GetQueueAttributes a queue)."""
         states = []
         for logical, pair in self._queues.items():
-            source = self._counts(pair.source, VISIBLE, IN_FLIGHT)
-            dead = self._counts(pair.dead_letters, VISIBLE)
-            states.append(QueueState(logical, source[VISIBLE], source[IN_FLIGHT], dead[VISIBLE]))
+            visible, in_flight = queue_counts(self._sqs, pair.source)
+            dead, _ = queue_counts(self._sqs, pair.dead_letters)
+            states.append(QueueState(logical, visible, in_flight, dead))
         return states
 
-    def _counts(self, url: str, *attributes: Attribute) -> dict[str, int]:
-        answer = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(attributes))
-        return {name: int(answer["Attributes"][name]) for name in attributes}
+
+def queue_counts(sqs: SQSClient, url: str) -> tuple[int, int]:
+    """A queue's visible and in-flight messages (SQS's approximate counts, as the alarms see
+    them): one GetQueueAttributes."""
+    attributes: list[Attribute] = [VISIBLE, IN_FLIGHT]
+    answer = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=attributes)
+    values = answer["Attributes"]
+    return int(values[VISIBLE]), int(values[IN_FLIGHT])

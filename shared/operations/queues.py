@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from shared.observability.queues import queue_counts
 from shared.pipeline.notifications import parse_body
 from shared.pipeline.redrive import RedriveResult, redrive
 from shared.privacy import redact_text
@@ -29,10 +30,6 @@ if TYPE_CHECKING:
 PEEK_VISIBILITY_S: Final = 0
 # A discard holds the messages it read until it deleted them.
 DISCARD_VISIBILITY_S: Final = 60
-_COUNTS: Final = (
-    "ApproximateNumberOfMessages",
-    "ApproximateNumberOfMessagesNotVisible",
-)
 
 
 class UnknownQueue(ValueError):
@@ -97,9 +94,9 @@ def depths(
     for definition in queues:
         source = _url(sqs, stage.name(definition))
         dead = _url(sqs, stage.dead_letter_name(definition))
-        waiting, in_flight = _counts(sqs, source) if source else (None, None)
+        waiting, in_flight = queue_counts(sqs, source) if source else (None, None)
         found.append(
-            QueueDepth(definition, waiting, in_flight, _counts(sqs, dead)[0] if dead else None)
+            QueueDepth(definition, waiting, in_flight, queue_counts(sqs, dead)[0] if dead else None)
         )
     return found
 
@@ -153,12 +150,6 @@ def _url(sqs: SQSClient, name: str) -> str | None:
         return sqs.get_queue_url(QueueName=name)["QueueUrl"]
     except sqs.exceptions.QueueDoesNotExist:
         return None
-
-
-def _counts(sqs: SQSClient, url: str) -> tuple[int, int]:
-    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(_COUNTS))
-    values = attributes["Attributes"]
-    return int(values[_COUNTS[0]]), int(values[_COUNTS[1]])
 
 
 def _receive(sqs: SQSClient, url: str, *, limit: int, visibility: int) -> list[dict[str, Any]]:

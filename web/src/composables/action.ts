@@ -6,8 +6,17 @@
  * A loading toast appears if it takes longer than a moment (and blocks double taps), a success
  * toast when given, and on failure a notification with the ApiError's Chinese message. Answers
  * the result, or undefined when it failed.
+ *
+ * A form that shows what the API refused beside its fields says so with `refused`, called with
+ * the ApiError before the notification (not for a fault in the page itself):
+ *
+ *   await runAction(() => ok(api.PUT('/v1/…', { body })), {
+ *     success: '已保存',
+ *     refused: (error) => (problem.value = error.fieldErrors[0]?.message ?? error.message),
+ *   })
  */
 import { closeToast, showLoadingToast, showNotify, showSuccessToast } from 'vant'
+import { isApiError, type ApiError } from '@/api/errors'
 import { asApiError } from './useApi'
 
 export interface ActionOptions {
@@ -15,6 +24,8 @@ export interface ActionOptions {
   pending?: string
   /** Shown when it worked, e.g. 「已提交」. */
   success?: string
+  /** When it failed with an ApiError: put its message (or its field problems) on the form. */
+  refused?: (error: ApiError) => void
 }
 
 export async function runAction<T>(action: () => Promise<T>, options: ActionOptions = {}): Promise<T | undefined> {
@@ -32,6 +43,7 @@ export async function runAction<T>(action: () => Promise<T>, options: ActionOpti
   } catch (error) {
     clearTimeout(timer)
     if (toastShown) closeToast()
+    if (options.refused && isApiError(error)) options.refused(error)
     notifyError(error)
     return undefined
   }

@@ -14,6 +14,7 @@
  *   <VanButton v-if="more.next" :loading="more.loading" loading-text="正在加载…" @click="more.load">加载更多</VanButton>
  *
  * A page that fails is told at the top of the screen (notifyError) and can be asked for again.
+ * A list whose first page is the same request as the rest is usePagedList's, with LoadMore.
  */
 import { shallowReactive } from 'vue'
 import { notifyError } from './action'

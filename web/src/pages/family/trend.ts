@@ -4,6 +4,7 @@
  * ordered by assessment date. Kept apart from the component so it is tested on its own; no
  * ECharts code here (only its option type).
  */
+import { axisItem } from '@/charts/tooltip'
 import type { ChartOption } from '@/charts/types'
 import { formatDate } from '@/lib/format'
 import type { RecordView } from './records'
@@ -119,8 +120,7 @@ export function trendOption(points: readonly TrendPoint[], currentId: string | n
       trigger: 'axis',
       confine: true,
       formatter: (params: unknown) => {
-        const first = (Array.isArray(params) ? params[0] : params) as { dataIndex?: number } | undefined
-        const point = first?.dataIndex === undefined ? undefined : points[first.dataIndex]
+        const point = axisItem(params, points)
         if (!point) return ''
         const extra = rate && point.score !== null ? `（得分率 ${plotted(point, true)}%）` : ''
         return `${formatDate(point.date)}<br/>${point.kind}：${point.text}${extra}`

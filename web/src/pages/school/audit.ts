@@ -27,6 +27,7 @@ export const ACTION_NAMES: Record<AuditEvent['action'], string> = {
   review_entry: '审核写实记录',
   resolve_objection: '处理公示异议',
   change_quality_settings: '修改公示天数',
+  change_survey_settings: '修改满意度调查时间',
 }
 
 const CHANGES: Record<string, Record<string, string>> = {

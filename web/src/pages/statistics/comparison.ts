@@ -6,6 +6,7 @@
  * never a box or bar of zeros: it has no figure to draw. A school with no values yet is a gap
  * too (「还没有成绩」).
  */
+import { axisItem } from '@/charts/tooltip'
 import type { ChartOption } from '@/charts/types'
 import { compareValues } from '@/components/staff/sorting'
 import { formatGrade } from '@/lib/format'
@@ -127,8 +128,7 @@ export function gradeRatesOption(grades: readonly Grade[]): ChartOption {
       trigger: 'axis',
       confine: true,
       formatter: (params: unknown) => {
-        const first = (Array.isArray(params) ? params[0] : params) as { dataIndex?: number } | undefined
-        const grade = first?.dataIndex === undefined ? undefined : sorted[first.dataIndex]
+        const grade = axisItem(params, sorted)
         if (!grade) return ''
         const g = grade.district
         if (isSuppressed(g)) return `${formatGrade(grade.grade)}：${suppressedText(g)}`

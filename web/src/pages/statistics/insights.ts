@@ -4,6 +4,7 @@
  * drawn on a second axis. Families get bands only (「班级前 25%」), never a rank or a
  * classmate's value: their points carry no percentile, and the chart says the bands in words.
  */
+import { axisItem } from '@/charts/tooltip'
 import type { ChartOption } from '@/charts/types'
 import { formatDate } from '@/lib/format'
 import { shortDate } from '@/pages/family/trend'
@@ -113,8 +114,7 @@ export function insightOption(points: readonly InsightPoint[]): ChartOption {
       trigger: 'axis',
       confine: true,
       formatter: (params: unknown) => {
-        const first = (Array.isArray(params) ? params[0] : params) as { dataIndex?: number } | undefined
-        const point = first?.dataIndex === undefined ? undefined : sorted[first.dataIndex]
+        const point = axisItem(params, sorted)
         return point ? pointText(point).replace('：', '<br/>') : ''
       },
     },

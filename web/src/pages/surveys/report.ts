@@ -6,6 +6,7 @@
  * chart. No ECharts code here (only its option type).
  */
 import type { Schemas } from '@/api/client'
+import { axisItem } from '@/charts/tooltip'
 import type { ChartOption } from '@/charts/types'
 import { formatHours, formatPct } from '@/components/faults/faults'
 
@@ -158,8 +159,7 @@ export function trendOption(points: readonly TrendPoint[], targetRate: number): 
       trigger: 'axis',
       confine: true,
       formatter: (params: unknown) => {
-        const first = (Array.isArray(params) ? params[0] : params) as { dataIndex?: number } | undefined
-        const point = first?.dataIndex === undefined ? undefined : points[first.dataIndex]
+        const point = axisItem(params, points)
         if (!point) return ''
         if (point.rate === null) return `${point.title}<br/>暂无满意率`
         return `${point.title}<br/>满意率 ${formatRate(point.rate)}<br/>95% 置信区间 ${intervalText(point.low, point.high)}<br/>${point.n} 份答卷`
@@ -249,8 +249,7 @@ export function figuresOption(series: readonly FaultFigures[]): ChartOption {
       trigger: 'axis',
       confine: true,
       formatter: (params: unknown) => {
-        const first = (Array.isArray(params) ? params[0] : params) as { dataIndex?: number } | undefined
-        const f = first?.dataIndex === undefined ? undefined : series[first.dataIndex]
+        const f = axisItem(params, series)
         if (!f) return ''
         return [
           monthTitle(f.month),
