@@ -61,7 +61,7 @@ demo: $(STAMP)
 ## unit tests (vitest), then the Python suite with the browser tests (Playwright, Chromium)
 test: system $(STAMP) lint web
 	cd $(WEB) && npm test
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 ## lint: ruff (lint + format check) and mypy (strict)
 lint: $(STAMP)

@@ -9,6 +9,7 @@ import botocore.session
 import pytest
 from hypothesis import settings
 
+from growth.local.moto_dynamodb import serialize_writes
 from shared.templates import TemplateRegistry, builtin_registry
 
 # The web app's fixtures (a platform serving the build, Chromium), for every browser test.
@@ -29,6 +30,10 @@ def _shared_loader(search_path_string: str | None = None) -> botocore.loaders.Lo
 
 
 botocore.session.create_loader = _shared_loader
+
+# moto's DynamoDB transactions copy the table while other threads may write to it (the
+# reminders send in parallel): every write takes one lock, as on the local platform.
+serialize_writes()
 
 # Timings on a shared 2-core CI machine vary too much for per-example deadlines.
 settings.register_profile("ci", deadline=None)

@@ -70,7 +70,9 @@ FAULTY_VALIDATE: Final = replace(
 PLATFORM_MESSAGES: Final = ("Task timed out", r"Runtime\.", "REPORT")
 
 # The platform starts in a few seconds; the dead-letter scenario waits out five deliveries
-# (~15 s); the synthesis takes ~20 s. Every wait below has its own bound.
+# (~15 s); the synthesis takes ~20 s. Every wait below has its own bound. The scenarios share
+# the module's platform and the record of the commands they ran: one worker runs them all
+# (`make test` distributes whole files).
 pytestmark = pytest.mark.timeout(300)
 
 

@@ -293,6 +293,7 @@ class Platform:
     def _start_moto(self, stack: ExitStack) -> str:
         from moto.server import ThreadedMotoServer
 
+        from growth.local.moto_dynamodb import serialize_writes
         from growth.local.s3events import add_version_and_sequencer
 
         host, port = self.config.host, self.config.moto_port
@@ -315,6 +316,7 @@ class Platform:
         with urllib.request.urlopen(reset, timeout=10):  # noqa: S310 - our own http URL
             pass
         stack.callback(add_version_and_sequencer())
+        stack.callback(serialize_writes())
         return url
 
     def _start_mail(self, stack: ExitStack, web_url: str) -> dict[str, str | None]:
