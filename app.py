@@ -1,118 +1,62 @@
 """The HTTP API (Chalice). Routes only: each binds a path to one service in `chalicelib/`,
 through `Api.route`, which authenticates, parses, calls and maps errors in one place. Nothing
-here builds clients at import time."""
+here builds clients at import time, nor imports a route's service or models: the table names
+them by module (`lazy`), and a route imports its own on its first call, so a cold start pays
+for the routes it serves (tests/test_cold_start.py keeps it so)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice
 
-from chalicelib.api import Api
-from chalicelib.health import AuthConfigView, HealthView, auth_config, health_status
-from chalicelib.services import (
-    audit_trail,
-    clients,
-    collection,
-    corrections,
-    directory,
-    ingest,
-    ops,
-    progress,
-    records,
-    reminders,
-    statistics,
-)
-from chalicelib.views import (
-    AssignmentList,
-    ClassPage,
-    ClassView,
-    MeView,
-    PageQuery,
-    RecordDetailView,
-    RecordPage,
-    SchoolPage,
-    SchoolView,
-    StudentPage,
-    StudentView,
-    UserPage,
-    UserView,
-)
-from chalicelib.views_collection import (
-    CompletionQuery,
-    CompletionView,
-    SubmissionCreate,
-    SubmissionPage,
-    SubmissionQuery,
-    SubmissionUploadView,
-    SubmissionView,
-    TaskCreate,
-    TaskPage,
-    TaskQuery,
-    TaskView,
-    TemplateDefinition,
-    TemplateDownloadQuery,
-    TemplateList,
-    TemplateQuery,
-    TemplateView,
-)
-from chalicelib.views_corrections import (
-    AuditPage,
-    CorrectionDetailView,
-    CorrectionPage,
-    RecordChangeResultView,
-)
-from chalicelib.views_integration import (
-    BatchAccepted,
-    BatchDocument,
-    BatchStatusView,
-    ClientChange,
-    ClientCreate,
-    ClientCreated,
-    ClientList,
-    ClientView,
-)
-from chalicelib.views_ops import OpsHealthView
-from chalicelib.views_progress import (
-    OverviewQuery,
-    OverviewView,
-    TodoQuery,
-    TodoView,
-    WorkloadQuery,
-    WorkloadView,
-)
-from chalicelib.views_reminders import (
-    CalendarUpdate,
-    CalendarView,
-    ContactUpdate,
-    NotificationSettingsView,
-    ReminderSettingsUpdate,
-    ReminderSettingsView,
-)
-from chalicelib.views_statistics import (
-    AssessmentList,
-    CatalogQuery,
-    ClassStatisticsView,
-    DistrictStatisticsView,
-    GradeStatisticQuery,
-    InsightsQuery,
-    SchoolStatisticsView,
-    StatisticQuery,
-    StudentInsightsView,
-    WarningList,
-    WarningRulesView,
-    WarningsQuery,
-)
+from chalicelib.api import XLSX_TYPE, Api, lazy
 from shared.integration.idempotency import HEADER as IDEMPOTENCY_HEADER
+
+if TYPE_CHECKING:
+    from chalicelib.health import AuthConfigView
+    from chalicelib.views_collection import TemplateQuery
+    from shared.templates.dictionary import TemplateDictionary
+
+# The services the routes call, one module per resource.
+audit_trail = lazy("chalicelib.services.audit_trail")
+changes = lazy("chalicelib.services.changes")
+clients = lazy("chalicelib.services.clients")
+collection = lazy("chalicelib.services.collection")
+corrections = lazy("chalicelib.services.corrections")
+directory = lazy("chalicelib.services.directory")
+faults = lazy("chalicelib.services.faults")
+ingest = lazy("chalicelib.services.ingest")
+ops = lazy("chalicelib.services.ops")
+progress = lazy("chalicelib.services.progress")
+quality = lazy("chalicelib.services.quality")
+records = lazy("chalicelib.services.records")
+reminders = lazy("chalicelib.services.reminders")
+roster = lazy("chalicelib.services.roster")
+statistics = lazy("chalicelib.services.statistics")
+surveys = lazy("chalicelib.services.surveys")
+# What they take and answer: the views (request and response models).
+health = lazy("chalicelib.health")
+views = lazy("chalicelib.views")
+views_collection = lazy("chalicelib.views_collection")
+views_corrections = lazy("chalicelib.views_corrections")
+views_faults = lazy("chalicelib.views_faults")
+views_integration = lazy("chalicelib.views_integration")
+views_ops = lazy("chalicelib.views_ops")
+views_progress = lazy("chalicelib.views_progress")
+views_quality = lazy("chalicelib.views_quality")
+views_reminders = lazy("chalicelib.views_reminders")
+views_statistics = lazy("chalicelib.views_statistics")
+views_surveys = lazy("chalicelib.views_surveys")
+dictionary = lazy("shared.templates.dictionary")
 
 app = Chalice(app_name="growth-api")
 api = Api(app, title="学生过程性成长数据管理系统 API", version="1")
 route = api.route
 
-
-@route("/v1/health", "GET", summary="健康检查", tag="system", public=True, response=HealthView)
-def health() -> HealthView:
-    return health_status()
+route(
+    "/v1/health", "GET", summary="健康检查", tag="system", public=True, response=health.HealthView
+)(health.health_status)
 
 
 @route(
@@ -121,9 +65,11 @@ def health() -> HealthView:
     summary="登录配置（OpenID Connect 签发方与客户端）",
     tag="system",
     public=True,
-    response=AuthConfigView,
+    response=health.AuthConfigView,
 )
 def auth() -> AuthConfigView:
+    from chalicelib.health import auth_config
+
     return auth_config(api.context().verifier)
 
 
@@ -137,16 +83,23 @@ route(
     "GET",
     summary="系统运行状况（运维人员）：各队列积压、死信、最早消息的等待时间，定时任务最近一次成功运行",
     tag="operations",
-    response=OpsHealthView,
+    response=views_ops.OpsHealthView,
 )(ops.health)
 
 
 # Who am I
-route("/v1/me", "GET", summary="当前用户及其可见范围", tag="me", response=MeView)(directory.me)
+route("/v1/me", "GET", summary="当前用户及其可见范围", tag="me", response=views.MeView)(
+    directory.me
+)
 
 # Schools
 route(
-    "/v1/schools", "GET", summary="学校列表", tag="schools", query=PageQuery, response=SchoolPage
+    "/v1/schools",
+    "GET",
+    summary="学校列表",
+    tag="schools",
+    query=views.PageQuery,
+    response=views.SchoolPage,
 )(directory.list_schools)
 route(
     "/v1/schools",
@@ -154,10 +107,10 @@ route(
     summary="新建学校（区管理员）",
     tag="schools",
     body=directory.SchoolCreate,
-    response=SchoolView,
+    response=views.SchoolView,
     status=201,
 )(directory.create_school)
-route("/v1/schools/{school_id}", "GET", summary="学校", tag="schools", response=SchoolView)(
+route("/v1/schools/{school_id}", "GET", summary="学校", tag="schools", response=views.SchoolView)(
     directory.get_school
 )
 
@@ -167,8 +120,8 @@ route(
     "GET",
     summary="学校的班级",
     tag="classes",
-    query=PageQuery,
-    response=ClassPage,
+    query=views.PageQuery,
+    response=views.ClassPage,
 )(directory.list_classes)
 route(
     "/v1/schools/{school_id}/classes",
@@ -176,10 +129,10 @@ route(
     summary="新建班级（校管理员）",
     tag="classes",
     body=directory.ClassCreate,
-    response=ClassView,
+    response=views.ClassView,
     status=201,
 )(directory.create_class)
-route("/v1/classes/{class_id}", "GET", summary="班级", tag="classes", response=ClassView)(
+route("/v1/classes/{class_id}", "GET", summary="班级", tag="classes", response=views.ClassView)(
     directory.get_class
 )
 
@@ -189,8 +142,8 @@ route(
     "GET",
     summary="学校的教职工",
     tag="staff",
-    query=PageQuery,
-    response=UserPage,
+    query=views.PageQuery,
+    response=views.UserPage,
 )(directory.list_staff)
 route(
     "/v1/schools/{school_id}/staff",
@@ -198,7 +151,7 @@ route(
     summary="新增教职工",
     tag="staff",
     body=directory.StaffCreate,
-    response=UserView,
+    response=views.UserView,
     status=201,
 )(directory.create_staff)
 route(
@@ -206,7 +159,7 @@ route(
     "GET",
     summary="班级的任课安排",
     tag="staff",
-    response=AssignmentList,
+    response=views.AssignmentList,
 )(directory.list_assignments)
 route(
     "/v1/classes/{class_id}/assignments",
@@ -214,7 +167,7 @@ route(
     summary="安排任课教师",
     tag="staff",
     body=directory.AssignmentCreate,
-    response=ClassView,
+    response=views.ClassView,
     status=201,
 )(directory.add_assignment)
 route(
@@ -232,16 +185,16 @@ route(
     "GET",
     summary="班级学生",
     tag="students",
-    query=PageQuery,
-    response=StudentPage,
+    query=views.PageQuery,
+    response=views.StudentPage,
 )(directory.list_class_students)
 route(
     "/v1/schools/{school_id}/students",
     "GET",
     summary="全校学生",
     tag="students",
-    query=PageQuery,
-    response=StudentPage,
+    query=views.PageQuery,
+    response=views.StudentPage,
 )(directory.list_school_students)
 route(
     "/v1/schools/{school_id}/students",
@@ -249,18 +202,18 @@ route(
     summary="新增或更新学生（按学籍号）",
     tag="students",
     body=directory.StudentSave,
-    response=StudentView,
+    response=views.StudentView,
     status=201,
 )(directory.save_student)
-route("/v1/students/{student_id}", "GET", summary="学生", tag="students", response=StudentView)(
-    directory.get_student
-)
+route(
+    "/v1/students/{student_id}", "GET", summary="学生", tag="students", response=views.StudentView
+)(directory.get_student)
 route(
     "/v1/students/{student_id}/guardians",
     "GET",
     summary="学生的监护人",
     tag="students",
-    response=UserPage,
+    response=views.UserPage,
 )(directory.list_guardians)
 route(
     "/v1/students/{student_id}/guardians",
@@ -268,7 +221,7 @@ route(
     summary="关联监护人",
     tag="students",
     body=directory.GuardianCreate,
-    response=UserView,
+    response=views.UserView,
     status=201,
 )(directory.link_guardian)
 route(
@@ -286,7 +239,7 @@ route(
     summary="学生的记录（成长轨迹）",
     tag="records",
     query=records.StudentRecordsQuery,
-    response=RecordPage,
+    response=views.RecordPage,
 )(records.student_records)
 route(
     "/v1/classes/{class_id}/records",
@@ -294,7 +247,7 @@ route(
     summary="班级的记录（横向比较）",
     tag="records",
     query=records.GroupRecordsQuery,
-    response=RecordPage,
+    response=views.RecordPage,
 )(records.class_records)
 route(
     "/v1/schools/{school_id}/records",
@@ -302,28 +255,32 @@ route(
     summary="全校的记录",
     tag="records",
     query=records.SchoolRecordsQuery,
-    response=RecordPage,
+    response=views.RecordPage,
 )(records.school_records)
 route(
     "/v1/records/{record_id}",
     "GET",
     summary="一条记录及其来源和修改历史",
     tag="records",
-    response=RecordDetailView,
+    response=views.RecordDetailView,
 )(records.get_record)
 
 
 # Templates, collection tasks and submissions
 route(
-    "/v1/templates", "GET", summary="模板列表（内置与区级）", tag="templates", response=TemplateList
+    "/v1/templates",
+    "GET",
+    summary="模板列表（内置与区级）",
+    tag="templates",
+    response=views_collection.TemplateList,
 )(collection.list_templates)
 route(
     "/v1/templates",
     "POST",
     summary="发布区级模板或新版本（区管理员）",
     tag="templates",
-    body=TemplateDefinition,
-    response=TemplateView,
+    body=views_collection.TemplateDefinition,
+    response=views_collection.TemplateView,
     status=201,
 )(collection.create_template)
 route(
@@ -331,30 +288,30 @@ route(
     "GET",
     summary="模板定义",
     tag="templates",
-    query=TemplateQuery,
-    response=TemplateView,
+    query=views_collection.TemplateQuery,
+    response=views_collection.TemplateView,
 )(collection.get_template)
 route(
     "/v1/templates/{template_id}/schema",
     "GET",
     summary="模板的 JSON Schema（一条记录）",
     tag="templates",
-    query=TemplateQuery,
+    query=views_collection.TemplateQuery,
 )(collection.template_schema)
 route(
     "/v1/templates/{template_id}/retire",
     "POST",
     summary="停用区级模板（区管理员）",
     tag="templates",
-    response=TemplateView,
+    response=views_collection.TemplateView,
 )(collection.retire_template)
 route(
     "/v1/tasks",
     "POST",
     summary="新建数据上报任务（区管理员、校管理员）",
     tag="tasks",
-    body=TaskCreate,
-    response=TaskView,
+    body=views_collection.TaskCreate,
+    response=views_collection.TaskView,
     status=201,
 )(collection.create_task)
 route(
@@ -362,42 +319,46 @@ route(
     "GET",
     summary="数据上报任务列表",
     tag="tasks",
-    query=TaskQuery,
-    response=TaskPage,
+    query=views_collection.TaskQuery,
+    response=views_collection.TaskPage,
 )(collection.list_tasks)
-route("/v1/tasks/{task_id}", "GET", summary="数据上报任务", tag="tasks", response=TaskView)(
-    collection.get_task
-)
+route(
+    "/v1/tasks/{task_id}",
+    "GET",
+    summary="数据上报任务",
+    tag="tasks",
+    response=views_collection.TaskView,
+)(collection.get_task)
 route(
     "/v1/tasks/{task_id}/close",
     "POST",
     summary="截止数据上报任务",
     tag="tasks",
-    response=TaskView,
+    response=views_collection.TaskView,
 )(collection.close_task)
 route(
     "/v1/tasks/{task_id}/template",
     "GET",
     summary="下载填报模板（XLSX；指定班级时预填学生名单）",
     tag="tasks",
-    query=TemplateDownloadQuery,
-    produces=collection.XLSX_TYPE,
+    query=views_collection.TemplateDownloadQuery,
+    produces=XLSX_TYPE,
 )(collection.task_template)
 route(
     "/v1/tasks/{task_id}/completion",
     "GET",
     summary="完成情况（按学校、班级、教师）",
     tag="tasks",
-    query=CompletionQuery,
-    response=CompletionView,
+    query=views_collection.CompletionQuery,
+    response=views_collection.CompletionView,
 )(progress.task_completion)
 route(
     "/v1/tasks/{task_id}/submissions",
     "POST",
     summary="申请上传文件（返回预签名 POST）",
     tag="submissions",
-    body=SubmissionCreate,
-    response=SubmissionUploadView,
+    body=views_collection.SubmissionCreate,
+    response=views_collection.SubmissionUploadView,
     status=201,
 )(collection.request_upload)
 route(
@@ -405,15 +366,15 @@ route(
     "GET",
     summary="任务的上报记录",
     tag="submissions",
-    query=SubmissionQuery,
-    response=SubmissionPage,
+    query=views_collection.SubmissionQuery,
+    response=views_collection.SubmissionPage,
 )(collection.list_task_submissions)
 route(
     "/v1/submissions/{submission_id}",
     "GET",
     summary="上报的状态、计数与错误报告",
     tag="submissions",
-    response=SubmissionView,
+    response=views_collection.SubmissionView,
 )(collection.get_submission)
 
 
@@ -423,24 +384,24 @@ route(
     "GET",
     summary="全区完成情况总览（一个学期的各项任务，按学校）",
     tag="progress",
-    query=OverviewQuery,
-    response=OverviewView,
+    query=views_progress.OverviewQuery,
+    response=views_progress.OverviewView,
 )(progress.district_overview)
 route(
     "/v1/schools/{school_id}/workload",
     "GET",
     summary="教师工作量（校管理员、区管理员）",
     tag="progress",
-    query=WorkloadQuery,
-    response=WorkloadView,
+    query=views_progress.WorkloadQuery,
+    response=views_progress.WorkloadView,
 )(progress.school_workload)
 route(
     "/v1/me/todo",
     "GET",
     summary="我的待办（教师）：待上报与已上报",
     tag="me",
-    query=TodoQuery,
-    response=TodoView,
+    query=views_progress.TodoQuery,
+    response=views_progress.TodoView,
 )(progress.my_todo)
 
 
@@ -451,63 +412,63 @@ route(
     "GET",
     summary="有统计的考核（一个模板、一个学期）",
     tag="statistics",
-    query=CatalogQuery,
-    response=AssessmentList,
+    query=views_statistics.CatalogQuery,
+    response=views_statistics.AssessmentList,
 )(statistics.assessments)
 route(
     "/v1/classes/{class_id}/statistics",
     "GET",
     summary="班级成绩分布与每名学生的位置（班主任、任课教师、校管理员）",
     tag="statistics",
-    query=StatisticQuery,
-    response=ClassStatisticsView,
+    query=views_statistics.StatisticQuery,
+    response=views_statistics.ClassStatisticsView,
 )(statistics.class_statistics)
 route(
     "/v1/schools/{school_id}/statistics",
     "GET",
     summary="学校各年级与各班的分布（小于 5 人不显示）",
     tag="statistics",
-    query=GradeStatisticQuery,
-    response=SchoolStatisticsView,
+    query=views_statistics.GradeStatisticQuery,
+    response=views_statistics.SchoolStatisticsView,
 )(statistics.school_statistics)
 route(
     "/v1/district/statistics",
     "GET",
     summary="全区各校对比（一个年级）与各年级指标",
     tag="statistics",
-    query=GradeStatisticQuery,
-    response=DistrictStatisticsView,
+    query=views_statistics.GradeStatisticQuery,
+    response=views_statistics.DistrictStatisticsView,
 )(statistics.district_statistics)
 route(
     "/v1/students/{student_id}/insights",
     "GET",
     summary="学生的成长分析：各科最近成绩、所处区间与趋势",
     tag="statistics",
-    query=InsightsQuery,
-    response=StudentInsightsView,
+    query=views_statistics.InsightsQuery,
+    response=views_statistics.StudentInsightsView,
 )(statistics.student_insights)
 route(
     "/v1/classes/{class_id}/warnings",
     "GET",
     summary="班级的预警提示（班主任、该学科任课教师）",
     tag="statistics",
-    query=WarningsQuery,
-    response=WarningList,
+    query=views_statistics.WarningsQuery,
+    response=views_statistics.WarningList,
 )(statistics.class_warnings)
 route(
     "/v1/district/warning-rules",
     "GET",
     summary="预警规则（区管理员）",
     tag="statistics",
-    response=WarningRulesView,
+    response=views_statistics.WarningRulesView,
 )(statistics.warning_rules)
 route(
     "/v1/district/warning-rules",
     "PUT",
     summary="修改预警规则（区管理员）",
     tag="statistics",
-    body=WarningRulesView,
-    response=WarningRulesView,
+    body=views_statistics.WarningRulesView,
+    response=views_statistics.WarningRulesView,
 )(statistics.change_warning_rules)
 
 
@@ -518,7 +479,7 @@ route(
     summary="对记录提出纠错（学生本人或家长）",
     tag="corrections",
     body=corrections.FlagCreate,
-    response=CorrectionDetailView,
+    response=views_corrections.CorrectionDetailView,
     status=201,
 )(corrections.flag_record)
 route(
@@ -527,14 +488,14 @@ route(
     summary="纠错列表：待我处理的（教师）或我提出的",
     tag="corrections",
     query=corrections.CorrectionsQuery,
-    response=CorrectionPage,
+    response=views_corrections.CorrectionPage,
 )(corrections.list_corrections)
 route(
     "/v1/corrections/{correction_id}",
     "GET",
     summary="一条纠错及其记录和处理结果",
     tag="corrections",
-    response=CorrectionDetailView,
+    response=views_corrections.CorrectionDetailView,
 )(corrections.get_correction)
 route(
     "/v1/corrections/{correction_id}/correct",
@@ -542,7 +503,7 @@ route(
     summary="采纳纠错并更正记录（保留修改历史）",
     tag="corrections",
     body=corrections.CorrectionFix,
-    response=CorrectionDetailView,
+    response=views_corrections.CorrectionDetailView,
 )(corrections.correct_record)
 route(
     "/v1/corrections/{correction_id}/decline",
@@ -550,7 +511,7 @@ route(
     summary="不采纳纠错（须说明理由）",
     tag="corrections",
     body=corrections.CorrectionDecline,
-    response=CorrectionDetailView,
+    response=views_corrections.CorrectionDetailView,
 )(corrections.decline_correction)
 route(
     "/v1/records/{record_id}/changes",
@@ -558,7 +519,7 @@ route(
     summary="教师直接修改记录（保留修改历史）",
     tag="records",
     body=corrections.RecordChangeCreate,
-    response=RecordChangeResultView,
+    response=views_corrections.RecordChangeResultView,
     status=201,
 )(corrections.change_record)
 route(
@@ -567,7 +528,7 @@ route(
     summary="学校的审计记录（谁在何时查看或修改了什么）",
     tag="audit",
     query=audit_trail.AuditQuery,
-    response=AuditPage,
+    response=views_corrections.AuditPage,
 )(audit_trail.school_audit)
 
 
@@ -577,53 +538,53 @@ route(
     "GET",
     summary="我的提醒设置（渠道与联系方式）",
     tag="reminders",
-    response=NotificationSettingsView,
+    response=views_reminders.NotificationSettingsView,
 )(reminders.my_notifications)
 route(
     "/v1/me/notifications",
     "PUT",
     summary="修改我的提醒渠道与联系方式",
     tag="reminders",
-    body=ContactUpdate,
-    response=NotificationSettingsView,
+    body=views_reminders.ContactUpdate,
+    response=views_reminders.NotificationSettingsView,
 )(reminders.change_my_notifications)
 route(
     "/v1/schools/{school_id}/staff/{user_id}/contact",
     "PUT",
     summary="设置教职工的联系方式与提醒渠道（校管理员）",
     tag="reminders",
-    body=ContactUpdate,
-    response=UserView,
+    body=views_reminders.ContactUpdate,
+    response=views.UserView,
 )(reminders.change_staff_contact)
 route(
     "/v1/district/reminders",
     "GET",
     summary="全区提醒设置（区管理员）",
     tag="reminders",
-    response=ReminderSettingsView,
+    response=views_reminders.ReminderSettingsView,
 )(reminders.reminder_settings)
 route(
     "/v1/district/reminders",
     "PUT",
     summary="修改提醒时间、免打扰时段与默认渠道（区管理员）",
     tag="reminders",
-    body=ReminderSettingsUpdate,
-    response=ReminderSettingsView,
+    body=views_reminders.ReminderSettingsUpdate,
+    response=views_reminders.ReminderSettingsView,
 )(reminders.change_reminder_settings)
 route(
     "/v1/district/calendar/{year}",
     "GET",
     summary="某年的校历：法定节假日、调休与区里的假期（区管理员）",
     tag="reminders",
-    response=CalendarView,
+    response=views_reminders.CalendarView,
 )(reminders.school_calendar)
 route(
     "/v1/district/calendar/{year}",
     "PUT",
     summary="修改某年的校历：寒暑假、增加的放假日与上课日（区管理员）",
     tag="reminders",
-    body=CalendarUpdate,
-    response=CalendarView,
+    body=views_reminders.CalendarUpdate,
+    response=views_reminders.CalendarView,
 )(reminders.change_school_calendar)
 
 
@@ -633,15 +594,15 @@ route(
     "GET",
     summary="对接系统列表（区管理员）",
     tag="integration",
-    response=ClientList,
+    response=views_integration.ClientList,
 )(clients.list_clients)
 route(
     "/v1/district/clients",
     "POST",
     summary="登记对接系统：授权范围与学校；由本系统签发凭证时返回一次密钥（区管理员）",
     tag="integration",
-    body=ClientCreate,
-    response=ClientCreated,
+    body=views_integration.ClientCreate,
+    response=views_integration.ClientCreated,
     status=201,
 )(clients.create_client)
 route(
@@ -649,8 +610,8 @@ route(
     "PATCH",
     summary="调整或停用对接系统（下一次调用起生效）（区管理员）",
     tag="integration",
-    body=ClientChange,
-    response=ClientView,
+    body=views_integration.ClientChange,
+    response=views_integration.ClientView,
 )(clients.change_client_route)
 route(
     "/v1/ingest/{template_id}",
@@ -658,9 +619,9 @@ route(
     summary="对接系统推送一个班级的一批记录（须带 Idempotency-Key；202 + 状态地址）",
     tag="integration",
     caller="client",
-    raw_body=BatchDocument,
+    raw_body=views_integration.BatchDocument,
     headers=(IDEMPOTENCY_HEADER,),
-    response=BatchAccepted,
+    response=views_integration.BatchAccepted,
     status=202,
     errors=(422,),
 )(ingest.push_batch)
@@ -670,49 +631,40 @@ route(
     summary="对接系统查看所推送批次的处理结果",
     tag="integration",
     caller="client",
-    response=BatchStatusView,
+    response=views_integration.BatchStatusView,
 )(ingest.get_batch)
 
 
 # The data standard published to other systems' vendors: public, as templates hold no
-# personal data. (Imported here so that this block stays one piece at the end of the table.)
-from shared.templates.dictionary import TemplateDictionary, published_dictionary  # noqa: E402
-
-
+# personal data.
 @route(
     "/v1/templates/{template_id}/dictionary",
     "GET",
     summary="模板的数据字典：字段、类型、代码表、自然键与个人信息标记（公开）",
     tag="templates",
     public=True,
-    query=TemplateQuery,
-    response=TemplateDictionary,
+    query=views_collection.TemplateQuery,
+    response=dictionary.TemplateDictionary,
 )
 def template_dictionary(template_id: str, query: TemplateQuery) -> TemplateDictionary:
     """The template's data dictionary (its latest version unless `version`): each field's key,
     Chinese header, aliases, type, required, unit, range, code list and status words, format,
     natural key and personal-data flags; the template's rules, items and derived values."""
+    from shared.templates.dictionary import published_dictionary
+
     return published_dictionary(api.context().templates(), template_id, query.version)
 
 
 # Integration: OneRoster bundles pushed by machine clients (the roster function imports them).
-# (Imported here so that this block stays one piece at the end of the table.)
-from chalicelib.services import roster  # noqa: E402
-from chalicelib.views_integration import (  # noqa: E402
-    RosterImportAccepted,
-    RosterImportCreate,
-    RosterImportView,
-)
-
 route(
     "/v1/roster/imports",
     "POST",
     summary="对接系统导入 OneRoster 1.2 名册：返回上传表单与状态地址（须带 Idempotency-Key）",
     tag="integration",
     caller="client",
-    body=RosterImportCreate,
+    body=views_integration.RosterImportCreate,
     headers=(IDEMPOTENCY_HEADER,),
-    response=RosterImportAccepted,
+    response=views_integration.RosterImportAccepted,
     status=202,
     errors=(422,),
 )(roster.start_import)
@@ -722,30 +674,23 @@ route(
     summary="对接系统查看名册导入的结果：状态、计数与按文件、行、列的问题",
     tag="integration",
     caller="client",
-    response=RosterImportView,
+    response=views_integration.RosterImportView,
 )(roster.get_import)
 
 
 # Integration: the change feed for systems that pull (what changed in a template's records).
-# (Imported here so that this block stays one piece at the end of the table.)
-from chalicelib.services import changes  # noqa: E402
-from chalicelib.views_integration import ChangeFeedPage, ChangesQuery  # noqa: E402
-
 route(
     "/v1/changes",
     "GET",
     summary="对接系统拉取某模板记录的变更（新增或修改、删除），游标之后、一分钟以前的",
     tag="integration",
     caller="client",
-    query=ChangesQuery,
-    response=ChangeFeedPage,
+    query=views_integration.ChangesQuery,
+    response=views_integration.ChangeFeedPage,
 )(changes.list_changes)
 
 
 # Integration: records as an NDJSON upload (more than a JSON batch holds), then the status URL.
-# (Imported here so that this block stays one piece at the end of the table.)
-from chalicelib.views_integration import BatchUploadAccepted, BatchUploadCreate  # noqa: E402
-
 route(
     "/v1/ingest/{template_id}/uploads",
     "POST",
@@ -753,9 +698,9 @@ route(
     "（须带 Idempotency-Key）",
     tag="integration",
     caller="client",
-    body=BatchUploadCreate,
+    body=views_integration.BatchUploadCreate,
     headers=(IDEMPOTENCY_HEADER,),
-    response=BatchUploadAccepted,
+    response=views_integration.BatchUploadAccepted,
     status=202,
     errors=(422,),
 )(ingest.request_upload)
@@ -763,38 +708,14 @@ route(
 
 # 综评: 写实记录 with their materials, the head teacher's review, the class's 公示 and its
 # objections (异议), the 纪实报告 (docs/materials.md).
-from chalicelib.services import quality  # noqa: E402
-from chalicelib.views_quality import (  # noqa: E402
-    AttachmentCreate,
-    AttachmentUploadView,
-    EntriesQuery,
-    EntryChange,
-    EntryCreate,
-    EntryDetailView,
-    EntryPage,
-    MaterialLinkView,
-    NoticeView,
-    ObjectionAnswer,
-    ObjectionCreate,
-    ObjectionPage,
-    ObjectionView,
-    QualityCountsQuery,
-    QualityCountsView,
-    QualityReportView,
-    QualitySettingsUpdate,
-    QualitySettingsView,
-    ReviewDecision,
-    TermQuery,
-    ViewQuery,
-)
 
 route(
     "/v1/students/{student_id}/quality-entries",
     "POST",
     summary="写一条综合素质写实记录（学生本人，或小学生的家长）：草稿",
     tag="quality",
-    body=EntryCreate,
-    response=EntryDetailView,
+    body=views_quality.EntryCreate,
+    response=views_quality.EntryDetailView,
     status=201,
 )(quality.write_entry)
 route(
@@ -802,31 +723,31 @@ route(
     "GET",
     summary="学生的写实记录（新的在前，可按学期）",
     tag="quality",
-    query=EntriesQuery,
-    response=EntryPage,
+    query=views_quality.EntriesQuery,
+    response=views_quality.EntryPage,
 )(quality.list_entries)
 route(
     "/v1/quality-entries/{entry_id}",
     "GET",
     summary="一条写实记录及其附件、异议与每一步",
     tag="quality",
-    response=EntryDetailView,
+    response=views_quality.EntryDetailView,
 )(quality.get_entry)
 route(
     "/v1/quality-entries/{entry_id}",
     "PATCH",
     summary="修改草稿或被退回的写实记录（内容、附件顺序、公示时是否展示附件）",
     tag="quality",
-    body=EntryChange,
-    response=EntryDetailView,
+    body=views_quality.EntryChange,
+    response=views_quality.EntryDetailView,
 )(quality.change_entry)
 route(
     "/v1/quality-entries/{entry_id}/attachments",
     "POST",
     summary="添加附件（照片、PDF 证书、短视频）：返回上传表单",
     tag="quality",
-    body=AttachmentCreate,
-    response=AttachmentUploadView,
+    body=views_quality.AttachmentCreate,
+    response=views_quality.AttachmentUploadView,
     status=201,
 )(quality.add_attachment)
 route(
@@ -834,53 +755,53 @@ route(
     "GET",
     summary="查看附件（处理后的文件或缩略图的短时链接，从不提供原件）",
     tag="quality",
-    query=ViewQuery,
-    response=MaterialLinkView,
+    query=views_quality.ViewQuery,
+    response=views_quality.MaterialLinkView,
 )(quality.view_attachment)
 route(
     "/v1/quality-entries/{entry_id}/submit",
     "POST",
     summary="提交写实记录，由班主任审核",
     tag="quality",
-    response=EntryDetailView,
+    response=views_quality.EntryDetailView,
 )(quality.submit_entry)
 route(
     "/v1/quality-entries/{entry_id}/withdraw",
     "POST",
     summary="撤回待审核的写实记录（重新成为草稿）",
     tag="quality",
-    response=EntryDetailView,
+    response=views_quality.EntryDetailView,
 )(quality.withdraw_entry)
 route(
     "/v1/quality-entries/{entry_id}/review",
     "POST",
     summary="审核写实记录（班主任）：通过进入公示、退回修改或不通过",
     tag="quality",
-    body=ReviewDecision,
-    response=EntryDetailView,
+    body=views_quality.ReviewDecision,
+    response=views_quality.EntryDetailView,
 )(quality.review_entry)
 route(
     "/v1/classes/{class_id}/quality-review",
     "GET",
     summary="班级待审核的写实记录（班主任）",
     tag="quality",
-    query=PageQuery,
-    response=EntryPage,
+    query=views.PageQuery,
+    response=views_quality.EntryPage,
 )(quality.review_queue)
 route(
     "/v1/classes/{class_id}/quality-notice",
     "GET",
     summary="班级公示：公示中的写实记录（本班同学、家长与老师）",
     tag="quality",
-    response=NoticeView,
+    response=views_quality.NoticeView,
 )(quality.class_notice)
 route(
     "/v1/quality-entries/{entry_id}/objections",
     "POST",
     summary="对公示中的写实记录提出异议（本班同学或其家长）",
     tag="quality",
-    body=ObjectionCreate,
-    response=ObjectionView,
+    body=views_quality.ObjectionCreate,
+    response=views_quality.ObjectionView,
     status=201,
 )(quality.raise_objection)
 route(
@@ -888,72 +809,60 @@ route(
     "POST",
     summary="处理异议（班主任）：成立则退回学生修改，不成立则继续公示",
     tag="quality",
-    body=ObjectionAnswer,
-    response=EntryDetailView,
+    body=views_quality.ObjectionAnswer,
+    response=views_quality.EntryDetailView,
 )(quality.answer_objection)
 route(
     "/v1/quality-objections",
     "GET",
     summary="我提出的异议及处理结果",
     tag="quality",
-    query=PageQuery,
-    response=ObjectionPage,
+    query=views.PageQuery,
+    response=views_quality.ObjectionPage,
 )(quality.my_objections)
 route(
     "/v1/students/{student_id}/quality-report",
     "GET",
     summary="纪实报告：学生某学期已归档的写实记录（可打印）",
     tag="quality",
-    query=TermQuery,
-    response=QualityReportView,
+    query=views_quality.TermQuery,
+    response=views_quality.QualityReportView,
 )(quality.quality_report)
 route(
     "/v1/quality-counts",
     "GET",
     summary="写实记录各状态数量，按学校（区管理员；校管理员看本校）",
     tag="quality",
-    query=QualityCountsQuery,
-    response=QualityCountsView,
+    query=views_quality.QualityCountsQuery,
+    response=views_quality.QualityCountsView,
 )(quality.quality_counts)
 route(
     "/v1/district/quality-settings",
     "GET",
     summary="综评设置：公示天数",
     tag="quality",
-    response=QualitySettingsView,
+    response=views_quality.QualitySettingsView,
 )(quality.get_quality_settings)
 route(
     "/v1/district/quality-settings",
     "PUT",
     summary="修改公示天数（区管理员；此后开始的公示按新天数）",
     tag="quality",
-    body=QualitySettingsUpdate,
-    response=QualitySettingsView,
+    body=views_quality.QualitySettingsUpdate,
+    response=views_quality.QualitySettingsView,
 )(quality.put_quality_settings)
 
 
 # 报修: fault reports and the one-day promise (docs/faults.md). Anyone signed in reports and
 # follows their own; operators (运维) work the queue; operators and the bureau read the figures.
-from chalicelib.services import faults  # noqa: E402
-from chalicelib.views_faults import (  # noqa: E402
-    FaultFiguresQuery,
-    FaultFiguresView,
-    FaultFollowUp,
-    FaultQueueQuery,
-    FaultReportCreate,
-    FaultReportPage,
-    FaultReportView,
-    FaultWork,
-    OperatorList,
-)
 
 route(
     "/v1/fault-reports",
     "POST",
     summary="报修：报告一个问题（任何登录用户；自动附带页面与最近一次出错的请求编号）",
     tag="operations",
-    body=FaultReportCreate,
-    response=FaultReportView,
+    body=views_faults.FaultReportCreate,
+    response=views_faults.FaultReportView,
     status=201,
 )(faults.report_fault)
 route(
@@ -961,89 +870,75 @@ route(
     "GET",
     summary="我的报修及处理进度（新的在前）",
     tag="operations",
-    query=PageQuery,
-    response=FaultReportPage,
+    query=views.PageQuery,
+    response=views_faults.FaultReportPage,
 )(faults.my_fault_reports)
 route(
     "/v1/fault-reports/{report_id}",
     "GET",
     summary="一条报修及其处理记录（报修人或运维人员）",
     tag="operations",
-    response=FaultReportView,
+    response=views_faults.FaultReportView,
 )(faults.get_fault_report)
 route(
     "/v1/fault-reports/{report_id}/steps",
     "POST",
     summary="报修人补充说明，或在报修关闭后重新打开",
     tag="operations",
-    body=FaultFollowUp,
-    response=FaultReportView,
+    body=views_faults.FaultFollowUp,
+    response=views_faults.FaultReportView,
 )(faults.follow_up_fault_report)
 route(
     "/v1/ops/fault-reports",
     "GET",
     summary="报修处理队列（运维人员）：未关闭的或某一状态的报修",
     tag="operations",
-    query=FaultQueueQuery,
-    response=FaultReportPage,
+    query=views_faults.FaultQueueQuery,
+    response=views_faults.FaultReportPage,
 )(faults.fault_queue)
 route(
     "/v1/ops/fault-reports/{report_id}/steps",
     "POST",
     summary="处理报修（运维人员）：接手、指派、答复、内部备注、变更状态",
     tag="operations",
-    body=FaultWork,
-    response=FaultReportView,
+    body=views_faults.FaultWork,
+    response=views_faults.FaultReportView,
 )(faults.work_fault_report)
 route(
     "/v1/ops/fault-figures",
     "GET",
     summary="报修一日响应承诺的月度指标及近 12 个月走势（运维人员、区管理员）",
     tag="operations",
-    query=FaultFiguresQuery,
-    response=FaultFiguresView,
+    query=views_faults.FaultFiguresQuery,
+    response=views_faults.FaultFiguresView,
 )(faults.fault_figures)
 route(
     "/v1/ops/operators",
     "GET",
     summary="运维人员名单（运维人员：把报修指派给谁）",
     tag="operations",
-    response=OperatorList,
+    response=views_faults.OperatorList,
 )(faults.list_operators)
 
 
 # 好差评: the satisfaction survey twice a year (docs/surveys.md). Staff, guardians and students
 # from grade 4 answer once, anonymously; the district, the operators and each school admin
 # (their school) read the rates; the operators follow up each 差评 that says why.
-from chalicelib.services import surveys  # noqa: E402
-from chalicelib.views_surveys import (  # noqa: E402
-    CurrentSurveyView,
-    FollowUpHandle,
-    FollowUpPage,
-    FollowUpsQuery,
-    FollowUpView,
-    SurveyAnswerCreate,
-    SurveyList,
-    SurveyResultsView,
-    SurveySettingsUpdate,
-    SurveySettingsView,
-    SurveyThanksView,
-)
 
 route(
     "/v1/surveys/current",
     "GET",
     summary="我现在可以参加的满意度调查（未参加过时返回问卷，否则 survey 为空）",
     tag="surveys",
-    response=CurrentSurveyView,
+    response=views_surveys.CurrentSurveyView,
 )(surveys.current_survey)
 route(
     "/v1/surveys/{survey_id}/responses",
     "POST",
     summary="提交满意度评价（匿名；每人每次调查一次）",
     tag="surveys",
-    body=SurveyAnswerCreate,
-    response=SurveyThanksView,
+    body=views_surveys.SurveyAnswerCreate,
+    response=views_surveys.SurveyThanksView,
     status=201,
 )(surveys.answer_survey)
 route(
@@ -1052,43 +947,43 @@ route(
     summary="满意度调查结果：按学校与群体的满意率、95% 置信区间与参与率"
     "（区管理员、运维人员；校管理员看本校）",
     tag="surveys",
-    response=SurveyResultsView,
+    response=views_surveys.SurveyResultsView,
 )(surveys.survey_results)
 route(
     "/v1/surveys",
     "GET",
     summary="历次满意度调查及总体满意率（走势图）",
     tag="surveys",
-    response=SurveyList,
+    response=views_surveys.SurveyList,
 )(surveys.list_surveys)
 route(
     "/v1/district/survey-settings",
     "GET",
     summary="满意度调查时间：每年几次、何时开始、持续几天（区管理员、运维人员）",
     tag="surveys",
-    response=SurveySettingsView,
+    response=views_surveys.SurveySettingsView,
 )(surveys.get_survey_settings)
 route(
     "/v1/district/survey-settings",
     "PUT",
     summary="修改满意度调查时间（区管理员；已开始的调查不受影响）",
     tag="surveys",
-    body=SurveySettingsUpdate,
-    response=SurveySettingsView,
+    body=views_surveys.SurveySettingsUpdate,
+    response=views_surveys.SurveySettingsView,
 )(surveys.put_survey_settings)
 route(
     "/v1/ops/survey-follow-ups",
     "GET",
     summary="差评跟进：带文字说明的不满意评价（运维人员；可按待跟进、已处理筛选）",
     tag="surveys",
-    query=FollowUpsQuery,
-    response=FollowUpPage,
+    query=views_surveys.FollowUpsQuery,
+    response=views_surveys.FollowUpPage,
 )(surveys.list_follow_ups)
 route(
     "/v1/ops/survey-follow-ups/{follow_up_id}/handle",
     "POST",
     summary="处理差评跟进并写明处理情况（运维人员）",
     tag="surveys",
-    body=FollowUpHandle,
-    response=FollowUpView,
+    body=views_surveys.FollowUpHandle,
+    response=views_surveys.FollowUpView,
 )(surveys.handle_follow_up)

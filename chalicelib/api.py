@@ -1,25 +1,31 @@
 """One way into every route: authenticate, parse, call one service, serialise; errors as
 problem details. Each route is also recorded for the OpenAPI document, which is built from the
-same pydantic models that parse requests and shape responses, so the two cannot drift."""
+same pydantic models that parse requests and shape responses, so the two cannot drift.
+
+A route may name its service and models by module path (`Ref`, made by `lazy`) instead of
+holding them: the API's cold start then imports none of them, and each route imports its own
+service and models (and what they import from `shared/`) on its first call. The routing table
+in `app.py` stays the one place routes are declared."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 from urllib.parse import quote
 
 from chalice.app import BadRequestError, Chalice, Response
-from pydantic import BaseModel, ValidationError
 
-from chalicelib import problems
-from chalicelib.context import Context
 from shared.error_codes import Entity
 from shared.exceptions import GrowthError, NotFound
 
-V = TypeVar("V", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from chalicelib.context import Context
 
 # Path parameters name stored things; anything else in that place cannot name one.
 _PATH_ID: Final = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
@@ -45,6 +51,11 @@ _ENTITY_OF_PARAM: Final = {
     "report_id": Entity.FAULT_REPORT,
 }
 _PATH_PARAM: Final = re.compile(r"{([^}]+)}")
+
+
+# The media type of the files routes answer with (declared at registration, for API Gateway's
+# binary types, before any service is imported).
+XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,29 +89,97 @@ class WithHeaders:
     headers: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A module's attribute named, not imported: a route's service or model, imported when the
+    route is first called (or the API document first built)."""
+
+    module: str
+    name: str
+
+    def resolve(self) -> Any:
+        return getattr(importlib.import_module(self.module), self.name)
+
+
+class LazyModule:
+    """`lazy("chalicelib.services.directory").get_school` is `Ref(module, "get_school")`: the
+    routing table reads as if it imported the module, and imports nothing."""
+
+    __slots__ = ("_module",)
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Ref:
+        if name.startswith("__"):  # copy, pickle, inspect probe dunders: not a route's target
+            raise AttributeError(name)
+        return Ref(self._module, name)
+
+
+def lazy(module: str) -> LazyModule:
+    return LazyModule(module)
+
+
 Caller = Literal["person", "client", "public"]
+Target = TypeVar("Target", bound=Callable[..., Any] | Ref)
+
+
+def _resolved(target: Any) -> Any:
+    return target.resolve() if isinstance(target, Ref) else target
 
 
 @dataclass(frozen=True, slots=True)
 class RouteSpec:
+    """A route as declared: its service and models are held, or named by a `Ref` and imported
+    on first use (the properties below resolve either)."""
+
     path: str
     method: str
     summary: str
     tag: str
-    response: type[BaseModel] | None
-    body: type[BaseModel] | None
-    query: type[BaseModel] | None
+    target: Callable[..., Any] | Ref  # the view (the service function) the route calls
+    response_model: type[BaseModel] | Ref | None
+    body_model: type[BaseModel] | Ref | None
+    query_model: type[BaseModel] | Ref | None
     status: int
     public: bool
-    description: str = ""
     errors: tuple[int, ...] = field(default=())
     produces: str | None = None  # a file's media type, for a route answering with a Download
     # Who calls: people (ID tokens), machine clients (client-credentials access tokens), or
     # anyone (public routes).
     caller: Caller = "person"
     # The body as sent (bytes), for a route that validates it itself; the model documents it.
-    raw_body: type[BaseModel] | None = None
+    raw_body_model: type[BaseModel] | Ref | None = None
     headers: tuple[str, ...] = ()  # request headers handed to the view, by lower-case name
+
+    @property
+    def view(self) -> Callable[..., Any]:
+        view: Callable[..., Any] = _resolved(self.target)
+        return view
+
+    @property
+    def description(self) -> str:
+        return (self.view.__doc__ or "").strip()
+
+    @property
+    def response(self) -> type[BaseModel] | None:
+        model: type[BaseModel] | None = _resolved(self.response_model)
+        return model
+
+    @property
+    def body(self) -> type[BaseModel] | None:
+        model: type[BaseModel] | None = _resolved(self.body_model)
+        return model
+
+    @property
+    def query(self) -> type[BaseModel] | None:
+        model: type[BaseModel] | None = _resolved(self.query_model)
+        return model
+
+    @property
+    def raw_body(self) -> type[BaseModel] | None:
+        model: type[BaseModel] | None = _resolved(self.raw_body_model)
+        return model
 
 
 class Api:
@@ -120,6 +199,8 @@ class Api:
 
     def context(self) -> Context:
         if self._context is None:
+            from chalicelib.context import Context  # on the first request, not at cold start
+
             self._context = Context.from_environment()
         return self._context
 
@@ -130,47 +211,48 @@ class Api:
         *,
         summary: str,
         tag: str,
-        response: type[BaseModel] | None = None,
-        body: type[BaseModel] | None = None,
-        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | Ref | None = None,
+        body: type[BaseModel] | Ref | None = None,
+        query: type[BaseModel] | Ref | None = None,
         status: int = 200,
         public: bool = False,
         produces: str | None = None,
         caller: Caller | None = None,
-        raw_body: type[BaseModel] | None = None,
+        raw_body: type[BaseModel] | Ref | None = None,
         headers: tuple[str, ...] = (),
         errors: tuple[int, ...] = (),
-    ) -> Callable[[V], V]:
+    ) -> Callable[[Target], Target]:
         """Register `view(context, principal, **path_params, [query=...], [body=...])` (a
         public view gets only its path parameters and query; a client route's principal is a
         `ClientPrincipal`). A route that `produces` a file's media type answers with a
         `Download`; one with a `raw_body` gets `raw=<bytes>`; `headers` come as keyword
-        arguments named after them (`idempotency-key` → `idempotency_key`, None if absent)."""
+        arguments named after them (`idempotency-key` → `idempotency_key`, None if absent).
+        The view and the models may be `Ref`s, imported on the route's first call."""
         if produces is not None and produces not in self.app.api.binary_types:
             self.app.api.binary_types.append(produces)
 
-        def decorator(view: V) -> V:
+        def decorator(view: Target) -> Target:
             spec = RouteSpec(
                 path,
                 method,
                 summary,
                 tag,
+                view,
                 response,
                 body,
                 query,
                 status,
                 public,
-                (view.__doc__ or "").strip(),
                 errors=errors,
                 produces=produces,
                 caller=caller or ("public" if public else "person"),
-                raw_body=raw_body,
+                raw_body_model=raw_body,
                 headers=headers,
             )
             self.routes.append(spec)
 
             def handler(**params: str) -> Response:
-                return self._handle(spec, view, params)
+                return self._handle(spec, params)
 
             handler.__name__ = (
                 f"{method.lower()}{path}".replace("/", "_")
@@ -184,22 +266,22 @@ class Api:
 
         return decorator
 
-    def _handle(
-        self, spec: RouteSpec, view: Callable[..., Any], params: dict[str, str]
-    ) -> Response:
+    def _handle(self, spec: RouteSpec, params: dict[str, str]) -> Response:
         """Answer, and measure the answer: its latency and status class by route template."""
         started = time.perf_counter()
         status = 500  # what Chalice answers if answering itself fails
         try:
-            response = self._answer(spec, view, params)
+            response = self._answer(spec, params)
             status = response.status_code
             return response
         finally:
             _measure(spec, status, time.perf_counter() - started)
 
-    def _answer(
-        self, spec: RouteSpec, view: Callable[..., Any], params: dict[str, str]
-    ) -> Response:
+    def _answer(self, spec: RouteSpec, params: dict[str, str]) -> Response:
+        from pydantic import ValidationError
+
+        from chalicelib import problems
+
         request = self.app.current_request
         instance = request.context.get("path") if request is not None else None
         try:
@@ -213,18 +295,18 @@ class Api:
                 kwargs[name.replace("-", "_")] = headers.get(name)
             if spec.raw_body is not None:
                 kwargs["raw"] = request.raw_body if request is not None else b""
-            if spec.query is not None:
+            if (query := spec.query) is not None:
                 raw = dict(request.query_params or {}) if request is not None else {}
                 try:
-                    kwargs["query"] = spec.query.model_validate(raw)
+                    kwargs["query"] = query.model_validate(raw)
                 except ValidationError as exc:
                     return problems.from_validation(exc, "query", instance)
-            if spec.body is not None:
+            if (body := spec.body) is not None:
                 try:
-                    kwargs["body"] = spec.body.model_validate_json(_raw_body(request))
+                    kwargs["body"] = body.model_validate_json(_raw_body(request))
                 except ValidationError as exc:
                     return problems.from_validation(exc, "body", instance)
-            result = view(*args, **kwargs)
+            result = spec.view(*args, **kwargs)
         except GrowthError as exc:
             return problems.from_error(exc, instance)
         except BadRequestError as exc:  # Chalice's own complaints about the request
@@ -265,6 +347,8 @@ def _measure(spec: RouteSpec, status: int, elapsed_s: float) -> None:
 
 def _response(spec: RouteSpec, result: Any) -> Response:
     """A view's result as the HTTP response: nothing (204), a file, or JSON."""
+    from pydantic import BaseModel
+
     if result is None:
         return Response(body="", status_code=204)
     if isinstance(result, Download):

@@ -13,7 +13,7 @@ import uuid
 from typing import Any, Final
 
 from chalice.app import Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.error_codes import CATALOGUE, ErrorCode, message
 from shared.exceptions import (
@@ -60,6 +60,9 @@ TITLES: Final[dict[int, str]] = {
 
 
 class FieldProblem(BaseModel):
+    # defer_build: built on the first error answer, not on the first request.
+    model_config = ConfigDict(defer_build=True)
+
     field: str = Field(description="Where in the request: a body field, a query parameter.")
     code: str
     message: str
@@ -67,6 +70,8 @@ class FieldProblem(BaseModel):
 
 class Problem(BaseModel):
     """RFC 9457 problem details, with a stable `code` from the error catalogue."""
+
+    model_config = ConfigDict(defer_build=True)
 
     type: str = Field(description="A URN naming the kind of problem.")
     title: str

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field, RootModel
+from pydantic import AwareDatetime, ConfigDict, Field, RootModel
 
 from chalicelib.views import PageQuery, QueryInt, View
 from shared.domain.models import (
@@ -48,6 +48,8 @@ class TemplateQuery(View):
 class TemplateDefinition(RootModel[dict[str, Any]]):
     """A template in the format of the built-in ones (`shared/templates/builtin/*.toml`, as
     JSON): id, version, name, columns, unique, rules. `owner` is set to "district"."""
+
+    model_config = ConfigDict(defer_build=True)  # as every view: built when first used
 
 
 class TemplateSummaryView(View):

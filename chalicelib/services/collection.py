@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any, Final
 
-from chalicelib.api import Download
+from chalicelib.api import XLSX_TYPE, Download
 from chalicelib.context import Context
 from chalicelib.services.common import audit, next_token, start_key
 from chalicelib.views_collection import (
@@ -265,9 +265,6 @@ def close_task(context: Context, principal: Principal, task_id: str) -> TaskView
         )
     )
     return TaskView.of(closed)
-
-
-XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def task_template(
