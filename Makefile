@@ -74,9 +74,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 ## bench: throughput beside the raw parsers and peer validators, cold starts, and the validation
-## function's time and memory per upload on the local platform, the progress function's cost per
-## school, the statistics of a district-year recomputed and one class's update (slow; not part
-## of test)
+## function's time and memory per upload on the local platform and its own CPU and AWS requests
+## per row, the progress function's cost per school, the statistics of a district-year
+## recomputed and one class's update (slow; not part of test)
 bench: $(STAMP) web
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.bench_validation
@@ -84,6 +84,7 @@ bench: $(STAMP) web
 	$(BIN)/python -m benchmarks.bench_web
 	$(BIN)/python -m benchmarks.bench_imports
 	$(BIN)/python -m benchmarks.bench_pipeline
+	$(BIN)/python -m benchmarks.bench_rows
 	$(BIN)/python -m benchmarks.bench_progress
 	$(BIN)/python -m benchmarks.bench_statistics
 	$(BIN)/python -m benchmarks.bench_materials

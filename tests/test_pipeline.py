@@ -396,19 +396,18 @@ def test_a_crash_after_some_rows_converges_to_the_clean_result(
             task_id = new_task(pw)
             _, record = submit(pw, task_id, class_file(pw, bad=False))
             if crash:
-                from shared.db.records import RecordRepository
+                from shared.db.wire import BatchWriter
 
-                real = RecordRepository.put_records
+                real = BatchWriter.put
 
-                def half(self: Any, records: Any, real: Any = real) -> int:
-                    records = list(records)
-                    real(self, records[: len(records) // 2])
+                def half(self: Any, items: Any, real: Any = real) -> Any:
+                    real(self, items[: len(items) // 2])
                     raise RuntimeError("killed after some rows")
 
-                monkeypatch.setattr(RecordRepository, "put_records", half)
+                monkeypatch.setattr(BatchWriter, "put", half)
                 assert len(pw.deliver(body_of(record))["batchItemFailures"]) == 1
                 assert class_scores(pw, task_id) == []  # nothing half-imported is visible
-                monkeypatch.setattr(RecordRepository, "put_records", real)
+                monkeypatch.setattr(BatchWriter, "put", real)
             assert pw.deliver(body_of(record)) == {"batchItemFailures": []}
             dumps.append((records_table_dump(pw), class_scores(pw, task_id)))
     assert dumps[0][1] == dumps[1][1]

@@ -9,10 +9,13 @@ change together or not at all, and a corrected record is never silently overwrit
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import takewhile
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from shared.db import keys
 from shared.db.codec import Item, model_item, to_item
@@ -25,6 +28,7 @@ from shared.db.dynamo import (
     storage_errors,
     transact_put,
 )
+from shared.db.wire import BatchWriter, Stencil, WriteStats, item_json, json_strings, mark
 from shared.domain.models import (
     CORRECTION_STATUS_ZH,
     Correction,
@@ -37,10 +41,92 @@ from shared.error_codes import Entity
 from shared.exceptions import Conflict, GrowthError, NotFound
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from mypy_boto3_dynamodb import DynamoDBClient
 
 NOT_EXISTS = "attribute_not_exists(pk)"
 Start = Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class RecordColumns:
+    """Records column by column (a slice of an upload's rows): row i is the record `example`
+    with its per-row fields taken from row i — id, student and school, natural key (as text),
+    values, subject (None: records without one), source row. Every other field is the
+    example's. What the pipeline writes for rows it builds no model for."""
+
+    example: Record
+    ids: pa.Array
+    student_ids: pa.Array
+    school_ids: pa.Array
+    natural_key: Mapping[str, pa.Array]
+    values: Mapping[str, pa.Array]
+    subjects: pa.Array | None
+    source_rows: pa.Array
+    rows: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rows", len(self.ids))
+        columns = self._by_name().values()
+        if any(len(c) != self.rows for c in columns):
+            raise ValueError("record columns of different lengths")
+        if set(self.natural_key) != set(self.example.natural_key) or set(self.values) != set(
+            self.example.values
+        ):
+            raise ValueError("the columns are not the example record's fields")
+        if (self.subjects is None) != (self.example.subject is None):
+            raise ValueError("records with a subject have a subject column, and only they")
+
+    def take(self, positions: pa.Array | Sequence[int]) -> RecordColumns:
+        """The rows at `positions`, in that order."""
+        return RecordColumns(
+            example=self.example,
+            ids=self.ids.take(positions),
+            student_ids=self.student_ids.take(positions),
+            school_ids=self.school_ids.take(positions),
+            natural_key={k: c.take(positions) for k, c in self.natural_key.items()},
+            values={k: c.take(positions) for k, c in self.values.items()},
+            subjects=None if self.subjects is None else self.subjects.take(positions),
+            source_rows=self.source_rows.take(positions),
+        )
+
+    def item_texts(self) -> pa.Array:
+        """Each row's item in DynamoDB's wire format, as JSON text: the item `_record_item`
+        makes of the row's record (see `shared.db.wire.Stencil`)."""
+        return _stencil(self.example).fill(self._by_name())
+
+    def _by_name(self) -> dict[str, pa.Array]:
+        columns = {
+            "id": self.ids,
+            "student_id": self.student_ids,
+            "school_id": self.school_ids,
+            "source_row": self.source_rows,
+            **{f"natural_key.{k}": c for k, c in self.natural_key.items()},
+            **{f"values.{k}": c for k, c in self.values.items()},
+        }
+        if self.subjects is not None:
+            columns["subject"] = self.subjects
+        return columns
+
+
+def record_ids(template_id: str, term: str, natural_key: Mapping[str, pa.Array]) -> list[str]:
+    """The id `record_id_for` gives each row of natural-key text columns (no nulls): the same
+    digest of the same canonical JSON, built column by column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def text(value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    pieces: list[Any] = [f"[{text(template_id)},{text(term)},["]
+    for n, key in enumerate(sorted(natural_key)):
+        column = natural_key[key]
+        if column.null_count:
+            raise ValueError(f"natural key {key!r} has missing values")
+        pieces += [("," if n else "") + f'[{text(key)},"', json_strings(column), '"]']
+    pieces.append("]]")
+    canonical = pc.binary_join_element_wise(*pieces, "").cast(pa.binary())
+    return [hashlib.sha256(c).hexdigest()[:32] for c in canonical.to_pylist()]
 
 
 class RecordRepository:
@@ -50,8 +136,13 @@ class RecordRepository:
         self._table = Table(client, table_name)
 
     def put_records(self, records: Iterable[Record]) -> int:
-        """Write records in BatchWriteItem calls of 25, retrying unprocessed items; returns
-        how many distinct records were written.
+        """Write records (see `write_records`); returns how many distinct records were
+        written."""
+        return self.write_records(records).items
+
+    def write_records(self, records: Iterable[Record]) -> WriteStats:
+        """Write records in BatchWriteItem calls of 25, retrying unprocessed items with
+        backoff (`shared.db.wire.BatchWriter`); returns what the writes took.
 
         Each record is stored as one generation (the upload it came from): writing the same
         upload again replaces its own items, so a redelivered import converges instead of
@@ -61,8 +152,21 @@ class RecordRepository:
         # One request may not name a key twice; the last row for a key wins, as on replay.
         latest = {record.id: record for record in records}
         with storage_errors(Entity.RECORD):
-            self._table.batch_put([_record_item(r) for r in latest.values()])
-        return len(latest)
+            return self._writer().put([item_json(_record_item(r)) for r in latest.values()])
+
+    def write_record_columns(self, columns: RecordColumns) -> WriteStats:
+        """Write records given column by column, as `write_records` writes them (the same
+        items, the last row for an id winning), without a model or a serializer per row:
+        each item's wire format is built from the columns (`RecordColumns.item_texts`)."""
+        ids = columns.ids.to_pylist()
+        last = {record_id: position for position, record_id in enumerate(ids)}
+        if len(last) < len(ids):
+            columns = columns.take(list(last.values()))
+        with storage_errors(Entity.RECORD):
+            return self._writer().put_column(columns.item_texts())
+
+    def _writer(self) -> BatchWriter:
+        return BatchWriter(self._table.client, self._table.name)
 
     def get_record(self, record_id: str) -> Record:
         """The version of a record readers see (its current generation), strongly consistent
@@ -503,6 +607,31 @@ def _record_item(record: Record) -> Item:
         # A superseded version is in no index: listings never meet it (sparse indexes).
         **({} if record.superseded_by is not None else indexed),
     )
+
+
+# What no record's source row is (a spreadsheet row number): the stencil's mark for it.
+_SOURCE_ROW_MARK: Final = 9_007_199_254_740_993
+
+
+def _stencil(example: Record) -> Stencil:
+    """The item of `example` with marks for the fields that differ row by row."""
+    marked = example.model_copy(
+        update={
+            "id": mark("id"),
+            "student_id": mark("student_id"),
+            "school_id": mark("school_id"),
+            "natural_key": {k: mark(f"natural_key.{k}") for k in example.natural_key},
+            "values": {k: mark(f"values.{k}") for k in example.values},
+            "subject": None if example.subject is None else mark("subject"),
+            "provenance": example.provenance.model_copy(update={"source_row": _SOURCE_ROW_MARK}),
+        }
+    )
+    return Stencil(_record_item(marked), numbers={"source_row": _SOURCE_ROW_MARK})
+
+
+def record_item(record: Record) -> Item:
+    """A record's item, as the repository writes it (for checks of the column-wise path)."""
+    return _record_item(record)
 
 
 def _place(record: Record) -> tuple[str, str, str | None]:

@@ -94,6 +94,17 @@ class FlipChanges:
             if seen is None or seen.task_id != record.task_id or seen.values != record.values:
                 self._upserted.setdefault(record.subject, []).append(record.id)
 
+    def add_new(self, ids: Sequence[str], subjects: Sequence[str | None]) -> None:
+        """Records of the upload that readers saw no version of before, by id and subject
+        (the pipeline writes these from columns, without a `Record` each): all upserted."""
+        for record_id, subject in zip(ids, subjects, strict=True):
+            if record_id in self._written:
+                continue
+            if record_id in self._before:
+                raise ValueError("a record readers see a version of is compared with it: add()")
+            self._written.add(record_id)
+            self._upserted.setdefault(subject, []).append(record_id)
+
     def items(self, subjects: Sequence[str | None], *, at: datetime) -> list[ChangeLogItem]:
         """The log items of the flip of `subjects` (None: the class's one pointer), stamped
         `at`: per subject, chunks of at most `MAX_CHUNK_ENTRIES` entries."""

@@ -61,6 +61,8 @@ if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
 
+    from shared.db.records import RecordColumns
+    from shared.db.wire import WriteStats
     from shared.ingest import UploadContext
     from shared.ingest.json_reader import RecordsResult
     from shared.ingest.result import ValidationResult
@@ -93,6 +95,8 @@ class Outcome:
     submission_id: str | None = None
     reason: str = ""
     counts: RowCounts | None = None  # the rows of an upload taken to its final state
+    # What writing its records took (batch requests, retries, write units): counts only.
+    writes: WriteStats | None = None
 
 
 class UploadValidator:
@@ -530,6 +534,7 @@ class UploadValidator:
         self._lake_open(submission, now)
         subjects: list[str] = []
         replaced: dict[str, str | None] = {}
+        writes = None
         if file_errors or result is None:
             status = SubmissionStatus.REJECTED
             counts = RowCounts(
@@ -539,7 +544,7 @@ class UploadValidator:
             )
         else:
             imported = self._import(submission, task, template, result, ref, klass)
-            subjects, replaced = imported.subjects, imported.replaced
+            subjects, replaced, writes = imported.subjects, imported.replaced, imported.writes
             result.file_warnings += imported.warnings
             status = SubmissionStatus.PARTIAL if result.rows_rejected else SubmissionStatus.ACCEPTED
             counts = RowCounts(
@@ -570,7 +575,7 @@ class UploadValidator:
             counts.total,
             counts.accepted,
         )
-        return Outcome(status.value, submission.id, counts=counts)
+        return Outcome(status.value, submission.id, counts=counts, writes=writes)
 
     def _import(
         self,
@@ -591,7 +596,12 @@ class UploadValidator:
             created, touched = import_roster(repos, accepted, school_id=submission.school_id)
             self._announce_roster(submission.school_id, created, touched)
             return Imported()
-        students = repos.directory.get_students_by_nos(accepted.column("student_no").to_pylist())
+        import pyarrow.compute as pc
+
+        from shared.db.wire import WriteStats
+
+        numbers = pc.unique(accepted.column("student_no")).to_pylist()
+        students = repos.directory.get_students_by_nos(numbers)
         uploaded_at = submission.received_at or now
         source = RowSource(submission, task.id, task.term, uploaded_at, ref.version_id)
         current = self._current_class_records(submission, template, task)
@@ -609,11 +619,21 @@ class UploadValidator:
             generation=submission.id,
             before=current,
         )
+        writes = WriteStats()
         # In slices, so that a district-sized file never holds all its records at once.
         for offset in range(0, accepted.num_rows, IMPORT_SLICE_ROWS):
             rows = accepted.slice(offset, IMPORT_SLICE_ROWS)
+            # Rows new to the class are written from their columns; rows whose record readers
+            # see now (a re-upload) become models: corrections, other tasks, the feed's
+            # comparison with the values shown.
+            fresh, seen = _new_records(template, rows, students, source, current)
+            if fresh is not None:
+                writes.add(repos.records.write_record_columns(fresh))
+                feed.add_new(fresh.ids.to_pylist(), _subjects(fresh))
+            if not seen.num_rows:
+                continue
             records, carried = carry_corrections(
-                build_records(template, rows, students, source),
+                build_records(template, seen, students, source),
                 corrected,
                 lambda record_id: repos.records.list_record_history(record_id, limit=1000).items,
                 by=submission.uploaded_by,
@@ -621,10 +641,19 @@ class UploadValidator:
                 submission_id=submission.id,
             )
             records, taken = supersede_other_tasks(records, elsewhere, titles, at=uploaded_at)
-            repos.records.put_records(records)
+            writes.add(repos.records.write_records(records))
             feed.add(records)
             changes += carried + taken.changes
             superseded += taken.superseded
+        log.info(
+            "submission %s: %d records written in %d requests (%d retries), %.2f write units a row",
+            submission.id,
+            writes.items,
+            writes.requests,
+            writes.retries,
+            writes.per_row(accepted.num_rows),
+            extra={"record_writes": writes.as_dict(accepted.num_rows)},
+        )
         subjects = _delivered_subjects(template, accepted)
         lake_key = self._write_lake(submission, task, template, accepted, students, ref, klass)
         # The change feed's log, just before the flip (stamped now): computed from what readers
@@ -662,6 +691,7 @@ class UploadValidator:
             subjects=[s for s in subjects if s is not None],
             warnings=warnings,
             replaced={s or "": replaced.get(s) for s in subjects or [None]},
+            writes=writes,
         )
 
     def _current_class_records(
@@ -914,6 +944,82 @@ class Imported:
     warnings: list[FileIssue] = field(default_factory=list)
     # The generation each pointer held before, by subject ("" for none): None if no upload.
     replaced: dict[str, str | None] = field(default_factory=dict)
+    writes: WriteStats | None = None  # what writing the records took (none for a roster)
+
+
+def _new_records(
+    template: Template,
+    rows: Any,
+    students: dict[str, Any],
+    source: RowSource,
+    current: dict[str, Record],
+) -> tuple[RecordColumns | None, Any]:
+    """A slice of accepted rows split in two: the records of rows new to the class (no id in
+    `current`), column by column, and the rows left (a table) for `build_records`.
+
+    The record `build_records` makes of the first new row gives the fields every row shares
+    and names the values; the records of the first and the last new rows are compared with
+    the items the columns make of them, so that the two paths cannot drift apart unnoticed.
+    A slice with a row the columns cannot stand for (a missing natural-key value or subject,
+    a subject the model would change) is left to the models whole."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pydantic import TypeAdapter
+
+    from shared.db.records import RecordColumns, record_ids, record_item
+    from shared.db.wire import texts
+    from shared.domain.models import Subject
+    from shared.fitness.derivation import derive
+
+    if not rows.num_rows:
+        return None, rows
+    derived = derive(template.id, rows).combine_chunks()
+    natural_key = {k: texts(derived.column(k).combine_chunks()) for k in template.unique}
+    subjects = None
+    if any(c.key == "subject" for c in template.columns):
+        subjects = derived.column("subject").combine_chunks()
+        distinct = pc.unique(subjects).to_pylist()
+        check = TypeAdapter(Subject)
+        if subjects.null_count or any(check.validate_python(s) != s for s in distinct):
+            return None, rows
+    if any(c.null_count for c in natural_key.values()):
+        return None, rows
+    ids = record_ids(template.id, source.term, natural_key)
+    new = [n for n, record_id in enumerate(ids) if record_id not in current]
+    if not new:
+        return None, rows
+    known = [n for n, record_id in enumerate(ids) if record_id in current]
+    seen = rows.take(pa.array(known, pa.int64()))
+    ends = build_records(template, rows.take([new[0], new[-1]]), students, source)
+    example = ends[0]
+    taken = pa.array(new, pa.int64())
+    numbers = derived.column("student_no").combine_chunks().take(taken).dictionary_encode()
+    who = [students[n] for n in numbers.dictionary.to_pylist()]
+    fresh = RecordColumns(
+        example=example,
+        ids=pa.array(ids, pa.string()).take(taken),
+        student_ids=pa.array([s.id for s in who], pa.string()).take(numbers.indices),
+        school_ids=pa.array([s.school_id for s in who], pa.string()).take(numbers.indices),
+        natural_key={k: c.take(taken) for k, c in natural_key.items()},
+        values={k: derived.column(k).combine_chunks().take(taken) for k in example.values},
+        subjects=None if subjects is None else subjects.take(taken),
+        source_rows=derived.column("source_row").combine_chunks().take(taken),
+    )
+    made = fresh.take([0, fresh.rows - 1]).item_texts().to_pylist()
+    for text, record in zip(made, ends, strict=True):
+        if json.loads(text) != record_item(record):
+            raise RuntimeError(
+                f"the records of template {template.id} built from columns differ from "
+                f"their models (source row {record.provenance.source_row})"
+            )
+    return fresh, seen
+
+
+def _subjects(records: RecordColumns) -> list[str | None]:
+    if records.subjects is None:
+        return [None] * records.rows
+    subjects: list[str | None] = records.subjects.to_pylist()
+    return subjects
 
 
 def _delivered_subjects(template: Template, accepted: Any) -> list[str | None]:
