@@ -3,6 +3,7 @@ settings fail fast when something required is missing."""
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -21,7 +22,12 @@ def moto_endpoint() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    url = f"http://{host}:{port}"
+    # moto's state is the process's: start from nothing, whatever ran in this worker before.
+    reset = urllib.request.Request(f"{url}/moto-api/reset", method="POST")  # noqa: S310
+    with urllib.request.urlopen(reset, timeout=10):  # noqa: S310 - our own http URL
+        pass
+    yield url
     server.stop()
 
 
