@@ -16,6 +16,7 @@ from infrastructure.packaging import CORE, DATA, MEDIA
 from shared.resources import (
     COMPACTION,
     FAULT_WATCH,
+    IMPORT_WORK_PREFIX,
     MATERIAL_ORIGINALS_PREFIX,
     MATERIAL_SERVED_PREFIX,
     MATERIAL_THUMBNAILS_PREFIX,
@@ -28,6 +29,7 @@ from shared.resources import (
     ROSTER,
     STATISTICS,
     SURVEYS,
+    UPLOAD_EVENTS,
     VALIDATE,
 )
 
@@ -189,6 +191,9 @@ ACCESS: Final[dict[str, Access]] = {
             # Always the notified version (GetObject with a VersionId needs GetObjectVersion).
             BucketAccess("uploads", ("s3:GetObjectVersion",), prefix="uploads/"),
             BucketAccess("reports", ("s3:PutObject",)),
+            # A large upload's rows staged for the invocations that continue its import, read
+            # by each and removed at the end (shared.pipeline.slices).
+            BucketAccess("reports", ("s3:GetObject", "s3:DeleteObject"), prefix=IMPORT_WORK_PREFIX),
             # GetObject: an upload of some subjects, or another task's upload of the same
             # natural keys, rewrites the earlier lake files without those rows (R30).
             # (GetObject covers the HeadObject on records/_compaction: the marker of a
@@ -202,6 +207,8 @@ ACCESS: Final[dict[str, Access]] = {
             # What validation found in each upload: the lake's quality table.
             BucketAccess("lake", ("s3:PutObject",), prefix="quality/"),
         ),
+        # A large import's continuation, sent to the function's own queue.
+        queues=(QueueAccess(UPLOAD_EVENTS.logical_name, source_actions=("sqs:SendMessage",)),),
         put_events=True,
     ),
     # Completion and workload aggregates, recomputed from current state on every event: reads

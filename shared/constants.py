@@ -50,6 +50,9 @@ ENV_UPLOAD_EVENTS_QUEUE: Final = "GROWTH_UPLOAD_EVENTS_QUEUE"
 # Operations: the queues whose dead letters the redrive function may move back, as JSON
 # {"<logical name>": {"source": "<queue URL>", "dead_letters": "<queue URL>"}}.
 ENV_REDRIVE_QUEUES: Final = "GROWTH_REDRIVE_QUEUES"
+# How a large upload's import is cut into slices, and when an invocation hands the rest on.
+ENV_IMPORT_SLICE_ROWS: Final = "GROWTH_IMPORT_SLICE_ROWS"
+ENV_IMPORT_HAND_OVER_S: Final = "GROWTH_IMPORT_HAND_OVER_S"
 # Observability (shared.observability.metrics): where the metrics' EMF lines go. Unset (AWS):
 # standard output, which Lambda sends to CloudWatch Logs; the local platform sets a file.
 ENV_METRICS_FILE: Final = "GROWTH_METRICS_FILE"

@@ -99,7 +99,14 @@ class EventRuleDefinition:
 
 
 UPLOADS: Final = BucketDefinition("uploads")
-REPORTS: Final = BucketDefinition("reports", expire_after_days=180)
+# The staged rows of large uploads whose import continues over several invocations
+# (`shared.pipeline.slices`), in the reports bucket: gone a week after, finished or not.
+IMPORT_WORK_PREFIX: Final = "work/"
+REPORTS: Final = BucketDefinition(
+    "reports",
+    expire_after_days=180,
+    lifecycle=(LifecycleRule(IMPORT_WORK_PREFIX, expire_after_days=7),),
+)
 LAKE: Final = BucketDefinition("lake")
 # Students' materials (docs/materials.md): what they uploaded, under `originals/`, kept a week
 # (long enough to redrive a failed processing); what is served, under `served/`, moving to

@@ -36,6 +36,8 @@ from shared.constants import (
     ENV_EMAIL_VIA,
     ENV_EVENT_BUS,
     ENV_IDEMPOTENCY_TABLE,
+    ENV_IMPORT_HAND_OVER_S,
+    ENV_IMPORT_SLICE_ROWS,
     ENV_LAKE_BUCKET,
     ENV_LOCAL_ISSUER_SECRET,
     ENV_MATERIALS_BUCKET,
@@ -236,6 +238,15 @@ class _UploadBuckets(BaseSettings):
     )
 
 
+class QueuePair(BaseModel):
+    """A queue and its dead-letter queue, by URL."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str = Field(min_length=1)
+    dead_letters: str = Field(min_length=1)
+
+
 class ApiSettings(_UploadBuckets):
     """What the HTTP API needs beyond tables and identity."""
 
@@ -274,6 +285,25 @@ class PipelineSettings(_UploadBuckets):
     idempotency_table: str = Field(
         validation_alias=AliasChoices(ENV_IDEMPOTENCY_TABLE, "idempotency_table"), min_length=3
     )
+    # The queues the function sends to itself: its own, for the continuation of an import
+    # (`shared.pipeline.slices`). JSON in the environment, as the stack gives every function
+    # the queues it works on.
+    queues: dict[str, QueuePair] = Field(
+        default_factory=dict, validation_alias=AliasChoices(ENV_REDRIVE_QUEUES, "queues")
+    )
+    import_slice_rows: int = Field(
+        5_000,
+        ge=1,
+        validation_alias=AliasChoices(ENV_IMPORT_SLICE_ROWS, "import_slice_rows"),
+        description="Accepted rows a slice of an import writes between two checkpoints.",
+    )
+    import_hand_over_s: float = Field(
+        60.0,
+        ge=0,
+        validation_alias=AliasChoices(ENV_IMPORT_HAND_OVER_S, "import_hand_over_s"),
+        description="An import continues in a new invocation once less time than this is "
+        "left (a slice takes seconds; the finish, a lake file and a flip, well under this).",
+    )
 
 
 class MaterialSettings(BaseSettings):
@@ -307,15 +337,6 @@ class ProgressSettings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
 
     event_bus: str = Field(validation_alias=AliasChoices(ENV_EVENT_BUS, "event_bus"), min_length=1)
-
-
-class QueuePair(BaseModel):
-    """A queue and its dead-letter queue, by URL."""
-
-    model_config = ConfigDict(frozen=True)
-
-    source: str = Field(min_length=1)
-    dead_letters: str = Field(min_length=1)
 
 
 class RedriveSettings(BaseSettings):

@@ -40,6 +40,7 @@ class LambdaContext:
 class PipelineWorld:
     world: World
     events_queue: str
+    upload_queue: str  # the validation function's own: where an import's continuation goes
     pending: list[dict[str, Any]] = field(default_factory=list)  # read, not yet asked for
 
     @property
@@ -80,6 +81,22 @@ class PipelineWorld:
 
         event = {"Records": [sqs_message(body, n, receive_count) for n, body in enumerate(bodies)]}
         return dict(handler(event, context or LambdaContext()))
+
+    def continuations(self) -> list[str]:
+        """The bodies the validation function sent to its own queue (imports continuing
+        later), taken off the queue."""
+        from shared.aws import AwsClients
+        from shared.settings import AwsSettings
+
+        client = AwsClients(AwsSettings(region="cn-north-1")).sqs
+        bodies = []
+        while got := client.receive_message(QueueUrl=self.upload_queue, MaxNumberOfMessages=10).get(
+            "Messages"
+        ):
+            for m in got:
+                bodies.append(m["Body"])
+                client.delete_message(QueueUrl=self.upload_queue, ReceiptHandle=m["ReceiptHandle"])
+        return bodies
 
     def events(self, detail_type: str = "SubmissionValidated") -> list[dict[str, Any]]:
         """The events of one type published since the last call for that type (the API's go
@@ -195,6 +212,8 @@ def pipeline_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineWorld]:
         clients = AwsClients(AwsSettings(region="cn-north-1"))
         create_idempotency_table(clients.dynamodb, IDEMPOTENCY)
         queue = clients.sqs.create_queue(QueueName="t-events")["QueueUrl"]
+        uploads_queue = clients.sqs.create_queue(QueueName="t-upload-events")["QueueUrl"]
+        upload_dlq = clients.sqs.create_queue(QueueName="t-upload-events-dlq")["QueueUrl"]
         arn = clients.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
@@ -215,13 +234,16 @@ def pipeline_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineWorld]:
             "GROWTH_AUDIT_TABLE": TABLES.audit,
             "GROWTH_NOTIFICATIONS_TABLE": TABLES.notifications,
             "POWERTOOLS_SERVICE_NAME": "validate",
+            "GROWTH_REDRIVE_QUEUES": json.dumps(
+                {"upload_events": {"source": uploads_queue, "dead_letters": upload_dlq}}
+            ),
         }.items():
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("GROWTH_AWS_ENDPOINT_URL", raising=False)
         validate_app.application.cache_clear()
         progress_app.application.cache_clear()
         try:
-            yield PipelineWorld(world, queue)
+            yield PipelineWorld(world, queue, uploads_queue)
         finally:
             validate_app.application.cache_clear()
             progress_app.application.cache_clear()

@@ -271,7 +271,7 @@ def test_the_pipelines_column_path_makes_the_records_build_records_makes(registr
     # Given a score file's and a fitness file's accepted rows (缺考, remarks with quotes and
     # line breaks, derived scores and grades)
     from shared.pipeline.imports import build_records
-    from shared.pipeline.validation import _new_records
+    from shared.pipeline.record_import import _new_records
 
     for template_id, accepted, students, source in accepted_files(registry):
         template = registry.get(template_id)

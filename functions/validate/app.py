@@ -24,6 +24,12 @@ class Application:
     process: Callable[..., dict[str, Any]]  # idempotent: process(ref={...})
     config: Any  # IdempotencyConfig, to register each invocation's Lambda context
 
+    def start(self, context: Any) -> None:
+        """Each invocation first hands its Lambda context on: to the idempotency records
+        (their lease) and to the validator (when a large import hands the rest on)."""
+        self.config.register_lambda_context(context)
+        self.validator.ctx.deadline.start(context)
+
     def give_up(self, ref: ObjectRef) -> Outcome:
         """After an upload's last delivery failed: the submission shown as failed (counted)."""
         outcome = self.validator.give_up(ref)
@@ -63,7 +69,8 @@ def build(
         # result without counting the upload twice.
         with metrics.timed(metrics.PROCESSING_TIME):
             outcome = validator.process(ObjectRef.model_validate(ref))
-        counted(outcome)
+        if outcome.status != SubmissionStatus.VALIDATING.value:  # not a hand-over
+            counted(outcome)
         return {
             "status": outcome.status,
             "submission_id": outcome.submission_id,
@@ -104,6 +111,7 @@ def application() -> Application:
         limits=IngestLimits(),
         templates=template_lookup(Repositories.build(clients.dynamodb, table_settings())),
         now=lambda: datetime.now(UTC),
+        sqs=clients.sqs,
     )
     return build(
         context, idempotency_client=clients.dynamodb, idempotency_table=settings.idempotency_table

@@ -30,9 +30,5 @@ def record_handler(record: SQSRecord) -> None:
             )
 
 
-# Each invocation first hands its context to the configuration (its time left).
-handler = batch_handler(
-    logger,
-    record_handler,
-    before=lambda context: application().config.register_lambda_context(context),
-)
+# Each invocation first hands its context on (its time left).
+handler = batch_handler(logger, record_handler, before=lambda context: application().start(context))

@@ -42,6 +42,7 @@ MACHINE_CLIENT: Final = "machine_client"
 SCHOOL_CLOSED_MARK: Final = "school_closed_mark"
 CHANGE_LOG: Final = "change_log"
 ROSTER_JOB: Final = "roster_job"
+IMPORT_CHECKPOINT: Final = "import_checkpoint"
 QUALITY_ENTRY: Final = "quality_entry"
 ATTACHMENT: Final = "attachment"
 OBJECTION: Final = "objection"
@@ -224,6 +225,12 @@ def machine_client(client_id: str) -> Key:
 
 
 MACHINE_CLIENTS: Final = "CLIENTS"
+
+
+def import_checkpoint(submission_id: str) -> Key:
+    """A large upload's import in slices: its checkpoint (read by the submission's id only,
+    by the validation function that carries the import on)."""
+    return Key(f"IMPORT#{submission_id}", "IMPORT")
 
 
 def roster_job(job_id: str) -> Key:

@@ -23,6 +23,7 @@ from shared.db.directory import DirectoryRepository
 from shared.db.dynamo import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from shared.db.faults import FaultReportRepository
 from shared.db.heartbeats import HeartbeatRepository
+from shared.db.import_runs import ImportCheckpointRepository
 from shared.db.ledger import NotificationLedger
 from shared.db.progress import ProgressRepository
 from shared.db.quality_entries import QualityEntryRepository
@@ -55,6 +56,7 @@ class Repositories:
     surveys: SurveyRepository
     faults: FaultReportRepository
     heartbeats: HeartbeatRepository
+    imports: ImportCheckpointRepository
 
     @classmethod
     def build(cls, client: DynamoDBClient, tables: TableSettings) -> Repositories:
@@ -75,6 +77,7 @@ class Repositories:
             surveys=SurveyRepository(client, tables.directory),
             faults=FaultReportRepository(client, tables.directory),
             heartbeats=HeartbeatRepository(client, tables.directory),
+            imports=ImportCheckpointRepository(client, tables.directory),
         )
 
 

@@ -75,6 +75,12 @@ class ValidationResult:
     def accept_rows(self, build: Callable[[], pa.Table]) -> None:
         self._accepted, self._build_accepted = None, build
 
+    def release(self) -> None:
+        """Let go of the file's rows (the accepted ones and the cells kept for the report),
+        once they are staged elsewhere and the report is written: what stays is counts and
+        findings."""
+        self._accepted, self._build_accepted, self.source_rows = None, None, None
+
     @property
     def rows_accepted(self) -> int:
         return 0 if self.file_errors else self.rows_total - self.rows_rejected

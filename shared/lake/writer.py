@@ -15,7 +15,7 @@ nothing.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
@@ -190,6 +190,47 @@ def parquet_bytes(table: pa.Table) -> bytes:
     return sink.getvalue()
 
 
+def parquet_bytes_of(parts: Iterable[pa.Table]) -> bytes:
+    """Tables of one schema as one Parquet object, written as `parquet_bytes` writes one table
+    (the same options, row groups of `ROW_GROUP_ROWS`) while holding a row group at a time:
+    a large upload's lake file, built slice by slice."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = io.BytesIO()
+    writer: pq.ParquetWriter | None = None
+    pending: list[pa.Table] = []
+    held = 0
+
+    def flush() -> None:
+        nonlocal held
+        assert writer is not None
+        writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
+        pending.clear()
+        held = 0
+
+    for part in parts:
+        if writer is None:
+            writer = pq.ParquetWriter(
+                sink,
+                part.schema,
+                compression="zstd",
+                coerce_timestamps="ms",
+                allow_truncated_timestamps=False,
+                write_statistics=True,
+            )
+        pending.append(part)
+        held += part.num_rows
+        if held >= ROW_GROUP_ROWS:
+            flush()
+    if writer is None:
+        raise ValueError("a lake file needs at least one table")
+    if pending:
+        flush()
+    writer.close()
+    return sink.getvalue()
+
+
 class LakeWriter:
     """Puts lake objects into the lake bucket and removes superseded ones (S3 adapter)."""
 
@@ -205,6 +246,17 @@ class LakeWriter:
             Bucket=self._bucket,
             Key=key,
             Body=parquet_bytes(table),
+            ContentType=PARQUET_CONTENT_TYPE,
+        )
+        return key
+
+    def put_parts(self, key: str, parts: Iterable[pa.Table]) -> str:
+        """`put` for a table given in parts (`parquet_bytes_of`)."""
+        partition_prefix(key)
+        self._s3.put_object(
+            Bucket=self._bucket,
+            Key=key,
+            Body=parquet_bytes_of(parts),
             ContentType=PARQUET_CONTENT_TYPE,
         )
         return key

@@ -27,21 +27,31 @@ class ObjectRef(BaseModel):
     etag: str = ""
     sequencer: str = Field("", description="Orders events of one key (hex, compare padded).")
     event_name: str = ""
+    # Set on a continuation of the object's import (`shared.pipeline.slices`): the slice to
+    # start at. A continuation is its own unit of work, idempotent apart from the first.
+    next_slice: int | None = Field(None, ge=1)
 
     @property
     def identity(self) -> str:
-        return f"{self.bucket}/{self.key}#{self.version_id or '-'}#{self.etag}"
+        identity = f"{self.bucket}/{self.key}#{self.version_id or '-'}#{self.etag}"
+        return identity if self.next_slice is None else f"{identity}#slice-{self.next_slice}"
 
 
 def parse_body(body: str) -> list[ObjectRef]:
     """The object versions an SQS message body is about: none for a test event or a body that
-    is not an S3 notification (those are dropped, never retried, R4)."""
+    is not an S3 notification (those are dropped, never retried, R4). A continuation of an
+    import (`shared.pipeline.slices.continuation_body`) names one, with its next slice."""
     try:
         message: Any = json.loads(body)
     except (TypeError, ValueError):
         return []
     if not isinstance(message, dict) or message.get("Event") == "s3:TestEvent":
         return []
+    if "continuation" in message:
+        try:
+            return [ObjectRef.model_validate(message["continuation"])]
+        except ValidationError:
+            return []
     records = message.get("Records")
     if not isinstance(records, list):
         return []

@@ -21,7 +21,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING, Any, Final
 from shared.access.policy import task_covers_class
 from shared.db.dynamo import every_page
 from shared.db.repositories import Repositories
+from shared.domain.import_runs import Finishing, ImportCheckpoint, ImportWrites
 from shared.domain.models import (
     SUBMISSION_STATUS_ZH,
     CollectionTask,
     ErrorGroup,
     Record,
-    RecordChange,
     RowCounts,
     SchoolClass,
     Submission,
@@ -48,20 +48,26 @@ from shared.integration.changes import FlipChanges
 from shared.pipeline.imports import (
     ROSTER_TEMPLATE,
     RowSource,
-    build_records,
-    carry_corrections,
     import_roster,
-    supersede_other_tasks,
 )
 from shared.pipeline.notifications import ObjectRef
+from shared.pipeline.record_import import RecordImport
+from shared.pipeline.slices import (
+    Deadline,
+    InMemoryRows,
+    SliceRows,
+    StagedRows,
+    continuation_body,
+)
+from shared.resources import UPLOAD_EVENTS
 from shared.settings import IngestLimits, PipelineSettings
 from shared.templates.model import Template
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
 
-    from shared.db.records import RecordColumns
     from shared.db.wire import WriteStats
     from shared.ingest import UploadContext
     from shared.ingest.json_reader import RecordsResult
@@ -85,6 +91,8 @@ class PipelineContext:
     limits: IngestLimits
     templates: Callable[[str, int], Template]  # (id, version) → template
     now: Callable[[], datetime]
+    sqs: SQSClient | None = None  # the continuation of a large import (the upload queue)
+    deadline: Deadline = field(default_factory=Deadline)  # the invocation's time left
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +112,9 @@ class UploadValidator:
         self.ctx = context
 
     def process(self, ref: ObjectRef) -> Outcome:
-        """Take one uploaded object version to its final state (or say why it was ignored)."""
+        """Take one uploaded object version to its final state (or say why it was ignored),
+        or as far as this invocation's time allows: a large file's import carries on from
+        its checkpoint, in the invocation its continuation message starts."""
         found = self._submission_of(ref)
         if isinstance(found, Outcome):
             return found
@@ -113,6 +123,12 @@ class UploadValidator:
         claimed = self._claim(found, ref)
         if claimed is None:
             return Outcome("ignored", found.id, "an already validated version")
+        run = self.ctx.repos.imports.find(claimed.id)
+        if run is not None and run.source == _source_of(ref, claimed):
+            return self._resume(claimed, run, ref)
+        if ref.next_slice is not None:
+            # A continuation whose run is gone: another worker finished it meanwhile.
+            return Outcome("ignored", claimed.id, "no import to continue")
         return self._validate(claimed, ref)
 
     def give_up(self, ref: ObjectRef) -> Outcome:
@@ -530,11 +546,9 @@ class UploadValidator:
         ref: ObjectRef,
         klass: SchoolClass | None,
     ) -> Outcome:
-        now = self.ctx.now()
-        self._lake_open(submission, now)
-        subjects: list[str] = []
-        replaced: dict[str, str | None] = {}
-        writes = None
+        self._lake_open(submission, self.ctx.now())
+        if not file_errors and result is not None and template.id != ROSTER_TEMPLATE:
+            return self._import_records(submission, task, template, result, ref, klass)
         if file_errors or result is None:
             status = SubmissionStatus.REJECTED
             counts = RowCounts(
@@ -542,32 +556,69 @@ class UploadValidator:
                 accepted=0,
                 rejected=result.rows_rejected if result else 0,
             )
-        else:
-            imported = self._import(submission, task, template, result, ref, klass)
-            subjects, replaced, writes = imported.subjects, imported.replaced, imported.writes
-            result.file_warnings += imported.warnings
-            status = SubmissionStatus.PARTIAL if result.rows_rejected else SubmissionStatus.ACCEPTED
-            counts = RowCounts(
-                total=result.rows_total,
-                accepted=result.rows_accepted,
-                rejected=result.rows_rejected,
+        else:  # a roster: students, classes and guardians, no records
+            assert result.accepted is not None
+            created, touched = import_roster(
+                self.ctx.repos, result.accepted, school_id=submission.school_id
             )
+            self._announce_roster(submission.school_id, created, touched)
+            status = SubmissionStatus.PARTIAL if result.rows_rejected else SubmissionStatus.ACCEPTED
+            counts = _counts(result)
+        finishing = self._judged(
+            submission, task, template, klass, status, counts, result, file_errors
+        )
+        return self._conclude(submission, task, finishing, replaced={})
+
+    def _judged(
+        self,
+        submission: Submission,
+        task: CollectionTask,
+        template: Template,
+        klass: SchoolClass | None,
+        status: SubmissionStatus,
+        counts: RowCounts,
+        result: ValidationResult | None,
+        file_errors: list[FileIssue] | None = None,
+        subjects: list[str] | None = None,
+    ) -> Finishing:
+        """What validation decided, written where people read it — the error report, a JSON
+        batch's result, the lake's findings — and kept for the submission's final state."""
+        file_errors = file_errors if file_errors is not None else []
         report_key = self._write_report(submission, result, file_errors)
         result_key = self._write_result(submission, template, result, file_errors)
         self._write_findings(submission, task, template, klass, status, counts, result, file_errors)
-        summary = _error_groups(result, file_errors)
+        return Finishing(
+            status=status,
+            counts=counts,
+            error_summary=_error_groups(result, file_errors),
+            report_key=report_key,
+            result_key=result_key,
+            subjects=subjects or [],
+        )
+
+    def _conclude(
+        self,
+        submission: Submission,
+        task: CollectionTask,
+        finishing: Finishing,
+        *,
+        replaced: dict[str, str | None],
+        writes: WriteStats | None = None,
+    ) -> Outcome:
+        """The submission's final state, and the event that says so."""
+        status, counts = finishing.status, finishing.counts
         self.ctx.repos.collection.transition_submission(
             submission,
             status,
-            at=now,
+            at=self.ctx.now(),
             counts=counts,
-            error_summary=summary,
-            report_key=report_key,
-            result_key=result_key,
-            subjects=subjects,
+            error_summary=list(finishing.error_summary),
+            report_key=finishing.report_key,
+            result_key=finishing.result_key,
+            subjects=list(finishing.subjects),
         )
         if submission.class_id is not None:  # a workbook's classes are told through its parts
-            self._publish(submission, task, status, counts, subjects, replaced)
+            self._publish(submission, task, status, counts, list(finishing.subjects), replaced)
         log.info(
             "submission %s %s: %d rows, %d accepted",
             submission.id,
@@ -577,7 +628,9 @@ class UploadValidator:
         )
         return Outcome(status.value, submission.id, counts=counts, writes=writes)
 
-    def _import(
+    # ------------------------------------------------------------------- records, in slices
+
+    def _import_records(
         self,
         submission: Submission,
         task: CollectionTask,
@@ -585,138 +638,223 @@ class UploadValidator:
         result: ValidationResult,
         ref: ObjectRef,
         klass: SchoolClass | None,
-    ) -> Imported:
+    ) -> Outcome:
         """The accepted rows as records of a new generation, shown at once by flipping the
-        class's pointer for each subject they hold; records of the same natural key that
-        another task shows are superseded (R30); the lake follows."""
+        class's pointer for each subject they hold (`_complete`); records of the same natural
+        key that another task shows are superseded (R30); the lake follows.
+
+        What validation decided is written first (the report names rows another task's
+        upload held, known from the record ids before any record is written). A class file
+        of more than one slice has its rows staged and a checkpoint (`ImportCheckpoint`), so
+        that its import carries on in later invocations when this one's time runs short,
+        and after a crash from its last slice rather than from the start."""
         accepted = result.accepted
         assert accepted is not None
-        repos, now = self.ctx.repos, self.ctx.now()
-        if template.id == ROSTER_TEMPLATE:
-            created, touched = import_roster(repos, accepted, school_id=submission.school_id)
-            self._announce_roster(submission.school_id, created, touched)
-            return Imported()
-        import pyarrow.compute as pc
+        settings, now = self.ctx.settings, self.ctx.now()
+        job = self._record_import(submission, task, template, ref)
+        slice_rows = settings.import_slice_rows
+        accepted = job.with_record_ids(accepted, slice_rows)
+        result.file_warnings += job.taking_over(accepted)
+        status = SubmissionStatus.PARTIAL if result.rows_rejected else SubmissionStatus.ACCEPTED
+        subjects = _delivered_subjects(template, accepted)
+        finishing = self._judged(
+            submission, task, template, klass, status, _counts(result), result, subjects=subjects
+        )
+        if submission.parent_id is not None or accepted.num_rows <= slice_rows:
+            # One slice, or a school workbook's sheet (its parts finish in its invocation).
+            return self._carry_on(job, InMemoryRows(accepted, slice_rows), None, finishing, ref)
+        run = ImportCheckpoint(
+            submission_id=submission.id,
+            source=_source_of(ref, submission),
+            rows=accepted.num_rows,
+            slice_rows=slice_rows,
+            finishing=finishing,
+            started_at=now,
+            updated_at=now,
+        )
+        staged = self._staged(run)
+        staged.stage(accepted, slice_rows)
+        # The file's rows leave memory: from here on, slices are read from the staged ones.
+        result.release()
+        del accepted
+        try:
+            self.ctx.repos.imports.start(run)
+        except Conflict:
+            log.warning("submission %s: another worker started its import", submission.id)
+            return Outcome("ignored", submission.id, "another worker started this import")
+        log.info("submission %s: %d rows staged in %d slices", submission.id, run.rows, run.slices)
+        return self._carry_on(job, staged, run, finishing, ref)
 
+    def _resume(self, submission: Submission, run: ImportCheckpoint, ref: ObjectRef) -> Outcome:
+        """Carry a staged import on from its checkpoint (a continuation, or a redelivery
+        after a crash): the file is not read or validated again."""
+        task = self.ctx.repos.collection.get_task(submission.task_id)
+        template = self.ctx.templates(task.template_id, task.template_version)
+        self._lake_open(submission, self.ctx.now())
+        job = self._record_import(submission, task, template, ref)
+        log.info(
+            "submission %s: import resumed at slice %d of %d",
+            submission.id,
+            run.next_slice,
+            run.slices,
+        )
+        return self._carry_on(job, self._staged(run), run, run.finishing, ref)
+
+    def _record_import(
+        self, submission: Submission, task: CollectionTask, template: Template, ref: ObjectRef
+    ) -> RecordImport:
+        uploaded_at = submission.received_at or self.ctx.now()
+        source = RowSource(submission, task.id, task.term, uploaded_at, ref.version_id)
+        return RecordImport.read(
+            self.ctx.repos, template, task, submission, source, now=self.ctx.now()
+        )
+
+    def _staged(self, run: ImportCheckpoint) -> StagedRows:
+        return StagedRows(
+            self.ctx.s3, self.ctx.settings.reports_bucket, run.submission_id, run.source
+        )
+
+    def _carry_on(
+        self,
+        job: RecordImport,
+        rows: SliceRows,
+        run: ImportCheckpoint | None,
+        finishing: Finishing,
+        ref: ObjectRef,
+    ) -> Outcome:
+        """Write the slices from the run's next one (every slice without a run), each
+        followed by its checkpoint; hand the rest on when time runs short, then finish."""
         from shared.db.wire import WriteStats
 
-        numbers = pc.unique(accepted.column("student_no")).to_pylist()
-        students = repos.directory.get_students_by_nos(numbers)
-        uploaded_at = submission.received_at or now
-        source = RowSource(submission, task.id, task.term, uploaded_at, ref.version_id)
-        current = self._current_class_records(submission, template, task)
-        corrected = {i: r for i, r in current.items() if r.task_id == task.id and r.revision > 1}
-        elsewhere = {i: r for i, r in current.items() if r.task_id != task.id}
-        titles = self._task_titles({r.task_id for r in elsewhere.values()} | {task.id})
-        changes: list[RecordChange] = []
-        superseded: list[Record] = []
-        feed = FlipChanges(
-            template,
-            task_id=task.id,
-            term=task.term,
-            school_id=submission.school_id,
-            class_id=_class_of(submission),
-            generation=submission.id,
-            before=current,
-        )
-        writes = WriteStats()
-        # In slices, so that a district-sized file never holds all its records at once.
-        for offset in range(0, accepted.num_rows, IMPORT_SLICE_ROWS):
-            rows = accepted.slice(offset, IMPORT_SLICE_ROWS)
-            # Rows new to the class are written from their columns; rows whose record readers
-            # see now (a re-upload) become models: corrections, other tasks, the feed's
-            # comparison with the values shown.
-            fresh, seen = _new_records(template, rows, students, source, current)
-            if fresh is not None:
-                writes.add(repos.records.write_record_columns(fresh))
-                feed.add_new(fresh.ids.to_pylist(), _subjects(fresh))
-            if not seen.num_rows:
+        submission = job.submission
+        first = run.next_slice if run is not None else 0
+        writes, kept = WriteStats(), list[int]()
+        for index in range(first, rows.slices):
+            if run is not None and index > first and self._time_is_short():
+                return self._continue_later(submission, ref, index)
+            left, written = job.write_slice(rows.rows(index))
+            if not left.empty:
+                rows.keep(index, left)
+            if run is None:
+                writes.add(written)
+                kept += [] if left.empty else [index]
                 continue
-            records, carried = carry_corrections(
-                build_records(template, seen, students, source),
-                corrected,
-                lambda record_id: repos.records.list_record_history(record_id, limit=1000).items,
-                by=submission.uploaded_by,
-                at=now,
-                submission_id=submission.id,
-            )
-            records, taken = supersede_other_tasks(records, elsewhere, titles, at=uploaded_at)
-            writes.add(repos.records.write_records(records))
-            feed.add(records)
-            changes += carried + taken.changes
-            superseded += taken.superseded
+            try:
+                run = self.ctx.repos.imports.advance(
+                    run, run.advanced(_import_writes(written), kept=not left.empty, at=job.now)
+                )
+            except Conflict:
+                log.warning("submission %s: another worker carries its import on", submission.id)
+                return Outcome("ignored", submission.id, "another worker carries this import on")
+        if run is not None:
+            if rows.slices > first and self._time_is_short():
+                return self._continue_later(submission, ref, rows.slices)
+            writes, kept = WriteStats(**run.writes.model_dump()), run.kept
+        staged = run is not None
+        done = self._complete(job, rows, kept, writes, finishing, ref, shown_check=staged)
+        if run is not None:
+            self.ctx.repos.imports.delete(run)
+            self._staged(run).discard(run.kept)
+        return done
+
+    def _time_is_short(self) -> bool:
+        return self.ctx.deadline.remaining_s() < self.ctx.settings.import_hand_over_s
+
+    def _continue_later(self, submission: Submission, ref: ObjectRef, next_slice: int) -> Outcome:
+        """Send the import's continuation to the function's own queue: a later invocation
+        carries it on from `next_slice` (`_resume`)."""
+        queue = self.ctx.settings.queues.get(UPLOAD_EVENTS.logical_name)
+        if queue is None:
+            raise RuntimeError("the upload queue's URL is not configured: cannot continue later")
+        body = continuation_body(ref, next_slice)
+        if self.ctx.sqs is None:
+            raise RuntimeError("no SQS client: cannot continue later")
+        self.ctx.sqs.send_message(QueueUrl=queue.source, MessageBody=body)
+        log.info("submission %s: import continues at slice %d", submission.id, next_slice)
+        return Outcome(SubmissionStatus.VALIDATING.value, submission.id, "continues later")
+
+    def _complete(
+        self,
+        job: RecordImport,
+        rows: SliceRows,
+        kept: list[int],
+        writes: WriteStats,
+        finishing: Finishing,
+        ref: ObjectRef,
+        *,
+        shown_check: bool,
+    ) -> Outcome:
+        """Every slice is written: the lake file, the change log, the flip (once), then what
+        the flip makes true — other tasks' versions superseded, history, the replaced
+        generations removed, the lake's older files — and the submission's final state."""
+        repos, submission, task, template = job.repos, job.submission, job.task, job.template
+        subjects: list[str | None] = list(finishing.subjects) or [None]
+        accepted = finishing.counts.accepted
         log.info(
             "submission %s: %d records written in %d requests (%d retries), %.2f write units a row",
             submission.id,
             writes.items,
             writes.requests,
             writes.retries,
-            writes.per_row(accepted.num_rows),
-            extra={"record_writes": writes.as_dict(accepted.num_rows)},
+            writes.per_row(accepted),
+            extra={"record_writes": writes.as_dict(accepted)},
         )
-        subjects = _delivered_subjects(template, accepted)
-        lake_key = self._write_lake(submission, task, template, accepted, students, ref, klass)
-        # The change feed's log, just before the flip (stamped now): computed from what readers
-        # saw before this upload, so a redelivery before the flip logs the same entries again,
-        # and one after it finds nothing new — never a flip without its entries.
-        feed.log(repos, subjects or [None], at=self.ctx.now())
+        left = dict(zip(kept, rows.kept(kept), strict=True))
+        # The change feed's log is computed from what readers saw before this upload; a
+        # staged run finishing again after its flip (a crash after it) finds it logged.
+        feed = FlipChanges(
+            template,
+            task_id=task.id,
+            term=task.term,
+            school_id=submission.school_id,
+            class_id=job.class_id,
+            generation=submission.id,
+            before=job.current,
+        )
+
+        def lake_parts() -> Iterator[Any]:
+            for index in range(rows.slices):
+                table = rows.rows(index)
+                job.feed_new(feed, table)
+                if index in left:
+                    feed.add(left[index].seen)
+                yield self._lake_part(job, table)
+
+        lake_key = self._lake().put_parts(self._lake_key(job, ref), lake_parts())
+        shown = shown_check and all(
+            repos.records.current_generation(task.id, job.class_id, s) == submission.id
+            for s in subjects
+        )
+        if not shown:
+            # Just before the flip (stamped now): a redelivery before it logs the same again.
+            feed.log(repos, subjects, at=self.ctx.now())
         try:
             replaced = repos.records.flip_generation(
                 task.id,
-                _class_of(submission),
+                job.class_id,
                 submission.id,
                 created_at=submission.created_at,
-                subjects=subjects or [None],
+                subjects=subjects,
             )
         except Conflict:
             # A newer upload is already shown (R9): this one's rows stay invisible.
             self._lake().delete(lake_key)
             raise
+        superseded = [r for outcome in left.values() for r in outcome.superseded]
         repos.records.supersede(superseded, by=submission.id)
-        repos.records.add_history(changes)
+        repos.records.add_history(c for outcome in left.values() for c in outcome.changes)
         for subject, generation in replaced.items():
             repos.records.delete_generation(
-                _class_of(submission), template.id, task.term, generation, subject=subject
+                job.class_id, template.id, task.term, generation, subject=subject
             )
         self._update_lake(submission, task, template, lake_key, subjects, superseded)
-        warnings = []
-        if superseded:
-            others = sorted({titles.get(r.task_id or "", "无任务的记录") for r in superseded})
-            issue = FileIssue(
-                ErrorCode.ROWS_REPLACE_OTHER_TASK,
-                {"count": len({r.id for r in superseded}), "tasks": "、".join(others)},
-            )
-            warnings.append(issue)
-        return Imported(
-            subjects=[s for s in subjects if s is not None],
-            warnings=warnings,
-            replaced={s or "": replaced.get(s) for s in subjects or [None]},
+        return self._conclude(
+            submission,
+            task,
+            finishing,
+            replaced={s or "": replaced.get(s) for s in subjects},
             writes=writes,
         )
-
-    def _current_class_records(
-        self, submission: Submission, template: Template, task: CollectionTask
-    ) -> dict[str, Record]:
-        """The class's records of the template and term that readers see now, of any task:
-        what a re-upload continues (corrections) or supersedes (another task's), by id."""
-        records = self.ctx.repos.records
-        class_id = _class_of(submission)
-        current = every_page(
-            lambda start: records.list_class_records(
-                class_id, template.id, task.term, limit=1000, start_key=start
-            )
-        )
-        return {r.id: r for r in current}
-
-    def _task_titles(self, task_ids: set[str | None]) -> dict[str, str]:
-        """Tasks' titles for history entries and warnings (a task gone says so)."""
-        titles: dict[str, str] = {}
-        for task_id in sorted(t for t in task_ids if t is not None):
-            try:
-                titles[task_id] = self.ctx.repos.collection.get_task(task_id).title
-            except NotFound:
-                titles[task_id] = "已删除的任务"
-        return titles
 
     def _update_lake(
         self,
@@ -746,42 +884,34 @@ class UploadValidator:
             )
             lake.remove_records(prefix, template, records)
 
-    def _write_lake(
-        self,
-        submission: Submission,
-        task: CollectionTask,
-        template: Template,
-        accepted: Any,
-        students: dict[str, Any],
-        ref: ObjectRef,
-        klass: SchoolClass | None,
-    ) -> str:
-        from shared.lake.writer import lake_key, lake_rows, student_keys_of
+    def _lake_part(self, job: RecordImport, rows: Any) -> Any:
+        """One slice's rows as the lake's table: the class's grade, the students' keys."""
+        from shared.lake.writer import lake_rows, student_keys_of
 
-        if klass is None or klass.id != submission.class_id:
-            raise ValueError(f"submission {submission.id} is not an upload of a known class")
-        keys = student_keys_of(template, accepted, {no: s.id for no, s in students.items()})
-        table = lake_rows(
-            template,
-            accepted,
+        students = job.students_of(rows)
+        keys = student_keys_of(job.template, rows, {no: s.id for no, s in students.items()})
+        return lake_rows(
+            job.template,
+            rows,
             keys,
-            school_id=submission.school_id,
-            class_id=klass.id,
-            grade=klass.grade,
-            task_id=task.id,
-            submission_id=submission.id,
-            uploaded_at=submission.received_at or self.ctx.now(),
+            school_id=job.submission.school_id,
+            class_id=job.class_id,
+            grade=job.klass.grade,
+            task_id=job.task.id,
+            submission_id=job.submission.id,
+            uploaded_at=job.source.uploaded_at,
         )
-        key = lake_key(
-            template.id,
-            task.term,
-            submission.school_id,
-            task.id,
-            _class_of(submission),
-            ref.version_id or ref.etag or submission.id,
+
+    def _lake_key(self, job: RecordImport, ref: ObjectRef) -> str:
+        """The upload's one lake file (named by its object version: a redelivery rewrites
+        it)."""
+        from shared.lake.writer import lake_key
+
+        submission = job.submission
+        source = _source_of(ref, submission)
+        return lake_key(
+            job.template.id, job.task.term, submission.school_id, job.task.id, job.class_id, source
         )
-        written: str = self._lake().put(key, table)
-        return written
 
     def _lake(self) -> Any:
         from shared.lake.writer import LakeWriter
@@ -935,94 +1065,7 @@ class UploadValidator:
         publish(self.ctx.events, self.ctx.settings.event_bus, [event])
 
 
-@dataclass(frozen=True, slots=True)
-class Imported:
-    """What importing accepted rows did beyond writing them: the subjects delivered (for
-    completion), and what the uploader must be told (rows that superseded another task's)."""
-
-    subjects: list[str] = field(default_factory=list)
-    warnings: list[FileIssue] = field(default_factory=list)
-    # The generation each pointer held before, by subject ("" for none): None if no upload.
-    replaced: dict[str, str | None] = field(default_factory=dict)
-    writes: WriteStats | None = None  # what writing the records took (none for a roster)
-
-
-def _new_records(
-    template: Template,
-    rows: Any,
-    students: dict[str, Any],
-    source: RowSource,
-    current: dict[str, Record],
-) -> tuple[RecordColumns | None, Any]:
-    """A slice of accepted rows split in two: the records of rows new to the class (no id in
-    `current`), column by column, and the rows left (a table) for `build_records`.
-
-    The record `build_records` makes of the first new row gives the fields every row shares
-    and names the values; the records of the first and the last new rows are compared with
-    the items the columns make of them, so that the two paths cannot drift apart unnoticed.
-    A slice with a row the columns cannot stand for (a missing natural-key value or subject,
-    a subject the model would change) is left to the models whole."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    from pydantic import TypeAdapter
-
-    from shared.db.records import RecordColumns, record_ids, record_item
-    from shared.db.wire import texts
-    from shared.domain.models import Subject
-    from shared.fitness.derivation import derive
-
-    if not rows.num_rows:
-        return None, rows
-    derived = derive(template.id, rows).combine_chunks()
-    natural_key = {k: texts(derived.column(k).combine_chunks()) for k in template.unique}
-    subjects = None
-    if any(c.key == "subject" for c in template.columns):
-        subjects = derived.column("subject").combine_chunks()
-        distinct = pc.unique(subjects).to_pylist()
-        check = TypeAdapter(Subject)
-        if subjects.null_count or any(check.validate_python(s) != s for s in distinct):
-            return None, rows
-    if any(c.null_count for c in natural_key.values()):
-        return None, rows
-    ids = record_ids(template.id, source.term, natural_key)
-    new = [n for n, record_id in enumerate(ids) if record_id not in current]
-    if not new:
-        return None, rows
-    known = [n for n, record_id in enumerate(ids) if record_id in current]
-    seen = rows.take(pa.array(known, pa.int64()))
-    ends = build_records(template, rows.take([new[0], new[-1]]), students, source)
-    example = ends[0]
-    taken = pa.array(new, pa.int64())
-    numbers = derived.column("student_no").combine_chunks().take(taken).dictionary_encode()
-    who = [students[n] for n in numbers.dictionary.to_pylist()]
-    fresh = RecordColumns(
-        example=example,
-        ids=pa.array(ids, pa.string()).take(taken),
-        student_ids=pa.array([s.id for s in who], pa.string()).take(numbers.indices),
-        school_ids=pa.array([s.school_id for s in who], pa.string()).take(numbers.indices),
-        natural_key={k: c.take(taken) for k, c in natural_key.items()},
-        values={k: derived.column(k).combine_chunks().take(taken) for k in example.values},
-        subjects=None if subjects is None else subjects.take(taken),
-        source_rows=derived.column("source_row").combine_chunks().take(taken),
-    )
-    made = fresh.take([0, fresh.rows - 1]).item_texts().to_pylist()
-    for text, record in zip(made, ends, strict=True):
-        if json.loads(text) != record_item(record):
-            raise RuntimeError(
-                f"the records of template {template.id} built from columns differ from "
-                f"their models (source row {record.provenance.source_row})"
-            )
-    return fresh, seen
-
-
-def _subjects(records: RecordColumns) -> list[str | None]:
-    if records.subjects is None:
-        return [None] * records.rows
-    subjects: list[str | None] = records.subjects.to_pylist()
-    return subjects
-
-
-def _delivered_subjects(template: Template, accepted: Any) -> list[str | None]:
+def _delivered_subjects(template: Template, accepted: Any) -> list[str]:
     """The distinct subjects of the accepted rows, or nothing for a template without one."""
     if not any(c.key == "subject" for c in template.columns) or not accepted.num_rows:
         return []
@@ -1101,6 +1144,28 @@ def _findings(result: ValidationResult | None, file_errors: list[FileIssue]) -> 
         for code, (count, numbers) in rows.items()
     ]
     return found
+
+
+def _counts(result: ValidationResult) -> RowCounts:
+    return RowCounts(
+        total=result.rows_total, accepted=result.rows_accepted, rejected=result.rows_rejected
+    )
+
+
+def _source_of(ref: ObjectRef, submission: Submission) -> str:
+    """The object version an upload's rows were read from (its eTag where the bucket keeps
+    no versions): it names the upload's lake file and its staged rows."""
+    return ref.version_id or ref.etag or submission.id
+
+
+def _import_writes(writes: WriteStats) -> ImportWrites:
+    return ImportWrites(
+        items=writes.items,
+        requests=writes.requests,
+        retries=writes.retries,
+        unprocessed=writes.unprocessed,
+        write_units=writes.write_units,
+    )
 
 
 def _mib(size: int) -> str:
