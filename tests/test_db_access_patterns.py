@@ -109,6 +109,7 @@ def populate(repos: Repositories) -> None:
     populate_statistics(repos)
     populate_change_log(repos)
     populate_roster_jobs(repos)
+    populate_import_run(repos)
     populate_quality(repos)
     populate_surveys(repos)
     populate_faults(repos)
@@ -233,6 +234,25 @@ def populate_roster_jobs(repos: Repositories) -> None:
             client_id="sis-1",
             object_key="rosters/job1/bundle.zip",
             created_at=T0,
+            updated_at=T0,
+        )
+    )
+
+
+def populate_import_run(repos: Repositories) -> None:
+    """A large upload's import, staged and at its first slice."""
+    from shared.domain.import_runs import Finishing, ImportCheckpoint
+    from shared.domain.models import RowCounts, SubmissionStatus
+
+    counts = RowCounts(total=10_000, accepted=10_000, rejected=0)
+    repos.imports.start(
+        ImportCheckpoint(
+            submission_id="sub1",
+            source="v1",
+            rows=10_000,
+            slice_rows=5_000,
+            finishing=Finishing(status=SubmissionStatus.ACCEPTED, counts=counts),
+            started_at=T0,
             updated_at=T0,
         )
     )
@@ -572,6 +592,7 @@ PATTERNS: list[tuple[int, str, Callable[[Repositories], Any], list[str]]] = [
         BATCH_GET,
     ),
     (23, "roster_jobs.get_job", lambda r: r.roster_jobs.get_job("job1"), GET),
+    (28, "imports.get_checkpoint", lambda r: r.imports.get_checkpoint("sub1"), GET),
     (25, "quality.get_entry", lambda r: r.quality.get_entry("entry1"), GET),
     (25, "quality.get_entry_parts", lambda r: r.quality.get_entry_parts("entry1"), QUERY),
     (25, "quality.get_attachment", lambda r: r.quality.get_attachment("entry1", "att1"), GET),

@@ -113,7 +113,7 @@ def test_a_file_of_many_slices_is_imported_whole_when_time_allows(pw: PipelineWo
     assert shown(pw, task_id) == [90.0] * 12
     assert lake_rows(pw) == 12
     assert [e["detail"]["accepted"] for e in pw.events()] == [12]
-    assert pw.world.repos.imports.find(submission_id) is None
+    assert pw.world.repos.imports.get_checkpoint(submission_id) is None
     assert work_objects(pw) == []
     assert pw.continuations() == []
 
@@ -139,7 +139,7 @@ def test_when_time_runs_short_each_invocation_writes_a_slice_and_hands_the_rest_
         assert ref.next_slice == invocations
         assert shown(pw, task_id) == [60.0] * 12
         assert status(pw, submission_id)["status"] == "validating"
-        run = pw.world.repos.imports.find(submission_id)
+        run = pw.world.repos.imports.get_checkpoint(submission_id)
         assert run is not None
         assert run.next_slice == invocations
         assert pw.deliver(body, context=SHORT) == {"batchItemFailures": []}
@@ -165,7 +165,7 @@ def test_a_continuation_delivered_twice_does_its_work_once(pw: PipelineWorld) ->
     assert pw.deliver(first, context=SHORT) == {"batchItemFailures": []}
     # Then the duplicate hands nothing on and moves nothing
     assert pw.continuations() == []
-    run = pw.world.repos.imports.find(submission_id)
+    run = pw.world.repos.imports.get_checkpoint(submission_id)
     assert run is not None
     assert run.next_slice == 2
     # And the chain carries on to the end from the one continuation
@@ -216,7 +216,7 @@ def test_a_crash_in_any_slice_resumes_from_its_checkpoint_and_never_shows_a_mix(
     assert len(pw.deliver(body_of(record))["batchItemFailures"]) == 1
     # Then readers see the old rows only, and the checkpoint is at the crashed slice
     assert shown(pw, task_id) == [60.0] * 12
-    run = pw.world.repos.imports.find(submission_id)
+    run = pw.world.repos.imports.get_checkpoint(submission_id)
     assert run is not None
     assert run.next_slice == crashing
     # And when the message comes again, the import resumes there (nothing validated again,
@@ -226,7 +226,7 @@ def test_a_crash_in_any_slice_resumes_from_its_checkpoint_and_never_shows_a_mix(
     assert shown(pw, task_id) == [99.0] * 12
     assert status(pw, submission_id)["status"] == "accepted"
     assert lake_rows(pw) == 12
-    assert pw.world.repos.imports.find(submission_id) is None
+    assert pw.world.repos.imports.get_checkpoint(submission_id) is None
 
 
 def test_a_crash_after_the_flip_finishes_on_the_next_delivery(
@@ -336,10 +336,10 @@ def test_of_two_workers_only_the_first_moves_a_run(pw: PipelineWorld) -> None:
     moved = imports.advance(run, run.advanced(ImportWrites(items=3), kept=False, at=at))
     with pytest.raises(Conflict):  # a worker that read the run before it moved
         imports.advance(run, run.advanced(ImportWrites(items=3), kept=False, at=at))
-    assert imports.find("s") == moved
+    assert imports.get_checkpoint("s") == moved
     imports.start(run.model_copy(update={"source": "v2"}))  # another version replaces it
     imports.delete(moved)  # a finished v1 run does not remove the v2 run
-    found = imports.find("s")
+    found = imports.get_checkpoint("s")
     assert found is not None
     assert found.source == "v2"
 

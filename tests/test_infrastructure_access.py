@@ -237,7 +237,7 @@ def test_the_validation_function_uses_exactly_what_it_is_granted(
             assert pw.deliver(*bodies, context=short) == {"batchItemFailures": []}
     assert class_scores(pw, task_id) == [("S1b", 88.0), ("S1b", 88.0)]
     assert pw.continuations() == []
-    assert pw.world.repos.imports.find(second_id) is None  # deleted at the end
+    assert pw.world.repos.imports.get_checkpoint(second_id) is None  # deleted at the end
     # Then it made exactly the calls it is granted
     assert_exactly_granted(recorder, VALIDATE.name, VALIDATE_UNUSED_BY_SCENARIO)
 

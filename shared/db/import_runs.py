@@ -32,7 +32,7 @@ class ImportCheckpointRepository:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._table = Table(client, table_name)
 
-    def find(self, submission_id: str) -> ImportCheckpoint | None:
+    def get_checkpoint(self, submission_id: str) -> ImportCheckpoint | None:
         """The submission's run, strongly consistent; None if it has none."""
         key = keys.import_checkpoint(submission_id)
         return find_model(self._table, ImportCheckpoint, key, Entity.SUBMISSION, consistent=True)

@@ -123,7 +123,7 @@ class UploadValidator:
         claimed = self._claim(found, ref)
         if claimed is None:
             return Outcome("ignored", found.id, "an already validated version")
-        run = self.ctx.repos.imports.find(claimed.id)
+        run = self.ctx.repos.imports.get_checkpoint(claimed.id)
         if run is not None and run.source == _source_of(ref, claimed):
             return self._resume(claimed, run, ref)
         if ref.next_slice is not None:
