@@ -251,6 +251,7 @@ class UploadValidator:
         if klass is None:
             return self._validate_school(submission, task, template, body, ref)
         result = self._run_engine(body, template, task, submission, klass)
+        del body  # the file's bytes: from here on, the engine's result stands for them
         return self._finish(submission, task, template, result, result.file_errors, ref, klass)
 
     def _validate_school(
@@ -660,6 +661,7 @@ class UploadValidator:
         finishing = self._judged(
             submission, task, template, klass, status, _counts(result), result, subjects=subjects
         )
+        result.source_rows = None  # the file's cells, kept for the report just written
         if submission.parent_id is not None or accepted.num_rows <= slice_rows:
             # One slice, or a school workbook's sheet (its parts finish in its invocation).
             return self._carry_on(job, InMemoryRows(accepted, slice_rows), None, finishing, ref)
