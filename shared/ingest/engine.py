@@ -9,7 +9,7 @@ first error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -546,12 +546,34 @@ def _roster_findings(
                 (rule.class_name, roster.class_names, ErrorCode.ROSTER_CLASS_MISMATCH, _class_keys)
             )
         for key, known, code, comparable in pairs:
-            expected = pc.take(known, position)
-            written = comparable(parsed[key].values)
-            differs = checked & mask_of(pc.not_equal(written, comparable(expected)))
+            differs = checked & _differs(parsed[key].values, known, position, comparable)
             if differs.any():
-                findings.append(Finding(code, key, differs, {}, {"expected": expected.to_pylist()}))
+                expected = pc.take(known, position).to_pylist()
+                findings.append(Finding(code, key, differs, {}, {"expected": expected}))
     return findings
+
+
+def _differs(
+    written: pa.Array,
+    known: pa.Array,
+    position: pa.Array,
+    comparable: Callable[[pa.Array], pa.Array],
+) -> np.ndarray:
+    """Rows whose value, made `comparable`, is not the roster's at `position` made so. Each
+    distinct value is made comparable once and numbered; rows compare numbers, so no column
+    of the file's length is written out as text (a district's file names a few hundred
+    students a thousand times each). An empty value, or a row whose student the roster does
+    not have, differs from nothing."""
+    if isinstance(written, pa.ChunkedArray):
+        written = written.combine_chunks()
+    encoded = pc.dictionary_encode(written)
+    written_keys = comparable(encoded.dictionary)
+    roster_keys = comparable(known)
+    universe = pc.unique(pa.concat_arrays([roster_keys, written_keys]).drop_null())
+    lookup = pc.SetLookupOptions(value_set=universe, skip_nulls=True)
+    written_codes = pc.index_in(written_keys, options=lookup).take(encoded.indices)
+    expected_codes = pc.index_in(roster_keys, options=lookup).take(position)
+    return mask_of(pc.not_equal(written_codes, expected_codes))
 
 
 def _class_keys(names: pa.Array) -> pa.Array:
