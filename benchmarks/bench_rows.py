@@ -30,7 +30,7 @@ The goals are for district-scale files (PERFORMANCE.md); a class file's fixed co
 * **Invocations**: the first, and one for each continuation message its import sent when
   the invocation's time ran short (the runner's Lambda context counts down from the
   function's timeout); their CPU time and requests count with the first's.
-* **Peak MB**: the child's maximum resident set (`ru_maxrss`), the warm-up included: judged
+* **Peak MB**: the child's peak resident set (VmHWM), the warm-up included: judged
   for the 2,000,000-row file (goal: under 1 GB).
 
 Run: `python -m benchmarks.bench_rows [--rows 2000 100000 500000 2000000] [--profile FILE]`.
@@ -42,7 +42,6 @@ import argparse
 import json
 import logging
 import os
-import resource
 import socket
 import subprocess
 import sys
@@ -377,6 +376,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
         ).get("Messages", []):
             (ref,) = parse_body(message["Body"])
             waiting[ref.key] = message
+    peak = PeakStack() if spec.get("peak_stack") else None
     wait, count, writes, sdk = AwsWait(), RequestCount(), WriteStats(), SdkTime()
     wait.install()
     count.install()
@@ -429,9 +429,50 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             "writes": writes.last,
             "error": (outcome.error or "failed") if outcome.failed else None,
             "invocations": invocations,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_mb": high_water_mb(),
+            "peak_stack": peak.stop() if peak is not None else None,
         }
     return measured
+
+
+def high_water_mb() -> float:
+    """This process's peak resident set (VmHWM): unlike `ru_maxrss`, which Linux carries over
+    from the parent that forked it (here, the parent holding a 2 M-row file it generated)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+class PeakStack:
+    """Where the main thread was when the process's resident set was largest (`--peak-stack`):
+    sampled every 5 ms from /proc (Linux)."""
+
+    def __init__(self) -> None:
+        import traceback
+
+        self.rss, self.stack = 0, list[str]()
+        self._done = threading.Event()
+        main = threading.main_thread().ident
+        page = os.sysconf("SC_PAGE_SIZE")
+
+        def sample() -> None:
+            statm = Path("/proc/self/statm")
+            while not self._done.wait(0.005):
+                rss = int(statm.read_text().split()[1]) * page
+                frame = sys._current_frames().get(main or 0)
+                if rss > self.rss and frame is not None:
+                    self.rss = rss
+                    self.stack = [
+                        f"{f.filename.rsplit('site-packages/', 1)[-1]}:{f.lineno} {f.name}"
+                        for f in traceback.extract_stack(frame)[-12:]
+                    ]
+
+        threading.Thread(target=sample, daemon=True).start()
+
+    def stop(self) -> list[str]:
+        self._done.set()
+        return [f"{self.rss / 1e6:,.0f} MB at:", *self.stack]
 
 
 def _profiler(path: str | None) -> Any:
@@ -447,7 +488,11 @@ def _profiler(path: str | None) -> Any:
 
 
 def run_child(
-    platform: Any, endpoint: str, keys: list[str], profile: Path | None = None
+    platform: Any,
+    endpoint: str,
+    keys: list[str],
+    profile: Path | None = None,
+    peak_stack: bool = False,
 ) -> dict[str, Any]:
     queue = next(iter(platform.provisioned.queues.values()))
     spec = {
@@ -457,6 +502,7 @@ def run_child(
         "region": platform.config.region,
         "keys": keys,
         "profile": str(profile) if profile else None,
+        "peak_stack": peak_stack,
     }
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_rows", "--child", json.dumps(spec)],
@@ -530,6 +576,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results")
     parser.add_argument("--profile", type=Path, help="cProfile the largest file's delivery")
+    parser.add_argument(
+        "--peak-stack", action="store_true", help="print where the function's memory peaked"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -600,7 +649,11 @@ def main(argv: list[str] | None = None) -> int:
                 _, warm_key = upload(WARM_CLASS, WARM_ROWS)
                 submission_id, key = upload(class_id, rows)
                 profile = args.profile if rows == max(args.rows) else None
-                part = run_child(platform, proxy.url, [warm_key, key], profile)[key]
+                part = run_child(platform, proxy.url, [warm_key, key], profile, args.peak_stack)[
+                    key
+                ]
+                if part.get("peak_stack"):
+                    print("  peak: " + "\n    ".join(part["peak_stack"]))
                 seen = client.ok("district", "GET", f"/v1/submissions/{submission_id}")
                 results.append(
                     Measured(

@@ -194,6 +194,10 @@ def parquet_bytes_of(parts: Iterable[pa.Table]) -> bytes:
     """Tables of one schema as one Parquet object, written as `parquet_bytes` writes one table
     (the same options, row groups of `ROW_GROUP_ROWS`) while holding a row group at a time:
     a large upload's lake file, built slice by slice."""
+    return _parquet_sink(parts).getvalue()
+
+
+def _parquet_sink(parts: Iterable[pa.Table]) -> io.BytesIO:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -228,7 +232,8 @@ def parquet_bytes_of(parts: Iterable[pa.Table]) -> bytes:
     if pending:
         flush()
     writer.close()
-    return sink.getvalue()
+    sink.seek(0)
+    return sink
 
 
 class LakeWriter:
@@ -251,12 +256,12 @@ class LakeWriter:
         return key
 
     def put_parts(self, key: str, parts: Iterable[pa.Table]) -> str:
-        """`put` for a table given in parts (`parquet_bytes_of`)."""
+        """`put` for a table given in parts (`parquet_bytes_of`), sent from its buffer."""
         partition_prefix(key)
         self._s3.put_object(
             Bucket=self._bucket,
             Key=key,
-            Body=parquet_bytes_of(parts),
+            Body=_parquet_sink(parts),
             ContentType=PARQUET_CONTENT_TYPE,
         )
         return key

@@ -111,18 +111,20 @@ class RecordImport:
         once after validation: every slice, the warnings and the change log use them."""
         import pyarrow as pa
 
-        ids: list[str] = []
+        from shared.db.records import record_ids
+
+        ids: list[pa.Array] = []  # a slice's ids at a time: never a Python string per row
         for offset in range(0, accepted.num_rows, slice_rows):
             rows = accepted.slice(offset, slice_rows)
             _, natural_key = _keyed(self.template, rows)
             if natural_key is None:  # rows the columns cannot stand for: the models say
                 made = build_records(self.template, rows, self.students_of(rows), self.source)
-                ids += [r.id for r in made]
+                ids.append(pa.array([r.id for r in made], pa.string()))
             else:
-                from shared.db.records import record_ids
-
-                ids += record_ids(self.template.id, self.source.term, natural_key)
-        return accepted.append_column(RECORD_ID, pa.array(ids, pa.string()))
+                made_ids = record_ids(self.template.id, self.source.term, natural_key)
+                ids.append(pa.array(made_ids, pa.string()))
+        column = pa.chunked_array(ids, pa.string()) if ids else pa.array([], pa.string())
+        return accepted.append_column(RECORD_ID, column)
 
     def taking_over(self, accepted: pa.Table) -> list[FileIssue]:
         """What the uploader is told before any record is written: rows whose natural key
@@ -130,7 +132,12 @@ class RecordImport:
         others = {i: r for i, r in self.current.items() if r.task_id != self.task.id}
         if not others:
             return []
-        ids = set(accepted.column(RECORD_ID).to_pylist()) & others.keys()
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        column = accepted.column(RECORD_ID)
+        taken = pc.is_in(column, value_set=pa.array(list(others), pa.string()))
+        ids = set(column.filter(taken).to_pylist())
         if not ids:
             return []
         tasks = sorted({self.titles.get(others[i].task_id or "", "无任务的记录") for i in ids})

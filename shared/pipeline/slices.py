@@ -114,7 +114,8 @@ class StagedRows:
 
         sink = io.BytesIO()
         pq.write_table(table, sink, compression="zstd", row_group_size=slice_rows)
-        self._s3.put_object(Bucket=self._bucket, Key=self._rows_key, Body=sink.getvalue())
+        sink.seek(0)  # sent from the buffer itself: no second copy of the object
+        self._s3.put_object(Bucket=self._bucket, Key=self._rows_key, Body=sink)
         self._file = None
 
     def _parquet(self) -> pq.ParquetFile:
