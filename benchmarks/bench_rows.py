@@ -30,7 +30,8 @@ The goals are for district-scale files (PERFORMANCE.md); a class file's fixed co
 * **Invocations**: the first, and one for each continuation message its import sent when
   the invocation's time ran short (the runner's Lambda context counts down from the
   function's timeout); their CPU time and requests count with the first's.
-* **Peak MB**: the child's peak resident set (VmHWM), the warm-up included: judged
+* **Peak MB**: the child's peak resident set (VmHWM) while it handles the file (reset after
+  the warm-up; the process's libraries and clients included): judged
   for the 2,000,000-row file (goal: under 1 GB).
 
 Run: `python -m benchmarks.bench_rows [--rows 2000 100000 500000 2000000] [--profile FILE]`.
@@ -377,6 +378,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             (ref,) = parse_body(message["Body"])
             waiting[ref.key] = message
     peak = PeakStack() if spec.get("peak_stack") else None
+    phases = _phases() if spec.get("peak_stack") else None
     wait, count, writes, sdk = AwsWait(), RequestCount(), WriteStats(), SdkTime()
     wait.install()
     count.install()
@@ -385,6 +387,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     logging.getLogger("shared.pipeline.validation").setLevel(logging.INFO)
     measured: dict[str, Any] = {}
     for key in wanted:
+        reset_high_water()  # each file's own peak (the warm-up's is not the file's)
         writes.last = None
         before_requests, before_wait, before_sdk = count.snapshot(), wait.seconds, sdk.snapshot()
         profile = _profiler(spec.get("profile") if key == wanted[-1] else None)
@@ -430,9 +433,45 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             "error": (outcome.error or "failed") if outcome.failed else None,
             "invocations": invocations,
             "peak_mb": high_water_mb(),
-            "peak_stack": peak.stop() if peak is not None else None,
+            "peak_stack": (peak.stop() + (phases or [])) if peak is not None else None,
         }
     return measured
+
+
+def _phases() -> list[str]:
+    """The peak resident set (VmHWM) as each step of the pipeline ends (`--peak-stack`)."""
+    from shared.ingest import engine
+    from shared.pipeline import record_import, slices, validation
+
+    seen: list[str] = []
+
+    def wrap(owner: Any, name: str) -> None:
+        original = getattr(owner, name)
+
+        def measured(*args: Any, **kwargs: Any) -> Any:
+            done = original(*args, **kwargs)
+            seen.append(f"{name}: {high_water_mb():,.0f} MB")
+            return done
+
+        setattr(owner, name, measured)
+
+    wrap(engine, "read_csv")
+    wrap(engine, "_check_columns")
+    wrap(engine, "_roster_findings")
+    wrap(engine, "_row_errors")
+    wrap(validation.UploadValidator, "_download")
+    wrap(validation.UploadValidator, "_run_engine")
+    wrap(validation.UploadValidator, "_judged")
+    wrap(record_import.RecordImport, "with_record_ids")
+    wrap(slices.StagedRows, "stage")
+    wrap(validation.UploadValidator, "_complete")
+    return seen
+
+
+def reset_high_water() -> None:
+    """Start this process's peak resident set over from its current size (Linux: writing 5
+    to /proc/self/clear_refs resets VmHWM)."""
+    Path("/proc/self/clear_refs").write_text("5")
 
 
 def high_water_mb() -> float:
