@@ -54,6 +54,7 @@ class RecordImport:
     current: dict[str, Record]
     titles: dict[str, str]  # tasks' titles, for history entries and warnings
     _students: dict[str, Student] = field(default_factory=dict)
+    _current_ids: pa.Array | None = None  # the ids of `current`, as the change log looks up
 
     @classmethod
     def read(
@@ -178,23 +179,20 @@ class RecordImport:
         )
         return outcome, writes
 
-    def feed_new(self, feed: FlipChanges, rows: pa.Table) -> None:
-        """Give the change log the slice's records that readers saw no version of."""
+    def feed_new(self, feed: FlipChanges, rows: pa.Table, kept: SliceOutcome | None) -> None:
+        """Give the change log the slice's records that readers saw no version of, as Arrow
+        arrays; those the slice wrote as models (`kept.seen`) go to it as records."""
+        import pyarrow as pa
         import pyarrow.compute as pc
 
-        ids = rows.column(RECORD_ID)
-        has_subject = "subject" in rows.column_names and any(
-            c.key == "subject" for c in self.template.columns
-        )
-        if self.current:
-            import pyarrow as pa
-
-            known = pa.array(list(self.current), pa.string())
-            new = pc.invert(pc.is_in(ids, value_set=known))
-            rows = rows.filter(new)
-            ids = rows.column(RECORD_ID)
-        subjects = rows.column("subject").to_pylist() if has_subject else [None] * len(ids)
-        feed.add_new(ids.to_pylist(), subjects)
+        if self._current_ids is None:
+            self._current_ids = pa.array(list(self.current), pa.string())
+        for known in (self._current_ids, [r.id for r in kept.seen] if kept else []):
+            if len(known):
+                given = pc.is_in(rows.column(RECORD_ID), value_set=pa.array(known, pa.string()))
+                rows = rows.filter(pc.invert(given))
+        has_subject = any(c.key == "subject" for c in self.template.columns)
+        feed.add_new(rows.column(RECORD_ID), rows.column("subject") if has_subject else None)
 
 
 def _keyed(template: Template, rows: pa.Table) -> tuple[pa.Table, dict[str, pa.Array] | None]:

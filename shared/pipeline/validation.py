@@ -817,7 +817,7 @@ class UploadValidator:
         def lake_parts() -> Iterator[Any]:
             for index in range(rows.slices):
                 table = rows.rows(index)
-                job.feed_new(feed, table)
+                job.feed_new(feed, table, left.get(index))
                 if index in left:
                     feed.add(left[index].seen)
                 yield self._lake_part(job, table)
