@@ -114,8 +114,26 @@ class UploadContext:
     sheet: str | None = None
 
 
+class FileBytes:
+    """A file's bytes that the engine lets go of once its reader has read them: given by a
+    caller that keeps no other reference (the pipeline, for a district's file of 170 MB), they
+    leave memory before the rows are checked."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            raise ValueError("the file's bytes were let go of once read")
+        return self._data
+
+    def release(self) -> None:
+        self._data = None
+
+
 def validate_bytes(
-    data: bytes,
+    data: bytes | FileBytes,
     template: Template,
     *,
     filename: str = "",
@@ -130,19 +148,23 @@ def validate_bytes(
     limits = limits or ingest_limits()
     upload = upload or UploadContext()
     result = ValidationResult(file=filename, template=template)
+    file = data if isinstance(data, FileBytes) else FileBytes(data)
+    del data  # `file` holds the bytes until they are read
     try:
-        if len(data) > limits.max_file_bytes:
+        size = len(file.data)
+        if size > limits.max_file_bytes:
             raise FileRejected(
-                ErrorCode.FILE_TOO_LARGE, size=_mib(len(data)), limit=_mib(limits.max_file_bytes)
+                ErrorCode.FILE_TOO_LARGE, size=_mib(size), limit=_mib(limits.max_file_bytes)
             )
         checked = _with_upload_defaults(template, upload)
         matcher = HeaderMatcher(checked, supplied=_supplied_keys(template, roster))
-        kind = sniff(data)
+        kind = sniff(file.data)
         if kind is FileKind.CSV:
-            sheet = read_csv(data, matcher.find, limits)
+            sheet = read_csv(file.data, matcher.find, limits)
         else:
             choice = SheetChoice(name=upload.sheet, class_name=upload.class_name)
-            sheet = read_workbook(data, kind, matcher.find, limits, choice)
+            sheet = read_workbook(file.data, kind, matcher.find, limits, choice)
+        file.release()
         result.source = sheet.source
         result.file_warnings += sheet.warnings
         _validate_sheet(result, sheet, matcher, roster, term, today or date.today(), limits, upload)

@@ -43,6 +43,7 @@ from shared.domain.models import (
 )
 from shared.error_codes import ErrorCode, message, severity
 from shared.exceptions import Conflict, FileRejected, InvalidInput, NotFound, Unavailable
+from shared.ingest.engine import FileBytes
 from shared.ingest.sheet import FileIssue
 from shared.integration.changes import FlipChanges
 from shared.pipeline.imports import (
@@ -241,17 +242,17 @@ class UploadValidator:
                 {"size": _mib(ref.size), "limit": _mib(limits.max_file_bytes)},
             )
             return self._finish(submission, task, template, None, [issue], ref, klass)
-        body = self._download(ref)
-        if len(body) > limits.max_file_bytes:  # what was stored, whatever the event said
+        file = FileBytes(self._download(ref))
+        size = len(file.data)
+        if size > limits.max_file_bytes:  # what was stored, whatever the event said
             issue = FileIssue(
-                ErrorCode.FILE_TOO_LARGE,
-                {"size": _mib(len(body)), "limit": _mib(limits.max_file_bytes)},
+                ErrorCode.FILE_TOO_LARGE, {"size": _mib(size), "limit": _mib(limits.max_file_bytes)}
             )
             return self._finish(submission, task, template, None, [issue], ref, klass)
         if klass is None:
-            return self._validate_school(submission, task, template, body, ref)
-        result = self._run_engine(body, template, task, submission, klass)
-        del body  # the file's bytes: from here on, the engine's result stands for them
+            return self._validate_school(submission, task, template, file.data, ref)
+        # The engine lets go of the file's bytes once read: only `file` holds them.
+        result = self._run_engine(file, template, task, submission, klass)
         return self._finish(submission, task, template, result, result.file_errors, ref, klass)
 
     def _validate_school(
@@ -416,7 +417,7 @@ class UploadValidator:
 
     def _run_engine(
         self,
-        body: bytes,
+        body: bytes | FileBytes,
         template: Template,
         task: CollectionTask,
         submission: Submission,
@@ -449,9 +450,9 @@ class UploadValidator:
         if submission.client_id is not None and submission.filename == NDJSON_FILENAME:
             # A client's NDJSON upload: the API named its submission (the uploader chose neither
             # the name nor the key), and the envelope is the submission's task and class.
-            return self._run_ndjson(body, template, filename, options)
-        if looks_like_batch(body):  # decided from the bytes, never from a name
-            return self._run_batch(body, template, task, submission, options)
+            return self._run_ndjson(_bytes(body), template, filename, options)
+        if looks_like_batch(_bytes(body)):  # decided from the bytes, never from a name
+            return self._run_batch(_bytes(body), template, task, submission, options)
         return validate_bytes(body, template, filename=filename, **options)
 
     def _run_batch(
@@ -1146,6 +1147,10 @@ def _findings(result: ValidationResult | None, file_errors: list[FileIssue]) -> 
         for code, (count, numbers) in rows.items()
     ]
     return found
+
+
+def _bytes(body: bytes | FileBytes) -> bytes:
+    return body.data if isinstance(body, FileBytes) else body
 
 
 def _counts(result: ValidationResult) -> RowCounts:
