@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Final
 
@@ -81,10 +81,10 @@ class Cells:
     The bytes of their values come in three groups, each in cell order: the numbers (the <v>
     of t="n" cells), the shared strings' indices (of t="s" cells), and all other values."""
 
-    rows: np.ndarray  # int64
-    columns: np.ndarray  # int64
+    rows: np.ndarray  # int32
+    columns: np.ndarray  # int32
     types: np.ndarray  # uint8, CellType
-    styles: np.ndarray  # int64, -1 without an s attribute
+    styles: np.ndarray  # int32, -1 without an s attribute
     forms: np.ndarray  # uint8, Form
     numbers: _Group  # non-empty <v> of NUMBER cells
     shared: _Group  # non-empty <v> of SHARED cells
@@ -93,7 +93,7 @@ class Cells:
 
 @dataclass(slots=True)
 class _Group:
-    cells: np.ndarray  # int64: indices into `Cells`
+    cells: np.ndarray  # int32: indices into `Cells`
     values: pa.LargeBinaryArray  # their bytes
 
 
@@ -112,22 +112,132 @@ class Form(IntEnum):
 
 
 @dataclass(slots=True)
-class CellTable:
-    """Reads one part's cells from the guard's windows (`shared.ingest.guards.WindowSink`)."""
+class CellBudget:
+    """The cells every `CellTable` of one read may hold between them (the guard allows each
+    part its own budget; a package of many parts must not hold them all at once)."""
 
-    pieces: list[tuple[Any, ...]] = field(default_factory=list)
-    problem: str | None = None  # why the part cannot be read here (None: it can)
-    ended: bool = False  # </sheetData> was seen
+    left: int
+
+
+_NOWHERE: Final = 1 << 62  # an offset past every window's end
+# <sheetData>, </sheetData> or <sheetData/>, under any prefix: calamine reads the cells
+# between the first opening and its closing, and refuses a part whose sheet data never closes.
+_SHEET_DATA: Final = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?sheetData(?=[\s/>])[^>]*?(/?)>")
+_INT32: Final = (1 << 31) - 1
+
+
+class CellTable:
+    """Reads one part's cells from the guard's windows (`shared.ingest.guards.WindowSink`).
+
+    Each window's cells are kept as compact arrays, one list per field (32-bit places, types,
+    styles, and each group's value bytes with their lengths), and joined field by field when
+    the part is read (`cells`), each window's arrays released as they are copied. A part this
+    reader cannot vouch for (`problem`) releases what it held at once: calamine reads it.
+
+    Beside the cells, every byte of the part is checked the way calamine's XML reader would
+    refuse it: text that is not UTF-8, and sheet data that never closes, make calamine refuse
+    the file (so the part is left to calamine, which does); a comment, a CDATA section or a
+    processing instruction after the root element may hide what looks like a cell (calamine
+    skips them: the part is left to calamine); and only the cells inside the first
+    <sheetData> are cells."""
+
+    __slots__ = (
+        "_after",
+        "_before",
+        "_budget",
+        "_count",
+        "_fields",
+        "_groups",
+        "_root",
+        "_state",
+        "problem",
+        "rooted",
+    )
+
+    def __init__(self, budget: CellBudget | None = None) -> None:
+        self._budget = budget
+        self.problem: str | None = None  # why the part cannot be read here (None: it can)
+        self.rooted = False  # the root element has started
+        self._state = 0  # 0: before <sheetData>, 1: inside it, 2: after it
+        # This window's cells lie after offset `_after` and before offset `_before`.
+        self._after, self._before = _NOWHERE, _NOWHERE
+        self._root = -1  # where the root element starts in this window (-1: before it)
+        self._count = 0  # cells held
+        # Per window: rows and columns (0-based, int32), types, styles (int32), forms.
+        self._fields: tuple[list[Any], ...] = ([], [], [], [], [])
+        # Per group (numbers, shared, other), per window: cells (int32), bytes, lengths.
+        self._groups: tuple[tuple[list[Any], list[Any], list[Any]], ...] = tuple(
+            ([], [], []) for _ in range(3)
+        )
+
+    @property
+    def empty(self) -> bool:
+        """No cell holding a value element was read."""
+        return self._count == 0
 
     def abandon(self) -> None:
-        self.problem = "scanned element by element"
+        self._give_up("scanned element by element")
+
+    def _give_up(self, problem: str) -> None:
+        if self.problem is None:
+            self.problem = problem
+        if self._budget is not None:
+            self._budget.left += self._count
+        self._count = 0
+        for values in (*self._fields, *(part for group in self._groups for part in group)):
+            values.clear()
+
+    def text(self, raw: bytes) -> None:
+        if self.problem is not None:
+            return
+        if not raw.isascii() and not _utf8(raw):
+            self._give_up("text that is not UTF-8")
+            return
+        self._root = -1
+        if not self.rooted:
+            from shared.ingest.guards import root_start
+
+            root = root_start(raw)
+            if root is None:
+                self._root = _NOWHERE  # still the prolog (the guard refuses declarations)
+                return
+            self.rooted, self._root = True, root
+        self._after = -1 if self._state == 1 else _NOWHERE
+        self._before = _NOWHERE
+        if b"sheetData" not in raw:
+            return
+        # A comment, CDATA section or processing instruction (found in the windows with cells
+        # by `_read`, here in those where the sheet data opens or closes): calamine skips it,
+        # and it may hold what looks like a cell or the sheet data's end.
+        if raw.find(b"<!", self._root) >= 0 or raw.find(b"<?", self._root) >= 0:
+            self._give_up("a comment, CDATA section or processing instruction")
+            return
+        for match in _SHEET_DATA.finditer(raw):
+            closing, alone = match[1] == b"/", match[2] == b"/"
+            if self._state == 0 and not closing:
+                self._state = 2 if alone else 1
+                self._after = _NOWHERE if alone else match.start()
+            elif self._state == 1 and closing:
+                self._state = 2
+                self._before = match.start()
+            else:
+                self._give_up("sheet data of another shape")
+                return
+
+    def finish(self) -> None:
+        """Unreadable if the part cannot be read here (calamine refuses sheet data that
+        never closes)."""
+        if self.problem is None and self._state == 1:
+            self._give_up("sheet data cut off")
+        if self.problem is not None:
+            raise Unreadable(self.problem)
 
     def window(self, window: Window) -> None:
         if self.problem is None:
             try:
                 self._read(window)
             except Unreadable as exc:
-                self.problem = str(exc)
+                self._give_up(str(exc))
 
     def _read(self, w: Window) -> None:
         import numpy as np
@@ -135,13 +245,17 @@ class CellTable:
         from shared.ingest.guards import CELL
 
         padded, opens, kinds = w.padded, w.opens, w.kinds
+        mark = padded[opens + 1]
+        odd = np.flatnonzero((mark == ord("!")) | (mark == ord("?")))
+        if len(odd) and opens[odd[-1]] > self._root:
+            raise Unreadable("a comment, CDATA section or processing instruction")
+        _check_rows(w)
         cells = np.flatnonzero(kinds == CELL)
         if not len(cells):
             return
-        if self.ended:
-            raise Unreadable("cells after the sheet data")
-        # calamine stops at </sheetData>: after this window's last cell, no cell may follow.
-        self.ended = w.raw.find(b"</sheetData", int(opens[cells[-1]])) >= 0
+        places = opens[cells]
+        if places[0] <= self._after or places[-1] >= self._before:
+            raise Unreadable("a cell outside the sheet data")
         ends = np.append(opens[1:], w.size)
         # Each cell's reference (one r attribute per cell tag), type and style.
         in_cell = np.flatnonzero(kinds[w.tags] == CELL)
@@ -150,10 +264,10 @@ class CellTable:
         if not np.array_equal(w.tags[refs], cells):
             raise Unreadable("a cell without exactly one reference")
         rows, columns = w.rows[refs], w.columns[refs]
-        if np.any((rows < 1) | (columns < 1)):
+        if np.any((rows < 1) | (columns < 1)) or max(rows.max(), columns.max()) > _INT32:
             raise Unreadable("a reference calamine refuses")
         types = np.full(len(cells), CellType.NUMBER, np.uint8)
-        styles = np.full(len(cells), -1, np.int64)
+        styles = np.full(len(cells), -1, np.int32)
         for letter, decode, target in ((b"t", _type_codes, types), (b"s", _style_numbers, styles)):
             mine = in_cell[np.flatnonzero(letters == letter[0])]
             which = np.searchsorted(cells, w.tags[mine])
@@ -163,50 +277,129 @@ class CellTable:
         keep = ~_self_closing(padded, ends[cells])  # <c …/> holds nothing: calamine skips it
         start, end, forms = _children(padded, opens, ends, cells[keep])
         types = types[keep]
+        count = len(types)
+        self._take(count)
         plain = (forms == Form.V) & (end > start)
         numbers = plain & (types == CellType.NUMBER)
         shared = plain & (types == CellType.SHARED)
-        groups = []
-        for members in (numbers, shared, (start >= 0) & ~numbers & ~shared):
+        for group, members in zip(
+            self._groups, (numbers, shared, (start >= 0) & ~numbers & ~shared), strict=True
+        ):
             at = np.flatnonzero(members)
-            groups.append((at, *_copy_spans(padded, start[at], end[at])))
-        self.pieces.append((rows[keep] - 1, columns[keep] - 1, types, styles[keep], forms, groups))
+            group[0].append((at + self._count).astype(np.int32))
+            group[1].append(_copy_spans(padded, start[at], end[at])[0])
+            group[2].append((end[at] - start[at]).astype(np.int32))
+        fields = (
+            (rows[keep] - 1).astype(np.int32),
+            (columns[keep] - 1).astype(np.int32),
+            types,
+            styles[keep],
+            forms,
+        )
+        for kept, values in zip(self._fields, fields, strict=True):
+            kept.append(values)
+        self._count += count
+
+    def _take(self, count: int) -> None:
+        """Room for `count` more cells, from the read's budget; Unreadable if none is left."""
+        if self._count + count > _INT32:
+            raise Unreadable("more cells than one read holds")
+        if self._budget is not None:
+            if self._budget.left < count:
+                raise Unreadable("more cells than one read holds")
+            self._budget.left -= count
 
     def cells(self) -> Cells:
-        """Everything read, or Unreadable with what stopped it."""
+        """Everything read (and released from the table), or Unreadable with what stopped it."""
         import numpy as np
         import pyarrow as pa
 
-        if self.problem is not None:
-            raise Unreadable(self.problem)
-        rows, columns, types, styles, forms, groups = (
-            (list(part) for part in zip(*self.pieces, strict=True))
-            if self.pieces
-            else ([], [], [], [], [], [])
+        self.finish()
+        rows, columns, types, styles, forms = (
+            _drain(values, dtype)
+            for values, dtype in zip(
+                self._fields, (np.int32, np.int32, np.uint8, np.int32, np.uint8), strict=True
+            )
         )
-        first = np.cumsum([0] + [len(r) for r in rows])  # each window's first cell
         made = []
-        for g in range(3):
-            members = [piece[g] for piece in groups]
-            at = [m[0] + start for m, start in zip(members, first, strict=False)]
-            lengths = [np.diff(m[2]) for m in members]
-            offsets = np.zeros(sum(map(len, at)) + 1, np.int64)
-            np.cumsum(np.concatenate(lengths) if lengths else [], out=offsets[1:])
-            data = np.concatenate([m[1] for m in members]) if members else np.zeros(0, np.uint8)
+        for at, data, lengths in self._groups:
+            members = _drain(at, np.int32)
+            offsets = np.zeros(len(members) + 1, np.int64)
+            np.cumsum(_drain(lengths, np.int32), out=offsets[1:])
             values = pa.Array.from_buffers(
                 pa.large_binary(),
-                len(offsets) - 1,
-                [None, pa.py_buffer(offsets), pa.py_buffer(data)],
+                len(members),
+                [None, pa.py_buffer(offsets), pa.py_buffer(_drain(data, np.uint8))],
             )
-            made.append(_Group(np.concatenate(at) if at else np.zeros(0, np.int64), values))
-        return Cells(
-            np.concatenate(rows) if rows else np.zeros(0, np.int64),
-            np.concatenate(columns) if columns else np.zeros(0, np.int64),
-            np.concatenate(types) if types else np.zeros(0, np.uint8),
-            np.concatenate(styles) if styles else np.zeros(0, np.int64),
-            np.concatenate(forms) if forms else np.zeros(0, np.uint8),
-            *made,
-        )
+            made.append(_Group(members, values))
+        if self._budget is not None:
+            self._budget.left += self._count
+        self._count = 0
+        return Cells(rows, columns, types, styles, forms, *made)
+
+
+def _check_rows(w: Window) -> None:
+    """Unreadable unless every row's r is a row number (calamine refuses anything else)."""
+    import numpy as np
+
+    from shared.ingest.guards import ROW
+
+    refs = np.flatnonzero((w.kinds[w.tags] == ROW) & (w.letters == ord("r")))
+    if len(refs):
+        first = w.padded[w.attributes[refs] + 2] - np.uint8(ord("0"))
+        if np.any((first >= 10) | (w.rows[refs] < 1)):
+            raise Unreadable("a row number calamine refuses")
+
+
+def _drain(chunks: list[Any], dtype: Any) -> np.ndarray:
+    """The arrays of `chunks` one after another, `chunks` emptied on the way: each is released
+    once copied, and the memory they held handed back (`_hand_back`), so that the whole is
+    never held twice."""
+    import numpy as np
+
+    out = np.empty(sum(len(chunk) for chunk in chunks), dtype)
+    chunks.reverse()
+    at = 0
+    while chunks:
+        chunk = chunks.pop()
+        out[at : at + len(chunk)] = chunk
+        at += len(chunk)
+    _hand_back()
+    return out
+
+
+def _hand_back() -> None:
+    """Return the C heap's free pages to the system (glibc's malloc_trim; nothing elsewhere).
+    A window's arrays are a few hundred kilobytes each, below the size glibc maps on its own
+    (which it raises once a large array is freed), so thousands of them freed leave their
+    pages with the process: a sheet's worth of memory counted twice at the peak."""
+    global _MALLOC_TRIM
+    if _MALLOC_TRIM is None:
+        import ctypes
+
+        try:
+            _MALLOC_TRIM = ctypes.CDLL(None).malloc_trim
+        except (AttributeError, OSError):
+            _MALLOC_TRIM = False
+    if _MALLOC_TRIM:
+        _MALLOC_TRIM(0)
+
+
+_MALLOC_TRIM: Any = None  # glibc's malloc_trim once looked up (False: not there)
+
+
+def _utf8(raw: bytes) -> bool:
+    """Whether `raw` is UTF-8 (checked by Arrow, at several times the speed of decoding)."""
+    import numpy as np
+    import pyarrow as pa
+
+    offsets = pa.py_buffer(np.array([0, len(raw)], np.int64))
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(raw)])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _tag_key(first: bytes) -> tuple[int, int]:
@@ -523,6 +716,12 @@ class Package:
         return self._strings
 
 
+# The largest relationships, workbook or styles part read whole as an element tree (tens of
+# bytes of XML per element, some hundreds of bytes per element in memory). Excel's own are
+# kilobytes; a styles part bloated by 64,000 cell formats, ~10 MB.
+_METADATA_LIMIT: Final = 16 << 20
+
+
 def _key(path: str) -> str:
     """A part name as calamine looks it up (case-insensitive, either slash)."""
     return path.replace("\\", "/").lower()
@@ -531,12 +730,19 @@ def _key(path: str) -> str:
 def open_package(data: bytes) -> Package:
     """The workbook's sheets, styles and date system, from a package the guard has passed."""
     archive = zipfile.ZipFile(io.BytesIO(data))
-    parts = {_key(info.filename): info for info in archive.infolist()}
+    parts: dict[str, zipfile.ZipInfo] = {}
+    for info in archive.infolist():
+        # Two parts one name to calamine (a repeated entry, or names that differ in case or
+        # slash only): which one it reads is its zip library's choice, so calamine reads it.
+        if parts.setdefault(_key(info.filename), info) is not info:
+            raise Unreadable("two parts of one name")
 
     def xml(path: str) -> Any:
         info = parts.get(_key(path))
         if info is None:
             return None
+        if info.file_size > _METADATA_LIMIT:  # parsed whole, as a tree: calamine streams it
+            raise Unreadable("metadata too large to read as a tree")
         return _xml(archive.read(info))
 
     base = _base_folder(xml("_rels/.rels"))
@@ -654,12 +860,17 @@ def _formats(styles: Any) -> np.ndarray:
 
 
 def _sections(element: Any) -> Iterator[Any]:
-    """The numFmts and cellXfs elements in document order, not looking inside either."""
-    for child in element:
-        if _local(child.tag) in ("numFmts", "cellXfs"):
+    """The numFmts and cellXfs elements in document order, not looking inside either. By a
+    stack of its own: elements nested a hundred thousand deep are not Python's recursion."""
+    stack = [iter(element)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif _local(child.tag) in ("numFmts", "cellXfs"):
             yield child
         else:
-            yield from _sections(child)
+            stack.append(iter(child))
 
 
 def _style_format(number: str | None, custom: dict[str, str]) -> int:
@@ -729,47 +940,104 @@ class _FormatScan:
 # ------------------------------------------------------------------------------ strings
 
 
+# One shared string longer than this (Excel's cap is 32,767 characters) is left to calamine.
+_STRING_LIMIT: Final = 16 << 20
+
+
 def _shared_strings(data: bytes, info: zipfile.ZipInfo | None) -> pa.StringArray:
-    """The shared strings table, item by item as calamine's read_string reads it."""
-    import numpy as np
+    """The shared strings table, item by item as calamine's read_string reads it: a window
+    of whole items at a time (what the guard's inflating hands over, cut before its last
+    item), so that only the strings themselves are held whatever the table's size. A table
+    calamine would refuse (text that is not UTF-8, no closing </sst>) or that holds what
+    calamine skips (comments, processing instructions) is left to calamine."""
     import pyarrow as pa
 
     from shared.ingest.guards import inflate
 
     if info is None:
         return pa.array([], pa.string())
-    body = b"".join(inflate(data, info))
-    padded = np.zeros(len(body) + 64, np.uint8)
-    padded[: len(body)] = np.frombuffer(body, np.uint8)
-    opens = np.flatnonzero(padded[: len(body)] == ord("<"))
-    one, two, three = padded[opens + 1], padded[opens + 2], padded[opens + 3]
-    starts = np.flatnonzero(
-        (one == ord("s")) & (two == ord("i")) & ((three == ord(">")) | (three == ord(" ")))
-    )
-    closes = np.flatnonzero((one == ord("/")) & (two == ord("s")) & (three == ord("i")))
-    if b":si" in body or b"<si/" in body or len(starts) != len(closes):
-        raise Unreadable("a shared strings table of another shape")
-    if len(starts) and (np.any(closes < starts) or np.any(starts[1:] < closes[:-1])):
-        raise Unreadable("shared strings inside shared strings")
-    ends = np.append(opens[1:], len(body))
-    # <si><t>…</t></si>: the text itself; any other item: the whole element.
-    text_code, closing = _codes(padded, opens, np.concatenate([starts + 1, starts + 2])).reshape(
-        2, -1
-    )
-    plain = (text_code == _T) | (text_code == _T_KEEP)
-    plain &= (closes == starts + 3) & (padded[opens[starts] + 3] == ord(">")) & (closing == _T_END)
-    kept = plain & (text_code == _T_KEEP)
-    n = len(opens)
-    start = np.where(
-        plain, opens[np.minimum(starts + 1, n - 1)] + np.where(kept, 24, 3), opens[starts]
-    )
-    end = np.where(plain, opens[np.minimum(starts + 2, n - 1)], ends[closes])
-    text, offsets = _copy_spans(padded, start, end)
-    forms = np.where(plain, np.where(kept, Form.TEXT_KEPT, Form.TEXT), Form.ELEMENT)
-    items = pa.Array.from_buffers(
-        pa.large_binary(), len(start), [None, pa.py_buffer(offsets), pa.py_buffer(text)]
-    )
-    return read_strings(items, forms.astype(np.uint8))
+    table = _StringTable()
+    carry = b""
+    for chunk in inflate(data, info):
+        window = carry + chunk
+        cut = max(window.rfind(b"<si>"), window.rfind(b"<si "))
+        if cut <= 0:
+            if len(window) > _STRING_LIMIT:
+                raise Unreadable("a shared string too long to read here")
+            carry = window
+            continue
+        table.read(window[:cut], last=False)
+        carry = window[cut:]
+    table.read(carry, last=True)
+    if not table.parts:
+        return pa.array([], pa.string())
+    return pa.concat_arrays(table.parts) if len(table.parts) > 1 else table.parts[0]
+
+
+class _StringTable:
+    """The shared strings read so far (`_shared_strings`)."""
+
+    def __init__(self) -> None:
+        self.parts: list[pa.Array] = []
+        self.rooted = False  # the root element has started
+
+    def read(self, window: bytes, *, last: bool) -> None:
+        """The items of one window, which ends before an item (or at the part's end)."""
+        import numpy as np
+        import pyarrow as pa
+
+        from shared.ingest.guards import root_start
+
+        if not window.isascii() and not _utf8(window):
+            raise Unreadable("text that is not UTF-8")
+        start = 0
+        if not self.rooted:
+            root = root_start(window)
+            if root is None:
+                if last:
+                    raise Unreadable("a shared strings table cut off")
+                return
+            self.rooted, start = True, root
+        padded = np.zeros(len(window) + 64, np.uint8)
+        padded[: len(window)] = np.frombuffer(window, np.uint8)
+        opens = np.flatnonzero(padded[: len(window)] == ord("<"))
+        one, two, three = padded[opens + 1], padded[opens + 2], padded[opens + 3]
+        odd = np.flatnonzero((one == ord("!")) | (one == ord("?")))
+        if len(odd) and opens[odd[-1]] >= start:
+            raise Unreadable("a comment, CDATA section or processing instruction")
+        closing = (one == ord("/")) & (two == ord("s")) & (three == ord("s"))
+        if bool(closing.any()) != last or (last and not window.rstrip().endswith(b"</sst>")):
+            raise Unreadable("a shared strings table that does not end as one")
+        starts = np.flatnonzero(
+            (one == ord("s")) & (two == ord("i")) & ((three == ord(">")) | (three == ord(" ")))
+        )
+        closes = np.flatnonzero((one == ord("/")) & (two == ord("s")) & (three == ord("i")))
+        if b":si" in window or b"<si/" in window or len(starts) != len(closes):
+            raise Unreadable("a shared strings table of another shape")
+        if not len(starts):
+            return
+        if np.any(closes < starts) or np.any(starts[1:] < closes[:-1]):
+            raise Unreadable("shared strings inside shared strings")
+        ends = np.append(opens[1:], len(window))
+        # <si><t>…</t></si>: the text itself; any other item: the whole element.
+        text_code, closing_code = _codes(
+            padded, opens, np.concatenate([starts + 1, starts + 2])
+        ).reshape(2, -1)
+        plain = (text_code == _T) | (text_code == _T_KEEP)
+        plain &= (closes == starts + 3) & (padded[opens[starts] + 3] == ord(">"))
+        plain &= closing_code == _T_END
+        kept = plain & (text_code == _T_KEEP)
+        n = len(opens)
+        begin = np.where(
+            plain, opens[np.minimum(starts + 1, n - 1)] + np.where(kept, 24, 3), opens[starts]
+        )
+        end = np.where(plain, opens[np.minimum(starts + 2, n - 1)], ends[closes])
+        text, offsets = _copy_spans(padded, begin, end)
+        forms = np.where(plain, np.where(kept, Form.TEXT_KEPT, Form.TEXT), Form.ELEMENT)
+        items = pa.Array.from_buffers(
+            pa.large_binary(), len(begin), [None, pa.py_buffer(offsets), pa.py_buffer(text)]
+        )
+        self.parts.append(read_strings(items, forms.astype(np.uint8)))
 
 
 _ENTITIES: Final = re.compile(r"&(?:#(\d+)|#x([0-9A-Fa-f]+)|(lt|gt|amp|apos|quot));|&")
@@ -816,13 +1084,18 @@ def _space(byte: np.ndarray) -> np.ndarray:
 
 
 def _binary_parts(items: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """A large binary array's offsets and data as numpy (zero-copy)."""
+    """A large binary array's offsets (from 0) and its items' bytes as numpy, a slice of an
+    array too (no copy of the bytes)."""
     import numpy as np
 
     offsets = np.frombuffer(items.buffers()[1], np.int64)
     offsets = offsets[items.offset : items.offset + len(items) + 1]
     data = items.buffers()[2]
-    return offsets, np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    if data is None or not len(items):
+        return np.zeros(len(items) + 1, np.int64), np.zeros(0, np.uint8)
+    first = int(offsets[0])
+    buffer = np.frombuffer(data, np.uint8)[first : int(offsets[-1])]
+    return (offsets - first if first else offsets), buffer
 
 
 def _patched(values: pa.Array, at: np.ndarray, replacements: pa.Array) -> pa.Array:
@@ -984,64 +1257,110 @@ _EPOCH_MS: Final = -2_209_161_600_000  # 1899-12-30 (Excel's day 0) in ms since 
 _DAY_MS: Final = 86_400_000.0
 
 
+# Values converted a slice of cells at a time: the conversion's own arrays stay a few tens of
+# megabytes whatever the sheet's size.
+_SLICE: Final = 1 << 20
+
+
 def cell_values(cells: Cells, package: Package) -> Values:
     """Each cell's value by calamine's rules (see the module's docstring)."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     n = len(cells.rows)
     kinds = np.zeros(n + 1, np.uint8)
     value = np.zeros(n + 1, np.float64)
-    types, forms = cells.types, cells.forms
     text = np.full(n + 1, -1, np.int32)
-    pool: list[pa.Array] = []  # the shared strings, then inline strings, then formula texts
-    if len(cells.shared.cells):
-        index = _digits(cells.shared.values, "a shared string index")
+    pool: list[pa.Array] = []  # the shared strings, then inline strings and formula texts
+    shared = cells.shared
+    if len(shared.cells):
         pool.append(package.strings())
-        if int(index.max()) >= len(pool[0]):
-            raise Unreadable("a shared string index beyond the table")
-        text[cells.shared.cells] = index
-    # Every other value: <is> (text whatever the t), a formula's text ("" too), booleans and
-    # errors; a <v> of an inline string's cell is ignored, as calamine does.
-    other, values = cells.values.cells, cells.values.values
+        for start in range(0, len(shared.cells), _SLICE):
+            index = _digits(shared.values.slice(start, _SLICE), "a shared string index")
+            if int(index.max()) >= len(pool[0]):
+                raise Unreadable("a shared string index beyond the table")
+            at = shared.cells[start : start + _SLICE]
+            text[at] = index
+            kinds[at] = Kind.STRING
+    for start in range(0, len(cells.values.cells), _SLICE):
+        _other_values(cells, start, pool, kinds, text, value)
+    for start in range(0, len(cells.numbers.cells), _SLICE):
+        _numbers(cells, start, package, kinds, value)
+    strings = pa.concat_arrays(pool) if len(pool) > 1 else pool[0] if pool else None
+    return Values(
+        cells.rows,
+        cells.columns,
+        kinds,
+        pa.array([], pa.string()) if strings is None else strings,
+        text,
+        value,
+    )
+
+
+def _other_values(
+    cells: Cells,
+    start: int,
+    pool: list[pa.Array],
+    kinds: np.ndarray,
+    text: np.ndarray,
+    value: np.ndarray,
+) -> None:
+    """Every other value of a slice of cells: <is> (text whatever the t), a formula's text
+    ("" too), booleans and errors; a <v> of an inline string's cell is ignored, as calamine
+    does. Texts are appended to `pool`, the texts so far, and indexed from `text`."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    other = cells.values.cells[start : start + _SLICE]
+    values = cells.values.values.slice(start, _SLICE)
     offsets, buffer = _binary_parts(values)
     lengths = np.diff(offsets)
-    form, kind = forms[other], types[other]
+    form, kind = cells.forms[other], cells.types[other]
     inline = np.flatnonzero(form != Form.V)
     if len(inline):
         text[other[inline]] = sum(map(len, pool)) + np.arange(len(inline))
+        kinds[other[inline]] = Kind.STRING
         whole = len(inline) == len(other)  # often every other value is an inline string
         strings = values if whole else values.take(pa.array(inline))
         pool.append(read_strings(strings, form[inline]))
     formula = np.flatnonzero((form == Form.V) & (kind == CellType.TEXT))
     if len(formula):
         text[other[formula]] = sum(map(len, pool)) + np.arange(len(formula))
+        kinds[other[formula]] = Kind.STRING
         pool.append(_formula_text(values.take(pa.array(formula))).cast(pa.string()))
-    kinds[text >= 0] = Kind.STRING
     filled = (form == Form.V) & (lengths > 0)
     booleans = np.flatnonzero(filled & (kind == CellType.BOOL))
-    kinds[other[booleans]] = Kind.BOOL
-    value[other[booleans]] = ~((lengths[booleans] == 1) & (buffer[offsets[booleans]] == ord("0")))
+    if len(booleans):
+        # 0 and 1, what every writer writes; calamine refuses some other forms and reads
+        # others ("true", "FALSE"), so it reads any.
+        digit = buffer[offsets[booleans]]
+        if np.any((lengths[booleans] != 1) | ((digit != ord("0")) & (digit != ord("1")))):
+            raise Unreadable("a boolean written otherwise than 0 or 1")
+        kinds[other[booleans]] = Kind.BOOL
+        value[other[booleans]] = digit == ord("1")
     errors = np.flatnonzero(filled & (kind == CellType.ERROR))
     if len(errors):
-        shown = values.take(pa.array(errors)).cast(pa.large_string())
+        try:
+            shown = values.take(pa.array(errors)).cast(pa.large_string())
+        except pa.ArrowInvalid as exc:
+            raise Unreadable("text that is not UTF-8") from exc
         if not pc.all(pc.is_in(shown, pa.array(_ERRORS, pa.large_string()))).as_py():
             raise Unreadable("an error value calamine refuses")
         kinds[other[errors]] = Kind.ERROR
-    if len(cells.numbers.cells):
-        _numbers(cells, package, kinds, value)
-    strings = pa.concat_arrays(pool) if pool else pa.array([], pa.string())
-    return Values(cells.rows, cells.columns, kinds, strings, text, value)
 
 
-def _numbers(cells: Cells, package: Package, kinds: np.ndarray, values: np.ndarray) -> None:
-    """Numbers, and the dates, times and durations their formats make of them."""
+def _numbers(
+    cells: Cells, start: int, package: Package, kinds: np.ndarray, values: np.ndarray
+) -> None:
+    """Numbers of a slice of cells, and the dates, times and durations their formats make of
+    them."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    at, raw = cells.numbers.cells, cells.numbers.values
+    at = cells.numbers.cells[start : start + _SLICE]
+    raw = cells.numbers.values.slice(start, _SLICE)
     _, buffer = _binary_parts(raw)
     digit = buffer - np.uint8(ord("0")) < 10
     sign = (buffer == ord("+")) | (buffer == ord("-"))

@@ -23,8 +23,9 @@ over the bytes; where a part holds what that cannot vouch for (an apostrophe, an
 a `<` inside a value — or white space around `=` in a cell's tag, or a tag megabytes long), the
 part is scanned again by expat, element by element, and a part expat cannot parse is refused.
 
-The pass also hands each window, its tags already found, to a reader that wants the cells
-(`WindowSink`, `shared.xlsx.CellTable`): a workbook is inflated and scanned once.
+The pass also hands each window of a part — its bytes, and where it holds cells, its tags
+already found — to a reader that wants the cells (`WindowSink`, `shared.xlsx.CellTable`): a
+workbook is inflated and scanned once.
 
 Inflating costs a fraction of parsing (zlib runs at hundreds of MB/s), and it is the only check
 that does not trust the attacker's own numbers.
@@ -223,6 +224,10 @@ class Window:
 class WindowSink(Protocol):
     """Something that reads a part's cells from the guard's windows, in order."""
 
+    def text(self, raw: bytes) -> None:
+        """Every window of an XML part, in order, whether or not it holds a cell or a row:
+        the part's bytes are all seen (a window that holds any is then handed to `window`)."""
+
     def window(self, window: Window) -> None: ...
 
     def abandon(self) -> None:
@@ -235,6 +240,8 @@ def _scan_window(window: bytes, tally: _Tally, sink: WindowSink | None) -> None:
 
     Hot: numpy over a megabyte at a time, by comparisons and gathers (a lookup table or a
     boolean mask index costs ten times as much per element here)."""
+    if sink is not None:
+        sink.text(window)
     n = len(window)
     if tally.shared_strings and b"uniqueCount" in window:
         for match in _UNIQUE_COUNT.finditer(window):
@@ -514,7 +521,7 @@ def _bomb(detail: str) -> FileRejected:
 
 def _check_prolog(prolog: bytes, part: str, *, final: bool = False) -> bool:
     """True once the root element has started with no DOCTYPE before it; raise on a DOCTYPE."""
-    root = _root_start(prolog)
+    root = root_start(prolog)
     head = prolog if root is None else prolog[:root]
     if _DECLARATION.search(head):
         raise FileRejected(ErrorCode.FILE_XML_ENTITY, part=part)
@@ -525,7 +532,7 @@ def _check_prolog(prolog: bytes, part: str, *, final: bool = False) -> bool:
     return False
 
 
-def _root_start(xml: bytes) -> int | None:
+def root_start(xml: bytes) -> int | None:
     """Offset of the first element tag (a '<' not followed by '?' or '!'), if seen yet."""
     pos = 0
     while True:

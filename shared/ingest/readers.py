@@ -260,11 +260,15 @@ def read_workbook(
         _scan(data, kind, limits)
     elif kind is FileKind.XLSX:
         from shared.ingest.guards import check_xlsx
-        from shared.xlsx import CellTable
+        from shared.xlsx import CellBudget, CellTable
 
+        # Every part's cells are kept from the one pass, all parts together within one
+        # sheet's budget; a part beyond it is left to calamine, as is any part (`Unreadable`).
+        budget = CellBudget(limits.max_cells)
         tables: dict[str, CellTable] = {}
-        check_xlsx(data, limits, lambda part: tables.setdefault(part, CellTable()))
+        check_xlsx(data, limits, lambda part: tables.setdefault(part, CellTable(budget)))
         found = _read_cells(data, tables, find_header, limits, choice)
+        tables.clear()  # released before calamine reads, if it must
         if found is not None:
             sheet, read_part, errors = found
             if errors:
@@ -628,6 +632,9 @@ def _read_cells(
         names = [entry.name for entry in entries]
         if len(set(names)) != len(names):
             raise Unreadable("two sheets of one name")
+        parts = [entry.part for entry in entries]
+        if len(set(parts)) != len(parts):
+            raise Unreadable("two sheets in one part")
         grids = {entry.name: _grid(data, package, tables, entry.part) for entry in entries}
         return _best_grid(grids, entries, find_header, limits, choice)
     except Unreadable:
@@ -640,24 +647,26 @@ def _grid(data: bytes, package: Any, tables: dict[str, Any], part: str | None) -
 
     if part is None:
         raise Unreadable("a sheet missing from the package")
-    table = tables.get(part)
-    if table is None or not table.pieces:
-        if table is not None and table.problem:
-            raise Unreadable(table.problem)
+    table = tables.pop(part, None)
+    if table is None or table.empty:
+        if table is not None:
+            table.finish()
         if not _is_worksheet(data, part):
             raise Unreadable("a sheet part that is not a worksheet")
         return None
     values = cell_values(table.cells(), package)
-    held = np.flatnonzero(values.kinds[:-1] != Kind.EMPTY)
+    held = np.flatnonzero(values.kinds[:-1] != Kind.EMPTY).astype(np.int32)  # cells < 2^31
     if not len(held):
         return None
-    rows, columns = values.rows[held].astype(np.int64), values.columns[held].astype(np.int64)
+    columns = values.columns[held]
     width = int(columns.max()) + 1
-    places = rows * width + columns
+    places = values.rows[held].astype(np.int64)
+    height = int(places.max()) + 1
+    places *= width
+    places += columns
     if not np.all(places[1:] > places[:-1]) and np.any(np.diff(np.sort(places)) == 0):
         raise Unreadable("two cells in one place")
-    span = width - int(columns.min())
-    return _Grid(values, held, int(rows.max()) + 1, width, span)
+    return _Grid(values, held, height, width, width - int(columns.min()))
 
 
 def _is_worksheet(data: bytes, part: str) -> bool:
@@ -736,7 +745,7 @@ def _grid_columns(grid: _Grid, header: int) -> tuple[list[pa.Array], dict[int, n
     count = max(grid.height - header - 1, 0)
     empty = len(v.kinds) - 1  # the values' last: an empty cell
     kinds, text, numbers = v.kinds, v.text, v.value
-    places = np.full((count, grid.width), empty, np.int64, order="F")  # columns contiguous
+    places = np.full((count, grid.width), empty, np.int32, order="F")  # columns contiguous
     body = grid.held[v.rows[grid.held] > header]
     places[v.rows[body] - header - 1, v.columns[body]] = body
     columns: list[pa.Array] = []
@@ -763,8 +772,9 @@ def _grid_columns(grid: _Grid, header: int) -> tuple[list[pa.Array], dict[int, n
                 stored = valid_mask(floats)
                 parts.append(_number_text(floats))
             if Kind.DATE in present:
-                days = (numbers[at] // 86_400_000).astype(np.int32)
-                dates = pa.array(days, pa.date32(), mask=kind != Kind.DATE)
+                dated = kind == Kind.DATE  # (other cells' numbers may not fit a day count)
+                days = (np.where(dated, numbers[at], 0.0) // 86_400_000).astype(np.int32)
+                dates = pa.array(days, pa.date32(), mask=~dated)
                 parts.append(pc.cast(dates, pa.string()))
             columns.append(parts[0] if len(parts) == 1 else pc.coalesce(*parts))
             if stored is not None:
