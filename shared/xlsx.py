@@ -265,8 +265,7 @@ class CellTable:
 
         from shared.ingest.guards import CELL
 
-        padded, opens, kinds = w.padded, w.opens, w.kinds
-        first, second = padded[opens + 1], padded[opens + 2]
+        padded, opens, kinds, first, second = w.padded, w.opens, w.kinds, w.first, w.second
         odd = np.flatnonzero((first == ord("!")) | (first == ord("?")))
         if len(odd) and opens[odd[-1]] > self._root:
             raise Unreadable("a comment, CDATA section or processing instruction")
@@ -275,7 +274,8 @@ class CellTable:
             sh = (first == ord("s")) & (second == ord("h"))
             sh |= (first == ord("/")) & (second == ord("s")) & (padded[opens + 3] == ord("h"))
             self._sheet_data(w.raw, opens[np.flatnonzero(sh)].tolist())
-        _check_rows(w)
+        tag_kinds = kinds[w.tags]  # per attribute: its tag's kind
+        _check_rows(w, tag_kinds)
         cells = np.flatnonzero(kinds == CELL)
         if not len(cells):
             return
@@ -284,7 +284,7 @@ class CellTable:
             raise Unreadable("a cell outside the sheet data")
         ends = np.append(opens[1:], w.size)
         # Each cell's reference (one r attribute per cell tag), type and style.
-        in_cell = np.flatnonzero(kinds[w.tags] == CELL)
+        in_cell = np.flatnonzero(tag_kinds == CELL)
         letters = w.letters[in_cell]
         refs = in_cell[np.flatnonzero(letters == ord("r"))]
         if not np.array_equal(w.tags[refs], cells):
@@ -312,9 +312,10 @@ class CellTable:
             self._groups, (numbers, shared, (start >= 0) & ~numbers & ~shared), strict=True
         ):
             at = np.flatnonzero(members)
+            values, _, lengths = _copy_spans(padded, start[at], end[at])
             group[0].append((at + self._count).astype(np.int32))
-            group[1].append(_copy_spans(padded, start[at], end[at])[0])
-            group[2].append((end[at] - start[at]).astype(np.int32))
+            group[1].append(values)
+            group[2].append(lengths)
         fields = (
             (rows[keep] - 1).astype(np.int32),
             (columns[keep] - 1).astype(np.int32),
@@ -341,21 +342,24 @@ class CellTable:
         import pyarrow as pa
 
         self.finish()
+        # A large table's pages handed back as its windows' arrays are released (see
+        # `_hand_back`); a small one's kept for the next read, which would fault them in again.
+        back = self._count >= _HAND_BACK_CELLS
         rows, columns, types, styles, forms = (
-            _drain(values, dtype)
+            _drain(values, dtype, back)
             for values, dtype in zip(
                 self._fields, (np.int32, np.int32, np.uint8, np.int32, np.uint8), strict=True
             )
         )
         made = []
         for at, data, lengths in self._groups:
-            members = _drain(at, np.int32)
+            members = _drain(at, np.int32, back)
             offsets = np.zeros(len(members) + 1, np.int64)
-            np.cumsum(_drain(lengths, np.int32), out=offsets[1:])
+            np.cumsum(_drain(lengths, np.int32, back), out=offsets[1:])
             values = pa.Array.from_buffers(
                 pa.large_binary(),
                 len(members),
-                [None, pa.py_buffer(offsets), pa.py_buffer(_drain(data, np.uint8))],
+                [None, pa.py_buffer(offsets), pa.py_buffer(_drain(data, np.uint8, back))],
             )
             made.append(_Group(members, values))
         if self._budget is not None:
@@ -364,23 +368,23 @@ class CellTable:
         return Cells(rows, columns, types, styles, forms, *made)
 
 
-def _check_rows(w: Window) -> None:
+def _check_rows(w: Window, tag_kinds: np.ndarray) -> None:
     """Unreadable unless every row's r is a row number (calamine refuses anything else)."""
     import numpy as np
 
     from shared.ingest.guards import ROW
 
-    refs = np.flatnonzero((w.kinds[w.tags] == ROW) & (w.letters == ord("r")))
+    refs = np.flatnonzero((tag_kinds == ROW) & (w.letters == ord("r")))
     if len(refs):
         first = w.padded[w.attributes[refs] + 2] - np.uint8(ord("0"))
         if np.any((first >= 10) | (w.rows[refs] < 1)):
             raise Unreadable("a row number calamine refuses")
 
 
-def _drain(chunks: list[Any], dtype: Any) -> np.ndarray:
+def _drain(chunks: list[Any], dtype: Any, hand_back: bool) -> np.ndarray:
     """The arrays of `chunks` one after another, `chunks` emptied on the way: each is released
-    once copied, and the memory they held handed back (`_hand_back`), so that the whole is
-    never held twice."""
+    once copied, and (`hand_back`) the memory they held returned to the system, so that the
+    whole is never held twice."""
     import numpy as np
 
     out = np.empty(sum(len(chunk) for chunk in chunks), dtype)
@@ -390,7 +394,8 @@ def _drain(chunks: list[Any], dtype: Any) -> np.ndarray:
         chunk = chunks.pop()
         out[at : at + len(chunk)] = chunk
         at += len(chunk)
-    _hand_back()
+    if hand_back:
+        _hand_back()
     return out
 
 
@@ -398,7 +403,9 @@ def _hand_back() -> None:
     """Return the C heap's free pages to the system (glibc's malloc_trim; nothing elsewhere).
     A window's arrays are a few hundred kilobytes each, below the size glibc maps on its own
     (which it raises once a large array is freed), so thousands of them freed leave their
-    pages with the process: a sheet's worth of memory counted twice at the peak."""
+    pages with the process: a sheet's worth of memory counted twice at the peak. Pages handed
+    back are faulted in again by the next read (measured at 100,000 rows of 20 columns: 0.08 s
+    of a 1.4 s read), hence only for large tables (`_HAND_BACK_CELLS`)."""
     global _MALLOC_TRIM
     if _MALLOC_TRIM is None:
         import ctypes
@@ -412,6 +419,7 @@ def _hand_back() -> None:
 
 
 _MALLOC_TRIM: Any = None  # glibc's malloc_trim once looked up (False: not there)
+_HAND_BACK_CELLS: Final = 4_000_000  # ~100 MB of windows' arrays: 200,000 rows of 20 columns
 
 
 def _utf8(raw: bytes) -> bool:
@@ -666,9 +674,9 @@ def _inline(
 
 def _copy_spans(
     padded: np.ndarray, starts: np.ndarray, ends: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The bytes of each span [start, end) (in order, not overlapping), one after another,
-    and their offsets."""
+    their offsets and their lengths (int32)."""
     import numpy as np
 
     lengths = (ends - starts).astype(np.int32)
@@ -676,7 +684,7 @@ def _copy_spans(
     np.cumsum(lengths, out=offsets[1:])
     index = np.repeat((starts - offsets[:-1]).astype(np.int32), lengths)
     index += np.arange(int(offsets[-1]), dtype=np.int32)
-    return padded[index], offsets
+    return padded[index], offsets, lengths
 
 
 _ERROR_CELL: Final = re.compile(
@@ -1058,7 +1066,7 @@ class _StringTable:
             plain, opens[np.minimum(starts + 1, n - 1)] + np.where(kept, 24, 3), opens[starts]
         )
         end = np.where(plain, opens[np.minimum(starts + 2, n - 1)], ends[closes])
-        text, offsets = _copy_spans(padded, begin, end)
+        text, offsets, _ = _copy_spans(padded, begin, end)
         forms = np.where(plain, np.where(kept, Form.TEXT_KEPT, Form.TEXT), Form.ELEMENT)
         items = pa.Array.from_buffers(
             pa.large_binary(), len(begin), [None, pa.py_buffer(offsets), pa.py_buffer(text)]

@@ -213,6 +213,8 @@ class Window:
     padded: np.ndarray  # uint8, the window then _PAD zeros
     size: int  # bytes of the window
     opens: np.ndarray  # offsets of '<'
+    first: np.ndarray  # per '<': the byte after it
+    second: np.ndarray  # per '<': the byte after that
     kinds: np.ndarray  # per '<': CELL, ROW or 0
     attributes: np.ndarray  # offsets of the '=' of r, s and t attributes in those tags
     letters: np.ndarray  # per attribute: its name's byte (r, s or t)
@@ -261,7 +263,7 @@ def _scan_window(window: bytes, tally: _Tally, sink: WindowSink | None) -> None:
     owner[: opens[0]] = -1
     owner[opens[0] : n] = np.repeat(np.arange(len(opens), dtype=np.int32), ends - opens)
     owner[n] = len(opens) - 1
-    kinds = _tag_kinds(body, padded, opens, owner)
+    kinds, first, second = _tag_kinds(body, padded, opens, owner)
     wanted = np.flatnonzero(kinds)
     if not len(wanted):
         return
@@ -291,7 +293,20 @@ def _scan_window(window: bytes, tally: _Tally, sink: WindowSink | None) -> None:
         tally.reference(int(ref_rows.max()), int(columns.max()))
     if sink is not None:
         sink.window(
-            Window(window, padded, n, opens, kinds, attributes, letters, tags, rows, columns)
+            Window(
+                window,
+                padded,
+                n,
+                opens,
+                first,
+                second,
+                kinds,
+                attributes,
+                letters,
+                tags,
+                rows,
+                columns,
+            )
         )
 
 
@@ -304,9 +319,9 @@ def _name_end(byte: np.ndarray) -> np.ndarray:
 
 def _tag_kinds(
     body: np.ndarray, padded: np.ndarray, opens: np.ndarray, owner: np.ndarray
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each '<': CELL for a <c> start tag, ROW for <row>, by local name (what follows a
-    prefix), 0 otherwise."""
+    prefix), 0 otherwise; and the two bytes after each '<'."""
     first, second = padded[opens + 1], padded[opens + 2]
     kinds: np.ndarray = ((first == ord("c")) & _name_end(second)).view(np.uint8)  # CELL: 1
     row = np.flatnonzero((first == ord("r")) & (second == ord("o")))
@@ -323,7 +338,7 @@ def _tag_kinds(
     after_open = back > opens[tag][:, None]
     in_name: np.ndarray = ~np.any(~NAME_CHAR[padded[back]] & after_open, axis=1)
     if not in_name.any():
-        return kinds
+        return kinds, first, second
     local = colons + 1
     # A name longer than the bytes looked at: read whole (rare).
     for long in np.flatnonzero(in_name & (colons - opens[tag] > _NAME)).tolist():
@@ -338,7 +353,7 @@ def _tag_kinds(
     named = tag[in_name]
     last = np.append(named[1:] != named[:-1], True)[: len(named)]
     kinds[named[last]] = kind[last]
-    return kinds
+    return kinds, first, second
 
 
 def _vouch(
