@@ -13,10 +13,12 @@ title, 20 columns, numbers as numbers, dates as dates, ~1% injected mistakes), a
 
 Each figure is the median of `--repeats` rounds; in every round each stage runs in a fresh
 process that warms up on a small workbook, runs once untimed and once timed (wall and CPU
-time). Rounds interleave the stages, so that a noisy neighbour slows the limit and the engine
-alike: compare the ratios, not the absolute times. The ratio of `engine` to `calamine` is held
-against the 1.5× goal (PASS/FAIL), beside the figure measured before this reader (`BEFORE`).
-Results are printed and appended as JSON lines to `bench-results/xlsx.jsonl`.
+time, and the process's peak resident memory). Rounds interleave the stages, so that a noisy
+neighbour slows the limit and the engine alike: compare the ratios, not the absolute times. The
+goal — an XLSX validated within 1.5× the bare calamine read, wall time — is printed per size
+with PASS or FAIL beside the ratio of `engine` to `calamine` and the figure measured before
+this reader (`BEFORE`). Results are printed and appended as JSON lines (one per figure: each
+stage at each size) to `bench-results/xlsx.jsonl`.
 
     .venv/bin/python -m benchmarks.bench_xlsx [--rows 100000 500000] [--repeats 3]
 """
@@ -87,6 +89,8 @@ def stage(name: str) -> Any:
 
 def worker(name: str, path: Path, warm: Path) -> dict[str, Any]:
     """One measurement in this (fresh) process."""
+    import resource
+
     run = stage(name)
     data = path.read_bytes()
     run(warm.read_bytes())
@@ -98,6 +102,8 @@ def worker(name: str, path: Path, warm: Path) -> dict[str, Any]:
         "rows": rows,
         "seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu,
+        # The process's peak (both runs of the file: the first is the peak's, as a rule).
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
@@ -172,13 +178,34 @@ def main(argv: list[str] | None = None) -> int:
                         flush=True,
                     )
     print(report(runs, args))
+    print()
+    print("\n".join(verdicts(runs, args)))
     lines = json_lines(runs, args)
     args.out.mkdir(parents=True, exist_ok=True)
-    with (args.out / "xlsx.jsonl").open("a", encoding="utf-8") as out:
+    log = args.out / "xlsx.jsonl"
+    with log.open("a", encoding="utf-8") as out:
         for line in lines:
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    print(f"\nappended to {log}")
     missed = [line for line in lines if line.get("pass") is False]
     return 1 if args.strict and missed else 0
+
+
+def verdicts(
+    runs: dict[tuple[int, str], list[dict[str, Any]]], args: argparse.Namespace
+) -> list[str]:
+    """The goal at each size: the engine's wall time over the bare calamine read's."""
+    lines = []
+    for size in args.rows:
+        ratio = _median(runs[(size, "engine")], "seconds") / _median(
+            runs[(size, "calamine")], "seconds"
+        )
+        before = f"; before issue 16: {BEFORE[size]:.2f}×" if size in BEFORE else ""
+        lines.append(
+            f"xlsx-{size}: validated in {ratio:.2f}× the bare calamine read "
+            f"(goal ≤ {GOAL:g}×{before}): {'PASS' if ratio <= GOAL else 'FAIL'}"
+        )
+    return lines
 
 
 def _median(runs: list[dict[str, Any]], key: str) -> float:
@@ -190,7 +217,7 @@ def report(runs: dict[tuple[int, str], list[dict[str, Any]]], args: argparse.Nam
         f"XLSX read: fitness-test workbook, 20 columns, median of {args.repeats} round(s), "
         "each stage in a fresh process",
         f"{'rows':>9}  {'stage':<9} {'wall s':>8} {'CPU s':>8} {'rows/s':>9} "
-        f"{'÷ calamine':>11} {'(CPU)':>7} {'goal':>6} {'result':>6} {'before':>7}",
+        f"{'÷ calamine':>11} {'(CPU)':>7} {'peak MB':>8} {'goal':>6} {'result':>6} {'before':>7}",
     ]
     for size in args.rows:
         bare = _median(runs[(size, "calamine")], "seconds")
@@ -203,15 +230,18 @@ def report(runs: dict[tuple[int, str], list[dict[str, Any]]], args: argparse.Nam
             if name == "engine":
                 goal, verdict = f"≤{GOAL:g}×", "PASS" if ratio <= GOAL else "FAIL"
                 before = f"{BEFORE[size]:.2f}×" if size in BEFORE else "—"
+            peak = _median(runs[(size, name)], "max_rss_mb")
             lines.append(
                 f"{size:>9,}  {name:<9} {seconds:8.3f} {cpu:8.3f} {size / seconds:9,.0f} "
-                f"{ratio:10.2f}× {cpu / bare_cpu:6.2f}× {goal:>6} {verdict:>6} {before:>7}"
+                f"{ratio:10.2f}× {cpu / bare_cpu:6.2f}× {peak:8,.0f} {goal:>6} {verdict:>6} "
+                f"{before:>7}"
             )
     lines.append(
         "calamine: the bare read (the limit); read: guard + sheet to Arrow columns; engine: "
         "validate_bytes + the XLSX error report. ÷ calamine: wall time over the bare read's "
         "(the goal's measure); (CPU): CPU time over its CPU time, all threads (the engine "
-        "checks columns on two), steadier when the machine is shared."
+        "checks columns on two), steadier when the machine is shared. peak MB: the "
+        "process's peak resident memory (interpreter and imports included)."
     )
     return "\n".join(lines)
 
@@ -219,8 +249,11 @@ def report(runs: dict[tuple[int, str], list[dict[str, Any]]], args: argparse.Nam
 def json_lines(
     runs: dict[tuple[int, str], list[dict[str, Any]]], args: argparse.Namespace
 ) -> list[dict[str, Any]]:
+    from benchmarks.bench_validation import git_commit
+
     context = {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(),
         "repeats": args.repeats,
         "seed": args.seed,
     }
@@ -237,6 +270,7 @@ def json_lines(
                     "seconds": round(seconds, 4),
                     "cpu_seconds": round(_median(runs[(size, name)], "cpu_seconds"), 4),
                     "runs": [round(run["seconds"], 4) for run in runs[(size, name)]],
+                    "max_rss_mb": round(_median(runs[(size, name)], "max_rss_mb")),
                     "ratio": round(ratio, 3),
                     "target": GOAL if name == "engine" else None,
                     "pass": ratio <= GOAL if name == "engine" else None,
