@@ -73,13 +73,15 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench: throughput beside the raw parsers and peer validators, cold starts, and the validation
-## function's time and memory per upload on the local platform and its own CPU and AWS requests
-## per row, the progress function's cost per school, the statistics of a district-year
-## recomputed and one class's update (slow; not part of test)
+## bench: throughput beside the raw parsers and peer validators, XLSX beside a bare calamine
+## read (goal ≤ 1.5×), cold starts, and the validation function's time and memory per upload
+## on the local platform and its own CPU and AWS requests per row, the progress function's
+## cost per school, the statistics of a district-year recomputed and one class's update (slow;
+## not part of test)
 bench: $(STAMP) web
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.bench_validation
+	$(BIN)/python -m benchmarks.bench_xlsx
 	$(BIN)/python -m benchmarks.bench_wide
 	$(BIN)/python -m benchmarks.bench_web
 	$(BIN)/python -m benchmarks.bench_imports

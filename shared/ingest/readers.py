@@ -246,14 +246,42 @@ def read_workbook(
     find_header: HeaderFinder,
     limits: IngestLimits,
     choice: SheetChoice | None = None,
+    *,
+    calamine: bool = False,
 ) -> SheetData:
-    scan = _scan(data, kind, limits)
+    """The best-matching (or chosen) worksheet of an XLSX or XLS workbook. An XLSX is read
+    straight into Arrow from the guard's own pass over it (`shared.xlsx`); calamine reads
+    legacy XLS, any XLSX written in a form that reader does not vouch for, and — with
+    `calamine=True`, the reference the tests hold the other to — every workbook."""
+    from shared.xlsx import error_cells
+
+    choice = choice or SheetChoice()
+    if kind is FileKind.XLSX and calamine:
+        _scan(data, kind, limits)
+    elif kind is FileKind.XLSX:
+        from shared.ingest.guards import check_xlsx
+        from shared.xlsx import CellBudget, CellTable
+
+        # Every part's cells are kept from the one pass, all parts together within one
+        # sheet's budget; a part beyond it is left to calamine, as is any part (`Unreadable`).
+        budget = CellBudget(limits.max_cells)
+        tables: dict[str, CellTable] = {}
+        check_xlsx(data, limits, lambda part: tables.setdefault(part, CellTable(budget)))
+        found = _read_cells(data, tables, find_header, limits, choice)
+        tables.clear()  # released before calamine reads, if it must
+        if found is not None:
+            sheet, read_part, errors = found
+            if errors:
+                _show_error_cells(sheet, error_cells(data, read_part))
+            return sheet
+    else:
+        _scan(data, kind, limits)
     with _calamine_errors():
         workbook = _open(data)
-        sheet = _read_best_sheet(workbook, find_header, limits, kind, choice or SheetChoice())
-    part = _sheet_part(data, str(sheet.source["sheet"])) if scan.error_cells else None
+        sheet = _read_best_sheet(workbook, find_header, limits, kind, choice)
+    part = _sheet_part(data, str(sheet.source["sheet"])) if kind is FileKind.XLSX else None
     if part is not None:
-        _show_error_cells(sheet, scan.error_cells.get(part))
+        _show_error_cells(sheet, error_cells(data, part))
     return sheet
 
 
@@ -267,8 +295,11 @@ def _sheet_part(data: bytes, sheet_name: str) -> str | None:
     main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
     package = zipfile.ZipFile(io.BytesIO(data))
-    workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    try:
+        workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:  # a package calamine found its way through differently
+        return None
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     for sheet in workbook.iter(f"{main}sheet"):
         if sheet.get("name") == sheet_name:
@@ -281,17 +312,19 @@ def _sheet_part(data: bytes, sheet_name: str) -> str | None:
     return None
 
 
-def _show_error_cells(sheet: SheetData, cells: dict[tuple[int, int], str] | None) -> None:
+def _show_error_cells(sheet: SheetData, cells: dict[tuple[int, int], str]) -> None:
     """Put Excel's error values (#DIV/0!) back into the cells calamine read as empty."""
-    if not cells:
-        return
     first = int(sheet.row_numbers[0]) if sheet.row_count else 0
+    by_column: dict[int, list[tuple[int, str]]] = {}
     for (row, column), value in cells.items():
         index = row - first
         if 0 <= index < sheet.row_count and column < len(sheet.columns):
-            values = sheet.columns[column].to_pylist()
+            by_column.setdefault(column, []).append((index, value))
+    for column, shown in by_column.items():
+        values = sheet.columns[column].to_pylist()
+        for index, value in shown:
             values[index] = value
-            sheet.columns[column] = pa.array(values, pa.string())
+        sheet.columns[column] = pa.array(values, pa.string())
 
 
 def sheet_names(data: bytes, limits: IngestLimits) -> list[str]:
@@ -307,14 +340,14 @@ def sheet_names(data: bytes, limits: IngestLimits) -> list[str]:
         return _data_sheets(_open(data))
 
 
-def _scan(data: bytes, kind: FileKind, limits: IngestLimits) -> Any:
+def _scan(data: bytes, kind: FileKind, limits: IngestLimits) -> None:
     """Refuse a hostile workbook before calamine allocates anything (guards)."""
-    from shared.ingest.guards import WorkbookScan, check_xls, check_xlsx
+    from shared.ingest.guards import check_xls, check_xlsx
 
     if kind is FileKind.XLSX:
-        return check_xlsx(data, limits)
-    check_xls(data, limits)
-    return WorkbookScan()
+        check_xlsx(data, limits)
+    else:
+        check_xls(data, limits)
 
 
 def _open(data: bytes) -> Any:
@@ -325,15 +358,16 @@ def _open(data: bytes) -> Any:
 
 @contextmanager
 def _calamine_errors() -> Iterator[None]:
-    """calamine's failures as the file's fault: encrypted, corrupt, or a Rust panic (which
-    arrives as pyo3's PanicException)."""
+    """calamine's failures as the file's fault: encrypted, corrupt, a cell's value beyond what
+    Python holds (a duration of more than 999,999,999 days: OverflowError), or a Rust panic
+    (which arrives as pyo3's PanicException)."""
     import python_calamine as calamine
 
     try:
         yield
     except calamine.PasswordError as exc:
         raise FileRejected(ErrorCode.FILE_ENCRYPTED) from exc
-    except calamine.CalamineError as exc:
+    except (calamine.CalamineError, OverflowError) as exc:
         raise FileRejected(ErrorCode.FILE_CORRUPT, detail="无法解析工作簿") from exc
     except BaseException as exc:
         if isinstance(exc, FileRejected | KeyboardInterrupt | SystemExit | MemoryError):
@@ -528,3 +562,227 @@ def _cell_text(value: Any) -> str:
         seconds = int(value.total_seconds())
         return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
     return "" if value is None else str(value)
+
+
+# ------------------------------------------------------------------- XLSX straight to Arrow
+
+
+@dataclass(slots=True)
+class _Grid:
+    """One worksheet's values (shared.xlsx.Values) laid out as calamine's grid: rows and
+    columns from A1 to the farthest cell holding something."""
+
+    values: Any  # shared.xlsx.Values
+    held: np.ndarray  # the cells holding something (an empty one holds nothing)
+    height: int  # rows from row 1 to the last holding something
+    width: int  # columns from A to the last holding something
+    span: int  # columns from the first to the last holding something (calamine's width)
+
+    def cell(self, at: int) -> Any:
+        """The value of one cell as python-calamine gives it."""
+        from shared.xlsx import Kind
+
+        v = self.values
+        kind = int(v.kinds[at])
+        if kind == Kind.STRING:
+            return v.strings[int(v.text[at])].as_py()
+        if kind == Kind.FLOAT:
+            return float(v.value[at])
+        if kind == Kind.BOOL:
+            return bool(v.value[at])
+        if kind in (Kind.DATE, Kind.DATETIME, Kind.TIME):
+            moment = _EPOCH + dt.timedelta(milliseconds=int(v.value[at]))
+            if kind == Kind.DATE:
+                return moment.date()
+            return moment.time() if kind == Kind.TIME else moment
+        if kind == Kind.DURATION:
+            return dt.timedelta(milliseconds=int(v.value[at]))
+        return ""
+
+    def rows(self, count: int) -> list[list[Any]]:
+        """The first `count` rows as python-calamine's `to_python` gives them."""
+        rows: list[list[Any]] = [[""] * self.width for _ in range(min(count, self.height))]
+        held = self.held[self.values.rows[self.held] < len(rows)]
+        for at in held.tolist():
+            rows[int(self.values.rows[at])][int(self.values.columns[at])] = self.cell(at)
+        return rows
+
+
+_EPOCH: Final = dt.datetime(1970, 1, 1)
+
+
+def _read_cells(
+    data: bytes,
+    tables: dict[str, Any],
+    find_header: HeaderFinder,
+    limits: IngestLimits,
+    choice: SheetChoice,
+) -> tuple[SheetData, str, bool] | None:
+    """The sheet read from the guard's tables, its part, and whether it holds Excel error
+    values; None if calamine must read it."""
+    from shared.xlsx import Unreadable, open_package
+
+    try:
+        package = open_package(data)
+        entries = [
+            entry
+            for entry in package.sheets
+            if entry.worksheet and entry.visible and entry.name.strip() not in INSTRUCTION_SHEETS
+        ]
+        names = [entry.name for entry in entries]
+        if len(set(names)) != len(names):
+            raise Unreadable("two sheets of one name")
+        parts = [entry.part for entry in entries]
+        if len(set(parts)) != len(parts):
+            raise Unreadable("two sheets in one part")
+        grids = {entry.name: _grid(data, package, tables, entry.part) for entry in entries}
+        return _best_grid(grids, entries, find_header, limits, choice)
+    except Unreadable:
+        return None
+
+
+def _grid(data: bytes, package: Any, tables: dict[str, Any], part: str | None) -> _Grid | None:
+    """A worksheet's grid, None if it holds nothing."""
+    from shared.xlsx import Kind, Unreadable, cell_values
+
+    if part is None:
+        raise Unreadable("a sheet missing from the package")
+    table = tables.pop(part, None)
+    if table is None or table.empty:
+        if table is not None:
+            table.finish()
+        if not _is_worksheet(data, part):
+            raise Unreadable("a sheet part that is not a worksheet")
+        return None
+    values = cell_values(table.cells(), package)
+    held = np.flatnonzero(values.kinds[:-1] != Kind.EMPTY).astype(np.int32)  # cells < 2^31
+    if not len(held):
+        return None
+    columns = values.columns[held]
+    width = int(columns.max()) + 1
+    places = values.rows[held].astype(np.int64)
+    height = int(places.max()) + 1
+    places *= width
+    places += columns
+    if not np.all(places[1:] > places[:-1]) and np.any(np.diff(np.sort(places)) == 0):
+        raise Unreadable("two cells in one place")
+    return _Grid(values, held, height, width, width - int(columns.min()))
+
+
+def _is_worksheet(data: bytes, part: str) -> bool:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)).open(part) as opened:
+        head = opened.read(4096)
+    return b"<worksheet" in head and b":worksheet" not in head
+
+
+def _best_grid(
+    grids: dict[str, _Grid | None],
+    entries: list[Any],
+    find_header: HeaderFinder,
+    limits: IngestLimits,
+    choice: SheetChoice,
+) -> tuple[SheetData, str, bool]:
+    """`_read_best_sheet` over the grids."""
+    names = [entry.name for entry in entries]
+    chosen = _chosen_sheets(names, choice)
+    best: tuple[int, str, int, _Grid] | None = None  # (score, name, header index, grid)
+    non_empty: list[str] = []
+    no_header: FileRejected | None = None
+    for name in names:
+        grid = grids[name]
+        if grid is None:
+            continue
+        non_empty.append(name)
+        if name not in chosen:
+            continue
+        if grid.span > limits.max_columns:
+            raise FileRejected(ErrorCode.FILE_TOO_MANY_COLUMNS, limit=limits.max_columns)
+        head_rows = grid.rows(limits.header_search_rows)
+        try:
+            index, score = find_header([[_cell_text(v) for v in row] for row in head_rows])
+        except FileRejected as exc:
+            no_header = no_header or exc
+            continue
+        if best is None or score > best[0]:
+            best = (score, name, index, grid)
+    if best is None:
+        if no_header is not None:
+            raise no_header
+        raise FileRejected(ErrorCode.FILE_EMPTY if names else ErrorCode.FILE_NO_SHEET)
+    _, name, index, grid = best
+    header = [_cell_text(v) for v in grid.rows(index + 1)[index]]
+    columns, numeric = _grid_columns(grid, index)
+    first = index + 2
+    body = max(grid.height - index - 1, 0)
+    sheet = SheetData(
+        header=header,
+        header_row=index + 1,
+        columns=columns,
+        row_numbers=np.arange(first, first + body, dtype=np.int64),
+        numeric_cells=numeric,
+        source={"format": FileKind.XLSX.value, "sheet": name, "header_row": index + 1},
+    )
+    others = [n for n in non_empty if n != name] if choice.name is None else []
+    if others:
+        sheet.warnings.append(
+            FileIssue(ErrorCode.FILE_OTHER_SHEETS, {"sheet": name, "others": "、".join(others)})
+        )
+    from shared.xlsx import Kind
+
+    part = next(entry.part for entry in entries if entry.name == name)
+    return sheet, str(part), bool(np.any(grid.values.kinds[grid.held] == Kind.ERROR))
+
+
+def _grid_columns(grid: _Grid, header: int) -> tuple[list[pa.Array], dict[int, np.ndarray]]:
+    """The body's columns (rows below `header`) as `_column_text` makes them, a column at a
+    time: text, numbers and dates vectorized, and any column holding other kinds (booleans,
+    times, durations, date-times) cell by cell as before."""
+    from shared.xlsx import Kind
+
+    v = grid.values
+    count = max(grid.height - header - 1, 0)
+    empty = len(v.kinds) - 1  # the values' last: an empty cell
+    kinds, text, numbers = v.kinds, v.text, v.value
+    places = np.full((count, grid.width), empty, np.int32, order="F")  # columns contiguous
+    body = grid.held[v.rows[grid.held] > header]
+    places[v.rows[body] - header - 1, v.columns[body]] = body
+    columns: list[pa.Array] = []
+    numeric: dict[int, np.ndarray] = {}
+    for column in range(grid.width):
+        at = places[:, column]
+        kind = kinds[at]
+        present = {k for k, n in enumerate(np.bincount(kind, minlength=len(Kind))) if n}
+        if not count:
+            columns.append(pa.array([], pa.string()))
+            continue
+        if present <= {Kind.STRING, Kind.EMPTY, Kind.ERROR, Kind.FLOAT, Kind.DATE}:
+            parts: list[pa.Array] = []
+            stored = None
+            if present & {Kind.STRING, Kind.EMPTY, Kind.ERROR}:
+                index = text[at]
+                strings = pc.fill_null(v.strings.take(pa.array(index, mask=index < 0)), "")
+                if present & {Kind.FLOAT, Kind.DATE}:
+                    others = (kind == Kind.FLOAT) | (kind == Kind.DATE)
+                    strings = pc.if_else(pa.array(others), pa.scalar(None, pa.string()), strings)
+                parts.append(strings)
+            if Kind.FLOAT in present:
+                floats = pa.array(numbers[at], pa.float64(), mask=kind != Kind.FLOAT)
+                stored = valid_mask(floats)
+                parts.append(_number_text(floats))
+            if Kind.DATE in present:
+                dated = kind == Kind.DATE  # (other cells' numbers may not fit a day count)
+                days = (np.where(dated, numbers[at], 0.0) // 86_400_000).astype(np.int32)
+                dates = pa.array(days, pa.date32(), mask=~dated)
+                parts.append(pc.cast(dates, pa.string()))
+            columns.append(parts[0] if len(parts) == 1 else pc.coalesce(*parts))
+            if stored is not None:
+                numeric[column] = stored
+            continue
+        values: list[Any] = [grid.cell(int(i)) if i != empty else "" for i in at.tolist()]
+        column_text, numbers_mask = _column_text(values)
+        columns.append(column_text)
+        if numbers_mask is not None:
+            numeric[column] = numbers_mask
+    return columns, numeric

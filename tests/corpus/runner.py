@@ -71,10 +71,11 @@ def codes(issues: object) -> tuple[str, ...]:
 
 @contextmanager
 def parser_tripwire() -> Iterator[None]:
-    """Replace python_calamine, wherever the readers find it, by a module whose workbook
-    constructors raise ParserReached. Verified on a valid workbook first: if the engine ever
-    reaches calamine some other way, the caller is skipped rather than fed a file that could
-    abort the process."""
+    """Replace the spreadsheet parsers by tripwires that raise ParserReached: python_calamine,
+    wherever the readers find it (its workbook constructors), and the XLSX reader that lays
+    the guard's cells out into a sheet (`readers._read_cells`). Verified on a valid workbook
+    first: if the engine ever reaches a parser some other way, the caller is skipped rather
+    than fed a file that could abort the process."""
     real = importlib.import_module("python_calamine")
     stub = types.ModuleType("python_calamine")
 
@@ -90,6 +91,8 @@ def parser_tripwire() -> Iterator[None]:
             setattr(stub, name, getattr(real, name))
     readers = importlib.import_module("shared.ingest.readers")
     patches = [mock.patch.dict(sys.modules, {"python_calamine": stub})]
+    if hasattr(readers, "_read_cells"):
+        patches.append(mock.patch.object(readers, "_read_cells", refuse))
     for attribute in ("calamine", "python_calamine"):
         if hasattr(readers, attribute):
             patches.append(mock.patch.object(readers, attribute, stub))
