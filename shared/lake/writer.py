@@ -246,18 +246,11 @@ class LakeWriter:
     def put(self, key: str, table: pa.Table) -> str:
         """Write `table` as one Parquet object at `key` (replacing any object there);
         returns the key."""
-        partition_prefix(key)  # refuse keys outside the lake's layout
-        self._s3.put_object(
-            Bucket=self._bucket,
-            Key=key,
-            Body=parquet_bytes(table),
-            ContentType=PARQUET_CONTENT_TYPE,
-        )
-        return key
+        return self.put_parts(key, [table])
 
     def put_parts(self, key: str, parts: Iterable[pa.Table]) -> str:
         """`put` for a table given in parts (`parquet_bytes_of`), sent from its buffer."""
-        partition_prefix(key)
+        partition_prefix(key)  # refuse keys outside the lake's layout
         self._s3.put_object(
             Bucket=self._bucket,
             Key=key,
