@@ -141,7 +141,10 @@ class NoticeCloser:
 
         row = {"student_no": student.student_no, "name": student.name, **entry.values}
         term = Term.parse(entry.term)
-        result = validate_records([row], template, term=term, today=entry.created_at.date())
+        # "Not after today" as the entry was judged when written: Shanghai's date, not UTC's
+        # (an entry written after midnight in Shanghai is dated a day after UTC's today).
+        written_on = entry.created_at.astimezone(SHANGHAI).date()
+        result = validate_records([row], template, term=term, today=written_on)
         accepted = result.accepted
         if result.file_errors or accepted is None or accepted.num_rows != 1:
             log.warning("entry %s is refused by its template now; left in notice", entry.id)
