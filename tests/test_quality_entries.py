@@ -832,3 +832,18 @@ class _Context:
     memory_limit_in_mb = 1024
     invoked_function_arn = "arn:aws-cn:lambda:cn-north-1:123456789012:function:materials"
     aws_request_id = "test-request"
+
+
+def test_an_entry_written_after_midnight_in_shanghai_is_judged_by_shanghais_date(
+    world: World,
+) -> None:
+    # Given an entry of something done today, written at 01:00 on Wednesday in Shanghai
+    # (17:00 on Tuesday in UTC), and approved
+    at(world, datetime(2024, 11, 19, 17, 0, tzinfo=UTC))
+    entry = approved(world, values={"start_date": "2024-11-20", "end_date": "2024-11-20"})
+    # When its window is over and the nightly run comes
+    at(world, datetime(2024, 12, 10, 16, 30, tzinfo=UTC))
+    report = closer(world).run()
+    # Then it is archived, not refused as dated after the day it was written
+    assert report.refused == []
+    assert report.archived == [entry["id"]]
