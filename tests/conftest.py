@@ -59,8 +59,18 @@ def today() -> date:
 
 # The longest files start first, so that no worker is left running one of them alone at the
 # end (with them last, the final minute of the suite ran on one core). Files keep their order
-# otherwise (a stable sort), and a file's tests stay together.
-_LONGEST_FIRST = ("test_local_demo.py", "test_web_", "test_infrastructure", "test_local_")
+# otherwise (a stable sort), and a file's tests stay together. xdist keeps this order only with
+# --no-loadscope-reorder (pyproject.toml's addopts). Longest measured first: the fuzzing (a few
+# minutes), the demo, the browser tests, the CDK syntheses, the authorization matrix.
+_LONGEST_FIRST = (
+    "test_api_schemathesis.py",
+    "test_local_demo.py",
+    "test_web_",
+    "test_infrastructure",
+    "test_api_authorization.py",
+    "test_runbook.py",
+    "test_local_",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
