@@ -11,6 +11,7 @@ from hypothesis import settings
 
 from growth.local.moto_dynamodb import serialize_writes
 from shared.templates import TemplateRegistry, builtin_registry
+from tests import fast_moto
 
 # The web app's fixtures (a platform serving the build, Chromium), for every browser test.
 from tests.web_world import browser, web  # noqa: F401
@@ -31,6 +32,10 @@ def _shared_loader(search_path_string: str | None = None) -> botocore.loaders.Lo
 
 botocore.session.create_loader = _shared_loader
 
+# moto's DynamoDB transactions back up the items they name and its queries on a table's key
+# read that partition, instead of copying or sorting the whole table each time (most of the
+# API tests' and the local platform's DynamoDB time): tests/fast_moto.py.
+fast_moto.install()
 # moto's DynamoDB transactions copy the table while other threads may write to it (the
 # reminders send in parallel): every write takes one lock, as on the local platform.
 serialize_writes()
@@ -54,8 +59,18 @@ def today() -> date:
 
 # The longest files start first, so that no worker is left running one of them alone at the
 # end (with them last, the final minute of the suite ran on one core). Files keep their order
-# otherwise (a stable sort), and a file's tests stay together.
-_LONGEST_FIRST = ("test_local_demo.py", "test_web_", "test_infrastructure", "test_local_")
+# otherwise (a stable sort), and a file's tests stay together. xdist keeps this order only with
+# --no-loadscope-reorder (pyproject.toml's addopts). Longest measured first: the fuzzing (a few
+# minutes), the demo, the browser tests, the CDK syntheses, the authorization matrix.
+_LONGEST_FIRST = (
+    "test_api_schemathesis.py",
+    "test_local_demo.py",
+    "test_web_",
+    "test_infrastructure",
+    "test_api_authorization.py",
+    "test_runbook.py",
+    "test_local_",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

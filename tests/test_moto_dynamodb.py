@@ -3,6 +3,7 @@ at once, as the reminders' parallel sends make them, all succeed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
@@ -10,8 +11,17 @@ import pytest
 from moto import mock_aws
 
 from growth.local.moto_dynamodb import WRITES, serialize_writes
+from tests.fast_moto import moto_as_is
 
 pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(autouse=True)
+def _whole_table_copies() -> Iterator[None]:
+    # The race under test is moto's own deep copy of the whole table (the suite's transactions
+    # copy only the items they name: tests/fast_moto.py).
+    with moto_as_is():
+        yield
 
 
 def test_every_write_is_wrapped_once() -> None:
