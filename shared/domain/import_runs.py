@@ -86,13 +86,7 @@ class ImportCheckpoint(BaseModel):
         `kept`: it left something for the finish)."""
         if self.done:
             raise ValueError("every slice is written already")
-        total = ImportWrites(
-            items=self.writes.items + writes.items,
-            requests=self.writes.requests + writes.requests,
-            retries=self.writes.retries + writes.retries,
-            unprocessed=self.writes.unprocessed + writes.unprocessed,
-            write_units=self.writes.write_units + writes.write_units,
-        )
+        total = ImportWrites(**{name: value + getattr(writes, name) for name, value in self.writes})
         return self.model_copy(
             update={
                 "next_slice": self.next_slice + 1,

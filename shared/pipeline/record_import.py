@@ -67,7 +67,7 @@ class RecordImport:
         *,
         now: datetime,
     ) -> RecordImport:
-        class_id = _class_of(submission)
+        class_id = class_of(submission)
         current = every_page(
             lambda start: repos.records.list_class_records(
                 class_id, template.id, task.term, limit=1000, start_key=start
@@ -95,7 +95,7 @@ class RecordImport:
 
     @property
     def class_id(self) -> str:
-        return _class_of(self.submission)
+        return class_of(self.submission)
 
     def students_of(self, rows: pa.Table) -> dict[str, Student]:
         """The students the rows name, by 学籍号 (each read once per invocation)."""
@@ -284,7 +284,7 @@ def _new_records(
     return fresh, seen
 
 
-def _class_of(submission: Submission) -> str:
+def class_of(submission: Submission) -> str:
     """The class of a class submission (a school workbook's rows go through its parts)."""
     if submission.class_id is None:
         raise ValueError(f"submission {submission.id} is a school workbook, not a class's")

@@ -52,7 +52,7 @@ from shared.pipeline.imports import (
     import_roster,
 )
 from shared.pipeline.notifications import ObjectRef
-from shared.pipeline.record_import import RecordImport
+from shared.pipeline.record_import import RecordImport, class_of
 from shared.pipeline.slices import (
     Deadline,
     InMemoryRows,
@@ -883,7 +883,7 @@ class UploadValidator:
                 by_task.setdefault(record.task_id, []).append(record)
         for other_task, records in sorted(by_task.items()):
             prefix = lake_prefix(
-                template.id, task.term, submission.school_id, other_task, _class_of(submission)
+                template.id, task.term, submission.school_id, other_task, class_of(submission)
             )
             lake.remove_records(prefix, template, records)
 
@@ -1166,21 +1166,10 @@ def _source_of(ref: ObjectRef, submission: Submission) -> str:
 
 
 def _import_writes(writes: WriteStats) -> ImportWrites:
-    return ImportWrites(
-        items=writes.items,
-        requests=writes.requests,
-        retries=writes.retries,
-        unprocessed=writes.unprocessed,
-        write_units=writes.write_units,
-    )
+    import dataclasses
+
+    return ImportWrites(**dataclasses.asdict(writes))
 
 
 def _mib(size: int) -> str:
     return f"{size / (1 << 20):.1f} MB"
-
-
-def _class_of(submission: Submission) -> str:
-    """The class of a class submission (a school workbook's rows go through its parts)."""
-    if submission.class_id is None:
-        raise ValueError(f"submission {submission.id} is a school workbook, not a class's")
-    return submission.class_id
